@@ -1,0 +1,90 @@
+# wgaudit - plain Makefile. `make`, `make test`, `make demo`, `make check-asan`.
+VERSION    ?= 0.1.0
+PREFIX     ?= /usr/local
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+
+DEPS       := libmnl inih sqlite3 libcrypto libssl
+HAVE_SYSTEMD := $(shell $(PKG_CONFIG) --exists libsystemd && echo 1)
+ifeq ($(HAVE_SYSTEMD),1)
+DEPS       += libsystemd
+CPPFLAGS   += -DHAVE_SYSTEMD=1
+endif
+
+WARN       := -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter -Wmissing-prototypes
+ifneq ($(WERROR),)
+WARN       += -Werror
+endif
+CFLAGS     ?= -O2 -g
+CFLAGS     += -std=gnu11 $(WARN) -fno-strict-aliasing
+CPPFLAGS   += -Isrc -D_GNU_SOURCE -DWGAUDIT_VERSION='"$(VERSION)"' \
+              $(shell $(PKG_CONFIG) --cflags $(DEPS))
+LDLIBS     += $(shell $(PKG_CONFIG) --libs $(DEPS))
+
+# Sanitizer build lives in its own tree so both can coexist.
+ifeq ($(SAN),1)
+BUILD      := build/asan
+CFLAGS     += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS    += -fsanitize=address,undefined
+else
+BUILD      := build/rel
+endif
+
+LIB_SRC    := $(sort $(wildcard src/*/*.c))
+LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+
+all: wgaudit
+
+wgaudit: $(BUILD)/wgaudit
+	ln -sf $(BUILD)/wgaudit $@
+
+$(BUILD)/wgaudit: $(BUILD)/src/main.o $(BUILD)/libwgaudit.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libwgaudit.a: $(LIB_OBJ)
+	rm -f $@; ar rcs $@ $^
+
+$(BUILD)/%.o: %.c $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(BUILD)/libwgaudit.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libwgaudit.a $(LDLIBS)
+
+unit-bins: $(UNIT_BIN)
+
+# libFuzzer targets (clang). Each links the library built with the fuzzer flags.
+FUZZ_BUILD := build/fuzz
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -std=gnu11
+FUZZ_OBJ   := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+$(FUZZ_BUILD)/%.o: %.c $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
+	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
+fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
+
+# The whole suite: installs what it needs, builds the sanitizer tree, runs
+# unit tests, fuzz smoke runs, real-tunnel integration tests and the kernel lab.
+test:
+	tests/run
+
+check-asan:
+	$(MAKE) SAN=1 unit-bins $(BUILD)/wgaudit
+	tests/run --unit-only
+
+demo:
+	tests/demo.sh
+
+install: wgaudit
+	install -D -m 0755 $(BUILD)/wgaudit $(DESTDIR)$(PREFIX)/sbin/wgaudit
+	install -D -m 0644 docs/wgaudit.8 $(DESTDIR)$(PREFIX)/share/man/man8/wgaudit.8
+
+clean:
+	rm -rf build wgaudit
+
+.PHONY: all test check-asan demo install clean unit-bins fuzz

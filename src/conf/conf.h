@@ -1,0 +1,54 @@
+/* conf.h - configuration: INI file (inih) with command-line overrides.
+ * Errors are "file:line: key: message", counted; the load fails (exit 2)
+ * at the end. Every setting has a default so no file is needed. */
+#ifndef WGAUDIT_CONF_H
+#define WGAUDIT_CONF_H
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONF_MAX_IFACES		64
+#define CONF_MAX_OUTPUTS	8
+#define CONF_DEFAULT_PATH	"/etc/wgaudit/wgaudit.conf"
+#define CONF_DEFAULT_STATE_DIR	"/var/lib/wgaudit"
+
+struct conf_output {
+	char url[512];
+	int min_severity;	/* LOG_DEBUG = everything */
+	int facility;		/* syslog facility number, default 1 (user) */
+};
+
+struct conf {
+	char path[512];			/* file read, "" if none */
+	uint64_t interval_ms;		/* poll period, default 10 s */
+	uint64_t active_ms;		/* handshake age that counts as active, 180 s */
+	uint64_t transfer_interval_ms;	/* PEER_TRANSFER period, 60 s */
+	char state_dir[256];
+	char uapi_dir[256];		/* /var/run/wireguard */
+	char config_dir[256];		/* /etc/wireguard (names, config checks) */
+	char hostname[256];		/* "" = gethostname() */
+	size_t n_ifaces;
+	char ifaces[CONF_MAX_IFACES][IFNAMSIZ];	/* empty = all */
+	size_t n_outputs;
+	struct conf_output outputs[CONF_MAX_OUTPUTS];
+	/* kmsg (issue 4) */
+	bool kmsg;			/* read /dev/kmsg, default true */
+	bool kmsg_accept_user;		/* accept non-kernel records (tests) */
+	bool enable_dyndbg;		/* turn on wireguard dynamic debug */
+	/* journal bounds (issue 6); 0 = unbounded */
+	uint64_t journal_max_events;
+	uint64_t journal_max_age_ms;
+	int verbose;
+};
+
+void conf_defaults(struct conf *c);
+/* Load path into c (over the defaults). missing_ok: a missing file is not
+ * an error (the default path). Returns 0 or the number of errors (> 0),
+ * each already printed to stderr, or -errno. */
+int conf_load(struct conf *c, const char *path, bool missing_ok);
+/* Apply one "key = value" from section (also used by CLI overrides); a
+ * message into err on failure. */
+int conf_set(struct conf *c, const char *section, const char *key,
+	     const char *value, char *err, size_t errlen);
+#endif

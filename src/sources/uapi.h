@@ -1,0 +1,23 @@
+/* uapi.h - userspace WireGuard (wireguard-go, boringtun) over the
+ * cross-platform UAPI socket: /var/run/wireguard/IFACE.sock, "get=1". */
+#ifndef WGAUDIT_UAPI_H
+#define WGAUDIT_UAPI_H
+#include <net/if.h>
+#include <stddef.h>
+
+struct wg_device;
+
+#define UAPI_DEFAULT_DIR	"/var/run/wireguard"
+#define UAPI_MAX_REPLY		(64u << 20)	/* cap on one get=1 reply */
+#define UAPI_TIMEOUT_MS		2000
+
+/* Interfaces whose DIR/NAME.sock exists and accepts a connection. */
+int uapi_list(const char *dir, char (*names)[IFNAMSIZ], size_t max, size_t *n);
+/* Connect, send get=1, read the bounded reply (timeout), parse. On any
+ * error dev is left cleared: never a partial view. */
+int uapi_get_device(const char *dir, const char *ifname, struct wg_device *dev);
+/* Pure parser of a complete reply ("key=value\n"... "errno=0\n\n").
+ * Hex private key -> public_key, wiped; preshared_key skipped uncopied.
+ * 0, -EPROTO (malformed), -EINVAL (bad value), or the reply's -errno. */
+int uapi_parse(const char *buf, size_t len, struct wg_device *dev);
+#endif

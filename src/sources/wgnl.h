@@ -1,0 +1,28 @@
+/* wgnl.h - kernel WireGuard over generic netlink (libmnl): interface
+ * discovery (RTM_GETLINK, kind "wireguard") and WG_CMD_GET_DEVICE dumps. */
+#ifndef WGAUDIT_WGNL_H
+#define WGAUDIT_WGNL_H
+#include <net/if.h>
+#include <stddef.h>
+
+struct wg_device;
+struct wgnl;
+
+/* -ENOENT when the kernel has no "wireguard" genl family (no module). */
+int wgnl_open(struct wgnl **out);
+void wgnl_free(struct wgnl *nl);
+/* Names of links of kind "wireguard" in this netns. */
+int wgnl_list(struct wgnl *nl, char (*names)[IFNAMSIZ], size_t max, size_t *n);
+/* Full dump of one device, peers coalesced, retried on NLM_F_DUMP_INTR.
+ * On error dev is left cleared and the error returned: never a partial view. */
+int wgnl_get_device(struct wgnl *nl, const char *ifname, struct wg_device *dev);
+
+/* Pure: parse one WG_CMD_GET_DEVICE reply message (starting at its
+ * struct nlmsghdr) into dev, coalescing a peer split across messages.
+ * The private key attribute is wiped in dev's copy and turned into
+ * public_key; preshared keys are skipped. 0 or -EINVAL/-ENOMEM. */
+int wgnl_parse_msg(const void *buf, size_t len, struct wg_device *dev);
+/* Build the dump request for ifname into buf; returns its length. */
+size_t wgnl_build_get(void *buf, size_t len, unsigned family_id,
+		      const char *ifname, unsigned seq);
+#endif
