@@ -1,0 +1,28 @@
+/* cli.h - subcommands. main.c parses the command line into struct conf
+ * (overrides) and struct cli_opts, then calls one of these; each returns
+ * the process exit status: 0 ok, 1 runtime failure, 2 usage/config. */
+#ifndef WGAUDIT_CLI_H
+#define WGAUDIT_CLI_H
+#include <stdbool.h>
+#include <stddef.h>
+
+struct conf;
+
+struct cli_opts {
+	bool json;		/* --json */
+	bool follow;		/* --follow */
+	long tail;		/* --tail N; -1 = not given */
+	const char *kmsg_file;	/* replay --kmsg FILE */
+	int argc;		/* operands left after the options */
+	char **argv;
+};
+
+int cmd_run(struct conf *c, const struct cli_opts *o);
+int cmd_check(struct conf *c, const struct cli_opts *o);
+int cmd_status(struct conf *c, const struct cli_opts *o);
+int cmd_events(struct conf *c, const struct cli_opts *o);
+int cmd_replay(struct conf *c, const struct cli_opts *o);
+
+/* state_dir + "/wgaudit.db" */
+void cli_db_path(const struct conf *c, char *out, size_t len);
+#endif
