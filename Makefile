@@ -11,7 +11,7 @@ DEPS       += libsystemd
 CPPFLAGS   += -DHAVE_SYSTEMD=1
 endif
 
-WARN       := -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter -Wmissing-prototypes
+WARN       := -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter -Wno-format-truncation -Wmissing-prototypes
 ifneq ($(WERROR),)
 WARN       += -Werror
 endif

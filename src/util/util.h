@@ -10,7 +10,7 @@
 #define WG_KEY_LEN		32
 #define WG_KEY_B64_LEN		45	/* 44 chars + NUL */
 #define WG_KEY_HEX_LEN		65	/* 64 chars + NUL */
-#define ENDPOINT_STR_LEN	64	/* "[ipv6%scope]:port" + NUL */
+#define ENDPOINT_STR_LEN	72	/* "[ipv6%scope]:port" + NUL */
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 
 /* Exactly len bytes of decimal digits, value <= max. 0, -EINVAL, -ERANGE. */
