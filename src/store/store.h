@@ -45,6 +45,10 @@ struct iface_row {
 
 /* Opens (creating if needed) the database file; WAL mode, migrations. */
 int store_open(const char *path, struct store **out);
+/* Opens an existing database for reading (the CLI): never creates it,
+ * never migrates; -ENOENT when the file is missing, -EPROTO on a schema
+ * version this build does not read. Writes through it fail. */
+int store_open_readonly(const char *path, struct store **out);
 void store_free(struct store *s);
 
 /* One transaction per loop turn. begin is idempotent while open. */
@@ -54,7 +58,8 @@ int store_rollback(struct store *s);
 
 /* Journal. append sets ev->id (monotonic, > every earlier id). */
 int store_append(struct store *s, struct event *ev);
-/* Calls cb for events with id > after_id in id order, at most max of them.
+/* Calls cb for events with id > after_id in id order, at most max of them
+ * (SIZE_MAX: all). Rows that cannot be decoded are logged and skipped.
  * cb returns 0 to continue, non-zero to stop (that value is returned).
  * Returns 0 when done; -errno on error. ev is only valid during cb. */
 typedef int (*store_event_cb)(void *ctx, const struct event *ev);
@@ -62,7 +67,9 @@ int store_read_after(struct store *s, int64_t after_id, size_t max,
 		     store_event_cb cb, void *ctx);
 /* The last n events, oldest first. */
 int store_read_tail(struct store *s, size_t n, store_event_cb cb, void *ctx);
-int store_last_id(struct store *s, int64_t *out);	/* 0 when empty */
+/* The last id handed out (ids are never reused, even after a trim
+ * emptied the journal); 0 when nothing was ever appended. */
+int store_last_id(struct store *s, int64_t *out);
 /* Drops the oldest events so at most max_events / max_age remain
  * (0 = no bound); *dropped tells how many went. */
 int store_trim(struct store *s, uint64_t max_events, int64_t max_age_us,

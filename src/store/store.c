@@ -1,0 +1,891 @@
+/* store.c - the SQLite state: event journal, output cursors, peer and
+ * interface rows, meta. The only file that includes sqlite3.h.
+ *
+ * One connection per process side: the agent writes (one transaction per
+ * loop turn), the CLI reads through a second, read-only connection. WAL
+ * lets the reader see every committed turn while the agent writes the next.
+ * Every statement is prepared once at open and reset after each use. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <sqlite3.h>
+#include "core/event.h"
+#include "core/log.h"
+#include "store/store.h"
+
+/* Long enough for a checkpoint or a big trim in the agent to finish
+ * while the CLI waits; short enough that a wedged peer is reported. */
+#define STORE_BUSY_TIMEOUT_MS	5000
+/* Truncate the WAL back to this after a checkpoint so one burst does not
+ * leave a huge file behind. */
+#define STORE_WAL_LIMIT		(64 * 1024 * 1024)
+
+/* Schema migrations: step i takes user_version i to i + 1. Append only;
+ * never edit a step that has shipped. */
+static const char *const migrations[] = {
+	/* 1: the first schema. AUTOINCREMENT so an id is never handed out
+	 * twice, even after trim emptied the journal: output cursors and
+	 * collectors rely on ids only growing. */
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  time_us INTEGER NOT NULL,"
+	"  type TEXT NOT NULL,"
+	"  severity INTEGER NOT NULL,"
+	"  source TEXT NOT NULL,"
+	"  iface TEXT,"
+	"  peer TEXT,"
+	"  fields BLOB NOT NULL);"
+	"CREATE INDEX events_time ON events(time_us);"
+	"CREATE INDEX events_type ON events(type);"
+	"CREATE TABLE cursors ("
+	"  name TEXT PRIMARY KEY NOT NULL,"
+	"  last_id INTEGER NOT NULL);"
+	"CREATE TABLE meta ("
+	"  key TEXT PRIMARY KEY NOT NULL,"
+	"  value TEXT NOT NULL);"
+	"CREATE TABLE peers ("
+	"  iface TEXT NOT NULL,"
+	"  public_key BLOB NOT NULL,"
+	"  endpoint TEXT NOT NULL,"
+	"  allowed_ips TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  last_handshake INTEGER NOT NULL,"
+	"  rx INTEGER NOT NULL, tx INTEGER NOT NULL,"
+	"  rx_mark INTEGER NOT NULL, tx_mark INTEGER NOT NULL,"
+	"  mark_us INTEGER NOT NULL,"
+	"  state INTEGER NOT NULL,"
+	"  keepalive INTEGER NOT NULL,"
+	"  first_seen_us INTEGER NOT NULL,"
+	"  updated_us INTEGER NOT NULL,"
+	"  PRIMARY KEY (iface, public_key)) WITHOUT ROWID;"
+	"CREATE TABLE ifaces ("
+	"  name TEXT PRIMARY KEY NOT NULL,"
+	"  ifindex INTEGER NOT NULL,"
+	"  impl INTEGER NOT NULL,"
+	"  public_key BLOB,"		/* NULL when not known */
+	"  listen_port INTEGER NOT NULL,"
+	"  up INTEGER NOT NULL,"
+	"  first_seen_us INTEGER NOT NULL,"
+	"  updated_us INTEGER NOT NULL);",
+};
+#define STORE_SCHEMA_VERSION	((int)ARRAY_SIZE(migrations))
+
+#define EV_COLS	"id, time_us, type, severity, source, fields"
+#define PEER_COLS "iface, public_key, endpoint, allowed_ips, name, " \
+	"last_handshake, rx, tx, rx_mark, tx_mark, mark_us, state, " \
+	"keepalive, first_seen_us, updated_us"
+#define IFACE_COLS "name, ifindex, impl, public_key, listen_port, up, " \
+	"first_seen_us, updated_us"
+
+enum stmt {
+	ST_BEGIN,
+	ST_BEGIN_RO,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_APPEND,
+	ST_READ_AFTER,
+	ST_READ_TAIL,
+	ST_LAST_ID,
+	ST_TRIM_COUNT,
+	ST_TRIM_AGE,
+	ST_CURSOR_GET,
+	ST_CURSOR_SET,
+	ST_META_GET,
+	ST_META_SET,
+	ST_PEER_PUT,
+	ST_PEER_DELETE,
+	ST_PEER_LOAD,
+	ST_PEER_LOAD_ALL,
+	ST_IFACE_PUT,
+	ST_IFACE_DELETE,
+	ST_IFACE_LOAD,
+	ST__COUNT
+};
+
+static const char *const stmt_sql[ST__COUNT] = {
+	/* IMMEDIATE takes the write lock up front: a deferred transaction
+	 * that later upgrades can fail with SQLITE_BUSY that no busy
+	 * timeout resolves. */
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_BEGIN_RO] = "BEGIN",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_APPEND] = "INSERT INTO events (time_us, type, severity, source, "
+		"iface, peer, fields) VALUES (?, ?, ?, ?, ?, ?, ?)",
+	/* No LIMIT: rows that fail to decode are skipped and must not use
+	 * up the caller's batch, or a run of corrupt rows would stall an
+	 * output's cursor forever. The loop stops stepping at max. */
+	[ST_READ_AFTER] = "SELECT " EV_COLS " FROM events WHERE id > ? "
+		"ORDER BY id",
+	[ST_READ_TAIL] = "SELECT " EV_COLS " FROM (SELECT " EV_COLS
+		" FROM events ORDER BY id DESC LIMIT ?) ORDER BY id",
+	/* The sequence, not max(id): after a trim emptied the journal the
+	 * last id handed out is still the one a reader has seen. */
+	[ST_LAST_ID] = "SELECT coalesce((SELECT seq FROM sqlite_sequence "
+		"WHERE name = 'events'), 0)",
+	[ST_TRIM_COUNT] = "DELETE FROM events WHERE id <= (SELECT id FROM "
+		"events ORDER BY id DESC LIMIT 1 OFFSET ?)",
+	[ST_TRIM_AGE] = "DELETE FROM events WHERE time_us < ?",
+	[ST_CURSOR_GET] = "SELECT last_id FROM cursors WHERE name = ?",
+	[ST_CURSOR_SET] = "INSERT INTO cursors (name, last_id) VALUES (?, ?) "
+		"ON CONFLICT (name) DO UPDATE SET last_id = excluded.last_id",
+	[ST_META_GET] = "SELECT value FROM meta WHERE key = ?",
+	[ST_META_SET] = "INSERT INTO meta (key, value) VALUES (?, ?) "
+		"ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	[ST_PEER_PUT] = "INSERT OR REPLACE INTO peers (" PEER_COLS ") "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[ST_PEER_DELETE] = "DELETE FROM peers WHERE iface = ? AND public_key = ?",
+	[ST_PEER_LOAD] = "SELECT " PEER_COLS " FROM peers WHERE iface = ? "
+		"ORDER BY public_key",
+	[ST_PEER_LOAD_ALL] = "SELECT " PEER_COLS " FROM peers "
+		"ORDER BY iface, public_key",
+	[ST_IFACE_PUT] = "INSERT OR REPLACE INTO ifaces (" IFACE_COLS ") "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	[ST_IFACE_DELETE] = "DELETE FROM ifaces WHERE name = ?",
+	[ST_IFACE_LOAD] = "SELECT " IFACE_COLS " FROM ifaces ORDER BY name",
+};
+
+struct store {
+	sqlite3 *db;
+	bool readonly;
+	bool reading;			/* inside a read callback */
+	int64_t skip_logged;		/* highest bad event id already logged */
+	sqlite3_stmt *st[ST__COUNT];
+	struct event *ev;		/* one decode buffer for every row */
+	char blob[EVENT_BUF_LEN];	/* encoded fields of one append */
+	char path[256];			/* for messages */
+};
+
+static int rc_errno(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	default:
+		return -EIO;
+	}
+}
+
+/* Log the connection's last error and turn it into -errno. */
+static int db_err(struct store *s, const char *what, int rc)
+{
+	log_warnx("store %s: %s: %s", s->path, what,
+		  s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+	return rc_errno(rc);
+}
+
+/* Bytes from the database are not trusted: keep printable ASCII for logs. */
+static const char *printable(char *out, size_t len, const unsigned char *in)
+{
+	size_t i = 0;
+
+	for (; in && *in && i + 1 < len; in++)
+		out[i++] = *in >= 0x20 && *in < 0x7f ? (char)*in : '?';
+	out[i] = '\0';
+	return out;
+}
+
+/* Text column into a fixed buffer; false if NULL or it does not fit. */
+static bool col_text(sqlite3_stmt *st, int col, char *out, size_t len)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	size_t n = (size_t)sqlite3_column_bytes(st, col);
+
+	out[0] = '\0';
+	if (!t || n >= len || memchr(t, '\0', n))
+		return false;
+	memcpy(out, t, n);
+	out[n] = '\0';
+	return true;
+}
+
+/* Bind a fixed-size char array that should hold a C string. */
+static int bind_str(sqlite3_stmt *st, int col, const char *s, size_t max)
+{
+	return sqlite3_bind_text(st, col, s, (int)strnlen(s, max), SQLITE_STATIC);
+}
+
+/* Step a statement that returns no row, then reset it. */
+static int step_done(struct store *s, enum stmt i, const char *what)
+{
+	sqlite3_stmt *st = s->st[i];
+	int rc = sqlite3_step(st), ret = 0;
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		ret = db_err(s, what, rc);
+	sqlite3_reset(st);
+	return ret;
+}
+
+static int exec(struct store *s, const char *sql, const char *what)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+
+	if (rc == SQLITE_OK)
+		return 0;
+	log_warnx("store %s: %s: %s", s->path, what,
+		  msg ? msg : sqlite3_errstr(rc));
+	sqlite3_free(msg);
+	return rc_errno(rc);
+}
+
+static int user_version(struct store *s, int *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_err(s, "schema version", rc);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_err(s, "schema version", rc);
+	return 0;
+}
+
+static int schema_check(struct store *s, int v)
+{
+	if (v <= STORE_SCHEMA_VERSION)
+		return 0;
+	log_warnx("store %s: schema version %d is newer than this wgaudit "
+		  "knows (%d); refusing to touch it", s->path, v,
+		  STORE_SCHEMA_VERSION);
+	return -EPROTO;
+}
+
+/* Each step runs in its own write transaction and re-reads the version
+ * under the lock, so two processes opening a new file do not both run it. */
+static int db_migrate(struct store *s)
+{
+	char sql[64];
+	int v, ret;
+
+	for (;;) {
+		ret = exec(s, "BEGIN IMMEDIATE", "migration");
+		if (ret < 0)
+			return ret;
+		ret = user_version(s, &v);
+		if (ret == 0)
+			ret = schema_check(s, v);
+		if (ret < 0 || v == STORE_SCHEMA_VERSION)
+			break;
+		ret = exec(s, migrations[v], "migration");
+		if (ret < 0)
+			break;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		ret = exec(s, sql, "migration");
+		if (ret < 0)
+			break;
+		ret = exec(s, "COMMIT", "migration");
+		if (ret < 0)
+			break;
+		log_info("store %s: schema version %d", s->path, v + 1);
+	}
+	if (ret < 0)
+		exec(s, "ROLLBACK", "migration rollback");
+	else
+		ret = exec(s, "COMMIT", "migration");
+	return ret;
+}
+
+/* The pragma answers with the mode it got: a file system without shared
+ * memory support (some network mounts) stays in the old mode. */
+static int set_wal(struct store *s)
+{
+	sqlite3_stmt *st;
+	const unsigned char *mode;
+	int rc, ret = 0;
+
+	rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st,
+				NULL);
+	if (rc != SQLITE_OK)
+		return db_err(s, "journal_mode", rc);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		ret = db_err(s, "journal_mode", rc);
+	} else {
+		mode = sqlite3_column_text(st, 0);
+		if (!mode || strcmp((const char *)mode, "wal") != 0)
+			log_warnx("store %s: WAL unavailable; readers will "
+				  "wait for the agent's commits", s->path);
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static int db_pragmas(struct store *s)
+{
+	char sql[64];
+	int ret;
+
+	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	/* No table refers to another; keep the per-row checks off. */
+	ret = exec(s, "PRAGMA foreign_keys = OFF", "pragma");
+	if (ret < 0 || s->readonly)
+		return ret;
+	/* WAL: readers (the CLI) never block the writer and see each
+	 * committed loop turn; persistent in the file once set. */
+	ret = set_wal(s);
+	if (ret < 0)
+		return ret;
+	/* NORMAL in WAL mode syncs the WAL only at checkpoints: a commit
+	 * survives the process dying (it is in the WAL file), and the file
+	 * is never corrupted, but the last transactions can be lost to a
+	 * power cut or kernel crash. FULL would fsync every loop turn. */
+	ret = exec(s, "PRAGMA synchronous = NORMAL", "pragma synchronous");
+	if (ret < 0)
+		return ret;
+	snprintf(sql, sizeof(sql), "PRAGMA journal_size_limit = %d",
+		 STORE_WAL_LIMIT);
+	return exec(s, sql, "pragma journal_size_limit");
+}
+
+static int db_prepare(struct store *s)
+{
+	for (int i = 0; i < ST__COUNT; i++) {
+		int rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1,
+					    SQLITE_PREPARE_PERSISTENT,
+					    &s->st[i], NULL);
+
+		if (rc != SQLITE_OK)
+			return db_err(s, "prepare", rc);
+	}
+	return 0;
+}
+
+static int db_open(struct store *s, const char *path, bool readonly)
+{
+	int flags = SQLITE_OPEN_NOMUTEX;
+	mode_t old;
+	int rc;
+
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	s->readonly = readonly;
+	if (readonly)
+		flags |= SQLITE_OPEN_READONLY;
+	else
+		flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	/* The journal is a security record: owner only. SQLite gives the
+	 * -wal and -shm files the main file's mode, so this covers them. */
+	old = umask(077);
+	rc = sqlite3_open_v2(path, &s->db, flags, NULL);
+	umask(old);
+	if (rc != SQLITE_OK) {
+		int err = sqlite3_system_errno(s->db);
+		int ret = db_err(s, "open", rc);
+
+		return err > 0 && (rc & 0xff) == SQLITE_CANTOPEN ? -err : ret;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	return 0;
+}
+
+static int store_open_mode(const char *path, bool readonly, struct store **out)
+{
+	struct store *s;
+	int ret, v;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->ev = malloc(sizeof(*s->ev));
+	ret = -ENOMEM;
+	if (!s->ev)
+		goto out;
+	ret = db_open(s, path, readonly);
+	if (ret < 0)
+		goto out;
+	ret = db_pragmas(s);
+	if (ret < 0)
+		goto out;
+	if (readonly) {
+		/* A reader never changes the schema; it reads only one it
+		 * knows exactly. */
+		ret = user_version(s, &v);
+		if (ret == 0 && v != STORE_SCHEMA_VERSION) {
+			log_warnx("store %s: schema version %d, this wgaudit "
+				  "reads %d", s->path, v, STORE_SCHEMA_VERSION);
+			ret = -EPROTO;
+		}
+	} else {
+		ret = db_migrate(s);
+	}
+	if (ret < 0)
+		goto out;
+	ret = db_prepare(s);
+	if (ret < 0)
+		goto out;
+	*out = s;
+	s = NULL;	/* the caller owns it now */
+out:
+	store_free(s);
+	return ret;
+}
+
+int store_open(const char *path, struct store **out)
+{
+	return store_open_mode(path, false, out);
+}
+
+int store_open_readonly(const char *path, struct store **out)
+{
+	struct stat sb;
+
+	/* Say "missing" plainly rather than as SQLite's "unable to open". */
+	if (stat(path, &sb) < 0) {
+		*out = NULL;
+		return -errno;
+	}
+	return store_open_mode(path, true, out);
+}
+
+void store_free(struct store *s)
+{
+	if (!s)
+		return;
+	if (s->db && !sqlite3_get_autocommit(s->db)) {
+		log_warnx("store %s: closing with a transaction open; "
+			  "rolled back", s->path);
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	for (int i = 0; i < ST__COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close(s->db);
+	free(s->ev);
+	free(s);
+}
+
+/* SQLite is the truth on whether a transaction is open: it rolls one back
+ * by itself on some errors (SQLITE_FULL, IOERR, NOMEM). */
+int store_begin(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		return 0;
+	return step_done(s, s->readonly ? ST_BEGIN_RO : ST_BEGIN, "begin");
+}
+
+int store_commit(struct store *s)
+{
+	if (sqlite3_get_autocommit(s->db))
+		return 0;
+	return step_done(s, ST_COMMIT, "commit");
+}
+
+int store_rollback(struct store *s)
+{
+	if (sqlite3_get_autocommit(s->db))
+		return 0;
+	return step_done(s, ST_ROLLBACK, "rollback");
+}
+
+int store_append(struct store *s, struct event *ev)
+{
+	sqlite3_stmt *st = s->st[ST_APPEND];
+	const char *iface = event_get(ev, "iface");
+	const char *peer = event_get(ev, "peer");
+	size_t n;
+	int rc;
+
+	if ((unsigned)ev->type >= EV__COUNT ||
+	    (unsigned)ev->source >= SRC__COUNT)
+		return -EINVAL;
+	/* Every field lives in ev->buf, so its encoding fits in as much. */
+	n = event_fields_encode(ev, s->blob, sizeof(s->blob));
+	sqlite3_bind_int64(st, 1, ev->time_us);
+	sqlite3_bind_text(st, 2, event_type_name(ev->type), -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, ev->severity);
+	sqlite3_bind_text(st, 4, event_source_name(ev->source), -1,
+			  SQLITE_STATIC);
+	if (iface)
+		sqlite3_bind_text(st, 5, iface, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 5);
+	if (peer)
+		sqlite3_bind_text(st, 6, peer, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 6);
+	sqlite3_bind_blob(st, 7, s->blob, (int)n, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		sqlite3_clear_bindings(st);	/* no pointer into ev stays */
+		return db_err(s, "append", rc);
+	}
+	ev->id = sqlite3_last_insert_rowid(s->db);
+	sqlite3_clear_bindings(st);
+	return 0;
+}
+
+/* Log a row that cannot be read once, not on every poll that meets it. */
+static void skip_row(struct store *s, int64_t id, const char *why,
+		     const unsigned char *detail)
+{
+	char buf[64];
+
+	if (id <= s->skip_logged)
+		return;
+	s->skip_logged = id;
+	log_warnx("store %s: event %" PRId64 " skipped: %s%s%s", s->path, id,
+		  why, detail ? " " : "", detail ? printable(buf, sizeof(buf), detail) : "");
+}
+
+/* The current row of an ST_READ_* statement into ev; -EINVAL if the row
+ * is damaged (logged). */
+static int row_event(struct store *s, sqlite3_stmt *st, struct event *ev)
+{
+	int64_t id = sqlite3_column_int64(st, 0);
+	const unsigned char *type = sqlite3_column_text(st, 2);
+	const unsigned char *src = sqlite3_column_text(st, 4);
+	int sev = sqlite3_column_int(st, 3);
+	const void *blob = sqlite3_column_blob(st, 5);
+	int n = sqlite3_column_bytes(st, 5);
+	enum event_type t;
+	enum event_source so;
+
+	if (!type || event_type_from_name((const char *)type, &t) < 0) {
+		skip_row(s, id, "unknown type", type);
+		return -EINVAL;
+	}
+	if (!src || event_source_from_name((const char *)src, &so) < 0) {
+		skip_row(s, id, "unknown source", src);
+		return -EINVAL;
+	}
+	if (sev < LOG_EMERG || sev > LOG_DEBUG) {
+		skip_row(s, id, "bad severity", NULL);
+		return -EINVAL;
+	}
+	if (n > EVENT_BUF_LEN) {
+		skip_row(s, id, "fields too long", NULL);
+		return -EINVAL;
+	}
+	event_init(ev, t, so);
+	ev->id = id;
+	ev->time_us = sqlite3_column_int64(st, 1);
+	ev->severity = sev;
+	if (event_fields_decode(ev, n ? blob : "", (size_t)n) < 0) {
+		skip_row(s, id, "malformed fields", NULL);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Step st, handing at most max decodable rows to cb. */
+static int read_rows(struct store *s, enum stmt i, size_t max,
+		     store_event_cb cb, void *ctx)
+{
+	sqlite3_stmt *st = s->st[i];
+	size_t done = 0;
+	int rc = SQLITE_DONE, ret = 0;
+
+	s->reading = true;
+	while (done < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (row_event(s, st, s->ev) < 0)
+			continue;
+		done++;
+		ret = cb(ctx, s->ev);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		ret = db_err(s, "read events", rc);
+	sqlite3_reset(st);
+	s->reading = false;
+	return ret;
+}
+
+int store_read_after(struct store *s, int64_t after_id, size_t max,
+		     store_event_cb cb, void *ctx)
+{
+	/* The decode buffer and the statement are single: a callback must
+	 * not read the journal again through the same handle. */
+	if (s->reading)
+		return -EBUSY;
+	if (max == 0)
+		return 0;
+	sqlite3_bind_int64(s->st[ST_READ_AFTER], 1, after_id);
+	return read_rows(s, ST_READ_AFTER, max, cb, ctx);
+}
+
+int store_read_tail(struct store *s, size_t n, store_event_cb cb, void *ctx)
+{
+	if (s->reading)
+		return -EBUSY;
+	if (n == 0)
+		return 0;
+	sqlite3_bind_int64(s->st[ST_READ_TAIL], 1,
+			   n > INT64_MAX ? INT64_MAX : (int64_t)n);
+	return read_rows(s, ST_READ_TAIL, SIZE_MAX, cb, ctx);
+}
+
+/* A one-integer query; *found false when it returns no row. */
+static int query_int(struct store *s, enum stmt i, const char *what,
+		     int64_t *out, bool *found)
+{
+	sqlite3_stmt *st = s->st[i];
+	int rc = sqlite3_step(st), ret = 0;
+
+	*found = rc == SQLITE_ROW;
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
+		ret = db_err(s, what, rc);
+	sqlite3_reset(st);
+	return ret;
+}
+
+int store_last_id(struct store *s, int64_t *out)
+{
+	bool found;
+
+	*out = 0;
+	return query_int(s, ST_LAST_ID, "last id", out, &found);
+}
+
+int store_trim(struct store *s, uint64_t max_events, int64_t max_age_us,
+	       uint64_t *dropped)
+{
+	int ret;
+
+	*dropped = 0;
+	if (max_events) {
+		sqlite3_bind_int64(s->st[ST_TRIM_COUNT], 1,
+				   max_events > INT64_MAX ? INT64_MAX :
+				   (int64_t)max_events);
+		ret = step_done(s, ST_TRIM_COUNT, "trim");
+		if (ret < 0)
+			return ret;
+		*dropped += (uint64_t)sqlite3_changes64(s->db);
+	}
+	if (max_age_us > 0) {
+		sqlite3_bind_int64(s->st[ST_TRIM_AGE], 1,
+				   now_realtime_us() - max_age_us);
+		ret = step_done(s, ST_TRIM_AGE, "trim");
+		if (ret < 0)
+			return ret;
+		*dropped += (uint64_t)sqlite3_changes64(s->db);
+	}
+	return 0;
+}
+
+int store_cursor_get(struct store *s, const char *name, int64_t *out)
+{
+	bool found;
+	int ret;
+
+	*out = -1;
+	sqlite3_bind_text(s->st[ST_CURSOR_GET], 1, name, -1, SQLITE_STATIC);
+	ret = query_int(s, ST_CURSOR_GET, "cursor get", out, &found);
+	if (!found)
+		*out = -1;
+	return ret;
+}
+
+int store_cursor_set(struct store *s, const char *name, int64_t id)
+{
+	sqlite3_stmt *st = s->st[ST_CURSOR_SET];
+
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	return step_done(s, ST_CURSOR_SET, "cursor set");
+}
+
+int store_meta_get(struct store *s, const char *key, char *val, size_t len)
+{
+	sqlite3_stmt *st = s->st[ST_META_GET];
+	int rc, ret = 0;
+
+	if (len)
+		val[0] = '\0';
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (!len || !col_text(st, 0, val, len))
+			ret = -ENOSPC;
+	} else if (rc == SQLITE_DONE) {
+		ret = -ENOENT;
+	} else {
+		ret = db_err(s, "meta get", rc);
+	}
+	sqlite3_reset(st);
+	return ret;
+}
+
+int store_meta_set(struct store *s, const char *key, const char *val)
+{
+	sqlite3_stmt *st = s->st[ST_META_SET];
+
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, val, -1, SQLITE_STATIC);
+	return step_done(s, ST_META_SET, "meta set");
+}
+
+int store_peer_put(struct store *s, const struct peer_row *p)
+{
+	sqlite3_stmt *st = s->st[ST_PEER_PUT];
+
+	bind_str(st, 1, p->iface, sizeof(p->iface));
+	sqlite3_bind_blob(st, 2, p->public_key, WG_KEY_LEN, SQLITE_STATIC);
+	bind_str(st, 3, p->endpoint, sizeof(p->endpoint));
+	bind_str(st, 4, p->allowed_ips, sizeof(p->allowed_ips));
+	bind_str(st, 5, p->name, sizeof(p->name));
+	sqlite3_bind_int64(st, 6, p->last_handshake);
+	/* Counters are u64; SQLite integers are i64. The bits round-trip. */
+	sqlite3_bind_int64(st, 7, (int64_t)p->rx);
+	sqlite3_bind_int64(st, 8, (int64_t)p->tx);
+	sqlite3_bind_int64(st, 9, (int64_t)p->rx_mark);
+	sqlite3_bind_int64(st, 10, (int64_t)p->tx_mark);
+	sqlite3_bind_int64(st, 11, p->mark_us);
+	sqlite3_bind_int(st, 12, p->state);
+	sqlite3_bind_int(st, 13, p->keepalive);
+	sqlite3_bind_int64(st, 14, p->first_seen_us);
+	sqlite3_bind_int64(st, 15, p->updated_us);
+	return step_done(s, ST_PEER_PUT, "peer put");
+}
+
+int store_peer_delete(struct store *s, const char *iface,
+		      const uint8_t key[static WG_KEY_LEN])
+{
+	sqlite3_stmt *st = s->st[ST_PEER_DELETE];
+
+	sqlite3_bind_text(st, 1, iface, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, key, WG_KEY_LEN, SQLITE_STATIC);
+	return step_done(s, ST_PEER_DELETE, "peer delete");
+}
+
+static int row_peer(sqlite3_stmt *st, struct peer_row *p)
+{
+	if (sqlite3_column_bytes(st, 1) != WG_KEY_LEN ||
+	    !col_text(st, 0, p->iface, sizeof(p->iface)) ||
+	    !col_text(st, 2, p->endpoint, sizeof(p->endpoint)) ||
+	    !col_text(st, 3, p->allowed_ips, sizeof(p->allowed_ips)) ||
+	    !col_text(st, 4, p->name, sizeof(p->name)))
+		return -EINVAL;
+	memcpy(p->public_key, sqlite3_column_blob(st, 1), WG_KEY_LEN);
+	p->last_handshake = sqlite3_column_int64(st, 5);
+	p->rx = (uint64_t)sqlite3_column_int64(st, 6);
+	p->tx = (uint64_t)sqlite3_column_int64(st, 7);
+	p->rx_mark = (uint64_t)sqlite3_column_int64(st, 8);
+	p->tx_mark = (uint64_t)sqlite3_column_int64(st, 9);
+	p->mark_us = sqlite3_column_int64(st, 10);
+	p->state = sqlite3_column_int(st, 11);
+	p->keepalive = (uint16_t)sqlite3_column_int(st, 12);
+	p->first_seen_us = sqlite3_column_int64(st, 13);
+	p->updated_us = sqlite3_column_int64(st, 14);
+	return 0;
+}
+
+int store_peer_load(struct store *s, const char *iface, store_peer_cb cb,
+		    void *ctx)
+{
+	enum stmt i = iface ? ST_PEER_LOAD : ST_PEER_LOAD_ALL;
+	sqlite3_stmt *st = s->st[i];
+	struct peer_row *p;
+	int rc = SQLITE_DONE, ret = 0;
+
+	if (sqlite3_stmt_busy(st))
+		return -EBUSY;	/* re-entered from its own callback */
+	p = malloc(sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	if (iface)
+		sqlite3_bind_text(st, 1, iface, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(p, 0, sizeof(*p));
+		if (row_peer(st, p) < 0) {
+			log_warnx("store %s: damaged peer row skipped", s->path);
+			continue;
+		}
+		ret = cb(ctx, p);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		ret = db_err(s, "peer load", rc);
+	sqlite3_reset(st);
+	free(p);
+	return ret;
+}
+
+int store_iface_put(struct store *s, const struct iface_row *r)
+{
+	sqlite3_stmt *st = s->st[ST_IFACE_PUT];
+
+	bind_str(st, 1, r->name, sizeof(r->name));
+	sqlite3_bind_int64(st, 2, r->ifindex);
+	sqlite3_bind_int(st, 3, r->impl);
+	if (r->has_public_key)
+		sqlite3_bind_blob(st, 4, r->public_key, WG_KEY_LEN,
+				  SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 4);
+	sqlite3_bind_int(st, 5, r->listen_port);
+	sqlite3_bind_int(st, 6, r->up);
+	sqlite3_bind_int64(st, 7, r->first_seen_us);
+	sqlite3_bind_int64(st, 8, r->updated_us);
+	return step_done(s, ST_IFACE_PUT, "iface put");
+}
+
+int store_iface_delete(struct store *s, const char *name)
+{
+	sqlite3_bind_text(s->st[ST_IFACE_DELETE], 1, name, -1, SQLITE_STATIC);
+	return step_done(s, ST_IFACE_DELETE, "iface delete");
+}
+
+static int row_iface(sqlite3_stmt *st, struct iface_row *r)
+{
+	int kt = sqlite3_column_type(st, 3);
+
+	if (!col_text(st, 0, r->name, sizeof(r->name)))
+		return -EINVAL;
+	if (kt != SQLITE_NULL && sqlite3_column_bytes(st, 3) != WG_KEY_LEN)
+		return -EINVAL;
+	r->ifindex = (uint32_t)sqlite3_column_int64(st, 1);
+	r->impl = sqlite3_column_int(st, 2);
+	r->has_public_key = kt != SQLITE_NULL;
+	if (r->has_public_key)
+		memcpy(r->public_key, sqlite3_column_blob(st, 3), WG_KEY_LEN);
+	r->listen_port = (uint16_t)sqlite3_column_int(st, 4);
+	r->up = sqlite3_column_int(st, 5) != 0;
+	r->first_seen_us = sqlite3_column_int64(st, 6);
+	r->updated_us = sqlite3_column_int64(st, 7);
+	return 0;
+}
+
+int store_iface_load(struct store *s, store_iface_cb cb, void *ctx)
+{
+	sqlite3_stmt *st = s->st[ST_IFACE_LOAD];
+	struct iface_row r;
+	int rc = SQLITE_DONE, ret = 0;
+
+	if (sqlite3_stmt_busy(st))
+		return -EBUSY;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&r, 0, sizeof(r));
+		if (row_iface(st, &r) < 0) {
+			log_warnx("store %s: damaged interface row skipped",
+				  s->path);
+			continue;
+		}
+		ret = cb(ctx, &r);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		ret = db_err(s, "iface load", rc);
+	sqlite3_reset(st);
+	return ret;
+}
