@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define CONF_MAX_IFACES		64
 #define CONF_MAX_OUTPUTS	8
@@ -40,6 +41,10 @@ struct conf {
 	uint64_t journal_max_events;
 	uint64_t journal_max_age_ms;
 	int verbose;
+	/* Added by conf.c (kept at the end). */
+	char output_names[CONF_MAX_OUTPUTS][64];	/* [output "NAME"]; "" for --output */
+	bool cli_ifaces;		/* conf_set() replaced the file's interfaces */
+	bool cli_outputs;		/* conf_set() replaced the file's outputs */
 };
 
 void conf_defaults(struct conf *c);
@@ -47,8 +52,18 @@ void conf_defaults(struct conf *c);
  * an error (the default path). Returns 0 or the number of errors (> 0),
  * each already printed to stderr, or -errno. */
 int conf_load(struct conf *c, const char *path, bool missing_ok);
+/* The parser without I/O (tests, fuzzing): buf need not be NUL-terminated;
+ * messages name `name` and go to err (NULL: only counted). Returns the
+ * number of errors (0 = ok) or -errno. */
+int conf_parse(struct conf *c, const char *name, const char *buf, size_t len,
+	       FILE *err);
 /* Apply one "key = value" from section (also used by CLI overrides); a
- * message into err on failure. */
+ * message into err on failure ("interval: \"10 s\" is not a duration ...",
+ * no file:line), -EINVAL. Section "agent": interval, state_dir, interface
+ * (one name or a list), ...; section "output": key "url" appends an output
+ * (severity debug, facility user), min_severity / facility then apply to
+ * the last one. The first "interface" and the first "url" given this way
+ * replace the file's list, later ones append: call after conf_load(). */
 int conf_set(struct conf *c, const char *section, const char *key,
 	     const char *value, char *err, size_t errlen);
 #endif

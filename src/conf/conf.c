@@ -1,0 +1,887 @@
+// SPDX-License-Identifier: GPL-2.0
+/* conf.c - the INI configuration file (inih) and the command-line overrides.
+ *
+ * Why a custom line reader around inih: inih reports only the line number
+ * of its *first* error, its handler gets no line number unless the library
+ * was built with INI_HANDLER_LINENO (Debian's libinih 55 is not: ini.h
+ * defaults it to 0 and the handler typedef has four arguments), and with a
+ * fixed line buffer (Debian: ini_max_line 200, ini_use_stack 1) it silently
+ * splits a long line into two "lines", the tail parsed as a new key. So
+ * conf_reader() below hands inih exactly one physical line per call, after
+ * it has
+ *   - counted it (p->line is the line the handler is looking at, because
+ *     inih calls the handler for a line before it reads the next one),
+ *   - stripped the CR of CRLF files, a UTF-8 BOM and leading blanks (the
+ *     last keeps inih's multi-line continuation off: an indented key is a
+ *     key, not a continuation of the previous value),
+ *   - rejected NUL bytes, over-long lines and lines inih would reject
+ *     ("no = or :", "[" without "]") with a message of its own,
+ *   - taken section headers itself, so "[output "x"]" twice is seen twice
+ *     (inih's handler cannot tell two equal headers apart) and section
+ *     names are not cut at inih's 50 bytes.
+ * inih then does what it is good at: splitting "key = value ; comment".
+ * The library's option globals (ini_max_line, ...) are left alone.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf/conf.h"
+#include "core/event.h"
+#include "util/util.h"
+
+#define CONF_MAX_FILE		(1u << 20)	/* a config is a few KiB */
+#define CONF_MAX_ERRORS		50	/* then stop: garbage in, not a config */
+#define CONF_SHOW_LEN		64	/* bytes of a bad value quoted back */
+#define DURATION_HINT		"(try 500ms, 10s, 5m)"
+
+enum conf_sect {
+	SECT_NONE,		/* before the first header */
+	SECT_AGENT,
+	SECT_KMSG,
+	SECT_JOURNAL,
+	SECT_OUTPUT,
+	SECT_BAD,		/* unknown header: already reported, keys skipped */
+};
+
+enum conf_kind {
+	K_DURATION,
+	K_PATH,
+	K_HOSTNAME,
+	K_IFACES,
+	K_BOOL,
+	K_COUNT,
+	K_AGE,
+	K_URL,
+	K_SEVERITY,
+	K_FACILITY,
+};
+
+/* One settable key. off/size address struct conf, or struct conf_output
+ * for SECT_OUTPUT keys. */
+struct conf_key {
+	enum conf_sect sect;
+	const char *name;
+	enum conf_kind kind;
+	size_t off;
+	size_t size;
+	uint64_t min;		/* K_DURATION: shortest accepted, ms */
+};
+
+#define CK(s, n, k, field, mn) \
+	{ s, n, k, offsetof(struct conf, field), sizeof(((struct conf *)0)->field), mn }
+#define OK_(n, k, field) \
+	{ SECT_OUTPUT, n, k, offsetof(struct conf_output, field), \
+	  sizeof(((struct conf_output *)0)->field), 0 }
+
+static const struct conf_key conf_keys[] = {
+	CK(SECT_AGENT, "interval", K_DURATION, interval_ms, 100),
+	CK(SECT_AGENT, "active_after", K_DURATION, active_ms, 1000),
+	CK(SECT_AGENT, "transfer_interval", K_DURATION, transfer_interval_ms, 1000),
+	CK(SECT_AGENT, "state_dir", K_PATH, state_dir, 0),
+	CK(SECT_AGENT, "uapi_dir", K_PATH, uapi_dir, 0),
+	CK(SECT_AGENT, "config_dir", K_PATH, config_dir, 0),
+	CK(SECT_AGENT, "hostname", K_HOSTNAME, hostname, 0),
+	CK(SECT_AGENT, "interfaces", K_IFACES, ifaces, 0),
+	CK(SECT_AGENT, "interface", K_IFACES, ifaces, 0),
+	CK(SECT_KMSG, "enabled", K_BOOL, kmsg, 0),
+	CK(SECT_KMSG, "dynamic_debug", K_BOOL, enable_dyndbg, 0),
+	CK(SECT_KMSG, "accept_user_records", K_BOOL, kmsg_accept_user, 0),
+	CK(SECT_JOURNAL, "max_events", K_COUNT, journal_max_events, 0),
+	CK(SECT_JOURNAL, "max_age", K_AGE, journal_max_age_ms, 0),
+	OK_("url", K_URL, url),
+	OK_("min_severity", K_SEVERITY, min_severity),
+	OK_("facility", K_FACILITY, facility),
+};
+
+static const struct {
+	const char *name;
+	enum conf_sect sect;
+} conf_sects[] = {
+	{ "agent", SECT_AGENT },
+	{ "kmsg", SECT_KMSG },
+	{ "journal", SECT_JOURNAL },
+	{ "output", SECT_OUTPUT },
+};
+
+/* syslog(3) facility codes (the number, not LOG_xxx which is << 3). */
+static const struct {
+	const char *name;
+	int code;
+} conf_facilities[] = {
+	{ "kern", 0 }, { "user", 1 }, { "mail", 2 }, { "daemon", 3 },
+	{ "auth", 4 }, { "syslog", 5 }, { "lpr", 6 }, { "news", 7 },
+	{ "uucp", 8 }, { "cron", 9 }, { "authpriv", 10 }, { "ftp", 11 },
+	{ "local0", 16 }, { "local1", 17 }, { "local2", 18 }, { "local3", 19 },
+	{ "local4", 20 }, { "local5", 21 }, { "local6", 22 }, { "local7", 23 },
+};
+
+static const char *const conf_url_schemes[] = {
+	"syslog+tcp://", "syslog+tls://", "syslog+udp://", "jsonl:",
+};
+
+struct conf_parser {
+	struct conf *c;
+	const char *name;	/* for messages */
+	FILE *err;		/* NULL: count only */
+	const char *buf;
+	size_t len;
+	size_t pos;
+	unsigned line;
+	int errors;
+	enum conf_sect sect;
+	int out;		/* index of the current [output], -1 */
+	unsigned out_line;	/* its header line */
+	bool out_url;		/* it has a url */
+};
+
+void conf_defaults(struct conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->interval_ms = 10000;
+	c->active_ms = 180000;
+	c->transfer_interval_ms = 60000;
+	snprintf(c->state_dir, sizeof(c->state_dir), "%s", CONF_DEFAULT_STATE_DIR);
+	snprintf(c->uapi_dir, sizeof(c->uapi_dir), "/var/run/wireguard");
+	snprintf(c->config_dir, sizeof(c->config_dir), "/etc/wireguard");
+	c->kmsg = true;
+	c->kmsg_accept_user = false;
+	c->enable_dyndbg = false;
+}
+
+/* Quote untrusted text back to the operator: printable ASCII as is, the
+ * rest as \xNN, cut at CONF_SHOW_LEN bytes so a binary file or a 10 KiB
+ * line cannot flood the terminal. */
+static const char *conf_show(char *out, size_t outlen, const char *s)
+{
+	size_t o = 0, i;
+
+	for (i = 0; s[i] && i < CONF_SHOW_LEN; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (o + 5 > outlen)
+			break;
+		if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\')
+			out[o++] = (char)ch;
+		else
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", ch);
+	}
+	if (s[i] && o + 4 <= outlen)
+		o += (size_t)snprintf(out + o, outlen - o, "...");
+	out[o] = '\0';
+	return out;
+}
+
+static bool conf_has_ctl(const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+			return true;
+	}
+	return false;
+}
+
+static int conf_errf(char *err, size_t errlen, const char *key,
+		     const char *value, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* "key: "value" message" into err; returns -EINVAL for the caller. */
+static int conf_errf(char *err, size_t errlen, const char *key,
+		     const char *value, const char *fmt, ...)
+{
+	char k[CONF_SHOW_LEN * 4 + 8], v[CONF_SHOW_LEN * 4 + 8];
+	int n;
+	va_list ap;
+
+	if (!errlen)
+		return -EINVAL;
+	if (value)
+		n = snprintf(err, errlen, "%s: \"%s\" ", conf_show(k, sizeof(k), key),
+			     conf_show(v, sizeof(v), value));
+	else
+		n = snprintf(err, errlen, "%s: ", conf_show(k, sizeof(k), key));
+	if (n < 0 || (size_t)n >= errlen)
+		return -EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int conf_set_duration(const struct conf_key *k, uint64_t *dst, const char *key,
+			     const char *v, char *err, size_t errlen)
+{
+	uint64_t ms;
+	int ret = parse_duration_ms(v, strlen(v), &ms);
+
+	if (ret == -ERANGE)
+		return conf_errf(err, errlen, key, v, "is out of range (max 30d)");
+	if (ret < 0)
+		return conf_errf(err, errlen, key, v, "is not a duration " DURATION_HINT);
+	if (ms < k->min)
+		return conf_errf(err, errlen, key, v, "is too short (min %llums)",
+				 (unsigned long long)k->min);
+	*dst = ms;
+	return 0;
+}
+
+static int conf_set_string(const struct conf_key *k, char *dst, const char *key,
+			   const char *v, char *err, size_t errlen)
+{
+	size_t len = strlen(v);
+
+	if (!len)
+		return conf_errf(err, errlen, key, NULL, "is empty");
+	if (len >= k->size)
+		return conf_errf(err, errlen, key, v, "is too long (max %zu bytes)",
+				 k->size - 1);
+	if (k->kind == K_HOSTNAME) {
+		/* RFC 5424 HOSTNAME: PRINTUSASCII, no space. */
+		for (size_t i = 0; i < len; i++)
+			if (v[i] <= 0x20 || v[i] >= 0x7f)
+				return conf_errf(err, errlen, key, v,
+						 "is not a host name (printable ASCII, no spaces)");
+	}
+	memcpy(dst, v, len + 1);
+	return 0;
+}
+
+static int conf_set_bool(bool *dst, const char *key, const char *v,
+			 char *err, size_t errlen)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (!strcasecmp(v, yes[i])) {
+			*dst = true;
+			return 0;
+		}
+		if (!strcasecmp(v, no[i])) {
+			*dst = false;
+			return 0;
+		}
+	}
+	return conf_errf(err, errlen, key, v, "is not a boolean (yes or no)");
+}
+
+/* Linux dev_valid_name(): 1..IFNAMSIZ-1 bytes, not "." or "..", no '/',
+ * ':' or white space. */
+static int conf_add_iface(struct conf *c, const char *key, const char *name,
+			  size_t len, char *err, size_t errlen)
+{
+	char tmp[CONF_SHOW_LEN + 1];
+
+	snprintf(tmp, sizeof(tmp), "%.*s", (int)(len < CONF_SHOW_LEN ? len : CONF_SHOW_LEN), name);
+	if (len >= IFNAMSIZ)
+		return conf_errf(err, errlen, key, tmp,
+				 "is too long for an interface name (max %d bytes)",
+				 IFNAMSIZ - 1);
+	if ((len == 1 && name[0] == '.') || (len == 2 && !memcmp(name, "..", 2)))
+		return conf_errf(err, errlen, key, tmp, "is not an interface name");
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)name[i];
+
+		if (ch == '/' || ch == ':' || ch <= 0x20 || ch == 0x7f)
+			return conf_errf(err, errlen, key, tmp, "is not an interface name");
+	}
+	for (size_t i = 0; i < c->n_ifaces; i++)
+		if (!strcmp(c->ifaces[i], tmp))
+			return 0;	/* listed twice: same meaning */
+	if (c->n_ifaces >= CONF_MAX_IFACES)
+		return conf_errf(err, errlen, key, tmp, "is one interface too many (max %d)",
+				 CONF_MAX_IFACES);
+	memcpy(c->ifaces[c->n_ifaces], name, len);
+	c->ifaces[c->n_ifaces][len] = '\0';
+	c->n_ifaces++;
+	return 0;
+}
+
+/* "wg0 wg1", "wg0, wg1"; "all" alone means every interface (the default). */
+static int conf_set_ifaces(struct conf *c, const char *key, const char *v,
+			   char *err, size_t errlen)
+{
+	const char *sep = " \t,";
+	int ret = 0;
+
+	if (!strcmp(v, "all")) {
+		c->n_ifaces = 0;
+		return 0;
+	}
+	if (!v[strspn(v, sep)])
+		return conf_errf(err, errlen, key, NULL,
+				 "is empty (name interfaces, or say \"all\")");
+	while (*v) {
+		size_t len;
+
+		v += strspn(v, sep);
+		len = strcspn(v, sep);
+		if (!len)
+			break;
+		ret = conf_add_iface(c, key, v, len, err, errlen);
+		if (ret < 0)
+			return ret;
+		v += len;
+	}
+	return 0;
+}
+
+/* "0", "none" or "unlimited": no bound. */
+static bool conf_is_unbounded(const char *v)
+{
+	return !strcmp(v, "0") || !strcasecmp(v, "none") || !strcasecmp(v, "unlimited");
+}
+
+static int conf_set_count(uint64_t *dst, const char *key, const char *v,
+			  char *err, size_t errlen)
+{
+	uint64_t n;
+
+	if (conf_is_unbounded(v)) {
+		*dst = 0;
+		return 0;
+	}
+	if (parse_u64(v, strlen(v), 1000000000000ull, &n) < 0)
+		return conf_errf(err, errlen, key, v,
+				 "is not a count (a number up to 10^12, or 0 for no limit)");
+	*dst = n;
+	return 0;
+}
+
+/* A journal age may exceed parse_duration_ms()'s 30 days: "365d". */
+static int conf_set_age(const struct conf_key *k, uint64_t *dst, const char *key,
+			const char *v, char *err, size_t errlen)
+{
+	size_t len = strlen(v);
+	uint64_t days;
+
+	if (conf_is_unbounded(v)) {
+		*dst = 0;
+		return 0;
+	}
+	if (len > 1 && v[len - 1] == 'd' && parse_u64(v, len - 1, 36500, &days) == 0 &&
+	    days > 0) {
+		*dst = days * 86400000ull;
+		return 0;
+	}
+	return conf_set_duration(k, dst, key, v, err, errlen);
+}
+
+/* Light syntax check only; outputs parse the rest (host, port, query). */
+static int conf_check_url(const char *key, const char *v, char *err, size_t errlen)
+{
+	size_t len = strlen(v);
+
+	if (!len)
+		return conf_errf(err, errlen, key, NULL, "URL is empty");
+	if (len >= sizeof(((struct conf_output *)0)->url))
+		return conf_errf(err, errlen, key, v, "is too long (max %zu bytes)",
+				 sizeof(((struct conf_output *)0)->url) - 1);
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)v[i] <= 0x20 || v[i] == 0x7f)
+			return conf_errf(err, errlen, key, v,
+					 "contains a space or control character");
+	for (size_t i = 0; i < ARRAY_SIZE(conf_url_schemes); i++) {
+		size_t sl = strlen(conf_url_schemes[i]);
+
+		if (!strncmp(v, conf_url_schemes[i], sl)) {
+			if (len == sl)
+				return conf_errf(err, errlen, key, v,
+						 "has nothing after the scheme");
+			return 0;
+		}
+	}
+	return conf_errf(err, errlen, key, v,
+			 "is not an output URL (try syslog+tcp://HOST:PORT, "
+			 "syslog+tls://HOST:PORT, syslog+udp://HOST:PORT, jsonl:-, jsonl:/PATH)");
+}
+
+static int conf_set_facility(int *dst, const char *key, const char *v,
+			     char *err, size_t errlen)
+{
+	uint64_t n;
+
+	for (size_t i = 0; i < ARRAY_SIZE(conf_facilities); i++) {
+		if (!strcasecmp(v, conf_facilities[i].name)) {
+			*dst = conf_facilities[i].code;
+			return 0;
+		}
+	}
+	if (parse_u64(v, strlen(v), 23, &n) == 0) {
+		*dst = (int)n;
+		return 0;
+	}
+	return conf_errf(err, errlen, key, v,
+			 "is not a syslog facility (user, daemon, auth, authpriv, local0..local7, ...)");
+}
+
+static int conf_set_severity(int *dst, const char *key, const char *v,
+			     char *err, size_t errlen)
+{
+	char low[16];
+	size_t i;
+
+	for (i = 0; v[i] && i < sizeof(low) - 1; i++)
+		low[i] = (char)tolower((unsigned char)v[i]);
+	low[i] = '\0';
+	if (v[i] || severity_from_name(low, dst) < 0)
+		return conf_errf(err, errlen, key, v,
+				 "is not a severity (emerg, alert, crit, err, warning, notice, info, debug)");
+	return 0;
+}
+
+static const struct conf_key *conf_find_key(enum conf_sect sect, const char *key)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(conf_keys); i++)
+		if (conf_keys[i].sect == sect && !strcasecmp(conf_keys[i].name, key))
+			return &conf_keys[i];
+	return NULL;
+}
+
+static const char *conf_sect_name(enum conf_sect sect)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(conf_sects); i++)
+		if (conf_sects[i].sect == sect)
+			return conf_sects[i].name;
+	return "?";
+}
+
+/* Set key (in section sect; out is the output for SECT_OUTPUT) to v. */
+static int conf_apply(struct conf *c, enum conf_sect sect, int out, const char *key,
+		      const char *v, char *err, size_t errlen)
+{
+	const struct conf_key *k;
+	char *base;
+
+	if (!*key)
+		return conf_errf(err, errlen, "(empty)", NULL, "a line has no key before \"=\"");
+	k = conf_find_key(sect, key);
+	if (!k)
+		return conf_errf(err, errlen, key, NULL, "unknown key in [%s]",
+				 conf_sect_name(sect));
+	if (conf_has_ctl(v))
+		return conf_errf(err, errlen, key, v, "contains a control character");
+	if (sect == SECT_OUTPUT) {
+		if (out < 0 || (size_t)out >= c->n_outputs)
+			return conf_errf(err, errlen, key, NULL, "no output to apply it to");
+		base = (char *)&c->outputs[out];
+	} else {
+		base = (char *)c;
+	}
+	base += k->off;
+	switch (k->kind) {
+	case K_DURATION:
+		return conf_set_duration(k, (uint64_t *)base, key, v, err, errlen);
+	case K_PATH:
+	case K_HOSTNAME:
+		return conf_set_string(k, base, key, v, err, errlen);
+	case K_IFACES:
+		return conf_set_ifaces(c, key, v, err, errlen);
+	case K_BOOL:
+		return conf_set_bool((bool *)base, key, v, err, errlen);
+	case K_COUNT:
+		return conf_set_count((uint64_t *)base, key, v, err, errlen);
+	case K_AGE:
+		return conf_set_age(k, (uint64_t *)base, key, v, err, errlen);
+	case K_URL:
+		if (conf_check_url(key, v, err, errlen) < 0)
+			return -EINVAL;
+		memcpy(base, v, strlen(v) + 1);
+		return 0;
+	case K_SEVERITY:
+		return conf_set_severity((int *)base, key, v, err, errlen);
+	case K_FACILITY:
+		return conf_set_facility((int *)base, key, v, err, errlen);
+	}
+	return -EINVAL;
+}
+
+/* A new output with the defaults: everything (debug), facility user. */
+static int conf_output_add(struct conf *c, const char *name)
+{
+	struct conf_output *o;
+
+	if (c->n_outputs >= CONF_MAX_OUTPUTS)
+		return -ENOSPC;
+	o = &c->outputs[c->n_outputs];
+	memset(o, 0, sizeof(*o));
+	o->min_severity = LOG_DEBUG;
+	o->facility = 1;
+	snprintf(c->output_names[c->n_outputs], sizeof(c->output_names[0]), "%s", name);
+	return (int)c->n_outputs++;
+}
+
+static enum conf_sect conf_sect_from_name(const char *s)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(conf_sects); i++)
+		if (!strcasecmp(conf_sects[i].name, s))
+			return conf_sects[i].sect;
+	return SECT_BAD;
+}
+
+int conf_set(struct conf *c, const char *section, const char *key,
+	     const char *value, char *err, size_t errlen)
+{
+	enum conf_sect sect = conf_sect_from_name(section ? section : "");
+	const struct conf_key *k;
+	int out = (int)c->n_outputs - 1;
+	int ret;
+
+	if (errlen)
+		err[0] = '\0';
+	if (sect == SECT_BAD)
+		return conf_errf(err, errlen, key, NULL, "unknown section [%s]", section);
+	k = conf_find_key(sect, key);
+	if (k && k->kind == K_IFACES && !c->cli_ifaces) {
+		/* The first --interface replaces the file's list; more append. */
+		c->n_ifaces = 0;
+		c->cli_ifaces = true;
+	}
+	if (k && k->kind == K_URL) {
+		/* --output URL: a new output; the first replaces the file's. */
+		ret = conf_check_url(key, value, err, errlen);
+		if (ret < 0)
+			return ret;
+		if (!c->cli_outputs) {
+			c->n_outputs = 0;
+			c->cli_outputs = true;
+		}
+		out = conf_output_add(c, "");
+		if (out < 0)
+			return conf_errf(err, errlen, key, value, "is one output too many (max %d)",
+					 CONF_MAX_OUTPUTS);
+	}
+	return conf_apply(c, sect, out, key, value, err, errlen);
+}
+
+static void conf_error(struct conf_parser *p, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void conf_error(struct conf_parser *p, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+
+	p->errors++;
+	if (!p->err)
+		return;
+	fprintf(p->err, "%s:%u: ", p->name, line);
+	va_start(ap, fmt);
+	vfprintf(p->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', p->err);
+}
+
+static void conf_section_end(struct conf_parser *p)
+{
+	if (p->sect == SECT_OUTPUT && p->out >= 0 && !p->out_url)
+		conf_error(p, p->out_line, "url: missing in [output \"%s\"]",
+			   p->c->output_names[p->out]);
+	p->out = -1;
+	p->out_url = false;
+}
+
+static bool conf_is_name(const char *s, size_t len)
+{
+	if (!len || len >= sizeof(((struct conf *)0)->output_names[0]))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("_.-", s[i]))
+			return false;
+	return true;
+}
+
+/* The text between [ and ], trimmed: agent | kmsg | journal | output "NAME". */
+static void conf_section_begin(struct conf_parser *p, char *s)
+{
+	char show[CONF_SHOW_LEN * 4 + 8];
+	char *name, cut;
+	size_t len;
+	int out;
+
+	conf_section_end(p);
+	p->sect = SECT_BAD;
+	len = strcspn(s, " \t\"");
+	cut = s[len];
+	name = s + len;
+	name += strspn(name, " \t");
+	s[len] = '\0';
+	if (conf_sect_from_name(s) == SECT_BAD || (conf_sect_from_name(s) != SECT_OUTPUT && *name)) {
+		s[len] = cut;
+		conf_error(p, p->line, "[%s]: unknown section (use [agent], [kmsg], [journal] "
+			   "or [output \"NAME\"])", conf_show(show, sizeof(show), s));
+		return;
+	}
+	if (conf_sect_from_name(s) != SECT_OUTPUT) {
+		p->sect = conf_sect_from_name(s);
+		return;
+	}
+	len = strlen(name);
+	if (len < 2 || name[0] != '"' || name[len - 1] != '"' ||
+	    !conf_is_name(name + 1, len - 2)) {
+		conf_error(p, p->line, "[output]: needs a name in quotes, e.g. "
+			   "[output \"collector\"] (letters, digits, '_', '.', '-'; max %zu bytes)",
+			   sizeof(p->c->output_names[0]) - 1);
+		return;
+	}
+	name[len - 1] = '\0';
+	name++;
+	for (size_t i = 0; i < p->c->n_outputs; i++) {
+		if (!strcmp(p->c->output_names[i], name)) {
+			conf_error(p, p->line, "[output \"%s\"]: duplicate output name", name);
+			return;
+		}
+	}
+	out = conf_output_add(p->c, name);
+	if (out < 0) {
+		conf_error(p, p->line, "[output \"%s\"]: too many outputs (max %d)", name,
+			   CONF_MAX_OUTPUTS);
+		return;
+	}
+	p->sect = SECT_OUTPUT;
+	p->out = out;
+	p->out_line = p->line;
+}
+
+/* inih's find_chars_or_comment(): ';' starts a comment only after a blank. */
+static bool conf_has_assign(const char *s)
+{
+	bool was_space = false;
+
+	for (; *s; s++) {
+		if (*s == '=' || *s == ':')
+			return true;
+		if (was_space && *s == ';')
+			return false;
+		was_space = isspace((unsigned char)*s);
+	}
+	return false;
+}
+
+/* A "[...]" line: the header (comment after "]" allowed), else an error. */
+static void conf_header_line(struct conf_parser *p, char *line)
+{
+	char *end = strchr(line, ']');
+	char *rest;
+
+	if (!end) {
+		char show[CONF_SHOW_LEN * 4 + 8];
+
+		conf_error(p, p->line, "%s: section header without \"]\"",
+			   conf_show(show, sizeof(show), line));
+		conf_section_end(p);
+		p->sect = SECT_BAD;
+		return;
+	}
+	*end = '\0';
+	rest = end + 1;
+	rest += strspn(rest, " \t");
+	if (*rest && *rest != ';' && *rest != '#') {
+		char show[CONF_SHOW_LEN * 4 + 8];
+
+		conf_error(p, p->line, "%s: text after the section header",
+			   conf_show(show, sizeof(show), rest));
+		conf_section_end(p);
+		p->sect = SECT_BAD;
+		return;
+	}
+	line++;
+	line += strspn(line, " \t");
+	for (size_t n = strlen(line); n && (line[n - 1] == ' ' || line[n - 1] == '\t'); n--)
+		line[n - 1] = '\0';
+	conf_section_begin(p, line);
+}
+
+/* The ini_reader: one physical line per call (see the top of the file). */
+static char *conf_reader(char *str, int num, void *stream)
+{
+	struct conf_parser *p = stream;
+
+	for (;;) {
+		const char *start = p->buf + p->pos, *nl;
+		size_t len, skip;
+
+		if (p->pos >= p->len || p->errors >= CONF_MAX_ERRORS) {
+			if (p->pos < p->len && p->err)
+				fprintf(p->err, "%s:%u: too many errors, giving up\n",
+					p->name, p->line);
+			p->pos = p->len;
+			conf_section_end(p);
+			return NULL;
+		}
+		nl = memchr(start, '\n', p->len - p->pos);
+		len = nl ? (size_t)(nl - start) : p->len - p->pos;
+		p->pos += len + (nl ? 1 : 0);
+		p->line++;
+		while (len && (start[len - 1] == '\r' || start[len - 1] == ' ' ||
+			       start[len - 1] == '\t'))
+			len--;
+		if (p->line == 1 && len >= 3 && !memcmp(start, "\xef\xbb\xbf", 3)) {
+			start += 3;
+			len -= 3;
+		}
+		skip = 0;
+		while (skip < len && (start[skip] == ' ' || start[skip] == '\t'))
+			skip++;
+		start += skip;
+		len -= skip;
+		if (memchr(start, '\0', len)) {
+			conf_error(p, p->line, "line contains a NUL byte (not a text file?)");
+			continue;
+		}
+		if (num < 3 || len > (size_t)num - 2) {
+			conf_error(p, p->line, "line too long (max %d bytes)", num > 2 ? num - 2 : 0);
+			continue;
+		}
+		memcpy(str, start, len);
+		str[len] = '\0';
+		if (!len || str[0] == ';' || str[0] == '#')
+			continue;
+		if (str[0] == '[') {
+			conf_header_line(p, str);
+			continue;
+		}
+		if (!conf_has_assign(str)) {
+			char show[CONF_SHOW_LEN * 4 + 8];
+
+			conf_error(p, p->line, "%s: expected \"key = value\" or \"[section]\"",
+				   conf_show(show, sizeof(show), str));
+			continue;
+		}
+		str[len] = '\n';
+		str[len + 1] = '\0';
+		return str;
+	}
+}
+
+static int conf_handler(void *user, const char *section, const char *name,
+			const char *value)
+{
+	struct conf_parser *p = user;
+	char err[512], v[512];
+	size_t len = strlen(value);
+
+	(void)section;	/* ours is p->sect, see the top of the file */
+	if (p->sect == SECT_BAD)
+		return 1;
+	if (p->sect == SECT_NONE) {
+		char show[CONF_SHOW_LEN * 4 + 8];
+
+		conf_error(p, p->line, "%s: outside any section (put it under [agent])",
+			   conf_show(show, sizeof(show), name));
+		return 1;
+	}
+	/* Optional double quotes around a value: hostname = "gw 1" reads gw 1. */
+	if (len >= 2 && value[0] == '"' && value[len - 1] == '"') {
+		value++;
+		len -= 2;
+	}
+	if (len >= sizeof(v))
+		len = sizeof(v) - 1;	/* still too long for any field: reported */
+	memcpy(v, value, len);
+	v[len] = '\0';
+	if (p->sect == SECT_OUTPUT && !strcasecmp(name, "url"))
+		p->out_url = true;	/* a bad one is reported, not also "missing" */
+	if (conf_apply(p->c, p->sect, p->out, name, v, err, sizeof(err)) < 0)
+		conf_error(p, p->line, "%s", err);
+	return 1;	/* errors are ours to count; inih's count would double them */
+}
+
+int conf_parse(struct conf *c, const char *name, const char *buf, size_t len, FILE *err)
+{
+	struct conf_parser p = {
+		.c = c, .name = name, .err = err, .buf = buf, .len = len,
+		.sect = SECT_NONE, .out = -1,
+	};
+	int ret;
+
+	ret = ini_parse_stream(conf_reader, &p, conf_handler, &p);
+	if (ret < 0)
+		return ret == -2 ? -ENOMEM : -EIO;
+	/* ret > 0 would be a line inih refused that the reader let through:
+	 * the reader mirrors inih's rules, so it is counted, not printed. */
+	if (ret > 0 && !p.errors)
+		conf_error(&p, (unsigned)ret, "syntax error");
+	return p.errors;
+}
+
+/* The whole file, bounded; NUL-terminated for the messages' sake. */
+static int conf_read_file(const char *path, char **out, size_t *outlen)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int fd, ret = 0;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	buf = malloc(CONF_MAX_FILE + 1);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf + len, CONF_MAX_FILE + 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > CONF_MAX_FILE) {
+			ret = -EFBIG;
+			goto out;
+		}
+	}
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
+	buf = NULL;
+out:
+	free(buf);
+	close(fd);
+	return ret;
+}
+
+int conf_load(struct conf *c, const char *path, bool missing_ok)
+{
+	char *buf;
+	size_t len = 0;
+	int ret;
+
+	ret = conf_read_file(path, &buf, &len);
+	if (ret == -ENOENT && missing_ok)
+		return 0;
+	if (ret == -EFBIG) {
+		fprintf(stderr, "%s: file too large for a config file (max %u bytes)\n",
+			path, CONF_MAX_FILE);
+		return ret;
+	}
+	if (ret < 0) {
+		fprintf(stderr, "%s: %s\n", path, strerror(-ret));
+		return ret;
+	}
+	if (strlen(path) >= sizeof(c->path)) {
+		fprintf(stderr, "%s: path too long (max %zu bytes)\n", path, sizeof(c->path) - 1);
+		free(buf);
+		return -ENAMETOOLONG;
+	}
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	ret = conf_parse(c, path, buf, len, stderr);
+	free(buf);
+	return ret;
+}
