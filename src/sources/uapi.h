@@ -4,6 +4,7 @@
 #define WGAUDIT_UAPI_H
 #include <net/if.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct wg_device;
 
@@ -11,7 +12,9 @@ struct wg_device;
 #define UAPI_MAX_REPLY		(64u << 20)	/* cap on one get=1 reply */
 #define UAPI_TIMEOUT_MS		2000
 
-/* Interfaces whose DIR/NAME.sock exists and accepts a connection. */
+/* Interfaces whose DIR/NAME.sock exists and accepts a connection, sorted.
+ * A missing DIR is 0 interfaces. -ENOSPC when more than max exist (the
+ * first max found are in names, *n == max). */
 int uapi_list(const char *dir, char (*names)[IFNAMSIZ], size_t max, size_t *n);
 /* Connect, send get=1, read the bounded reply (timeout), parse. On any
  * error dev is left cleared: never a partial view. */
@@ -20,4 +23,9 @@ int uapi_get_device(const char *dir, const char *ifname, struct wg_device *dev);
  * Hex private key -> public_key, wiped; preshared_key skipped uncopied.
  * 0, -EPROTO (malformed), -EINVAL (bad value), or the reply's -errno. */
 int uapi_parse(const char *buf, size_t len, struct wg_device *dev);
+/* boringtun writes "seconds since" as last_handshake_time_sec. A non-zero
+ * value before 2001-01-01 cannot be wall clock: if any peer has one, the
+ * device is relative; its non-zero times become now_sec - value and
+ * dev->relative_handshake is set. uapi_get_device calls this. */
+void uapi_fix_relative_handshakes(struct wg_device *dev, int64_t now_sec);
 #endif
