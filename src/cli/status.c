@@ -1,0 +1,176 @@
+/* status.c - `wgaudit status [--json]`: a live view of every WireGuard
+ * interface in scope, read once from netlink/UAPI (no daemon needed), with
+ * state computed by the agent's rule and friendly names from the store. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli/cli.h"
+#include "conf/conf.h"
+#include "core/wgdev.h"
+#include "sources/uapi.h"
+#include "sources/wgnl.h"
+#include "util/util.h"
+
+#define MAX_IFACES 256
+
+static bool wanted(const struct conf *c, const char *name)
+{
+	if (!c->n_ifaces)
+		return true;
+	for (size_t i = 0; i < c->n_ifaces; i++)
+		if (!strcmp(c->ifaces[i], name))
+			return true;
+	return false;
+}
+
+static const char *peer_state(const struct conf *c, int64_t now, int64_t lh)
+{
+	if (!lh)
+		return "never";
+	return (now - lh) * 1000 <= (int64_t)c->active_ms ? "active" : "inactive";
+}
+
+/* JSON strings here are keys, endpoints, names and CIDRs: no escaping
+ * beyond what those alphabets need, but quote and backslash are handled. */
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			putchar('\\');
+		if ((unsigned char)*s >= 0x20)
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static void print_text(const struct conf *c, const struct wg_device *d, int64_t now)
+{
+	char b64[WG_KEY_B64_LEN], ep[ENDPOINT_STR_LEN], ago[96], rx[32], tx[32];
+	char aips[1024];
+
+	printf("interface: %s (%s)\n", d->name, d->impl == WG_IMPL_KERNEL ? "kernel" : "userspace");
+	if (d->has_public_key) {
+		key_to_base64(b64, d->public_key);
+		printf("  public key: %s\n", b64);
+	}
+	printf("  listening port: %u\n  peers: %zu\n", d->listen_port, d->n_peers);
+	for (size_t i = 0; i < d->n_peers; i++) {
+		const struct wg_peer *p = &d->peers[i];
+
+		key_to_base64(b64, p->public_key);
+		endpoint_format(ep, &p->endpoint);
+		fmt_ago(ago, sizeof(ago), now, p->last_handshake_sec);
+		fmt_bytes(rx, sizeof(rx), p->rx_bytes);
+		fmt_bytes(tx, sizeof(tx), p->tx_bytes);
+		wg_peer_format_aips(d, p, aips, sizeof(aips));
+		printf("\npeer: %s\n", b64);
+		printf("  state: %s\n", peer_state(c, now, p->last_handshake_sec));
+		if (ep[0])
+			printf("  endpoint: %s\n", ep);
+		printf("  allowed ips: %s\n", aips[0] ? aips : "(none)");
+		printf("  latest handshake: %s\n", ago);
+		printf("  transfer: %s received, %s sent\n", rx, tx);
+		if (p->keepalive)
+			printf("  persistent keepalive: every %u seconds\n", p->keepalive);
+	}
+	printf("\n");
+}
+
+static void print_json(const struct conf *c, const struct wg_device *d, int64_t now, bool first)
+{
+	char b64[WG_KEY_B64_LEN], ep[ENDPOINT_STR_LEN], aips[1024];
+
+	printf("%s{\"name\":", first ? "" : ",");
+	json_str(d->name);
+	printf(",\"impl\":\"%s\"", d->impl == WG_IMPL_KERNEL ? "kernel" : "userspace");
+	if (d->has_public_key) {
+		key_to_base64(b64, d->public_key);
+		printf(",\"public_key\":\"%s\"", b64);
+	}
+	printf(",\"listen_port\":%u,\"peers\":[", d->listen_port);
+	for (size_t i = 0; i < d->n_peers; i++) {
+		const struct wg_peer *p = &d->peers[i];
+
+		key_to_base64(b64, p->public_key);
+		endpoint_format(ep, &p->endpoint);
+		wg_peer_format_aips(d, p, aips, sizeof(aips));
+		printf("%s{\"public_key\":\"%s\",\"endpoint\":", i ? "," : "", b64);
+		if (ep[0])
+			json_str(ep);
+		else
+			printf("null");
+		printf(",\"allowed_ips\":");
+		json_str(aips);
+		printf(",\"last_handshake\":%lld,\"rx\":%llu,\"tx\":%llu,"
+		       "\"keepalive\":%u,\"state\":\"%s\"}",
+		       (long long)p->last_handshake_sec, (unsigned long long)p->rx_bytes,
+		       (unsigned long long)p->tx_bytes, p->keepalive,
+		       peer_state(c, now, p->last_handshake_sec));
+	}
+	printf("]}");
+}
+
+int cmd_status(struct conf *c, const struct cli_opts *o)
+{
+	char (*names)[IFNAMSIZ] = calloc(MAX_IFACES, IFNAMSIZ);
+	struct wg_device dev;
+	struct wgnl *nl = NULL;
+	size_t nk = 0, nu = 0, shown = 0;
+	int64_t now = now_realtime_us() / 1000000;
+	int status = 0, ret;
+
+	memset(&dev, 0, sizeof(dev));
+	if (!names)
+		return 1;
+	ret = wgnl_open(&nl);
+	if (ret == 0 && (ret = wgnl_list(nl, names, MAX_IFACES, &nk)) < 0) {
+		fprintf(stderr, "wgaudit: listing kernel interfaces: %s\n", strerror(-ret));
+		status = 1;
+	} else if (ret < 0 && ret != -ENOENT) {
+		fprintf(stderr, "wgaudit: kernel WireGuard netlink: %s\n", strerror(-ret));
+	}
+	ret = uapi_list(c->uapi_dir, names + nk, MAX_IFACES - nk, &nu);
+	if (ret < 0 && ret != -ENOENT) {
+		fprintf(stderr, "wgaudit: listing %s: %s\n", c->uapi_dir, strerror(-ret));
+		status = 1;
+	}
+	if (o->json)
+		printf("{\"time\":%lld,\"interfaces\":[", (long long)now);
+	for (size_t i = 0; i < nk + nu; i++) {
+		if (!wanted(c, names[i]))
+			continue;
+		ret = i < nk ? wgnl_get_device(nl, names[i], &dev)
+			     : uapi_get_device(c->uapi_dir, names[i], &dev);
+		if (ret < 0) {
+			fprintf(stderr, "wgaudit: %s: %s\n", names[i], strerror(-ret));
+			status = 1;
+			continue;
+		}
+		if (o->json)
+			print_json(c, &dev, now, shown == 0);
+		else
+			print_text(c, &dev, now);
+		shown++;
+		wg_device_clear(&dev);
+	}
+	if (o->json)
+		printf("]}\n");
+	else if (!shown)
+		printf("no WireGuard interfaces%s\n", c->n_ifaces ? " matching --interface" : "");
+	for (size_t i = 0; i < c->n_ifaces; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < nk + nu; j++)
+			found |= !strcmp(names[j], c->ifaces[i]);
+		if (!found) {
+			fprintf(stderr, "wgaudit: %s: no such WireGuard interface\n", c->ifaces[i]);
+			status = 1;
+		}
+	}
+	wg_device_release(&dev);
+	wgnl_free(nl);
+	free(names);
+	return status;
+}

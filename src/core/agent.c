@@ -1,0 +1,368 @@
+/* agent.c - the daemon. One thread, one epoll loop:
+ *   poll timer -> list interfaces -> netlink/UAPI snapshot -> tracker
+ *   tracker/kmsg -> sink: journal the event (store transaction)
+ *   before sleep -> commit the transaction -> kick every output
+ * Every event is committed before any output can see it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "cli/cli.h"
+#include "conf/conf.h"
+#include "core/agent.h"
+#include "core/event.h"
+#include "core/log.h"
+#include "core/loop.h"
+#include "core/tracker.h"
+#include "core/wgdev.h"
+#include "outputs/format.h"
+#include "outputs/output.h"
+#include "sources/uapi.h"
+#include "sources/wgnl.h"
+#include "store/store.h"
+
+#define MAX_IFACES 256
+
+struct agent {
+	struct conf *conf;
+	struct agent_opts opts;
+	struct loop *loop;
+	struct store *store;
+	struct tracker *tracker;
+	struct wgnl *nl;		/* NULL without the kernel module */
+	struct wg_device dev;		/* reused by every observation */
+	struct output *outputs[CONF_MAX_OUTPUTS];
+	size_t n_outputs;
+	struct event_sink sink;
+	struct loop_timer poll_timer;
+	int sigfd, ioctl_fd;
+	char hostname[256];
+	uint64_t journaled, failed;
+	bool nl_warned;
+};
+
+static int agent_emit(void *ctx, struct event *ev)
+{
+	struct agent *a = ctx;
+	char line[8192];
+	int ret;
+
+	if (!ev->time_us)
+		ev->time_us = now_realtime_us();
+	if (ev->source == SRC_KMSG)
+		tracker_resolve(a->tracker, ev);
+	ret = store_begin(a->store);
+	if (ret == 0)
+		ret = store_append(a->store, ev);
+	if (ret < 0) {
+		a->failed++;
+		log_warnx("cannot journal %s: %s", event_type_name(ev->type), strerror(-ret));
+		return ret;
+	}
+	a->journaled++;
+	if (a->opts.print) {
+		ssize_t n;
+
+		if (a->opts.json) {
+			n = format_json(ev, a->hostname, line, sizeof(line));
+			if (n > 0)
+				printf("%s\n", line);
+		} else {
+			char ts[32];
+
+			fmt_rfc3339_us(ts, ev->time_us);
+			n = format_msg(ev, line, sizeof(line));
+			if (n > 0)
+				printf("%s %-7s %s\n", ts, severity_name(ev->severity), line);
+		}
+		fflush(stdout);
+	}
+	return 0;
+}
+
+static bool in_scope(void *ctx, const char *name)
+{
+	const struct conf *c = ctx;
+
+	if (!c->n_ifaces)
+		return true;
+	for (size_t i = 0; i < c->n_ifaces; i++)
+		if (!strcmp(c->ifaces[i], name))
+			return true;
+	return false;
+}
+
+static void observe_link(struct agent *a, const char *name)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (a->ioctl_fd >= 0 && ioctl(a->ioctl_fd, SIOCGIFFLAGS, &ifr) == 0)
+		tracker_link_state(a->tracker, name, ifr.ifr_flags & IFF_UP, SRC_POLL);
+}
+
+/* One observation pass over every WireGuard interface in scope. */
+static void agent_poll(struct agent *a)
+{
+	char (*names)[IFNAMSIZ] = calloc(MAX_IFACES, IFNAMSIZ);
+	size_t nk = 0, nu = 0;
+	bool complete = true;
+	int ret;
+
+	if (!names) {
+		log_warnx("poll: out of memory");
+		return;
+	}
+	if (!a->nl) {
+		ret = wgnl_open(&a->nl);
+		if (ret < 0 && ret != -ENOENT && !a->nl_warned) {
+			log_warnx("kernel WireGuard netlink unavailable: %s", strerror(-ret));
+			a->nl_warned = true;
+		}
+	}
+	if (a->nl && (ret = wgnl_list(a->nl, names, MAX_IFACES, &nk)) < 0) {
+		log_warnx("listing kernel WireGuard interfaces failed: %s", strerror(-ret));
+		complete = false;
+		nk = 0;
+	}
+	ret = uapi_list(a->conf->uapi_dir, names + nk, MAX_IFACES - nk, &nu);
+	if (ret < 0 && ret != -ENOENT) {
+		log_warnx("listing %s failed: %s", a->conf->uapi_dir, strerror(-ret));
+		complete = false;
+		nu = 0;
+	}
+	tracker_pass_begin(a->tracker, now_realtime_us());
+	for (size_t i = 0; i < nk + nu; i++) {
+		if (!in_scope(a->conf, names[i]))
+			continue;
+		ret = i < nk ? wgnl_get_device(a->nl, names[i], &a->dev)
+			     : uapi_get_device(a->conf->uapi_dir, names[i], &a->dev);
+		if (ret < 0) {
+			tracker_observe_failed(a->tracker, names[i], ret);
+			continue;
+		}
+		tracker_observe(a->tracker, &a->dev, SRC_POLL);
+		observe_link(a, names[i]);
+		wg_device_clear(&a->dev);
+	}
+	tracker_pass_end(a->tracker, complete, in_scope, a->conf);
+	free(names);
+}
+
+static void poll_tick(void *ctx)
+{
+	struct agent *a = ctx;
+
+	agent_poll(a);
+	loop_timer_arm(a->loop, &a->poll_timer,
+		       now_monotonic_us() + (int64_t)a->conf->interval_ms * 1000);
+}
+
+/* The commit point: everything journaled this turn becomes visible. */
+static void before_sleep(void *ctx)
+{
+	struct agent *a = ctx;
+	int ret = store_commit(a->store);
+
+	if (ret < 0)
+		log_warnx("journal commit failed: %s", strerror(-ret));
+	for (size_t i = 0; i < a->n_outputs; i++)
+		output_kick(a->outputs[i]);
+}
+
+static void agent_event(struct agent *a, enum event_type type, const char *reason)
+{
+	struct event ev;
+	unsigned ni, np;
+
+	tracker_counts(a->tracker, &ni, &np);
+	event_init(&ev, type, SRC_AGENT);
+	event_set(&ev, "version", WGAUDIT_VERSION);
+	event_set_u64(&ev, "ifaces", ni);
+	event_set_u64(&ev, "peers", np);
+	if (reason)
+		event_set(&ev, "reason", reason);
+	if (type == EV_AGENT_STOPPED)
+		event_set_u64(&ev, "journaled", a->journaled);
+	agent_emit(a, &ev);
+}
+
+static void on_signal(void *ctx, int fd, uint32_t events)
+{
+	struct agent *a = ctx;
+	struct signalfd_siginfo si;
+
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGINT:
+		case SIGTERM:
+			log_info("signal %d: stopping", (int)si.ssi_signo);
+			agent_event(a, EV_AGENT_STOPPED, si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+			loop_stop(a->loop);
+			break;
+		case SIGHUP:
+			log_info("SIGHUP: polling now");
+			agent_poll(a);
+			break;
+		}
+	}
+}
+
+static int open_signals(struct agent *a)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	a->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (a->sigfd < 0)
+		return -errno;
+	return loop_add_fd(a->loop, a->sigfd, EPOLLIN, on_signal, a);
+}
+
+static int open_state(struct agent *a)
+{
+	char path[512];
+	int ret;
+
+	if (mkdir(a->conf->state_dir, 0700) < 0 && errno != EEXIST) {
+		log_warn("cannot create state directory %s", a->conf->state_dir);
+		return -errno;
+	}
+	cli_db_path(a->conf, path, sizeof(path));
+	ret = store_open(path, &a->store);
+	if (ret < 0)
+		log_warnx("cannot open the journal %s: %s", path, strerror(-ret));
+	return ret;
+}
+
+static int open_outputs(struct agent *a)
+{
+	struct output_opts oo = { .hostname = a->hostname };
+	char err[256];
+
+	for (size_t i = 0; i < a->conf->n_outputs; i++) {
+		const struct conf_output *co = &a->conf->outputs[i];
+		int ret;
+
+		oo.min_severity = co->min_severity;
+		oo.facility = co->facility;
+		ret = output_open(co->url, &oo, a->loop, a->store, &a->outputs[i], err, sizeof(err));
+		if (ret < 0) {
+			fprintf(stderr, "wgaudit: %s\n", err);
+			return ret;
+		}
+		a->n_outputs++;
+	}
+	return 0;
+}
+
+static void agent_close(struct agent *a)
+{
+	for (size_t i = 0; i < a->n_outputs; i++)
+		output_free(a->outputs[i]);
+	tracker_free(a->tracker);
+	wgnl_free(a->nl);
+	wg_device_release(&a->dev);
+	store_free(a->store);
+	if (a->sigfd >= 0)
+		close(a->sigfd);
+	if (a->ioctl_fd >= 0)
+		close(a->ioctl_fd);
+	loop_free(a->loop);
+}
+
+int agent_main(struct conf *c, const struct agent_opts *o)
+{
+	struct agent a;
+	struct tracker_opts to = {
+		.active_us = (int64_t)c->active_ms * 1000,
+		.transfer_interval_us = (int64_t)c->transfer_interval_ms * 1000,
+	};
+	int status = 1, ret;
+
+	memset(&a, 0, sizeof(a));
+	a.conf = c;
+	a.opts = *o;
+	a.sigfd = -1;
+	a.sink.emit = agent_emit;
+	a.sink.ctx = &a;
+	a.poll_timer.cb = poll_tick;
+	a.poll_timer.ctx = &a;
+	if (c->hostname[0])
+		snprintf(a.hostname, sizeof(a.hostname), "%s", c->hostname);
+	else if (gethostname(a.hostname, sizeof(a.hostname) - 1) < 0)
+		snprintf(a.hostname, sizeof(a.hostname), "-");
+	a.ioctl_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (loop_new(&a.loop) < 0 || open_state(&a) < 0)
+		goto out;
+	ret = tracker_new(a.store, &to, &a.sink, &a.tracker);
+	if (ret < 0) {
+		log_warnx("cannot load state: %s", strerror(-ret));
+		goto out;
+	}
+	if (open_outputs(&a) < 0) {
+		status = 2;
+		goto out;
+	}
+	loop_set_before_sleep(a.loop, before_sleep, &a);
+
+	if (o->mode == AGENT_CHECK) {
+		bool baseline = tracker_is_baseline(a.tracker);
+
+		agent_poll(&a);
+		if (baseline) {
+			unsigned ni, np;
+
+			tracker_counts(a.tracker, &ni, &np);
+			log_info("first run: baseline recorded (%u interface(s), %u peer(s)); "
+				 "changes are reported from the next run", ni, np);
+		}
+		before_sleep(&a);
+		for (size_t i = 0; i < a.n_outputs; i++)
+			if (output_flush(a.outputs[i], 5000) < 0)
+				log_warnx("%s: not everything was delivered; it stays journaled",
+					  output_name(a.outputs[i]));
+		status = a.failed ? 1 : 0;
+		goto out;
+	}
+
+	if (open_signals(&a) < 0) {
+		log_warn("signalfd");
+		goto out;
+	}
+	{
+		bool baseline = tracker_is_baseline(a.tracker);
+
+		agent_poll(&a);
+		agent_event(&a, EV_AGENT_STARTED, baseline ? "baseline" : NULL);
+	}
+	log_info("running: %s, poll every %llu ms, %zu output(s)",
+		 a.nl ? "kernel netlink + UAPI" : "UAPI (no kernel module)",
+		 (unsigned long long)c->interval_ms, a.n_outputs);
+	loop_timer_arm(a.loop, &a.poll_timer, now_monotonic_us() + (int64_t)c->interval_ms * 1000);
+	ret = loop_run(a.loop);
+	before_sleep(&a);
+	for (size_t i = 0; i < a.n_outputs; i++)
+		output_flush(a.outputs[i], 2000);
+	status = ret < 0 ? 1 : 0;
+out:
+	agent_close(&a);
+	return status;
+}

@@ -1,0 +1,19 @@
+/* agent.h - the daemon: one loop wiring sources -> tracker -> store ->
+ * outputs. `run` loops forever; `check` does one pass and exits. */
+#ifndef WGAUDIT_AGENT_H
+#define WGAUDIT_AGENT_H
+#include <stdbool.h>
+
+struct conf;
+
+enum agent_mode { AGENT_RUN, AGENT_CHECK };
+
+struct agent_opts {
+	enum agent_mode mode;
+	bool print;		/* check: print the new events on stdout */
+	bool json;		/* ... as JSON lines */
+};
+
+/* Returns the process exit status. */
+int agent_main(struct conf *c, const struct agent_opts *o);
+#endif

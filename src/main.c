@@ -1,0 +1,168 @@
+/* main.c - wgaudit: WireGuard security telemetry. Subcommand table,
+ * option parsing, config loading with command-line overrides. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli/cli.h"
+#include "conf/conf.h"
+#include "core/log.h"
+#include "util/util.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(struct conf *c, const struct cli_opts *o);
+	const char *usage;
+	const char *description;
+} commands[] = {
+	{ "run", cmd_run, "run [-c FILE] [options]",
+	  "run the agent in the foreground (systemd Type=notify friendly)" },
+	{ "check", cmd_check, "check [-c FILE] [options] [--json]",
+	  "one observation pass: print new events, persist state, deliver, exit" },
+	{ "status", cmd_status, "status [--json] [--interface NAME]",
+	  "interfaces and peers: endpoint, last handshake, transfer, state" },
+	{ "events", cmd_events, "events [--tail N] [--follow] [--json]",
+	  "the local event history" },
+	{ "replay", cmd_replay, "replay --kmsg FILE [--json]",
+	  "parse a saved kernel log (/dev/kmsg records, dmesg or syslog lines)" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: wgaudit COMMAND [options]\n\nCommands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-40s %s\n", commands[i].usage, commands[i].description);
+	fprintf(f,
+		"\nOptions (override the config file; no config file is needed):\n"
+		"  -c, --config FILE      config file (default " CONF_DEFAULT_PATH " if present)\n"
+		"      --interval DUR     poll period (default 10s; 500ms, 10s, 5m)\n"
+		"      --state-dir DIR    state and journal (default " CONF_DEFAULT_STATE_DIR ")\n"
+		"      --interface NAME   observe only NAME (repeatable; default all)\n"
+		"      --output URL       deliver events to URL (repeatable):\n"
+		"                           syslog+tcp://HOST:PORT  syslog+tls://HOST:PORT\n"
+		"                           syslog+udp://HOST:PORT  [?format=rfc5424|rfc3164&framing=octet|lf]\n"
+		"                           jsonl:-  jsonl:/path/file\n"
+		"      --json             JSON output (check, status, events, replay)\n"
+		"      --tail N           events: the last N (default 20)\n"
+		"      --follow           events: keep printing new ones\n"
+		"      --kmsg FILE        replay: the saved kernel log ('-' = stdin)\n"
+		"  -v, --verbose          more diagnostics on stderr\n"
+		"  -h, --help             this text\n"
+		"  -V, --version          print the version\n"
+		"\nExit status: 0 ok, 1 runtime failure, 2 usage or configuration error.\n"
+		"See wgaudit(8) and wgaudit.conf(5).\n");
+}
+
+enum { OPT_INTERVAL = 256, OPT_STATE_DIR, OPT_INTERFACE, OPT_OUTPUT, OPT_JSON,
+       OPT_TAIL, OPT_FOLLOW, OPT_KMSG };
+
+static const struct option longopts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+	{ "interface", required_argument, NULL, OPT_INTERFACE },
+	{ "output", required_argument, NULL, OPT_OUTPUT },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "tail", required_argument, NULL, OPT_TAIL },
+	{ "follow", no_argument, NULL, OPT_FOLLOW },
+	{ "kmsg", required_argument, NULL, OPT_KMSG },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Command-line settings, applied over the file once it is read. */
+struct override {
+	const char *section, *key, *value, *flag;
+};
+
+int main(int argc, char **argv)
+{
+	struct override ov[128];
+	size_t nov = 0;
+	struct cli_opts o = { .tail = -1 };
+	const char *config = NULL, *cmd = NULL;
+	static struct conf c;
+	int verbose = 0, opt, ret;
+	size_t ci;
+
+	if (argc > 1 && argv[1][0] != '-') {
+		cmd = argv[1];
+		argv[1] = argv[0];
+		argc--;
+		argv++;
+	}
+	while ((opt = getopt_long(argc, argv, "c:vhV", longopts, NULL)) != -1) {
+		const char *key = NULL, *flag = NULL;
+
+		switch (opt) {
+		case 'c': config = optarg; break;
+		case 'v': verbose++; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("wgaudit %s\n", WGAUDIT_VERSION); return 0;
+		case OPT_JSON: o.json = true; break;
+		case OPT_FOLLOW: o.follow = true; break;
+		case OPT_KMSG: o.kmsg_file = optarg; break;
+		case OPT_TAIL: {
+			uint64_t n;
+
+			if (parse_u64(optarg, strlen(optarg), 10000000, &n) < 0) {
+				fprintf(stderr, "wgaudit: --tail: \"%s\" is not a count\n", optarg);
+				return 2;
+			}
+			o.tail = (long)n;
+			break;
+		}
+		case OPT_INTERVAL: key = "interval"; flag = "--interval"; break;
+		case OPT_STATE_DIR: key = "state_dir"; flag = "--state-dir"; break;
+		case OPT_INTERFACE: key = "interfaces"; flag = "--interface"; break;
+		case OPT_OUTPUT: key = "url"; flag = "--output"; break;
+		default:
+			fprintf(stderr, "Try 'wgaudit --help'.\n");
+			return 2;
+		}
+		if (key) {
+			if (nov == ARRAY_SIZE(ov)) {
+				fprintf(stderr, "wgaudit: too many options\n");
+				return 2;
+			}
+			ov[nov++] = (struct override){
+				opt == OPT_OUTPUT ? "output" : "agent", key, optarg, flag };
+		}
+	}
+	o.argc = argc - optind;
+	o.argv = argv + optind;
+	if (!cmd) {
+		usage(stderr);
+		return 2;
+	}
+	for (ci = 0; ci < ARRAY_SIZE(commands); ci++)
+		if (!strcmp(commands[ci].name, cmd))
+			break;
+	if (ci == ARRAY_SIZE(commands)) {
+		fprintf(stderr, "wgaudit: unknown command '%s'. Try 'wgaudit --help'.\n", cmd);
+		return 2;
+	}
+	if (o.argc > 0) {
+		fprintf(stderr, "wgaudit: %s: unexpected argument '%s'\n", cmd, o.argv[0]);
+		return 2;
+	}
+	log_init(1, verbose);
+
+	conf_defaults(&c);
+	c.verbose = verbose;
+	ret = conf_load(&c, config ? config : CONF_DEFAULT_PATH, config == NULL);
+	if (ret != 0)
+		return 2;
+	for (size_t i = 0; i < nov; i++) {
+		char err[512];
+
+		if (conf_set(&c, ov[i].section, ov[i].key, ov[i].value, err, sizeof(err)) < 0) {
+			fprintf(stderr, "wgaudit: %s: %s\n", ov[i].flag, err);
+			return 2;
+		}
+	}
+	return commands[ci].fn(&c, &o);
+}
