@@ -383,7 +383,7 @@ static int conf_check_url(const char *key, const char *v, char *err, size_t errl
 	size_t len = strlen(v);
 
 	if (!len)
-		return conf_errf(err, errlen, key, NULL, "URL is empty");
+		return conf_errf(err, errlen, key, NULL, "is empty (an output needs a URL)");
 	if (len >= sizeof(((struct conf_output *)0)->url))
 		return conf_errf(err, errlen, key, v, "is too long (max %zu bytes)",
 				 sizeof(((struct conf_output *)0)->url) - 1);
@@ -440,10 +440,26 @@ static int conf_set_severity(int *dst, const char *key, const char *v,
 	return 0;
 }
 
+/* Case-insensitive, and '-' matches '_': "State-Dir" is state_dir. */
+static bool conf_key_eq(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++) {
+		char x = (char)tolower((unsigned char)*a), y = (char)tolower((unsigned char)*b);
+
+		if (x == '-')
+			x = '_';
+		if (y == '-')
+			y = '_';
+		if (x != y)
+			return false;
+	}
+	return !*a && !*b;
+}
+
 static const struct conf_key *conf_find_key(enum conf_sect sect, const char *key)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(conf_keys); i++)
-		if (conf_keys[i].sect == sect && !strcasecmp(conf_keys[i].name, key))
+		if (conf_keys[i].sect == sect && conf_key_eq(conf_keys[i].name, key))
 			return &conf_keys[i];
 	return NULL;
 }
@@ -789,7 +805,7 @@ static int conf_handler(void *user, const char *section, const char *name,
 		len = sizeof(v) - 1;	/* still too long for any field: reported */
 	memcpy(v, value, len);
 	v[len] = '\0';
-	if (p->sect == SECT_OUTPUT && !strcasecmp(name, "url"))
+	if (p->sect == SECT_OUTPUT && conf_key_eq(name, "url"))
 		p->out_url = true;	/* a bad one is reported, not also "missing" */
 	if (conf_apply(p->c, p->sect, p->out, name, v, err, sizeof(err)) < 0)
 		conf_error(p, p->line, "%s", err);
@@ -807,10 +823,11 @@ int conf_parse(struct conf *c, const char *name, const char *buf, size_t len, FI
 	ret = ini_parse_stream(conf_reader, &p, conf_handler, &p);
 	if (ret < 0)
 		return ret == -2 ? -ENOMEM : -EIO;
-	/* ret > 0 would be a line inih refused that the reader let through:
-	 * the reader mirrors inih's rules, so it is counted, not printed. */
+	/* ret > 0: inih refused a line the reader let through. The reader
+	 * mirrors inih's rules so this should not happen; inih's number counts
+	 * only the lines it was handed, so it is not a file line: count it. */
 	if (ret > 0 && !p.errors)
-		conf_error(&p, (unsigned)ret, "syntax error");
+		conf_error(&p, p.line, "a line inih could not parse");
 	return p.errors;
 }
 

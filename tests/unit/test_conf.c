@@ -1,0 +1,477 @@
+/* test_conf.c - config file parsing, error messages with line numbers,
+ * CLI overrides. Messages are compared whole: they are the user interface. */
+#include "test.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf/conf.h"
+
+/* Parse text with conf_parse(); messages land in *msgs (malloc'd). */
+static int parse(struct conf *c, const char *text, size_t len, char **msgs)
+{
+	size_t mlen = 0;
+	FILE *f = open_memstream(msgs, &mlen);
+	int ret;
+
+	conf_defaults(c);
+	ret = conf_parse(c, "t.conf", text, len, f);
+	fclose(f);
+	return ret;
+}
+
+static int parse_str(struct conf *c, const char *text, char **msgs)
+{
+	return parse(c, text, strlen(text), msgs);
+}
+
+/* Run conf_load() with stderr sent to a temporary file; *msgs gets it. */
+static int load_capture(struct conf *c, const char *path, bool missing_ok, char **msgs)
+{
+	char tmpl[] = "/tmp/wgaudit-test-conf-XXXXXX";
+	int fd = mkstemp(tmpl), saved, ret;
+	off_t n;
+
+	unlink(tmpl);
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fd, 2);
+	ret = conf_load(c, path, missing_ok);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	n = lseek(fd, 0, SEEK_END);
+	*msgs = calloc(1, (size_t)n + 1);
+	if (*msgs && n > 0 && pread(fd, *msgs, (size_t)n, 0) != n)
+		(*msgs)[0] = '\0';
+	close(fd);
+	return ret;
+}
+
+static char *data_path(const char *name)
+{
+	static char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", test_data_dir, name);
+	return path;
+}
+
+TEST(defaults)
+{
+	struct conf c;
+
+	conf_defaults(&c);
+	CHECK_INT(c.interval_ms, 10000);
+	CHECK_INT(c.active_ms, 180000);
+	CHECK_INT(c.transfer_interval_ms, 60000);
+	CHECK_STR(c.state_dir, "/var/lib/wgaudit");
+	CHECK_STR(c.uapi_dir, "/var/run/wireguard");
+	CHECK_STR(c.config_dir, "/etc/wireguard");
+	CHECK_STR(c.hostname, "");
+	CHECK_STR(c.path, "");
+	CHECK(c.kmsg);
+	CHECK(!c.enable_dyndbg);
+	CHECK(!c.kmsg_accept_user);
+	CHECK_INT(c.n_ifaces, 0);
+	CHECK_INT(c.n_outputs, 0);
+	CHECK_INT(c.journal_max_events, 0);
+	CHECK_INT(c.journal_max_age_ms, 0);
+}
+
+TEST(full_file)
+{
+	struct conf c;
+	char *msgs = NULL;
+
+	conf_defaults(&c);
+	CHECK_INT(load_capture(&c, data_path("conf-full.conf"), false, &msgs), 0);
+	CHECK_STR(msgs, "");
+	CHECK_STR(c.path, data_path("conf-full.conf"));
+	CHECK_INT(c.interval_ms, 5000);
+	CHECK_INT(c.active_ms, 180000);
+	CHECK_INT(c.transfer_interval_ms, 120000);
+	CHECK_STR(c.state_dir, "/srv/wgaudit");
+	CHECK_STR(c.uapi_dir, "/run/wireguard");
+	CHECK_STR(c.config_dir, "/etc/wg");
+	CHECK_STR(c.hostname, "vpn-gw-1");
+	CHECK_INT(c.n_ifaces, 3);
+	CHECK_STR(c.ifaces[0], "wg0");
+	CHECK_STR(c.ifaces[1], "wg1");
+	CHECK_STR(c.ifaces[2], "wg2");
+	CHECK(!c.kmsg);
+	CHECK(c.enable_dyndbg);
+	CHECK(c.kmsg_accept_user);
+	CHECK_INT(c.journal_max_events, 1000000);
+	CHECK_INT(c.journal_max_age_ms, 90ull * 86400000);
+	CHECK_INT(c.n_outputs, 2);
+	CHECK_STR(c.output_names[0], "collector");
+	CHECK_STR(c.outputs[0].url, "syslog+tcp://10.0.0.5:514?format=rfc5424");
+	CHECK_INT(c.outputs[0].min_severity, 5);	/* notice */
+	CHECK_INT(c.outputs[0].facility, 19);		/* local3 */
+	CHECK_STR(c.output_names[1], "local");
+	CHECK_STR(c.outputs[1].url, "jsonl:/var/log/wgaudit/events.jsonl");
+	CHECK_INT(c.outputs[1].min_severity, 7);	/* debug: everything */
+	CHECK_INT(c.outputs[1].facility, 1);		/* user */
+	free(msgs);
+}
+
+/* Every error, its line and its words; parsing goes on after each one. */
+TEST(errors_file)
+{
+	static const char expect[] =
+		"P:2: interval: \"10 s\" is not a duration (try 500ms, 10s, 5m)\n"
+		"P:4: polling: unknown key in [agent]\n"
+		"P:5: interfaces: \"averyveryverylongname\" is too long for an interface name (max 15 bytes)\n"
+		"P:8: enabled: \"maybe\" is not a boolean (yes or no)\n"
+		"P:11: max_age: \"soon\" is not a duration (try 500ms, 10s, 5m)\n"
+		"P:13: [nonsense]: unknown section (use [agent], [kmsg], [journal] or [output \"NAME\"])\n"
+		"P:17: url: \"http://example.com/\" is not an output URL (try syslog+tcp://HOST:PORT, syslog+tls://HOST:PORT, syslog+udp://HOST:PORT, jsonl:-, jsonl:/PATH)\n"
+		"P:18: min_severity: \"loud\" is not a severity (emerg, alert, crit, err, warning, notice, info, debug)\n"
+		"P:19: facility: \"nowhere\" is not a syslog facility (user, daemon, auth, authpriv, local0..local7, ...)\n"
+		"P:21: [output \"a\"]: duplicate output name\n"
+		"P:25: url: is empty (an output needs a URL)\n"
+		"P:26: just some words: expected \"key = value\" or \"[section]\"\n";
+	struct conf c;
+	char *msgs = NULL, *want;
+	const char *path = data_path("conf-errors.conf");
+	size_t plen = strlen(path);
+
+	conf_defaults(&c);
+	CHECK_INT(load_capture(&c, path, false, &msgs), 12);
+	/* Build the expectation with the real path in place of "P". */
+	want = calloc(1, sizeof(expect) + 12 * plen);
+	for (const char *s = expect; *s; s++) {
+		if (*s == 'P' && (s == expect || s[-1] == '\n'))
+			strcat(want, path);
+		else
+			strncat(want, s, 1);
+	}
+	CHECK_STR(msgs, want);
+	/* Good lines after bad ones still count. */
+	CHECK_INT(c.active_ms, 180000);
+	CHECK_INT(c.interval_ms, 10000);
+	CHECK_INT(c.n_ifaces, 1);
+	free(want);
+	free(msgs);
+}
+
+TEST(missing_file)
+{
+	struct conf c;
+	char *msgs = NULL;
+
+	conf_defaults(&c);
+	CHECK_INT(load_capture(&c, "/nonexistent/wgaudit.conf", true, &msgs), 0);
+	CHECK_STR(msgs, "");
+	CHECK_STR(c.path, "");
+	free(msgs);
+	CHECK_INT(load_capture(&c, "/nonexistent/wgaudit.conf", false, &msgs), -ENOENT);
+	CHECK_STR(msgs, "/nonexistent/wgaudit.conf: No such file or directory\n");
+	free(msgs);
+	/* A directory is not a config file; its name is in the message. */
+	CHECK_INT(load_capture(&c, "/", false, &msgs), -EISDIR);
+	CHECK_STR(msgs, "/: Is a directory\n");
+	free(msgs);
+}
+
+TEST(unreadable_file)
+{
+	char path[] = "/tmp/wgaudit-test-conf-XXXXXX", want[128];
+	int fd = mkstemp(path);
+	struct conf c;
+	char *msgs = NULL;
+
+	if (geteuid() == 0) {
+		/* root reads mode 000 files: nothing to test. */
+		close(fd);
+		unlink(path);
+		return;
+	}
+	fchmod(fd, 0);
+	close(fd);
+	conf_defaults(&c);
+	CHECK_INT(load_capture(&c, path, true, &msgs), -EACCES);
+	snprintf(want, sizeof(want), "%s: Permission denied\n", path);
+	CHECK_STR(msgs, want);
+	free(msgs);
+	unlink(path);
+}
+
+TEST(crlf_and_bom)
+{
+	struct conf c;
+	char *msgs = NULL;
+
+	conf_defaults(&c);
+	CHECK_INT(load_capture(&c, data_path("conf-crlf.conf"), false, &msgs), 0);
+	CHECK_STR(msgs, "");
+	CHECK_INT(c.interval_ms, 750);
+	CHECK_STR(c.state_dir, "/tmp/x");
+	CHECK_INT(c.n_outputs, 1);
+	CHECK_STR(c.outputs[0].url, "jsonl:-");
+	free(msgs);
+}
+
+TEST(error_line_numbers_crlf)
+{
+	static const char text[] = "\xef\xbb\xbf[agent]\r\n\r\ninterval = soon\r\n";
+	struct conf c;
+	char *msgs = NULL;
+
+	CHECK_INT(parse_str(&c, text, &msgs), 1);
+	CHECK_STR(msgs, "t.conf:3: interval: \"soon\" is not a duration (try 500ms, 10s, 5m)\n");
+	free(msgs);
+}
+
+TEST(several_errors_counted)
+{
+	struct conf c;
+	char *msgs = NULL;
+
+	CHECK_INT(parse_str(&c, "[agent]\ninterval = x\ninterval = y\nhostname = a b\n"
+			    "[kmsg]\nenabled = 2\n", &msgs), 4);
+	CHECK_STR(msgs,
+		  "t.conf:2: interval: \"x\" is not a duration (try 500ms, 10s, 5m)\n"
+		  "t.conf:3: interval: \"y\" is not a duration (try 500ms, 10s, 5m)\n"
+		  "t.conf:4: hostname: \"a b\" is not a host name (printable ASCII, no spaces)\n"
+		  "t.conf:6: enabled: \"2\" is not a boolean (yes or no)\n");
+	free(msgs);
+}
+
+TEST(key_outside_section)
+{
+	struct conf c;
+	char *msgs = NULL;
+
+	CHECK_INT(parse_str(&c, "; comment\ninterval = 5s\n", &msgs), 1);
+	CHECK_STR(msgs, "t.conf:2: interval: outside any section (put it under [agent])\n");
+	free(msgs);
+}
+
+TEST(header_errors)
+{
+	struct conf c;
+	char *msgs = NULL;
+
+	CHECK_INT(parse_str(&c, "[agent\ninterval = 1s\n[kmsg] junk\n[output]\nurl = jsonl:-\n"
+			    "[output \"bad name\"]\n[output \"x\"]\n[agent]\n", &msgs), 5);
+	CHECK_STR(msgs,
+		  "t.conf:1: [agent: section header without \"]\"\n"
+		  "t.conf:3: junk: text after the section header\n"
+		  "t.conf:4: [output]: needs a name in quotes, e.g. [output \"collector\"] (letters, digits, '_', '.', '-'; max 63 bytes)\n"
+		  "t.conf:6: [output]: needs a name in quotes, e.g. [output \"collector\"] (letters, digits, '_', '.', '-'; max 63 bytes)\n"
+		  "t.conf:7: url: missing in [output \"x\"]\n");
+	/* Keys under a broken header are skipped, not applied elsewhere. */
+	CHECK_INT(c.interval_ms, 10000);
+	free(msgs);
+}
+
+TEST(too_many_outputs)
+{
+	struct conf c;
+	char text[2048] = "", *msgs = NULL;
+
+	for (int i = 0; i < CONF_MAX_OUTPUTS + 1; i++) {
+		size_t n = strlen(text);
+
+		snprintf(text + n, sizeof(text) - n, "[output \"o%d\"]\nurl = jsonl:-\n", i);
+	}
+	CHECK_INT(parse_str(&c, text, &msgs), 1);
+	CHECK_STR(msgs, "t.conf:17: [output \"o8\"]: too many outputs (max 8)\n");
+	CHECK_INT(c.n_outputs, CONF_MAX_OUTPUTS);
+	free(msgs);
+}
+
+TEST(too_many_interfaces)
+{
+	struct conf c;
+	char text[2048] = "[agent]\n", *msgs = NULL;
+
+	/* 13 lines of 5 names: the 65th is one too many. */
+	for (int l = 0; l < 13; l++) {
+		size_t n = strlen(text);
+
+		snprintf(text + n, sizeof(text) - n, "interfaces = a%d b%d c%d d%d e%d\n",
+			 l, l, l, l, l);
+	}
+	CHECK_INT(parse_str(&c, text, &msgs), 1);
+	CHECK_STR(msgs, "t.conf:14: interfaces: \"e12\" is one interface too many (max 64)\n");
+	CHECK_INT(c.n_ifaces, CONF_MAX_IFACES);
+	free(msgs);
+}
+
+TEST(boundaries)
+{
+	struct conf c;
+	char *msgs = NULL;
+	char name15[] = "[agent]\ninterfaces = abcdefghijklmno\n";
+	char name16[] = "[agent]\ninterfaces = abcdefghijklmnop\n";
+
+	CHECK_INT(parse_str(&c, "[agent]\ninterval = 100ms\nactive_after = 30d\n", &msgs), 0);
+	CHECK_INT(c.interval_ms, 100);
+	CHECK_INT(c.active_ms, 30ull * 86400000);
+	free(msgs);
+	CHECK_INT(parse_str(&c, "[agent]\ninterval = 99ms\nactive_after = 31d\n", &msgs), 2);
+	CHECK_STR(msgs, "t.conf:2: interval: \"99ms\" is too short (min 100ms)\n"
+		  "t.conf:3: active_after: \"31d\" is out of range (max 30d)\n");
+	free(msgs);
+	CHECK_INT(parse_str(&c, name15, &msgs), 0);
+	CHECK_STR(c.ifaces[0], "abcdefghijklmno");
+	free(msgs);
+	CHECK_INT(parse_str(&c, name16, &msgs), 1);
+	free(msgs);
+	CHECK_INT(parse_str(&c, "[journal]\nmax_events = 0\nmax_age = unlimited\n", &msgs), 0);
+	CHECK_INT(c.journal_max_events, 0);
+	free(msgs);
+	CHECK_INT(parse_str(&c, "[journal]\nmax_events = 18446744073709551616\n", &msgs), 1);
+	free(msgs);
+	CHECK_INT(parse_str(&c, "[output \"a\"]\nurl = jsonl:\n", &msgs), 1);
+	CHECK_STR(msgs, "t.conf:2: url: \"jsonl:\" has nothing after the scheme\n");
+	free(msgs);
+	/* All of interfaces = all: back to every interface. */
+	CHECK_INT(parse_str(&c, "[agent]\ninterfaces = wg0\ninterfaces = all\n", &msgs), 0);
+	CHECK_INT(c.n_ifaces, 0);
+	free(msgs);
+}
+
+TEST(syntax_liberties)
+{
+	struct conf c;
+	char *msgs = NULL;
+
+	/* Indented keys, quotes, case, '-' for '_', comments, ':' for '='. */
+	CHECK_INT(parse_str(&c, "  [ Agent ]  ; the agent\n"
+			    "\tState-Dir = \"/var/lib/wg audit\"\n"
+			    "    interval: 2m\n"
+			    "# comment\n"
+			    "; comment\n"
+			    "[output \"c\"] # collector\n"
+			    "url = syslog+udp://[::1]:514 ; local\n"
+			    "min_severity = WARNING\n", &msgs), 0);
+	CHECK_STR(msgs, "");
+	CHECK_STR(c.state_dir, "/var/lib/wg audit");
+	CHECK_INT(c.interval_ms, 120000);
+	CHECK_STR(c.outputs[0].url, "syslog+udp://[::1]:514");
+	CHECK_INT(c.outputs[0].min_severity, 4);
+	free(msgs);
+}
+
+TEST(cli_override_after_file)
+{
+	struct conf c;
+	char err[256], *msgs = NULL;
+
+	conf_defaults(&c);
+	CHECK_INT(load_capture(&c, data_path("conf-full.conf"), false, &msgs), 0);
+	free(msgs);
+	CHECK_INT(conf_set(&c, "agent", "interval", "500ms", err, sizeof(err)), 0);
+	CHECK_INT(c.interval_ms, 500);
+	CHECK_INT(conf_set(&c, "agent", "state_dir", "/tmp/s", err, sizeof(err)), 0);
+	CHECK_STR(c.state_dir, "/tmp/s");
+	/* The first --interface replaces the file's three, the next appends. */
+	CHECK_INT(conf_set(&c, "agent", "interface", "wg9", err, sizeof(err)), 0);
+	CHECK_INT(conf_set(&c, "agent", "interface", "wg8", err, sizeof(err)), 0);
+	CHECK_INT(c.n_ifaces, 2);
+	CHECK_STR(c.ifaces[0], "wg9");
+	CHECK_STR(c.ifaces[1], "wg8");
+	/* Same for --output, with the defaults: all severities, user. */
+	CHECK_INT(conf_set(&c, "output", "url", "jsonl:-", err, sizeof(err)), 0);
+	CHECK_INT(conf_set(&c, "output", "url", "syslog+tls://h:6514", err, sizeof(err)), 0);
+	CHECK_INT(c.n_outputs, 2);
+	CHECK_STR(c.outputs[0].url, "jsonl:-");
+	CHECK_STR(c.output_names[0], "");
+	CHECK_INT(c.outputs[0].min_severity, 7);
+	CHECK_INT(c.outputs[0].facility, 1);
+	CHECK_STR(c.outputs[1].url, "syslog+tls://h:6514");
+	CHECK_INT(conf_set(&c, "output", "facility", "daemon", err, sizeof(err)), 0);
+	CHECK_INT(c.outputs[1].facility, 3);
+	CHECK_INT(c.outputs[0].facility, 1);
+}
+
+TEST(cli_errors)
+{
+	struct conf c;
+	char err[256];
+
+	conf_defaults(&c);
+	CHECK_INT(conf_set(&c, "agent", "interval", "10 s", err, sizeof(err)), -EINVAL);
+	CHECK_STR(err, "interval: \"10 s\" is not a duration (try 500ms, 10s, 5m)");
+	CHECK_INT(c.interval_ms, 10000);
+	CHECK_INT(conf_set(&c, "output", "url", "", err, sizeof(err)), -EINVAL);
+	CHECK_STR(err, "url: is empty (an output needs a URL)");
+	CHECK_INT(conf_set(&c, "output", "url", "ftp://x", err, sizeof(err)), -EINVAL);
+	CHECK_INT(c.n_outputs, 0);
+	CHECK_INT(conf_set(&c, "agent", "interface", "this-name-is-too-long", err, sizeof(err)),
+		  -EINVAL);
+	CHECK_STR(err, "interface: \"this-name-is-too-long\" is too long for an interface name (max 15 bytes)");
+	CHECK_INT(conf_set(&c, "agent", "interface", "a/b", err, sizeof(err)), -EINVAL);
+	CHECK_INT(conf_set(&c, "agent", "nope", "1", err, sizeof(err)), -EINVAL);
+	CHECK_STR(err, "nope: unknown key in [agent]");
+	CHECK_INT(conf_set(&c, "bogus", "interval", "1s", err, sizeof(err)), -EINVAL);
+	CHECK_STR(err, "interval: unknown section [bogus]");
+	for (int i = 0; i < CONF_MAX_OUTPUTS; i++)
+		CHECK_INT(conf_set(&c, "output", "url", "jsonl:-", err, sizeof(err)), 0);
+	CHECK_INT(conf_set(&c, "output", "url", "jsonl:-", err, sizeof(err)), -EINVAL);
+	CHECK_STR(err, "url: \"jsonl:-\" is one output too many (max 8)");
+	/* A tiny err buffer is not overrun. */
+	CHECK_INT(conf_set(&c, "agent", "interval", "nope", err, 4), -EINVAL);
+	CHECK_INT(strlen(err), 3);
+}
+
+TEST(long_lines)
+{
+	struct conf c;
+	char *text = malloc(20000), *msgs = NULL;
+
+	/* A 10 KB line is one error on its own line, not several "lines". */
+	strcpy(text, "[agent]\nhostname = ");
+	memset(text + strlen(text), 'x', 10000);
+	strcpy(text + 19 + 10000, "\ninterval = 3s\n");
+	CHECK_INT(parse_str(&c, text, &msgs), 1);
+	CHECK_STR(msgs, "t.conf:2: line too long (max 198 bytes)\n");
+	CHECK_INT(c.interval_ms, 3000);
+	free(msgs);
+	/* The longest line that fits. */
+	strcpy(text, "[agent]\nstate_dir = /");
+	memset(text + strlen(text), 'd', 198 - 13);
+	strcpy(text + 8 + 198, "\n");
+	CHECK_INT(parse_str(&c, text, &msgs), 0);
+	CHECK_INT(strlen(c.state_dir), 198 - 12);
+	free(msgs);
+	free(text);
+}
+
+TEST(binary_garbage)
+{
+	struct conf c;
+	char buf[4096], *msgs = NULL;
+	unsigned x = 12345;
+	int ret;
+
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		x = x * 1103515245 + 12345;
+		buf[i] = (char)(x >> 16);
+	}
+	ret = parse(&c, buf, sizeof(buf), &msgs);
+	CHECK(ret > 0);
+	CHECK(ret <= 50);
+	free(msgs);
+	/* A NUL byte in a line. */
+	CHECK_INT(parse(&c, "[agent]\nhost\0name = x\n", 22, &msgs), 1);
+	CHECK_STR(msgs, "t.conf:2: line contains a NUL byte (not a text file?)\n");
+	free(msgs);
+	/* Control characters are quoted back, not printed raw. */
+	CHECK_INT(parse_str(&c, "[agent]\nhostname = a\x1b[2Jb\n", &msgs), 1);
+	CHECK_STR(msgs, "t.conf:2: hostname: \"a\\x1b[2Jb\" contains a control character\n");
+	free(msgs);
+	/* No trailing newline, empty input. */
+	CHECK_INT(parse_str(&c, "[agent]\ninterval = 1s", &msgs), 0);
+	CHECK_INT(c.interval_ms, 1000);
+	free(msgs);
+	CHECK_INT(parse(&c, "", 0, &msgs), 0);
+	free(msgs);
+}
+
+TEST_MAIN()
