@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Peer events from real wireguard-go tunnels: baseline, handshake/active,
+# roaming, transfer deltas, peers added/removed at runtime, inactive,
+# restart continuity (no duplicates, nothing missed), check and status.
+. "$(dirname "$0")/lib.sh"
+need_root peer_events
+lab_init pe
+lab_server
+lab_client 1
+lab_client 2
+
+cat > "$LAB/wgaudit.conf" <<CONF
+[agent]
+interval = 300ms
+active_after = 4s
+transfer_interval = 1s
+CONF
+
+agent_start -c "$LAB/wgaudit.conf"
+if wait_for 10 has_event AGENT_STARTED; then
+	if [ "$(ev_field AGENT_STARTED reason)" = baseline ] && [ "$(ev_count PEER_ADDED)" = 0 ] &&
+	   [ "$(ev_field AGENT_STARTED peers)" = 2 ]; then
+		pass baseline_no_storm
+	else
+		fail baseline_no_storm "AGENT_STARTED reason=$(ev_field AGENT_STARTED reason) peers=$(ev_field AGENT_STARTED peers), PEER_ADDED=$(ev_count PEER_ADDED)"
+	fi
+else
+	fail baseline_no_storm "no AGENT_STARTED in 10 s; agent output: $(tail -3 "$LAB/agent.out")"
+fi
+
+# Handshake: a ping through the tunnel makes the peer active.
+in_cli 1 ping -c 2 -W 2 10.232.0.1 >/dev/null
+C1=$(cat "$LAB/c1.pub")
+if wait_for 10 has_event PEER_ACTIVE "$C1"; then
+	ep=$(grep '"type":"PEER_ACTIVE"' "$LAB/events.jsonl" | grep -F "$C1" | tail -1 | python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["endpoint"])')
+	if [ "$ep" = "10.231.1.2:40001" ] && has_event PEER_HANDSHAKE "$C1"; then
+		pass active_after_ping
+	else
+		fail active_after_ping "endpoint '$ep', handshake events $(ev_count PEER_HANDSHAKE "$C1")"
+	fi
+else
+	fail active_after_ping "no PEER_ACTIVE for client 1"
+fi
+
+# Transfer: deltas add up to the counters wireguard-go reports.
+in_cli 1 ping -c 20 -i 0.05 -s 1200 -W 2 10.232.0.1 >/dev/null
+sleep 2.5
+rx_now=$(in_srv wg show "$SIF" transfer | awk -v k="$C1" '$1 == k {print $2}')
+sum=$(grep '"type":"PEER_TRANSFER"' "$LAB/events.jsonl" | grep -F "$C1" | python3 -c '
+import json,sys
+print(sum(int(json.loads(l)["rx_delta"]) for l in sys.stdin))')
+last_rx=$(grep '"type":"PEER_TRANSFER"' "$LAB/events.jsonl" | grep -F "$C1" | tail -1 | python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["rx"])')
+if [ -n "$sum" ] && [ "$sum" -gt 24000 ] && [ "$sum" = "$last_rx" ] && [ "$last_rx" -le "$rx_now" ]; then
+	pass transfer_deltas_match_counters
+else
+	fail transfer_deltas_match_counters "sum(rx_delta)=$sum last rx=$last_rx wg rx=$rx_now"
+fi
+
+# Roaming: the client moves to another source port.
+in_cli 1 wg set "${TAG}c1" listen-port 40111
+in_cli 1 ping -c 2 -W 2 10.232.0.1 >/dev/null
+if wait_for 10 has_event PEER_ENDPOINT_CHANGED "$C1"; then
+	line=$(grep '"type":"PEER_ENDPOINT_CHANGED"' "$LAB/events.jsonl" | grep -F "$C1" | tail -1)
+	if echo "$line" | grep -q '"endpoint":"10.231.1.2:40111"' &&
+	   echo "$line" | grep -q '"prev_endpoint":"10.231.1.2:40001"'; then
+		pass roaming_endpoint_changed
+	else
+		fail roaming_endpoint_changed "$line"
+	fi
+else
+	fail roaming_endpoint_changed "no PEER_ENDPOINT_CHANGED"
+fi
+
+# Inactive: no traffic and no keepalive -> handshake ages past active_after.
+if wait_for 15 has_event PEER_INACTIVE "$C1"; then
+	pass inactive_after_idle
+else
+	fail inactive_after_idle "no PEER_INACTIVE within 15 s (active_after 4s)"
+fi
+
+# Runtime peer added and removed with wg set.
+NEW=$(wg genkey | wg pubkey)
+in_srv wg set "$SIF" peer "$NEW" allowed-ips 10.232.0.99/32
+if wait_for 5 has_event PEER_ADDED "$NEW"; then
+	line=$(grep '"type":"PEER_ADDED"' "$LAB/events.jsonl" | grep -F "$NEW")
+	if echo "$line" | grep -q '"allowed_ips":"10.232.0.99/32"' && echo "$line" | grep -q '"last_handshake":"never"'; then
+		pass peer_added
+	else
+		fail peer_added "$line"
+	fi
+else
+	fail peer_added "no PEER_ADDED for $NEW"
+fi
+in_srv wg set "$SIF" peer "$NEW" remove
+if wait_for 5 has_event PEER_REMOVED "$NEW"; then pass peer_removed; else fail peer_removed "no PEER_REMOVED"; fi
+
+# Restart: nothing re-emitted; a change made while down is reported once.
+agent_stop
+if has_event AGENT_STOPPED; then pass stop_event; else fail stop_event "no AGENT_STOPPED on SIGTERM"; fi
+before=$(wc -l < "$LAB/events.jsonl")
+LATE=$(wg genkey | wg pubkey)
+in_srv wg set "$SIF" peer "$LATE" allowed-ips 10.232.0.98/32
+agent_start -c "$LAB/wgaudit.conf"
+wait_for 10 sh -c "[ \$(grep -c AGENT_STARTED '$LAB/events.jsonl') -ge 2 ]"
+sleep 1.5
+after=$(tail -n +$((before + 1)) "$LAB/events.jsonl")
+dups=$(echo "$after" | grep -E '"type":"PEER_(ACTIVE|HANDSHAKE|ENDPOINT_CHANGED|INACTIVE)"' | grep -cF "$C1")
+added=$(echo "$after" | grep '"type":"PEER_ADDED"' | grep -cF "$LATE")
+others=$(echo "$after" | grep '"type":"PEER_ADDED"' | grep -vcF "$LATE")
+if [ "$dups" = 0 ] && [ "$added" = 1 ] && [ "$others" = 0 ] &&
+   ! echo "$after" | grep -q '"reason":"baseline"'; then
+	pass restart_no_duplicates_no_misses
+else
+	fail restart_no_duplicates_no_misses "re-emitted for c1: $dups, PEER_ADDED late: $added, other PEER_ADDED: $others"
+fi
+agent_stop
+
+# check: the first run after `run` reports nothing new; a change shows once.
+out1=$(in_srv "$WGAUDIT" check --state-dir "$LAB/state" --interface "$SIF" -c "$LAB/wgaudit.conf" 2>&1)
+in_srv wg set "$SIF" peer "$LATE" remove
+out2=$(in_srv "$WGAUDIT" check --state-dir "$LAB/state" --interface "$SIF" -c "$LAB/wgaudit.conf" 2>&1)
+out3=$(in_srv "$WGAUDIT" check --state-dir "$LAB/state" --interface "$SIF" -c "$LAB/wgaudit.conf" 2>&1)
+if ! echo "$out1" | grep -q PEER_ && echo "$out2" | grep -q "PEER_REMOVED peer=${LATE:0:12}" &&
+   ! echo "$out3" | grep -q PEER_REMOVED; then
+	pass check_reports_changes_once
+else
+	fail check_reports_changes_once "run1: [$out1] run2: [$out2] run3: [$out3]"
+fi
+
+# status: live table and JSON.
+st=$(in_srv "$WGAUDIT" status --interface "$SIF" 2>&1)
+js=$(in_srv "$WGAUDIT" status --json --interface "$SIF" 2>&1)
+if echo "$st" | grep -q "peer: $C1" && echo "$st" | grep -q "endpoint: 10.231.1.2:40111" &&
+   echo "$js" | python3 -c '
+import json,sys
+d = json.load(sys.stdin)
+peers = d["interfaces"][0]["peers"]
+assert len(peers) == 2, peers
+assert any(p["endpoint"] == "10.231.1.2:40111" for p in peers)
+'; then
+	pass status_text_and_json
+else
+	fail status_text_and_json "$st $js"
+fi
+
+# Never a private key anywhere the agent wrote.
+leaked=0
+for k in "$LAB"/*.key; do
+	priv=$(cat "$k")
+	hex=$(echo "$priv" | base64 -d | od -An -tx1 | tr -d ' \n')
+	if grep -rqaF -e "$priv" -e "$hex" "$LAB/state" "$LAB/events.jsonl" "$LAB/agent.out"; then leaked=1; fi
+done
+if [ $leaked = 0 ]; then pass no_private_key_written; else fail no_private_key_written "a private key was found in agent output or state"; fi
+exit $T_FAILED
