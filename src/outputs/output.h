@@ -23,8 +23,48 @@ int output_open(const char *url, const struct output_opts *opts,
 		struct output **out, char *err, size_t errlen);
 void output_free(struct output *o);
 const char *output_name(const struct output *o);
-/* New events were committed: send what the cursor allows, now if possible. */
+/* New events were committed: send what the cursor allows, now if possible.
+ * Call it after store_commit(): an output never reads past the last id it
+ * saw at a kick (or at open / flush), so it never sends uncommitted events.
+ * A URL with no cursor yet starts at the journal's last id at open (events
+ * appended from then on): open outputs before emitting the events they
+ * should carry (e.g. `check`'s AGENT_STARTED). */
 void output_kick(struct output *o);
-/* Try to deliver everything pending within timeout_ms (shutdown, `check`). */
+/* Try to deliver everything pending within timeout_ms (shutdown, `check`),
+ * with poll(2), not the loop. 0 when all committed events are written,
+ * -ETIMEDOUT, or the connect error after two failed attempts. */
 int output_flush(struct output *o, int timeout_ms);
+/* --- additions (outputs engineer) ------------------------------------ */
+#include <stdbool.h>
+#include <stdint.h>
+
+enum output_kind { OUTPUT_TCP, OUTPUT_TLS, OUTPUT_UDP, OUTPUT_JSONL };
+enum output_format { OUTPUT_RFC5424, OUTPUT_RFC3164 };
+enum output_framing { OUTPUT_OCTET, OUTPUT_LF, OUTPUT_DATAGRAM };
+
+#define OUTPUT_HOST_LEN	256
+#define OUTPUT_PATH_LEN	512
+
+struct output_url {
+	enum output_kind kind;
+	enum output_format format;	/* syslog kinds */
+	enum output_framing framing;	/* octet (tcp/tls default), lf; datagram for udp */
+	char host[OUTPUT_HOST_LEN];	/* without the [] of an IPv6 literal */
+	uint16_t port;			/* default 514, 6514 for tls */
+	char path[OUTPUT_PATH_LEN];	/* jsonl: "-" (stdout) or an absolute path */
+};
+
+/* Pure URL parser behind output_open (fuzzed). 0 or -EINVAL with a
+ * message "output \"URL\": why" in err. */
+int output_url_parse(const char *url, size_t len, struct output_url *out,
+		     char *err, size_t errlen);
+
+struct output_stats {
+	uint64_t sent;		/* events confirmed (cursor advanced past them) */
+	uint64_t filtered;	/* skipped by min_severity (cursor advanced) */
+	uint64_t failed;	/* connection failures, write errors, unformattable events */
+	int64_t cursor;		/* last confirmed journal id */
+	bool connected;		/* jsonl: always true unless a write failed */
+};
+void output_get_stats(const struct output *o, struct output_stats *st);
 #endif

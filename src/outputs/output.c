@@ -1,0 +1,1038 @@
+/* output.c - deliver journaled events to syslog collectors (TCP, UDP) and
+ * JSON lines (stdout, file).
+ *
+ * The journal is the queue. Each output keeps a cursor in the store (named
+ * by its URL) and reads events after it into one bounded send buffer,
+ * formatted and framed, with a marker (end offset, journal id) per event.
+ * The cursor moves past an event only when every byte of it has been
+ * written to the socket/file; anything unwritten at a disconnect is dropped
+ * from memory and read again from the journal after the reconnect. That is
+ * at-least-once: a collector may see duplicates around a break, never a gap.
+ *
+ * First use: a URL with no cursor in the store starts at the journal's last
+ * id at open time (only events appended from then on), so adding an output
+ * to a host with a long history does not replay it. The cursor is written
+ * at once, so a crash before the first delivery does not lose that point.
+ *
+ * Nothing here blocks the loop: sockets are non-blocking, connect completes
+ * on EPOLLOUT, a full socket buffer waits for EPOLLOUT, and one turn sends
+ * at most OUT_TURN_BATCHES batches before yielding through a zero timer.
+ * Exception: a host name that is not a numeric address is resolved with a
+ * blocking getaddrinfo() on each (re)connect; use an address for a
+ * collector whose DNS may hang.
+ *
+ * Reconnect: capped exponential backoff, 1 s doubling to 60 s, each delay
+ * jittered to [d/2, d). State changes are logged once (connected /
+ * disconnected); repeated failures while down go to debug.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include "core/event.h"
+#include "core/log.h"
+#include "core/loop.h"
+#include "outputs/format.h"
+#include "outputs/output.h"
+#include "store/store.h"
+#include "util/util.h"
+
+#define OUT_BATCH		256		/* events per store read */
+#define OUT_TURN_BATCHES	8		/* batches per loop turn, then yield */
+#define OUT_REC_MAX		32768		/* one formatted record (see test_format) */
+#define OUT_BUF_HIGH		(128 * 1024)	/* stop filling above this */
+#define OUT_BUF_CAP		(OUT_BUF_HIGH + OUT_REC_MAX + 32)
+#define OUT_UDP_MAX		8192		/* larger datagrams are truncated */
+#define OUT_MAX_ADDRS		8
+#define OUT_BACKOFF_MIN_MS	1000
+#define OUT_BACKOFF_MAX_MS	60000
+#define OUT_DISCARD_MAX		65536		/* bytes read back per wakeup */
+
+enum out_state {
+	ST_IDLE,	/* nothing open, nothing armed */
+	ST_CONNECTING,
+	ST_UP,
+	ST_BACKOFF,	/* timer armed to reconnect / retry */
+};
+
+struct out_mark {
+	size_t end;	/* offset in buf just past this event's bytes */
+	int64_t id;
+	bool data;	/* false: filtered, no bytes */
+};
+
+struct output {
+	char *name;			/* the URL: cursor key and log prefix */
+	struct output_url url;
+	struct output_opts opts;
+	char host[256];			/* HOSTNAME we send */
+	struct loop *loop;
+	struct store *store;
+
+	enum out_state state;
+	int fd;
+	bool fd_watched, want_out, own_fd;
+	struct loop_timer timer;
+	int backoff_ms;
+	uint64_t rng;
+	bool down_logged;		/* "disconnected" said, not yet "connected" */
+	int last_err;
+
+	union endpoint addrs[OUT_MAX_ADDRS];
+	socklen_t addrlens[OUT_MAX_ADDRS];
+	size_t naddrs, addr_idx;
+
+	int64_t cursor;			/* confirmed */
+	int64_t queued;			/* last id in buf (>= cursor) */
+	int64_t limit;			/* last committed id seen at a kick */
+	char *buf;
+	size_t off, len;		/* written, filled */
+	struct out_mark marks[OUT_BATCH];
+	size_t mhead, mcount;
+
+	char *rec;			/* scratch record */
+	struct output_stats st;
+};
+
+/* --- URL ------------------------------------------------------------- */
+
+#define URL_SHOW 200	/* at most this much of a URL is quoted in errors */
+
+__attribute__((format(printf, 5, 6)))
+static int url_err(const char *url, size_t len, char *err, size_t errlen,
+		   const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (err && errlen)
+		snprintf(err, errlen, "output \"%.*s\": %s",
+			 (int)(len < URL_SHOW ? len : URL_SHOW), url, why);
+	return -EINVAL;
+}
+
+static bool host_char_ok(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
+}
+
+/* "[v6]" or a name / IPv4 address; then optional ":port". */
+static int url_hostport(const char *s, size_t n, struct output_url *u,
+			const char *url, size_t ulen, char *err, size_t errlen)
+{
+	const char *port = NULL;
+	size_t hlen, plen = 0;
+	uint64_t p;
+
+	if (n == 0)
+		return url_err(url, ulen, err, errlen, "missing host (e.g. syslog+tcp://192.0.2.1:514)");
+	if (s[0] == '[') {
+		const char *close = memchr(s, ']', n);
+		char tmp[INET6_ADDRSTRLEN + 16];
+		struct in6_addr a;
+		const char *pct;
+
+		if (!close)
+			return url_err(url, ulen, err, errlen, "unterminated '[' in IPv6 address");
+		hlen = (size_t)(close - s) - 1;
+		if (hlen == 0 || hlen >= sizeof(tmp))
+			return url_err(url, ulen, err, errlen, "bad IPv6 address");
+		memcpy(tmp, s + 1, hlen);
+		tmp[hlen] = '\0';
+		pct = strchr(tmp, '%');
+		if (pct) {	/* zone: interface name or number */
+			for (const char *z = pct + 1; *z; z++)
+				if (!host_char_ok(*z))
+					return url_err(url, ulen, err, errlen, "bad IPv6 zone");
+			if (!pct[1])
+				return url_err(url, ulen, err, errlen, "empty IPv6 zone");
+			tmp[pct - tmp] = '\0';
+		}
+		if (inet_pton(AF_INET6, tmp, &a) != 1)
+			return url_err(url, ulen, err, errlen, "bad IPv6 address '%.*s'",
+				       (int)hlen, s + 1);
+		memcpy(u->host, s + 1, hlen);
+		u->host[hlen] = '\0';
+		s = close + 1;
+		n -= hlen + 2;
+		if (n > 0 && s[0] != ':')
+			return url_err(url, ulen, err, errlen, "expected ':' after ']'");
+		if (n > 0) {
+			port = s + 1;
+			plen = n - 1;
+		}
+	} else {
+		const char *colon = memchr(s, ':', n);
+
+		hlen = colon ? (size_t)(colon - s) : n;
+		if (hlen == 0)
+			return url_err(url, ulen, err, errlen, "missing host");
+		if (hlen > 253)
+			return url_err(url, ulen, err, errlen, "host name too long");
+		for (size_t i = 0; i < hlen; i++)
+			if (!host_char_ok(s[i]))
+				return url_err(url, ulen, err, errlen,
+					       "bad character in host (IPv6 goes in brackets: [::1]:514)");
+		memcpy(u->host, s, hlen);
+		u->host[hlen] = '\0';
+		if (colon) {
+			port = colon + 1;
+			plen = n - hlen - 1;
+		}
+	}
+	if (port) {
+		if (parse_u64(port, plen, 65535, &p) < 0 || p == 0)
+			return url_err(url, ulen, err, errlen, "bad port '%.*s' (1-65535)",
+				       (int)(plen < 16 ? plen : 16), port);
+		u->port = (uint16_t)p;
+	}
+	return 0;
+}
+
+static bool token_is(const char *s, size_t n, const char *lit)
+{
+	return n == strlen(lit) && !memcmp(s, lit, n);
+}
+
+static int url_query(const char *q, size_t n, struct output_url *u, bool *framing_set,
+		     const char *url, size_t ulen, char *err, size_t errlen)
+{
+	while (n > 0) {
+		const char *amp = memchr(q, '&', n);
+		size_t pl = amp ? (size_t)(amp - q) : n;
+		const char *eq = memchr(q, '=', pl);
+		size_t kl = eq ? (size_t)(eq - q) : pl;
+		const char *v = eq ? eq + 1 : q + pl;
+		size_t vl = eq ? pl - kl - 1 : 0;
+
+		if (token_is(q, kl, "format")) {
+			if (token_is(v, vl, "rfc5424"))
+				u->format = OUTPUT_RFC5424;
+			else if (token_is(v, vl, "rfc3164"))
+				u->format = OUTPUT_RFC3164;
+			else
+				return url_err(url, ulen, err, errlen,
+					       "format must be rfc5424 or rfc3164");
+		} else if (token_is(q, kl, "framing")) {
+			if (u->kind == OUTPUT_UDP)
+				return url_err(url, ulen, err, errlen,
+					       "framing applies to syslog+tcp and syslog+tls only");
+			if (token_is(v, vl, "octet"))
+				u->framing = OUTPUT_OCTET;
+			else if (token_is(v, vl, "lf"))
+				u->framing = OUTPUT_LF;
+			else
+				return url_err(url, ulen, err, errlen,
+					       "framing must be octet or lf");
+			*framing_set = true;
+		} else {
+			return url_err(url, ulen, err, errlen,
+				       "unknown option '%.*s' (use format=, framing=)",
+				       (int)(kl < 32 ? kl : 32), q);
+		}
+		if (!amp)
+			break;
+		n -= pl + 1;
+		q = amp + 1;
+	}
+	return 0;
+}
+
+static const struct {
+	const char *prefix;
+	enum output_kind kind;
+	uint16_t port;
+} url_schemes[] = {
+	{ "syslog+tcp://", OUTPUT_TCP, 514 },
+	{ "syslog+udp://", OUTPUT_UDP, 514 },
+	{ "syslog+tls://", OUTPUT_TLS, 6514 },
+};
+
+int output_url_parse(const char *url, size_t len, struct output_url *u,
+		     char *err, size_t errlen)
+{
+	const char *rest = NULL, *q;
+	size_t rn, hn;
+	bool framing_set = false;
+	int ret;
+
+	memset(u, 0, sizeof(*u));
+	if (err && errlen)
+		err[0] = '\0';
+	if (memchr(url, '\0', len))
+		return url_err(url, len, err, errlen, "NUL byte in URL");
+	if (len >= 5 && !memcmp(url, "jsonl", 5) && (len == 5 || url[5] == ':')) {
+		u->kind = OUTPUT_JSONL;
+		rest = url + 6;
+		rn = len > 6 ? len - 6 : 0;
+		if (len <= 6)
+			return url_err(url, len, err, errlen,
+				       "jsonl needs '-' (stdout) or an absolute path: jsonl:-, jsonl:/var/log/wgaudit.jsonl");
+		if (!(rn == 1 && rest[0] == '-') && rest[0] != '/')
+			return url_err(url, len, err, errlen,
+				       "jsonl path must be '-' or absolute (jsonl:/var/log/wgaudit.jsonl)");
+		if (rn >= sizeof(u->path))
+			return url_err(url, len, err, errlen, "path too long");
+		memcpy(u->path, rest, rn);
+		u->path[rn] = '\0';
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(url_schemes); i++) {
+		size_t pl = strlen(url_schemes[i].prefix);
+
+		if (len >= pl && !memcmp(url, url_schemes[i].prefix, pl)) {
+			u->kind = url_schemes[i].kind;
+			u->port = url_schemes[i].port;
+			rest = url + pl;
+			break;
+		}
+	}
+	if (!rest) {
+		const char *sep = memchr(url, ':', len);
+		size_t sl = sep ? (size_t)(sep - url) : len;
+
+		return url_err(url, len, err, errlen,
+			       "unknown scheme '%.*s' (use syslog+tcp://, syslog+udp://, syslog+tls://, jsonl:)",
+			       (int)(sl < 32 ? sl : 32), url);
+	}
+	rn = len - (size_t)(rest - url);
+	u->format = OUTPUT_RFC5424;
+	u->framing = u->kind == OUTPUT_UDP ? OUTPUT_DATAGRAM : OUTPUT_OCTET;
+	q = memchr(rest, '?', rn);
+	hn = q ? (size_t)(q - rest) : rn;
+	if (hn > 0 && rest[hn - 1] == '/')
+		hn--;	/* tolerate "syslog+tcp://h:514/" */
+	if (memchr(rest, '/', hn))
+		return url_err(url, len, err, errlen, "a syslog URL has no path");
+	if (memchr(rest, '@', hn))
+		return url_err(url, len, err, errlen, "user info is not supported");
+	ret = url_hostport(rest, hn, u, url, len, err, errlen);
+	if (ret < 0)
+		return ret;
+	if (q) {
+		ret = url_query(q + 1, rn - (size_t)(q - rest) - 1, u, &framing_set,
+				url, len, err, errlen);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* --- small helpers ------------------------------------------------------ */
+
+static void on_fd(void *ctx, int fd, uint32_t events);
+
+static void o_set_events(struct output *o, bool want_out)
+{
+	uint32_t ev = EPOLLIN | (want_out ? EPOLLOUT : 0);
+
+	/* jsonl: files cannot be polled; a retry timer does instead */
+	if (!o->loop || o->fd < 0 || o->url.kind == OUTPUT_JSONL)
+		return;
+	if (!o->fd_watched) {
+		if (loop_add_fd(o->loop, o->fd, ev, on_fd, o) == 0)
+			o->fd_watched = true;
+	} else if (want_out != o->want_out) {
+		loop_mod_fd(o->loop, o->fd, ev);
+	}
+	o->want_out = want_out;
+}
+
+static void o_close(struct output *o)
+{
+	if (o->fd >= 0) {
+		if (o->fd_watched && o->loop)
+			loop_del_fd(o->loop, o->fd);
+		if (o->own_fd)
+			close(o->fd);
+	}
+	o->fd = -1;
+	o->fd_watched = false;
+	o->want_out = false;
+}
+
+static void o_arm(struct output *o, int delay_ms)
+{
+	if (o->loop)
+		loop_timer_arm(o->loop, &o->timer,
+			       now_monotonic_us() + (int64_t)delay_ms * 1000);
+}
+
+static uint32_t o_rand(struct output *o)
+{
+	/* xorshift64: jitter only, no need for quality */
+	o->rng ^= o->rng << 13;
+	o->rng ^= o->rng >> 7;
+	o->rng ^= o->rng << 17;
+	return (uint32_t)(o->rng >> 32);
+}
+
+static bool is_net(const struct output *o)
+{
+	return o->url.kind != OUTPUT_JSONL;
+}
+
+/* Forget the unconfirmed tail: it is read again from the journal. */
+static void buf_reset(struct output *o)
+{
+	o->off = o->len = 0;
+	o->mhead = o->mcount = 0;
+	o->queued = o->cursor;
+}
+
+/* --- cursor ---------------------------------------------------------- */
+
+/* Markers whose bytes are all written are confirmed.
+ * Issue 6 hook: "written to the socket" is not "received by the
+ * collector"; the kernel may still hold the bytes (SIOCOUTQ > 0) when the
+ * connection dies. Confirmation should wait until SIOCOUTQ says the
+ * unacknowledged bytes are below this marker's end. Only this function
+ * decides what is confirmed. */
+static void confirm(struct output *o)
+{
+	int64_t before = o->cursor;
+
+	while (o->mcount && o->marks[o->mhead].end <= o->off) {
+		o->cursor = o->marks[o->mhead].id;
+		if (o->marks[o->mhead].data)
+			o->st.sent++;
+		o->mhead++;
+		o->mcount--;
+	}
+	if (o->mcount == 0 && o->off == o->len) {
+		o->off = o->len = 0;
+		o->mhead = 0;
+	}
+	if (o->cursor != before) {
+		int ret = store_cursor_set(o->store, o->name, o->cursor);
+
+		if (ret < 0)
+			log_warnx("output %s: cannot save cursor %lld: %s", o->name,
+				  (long long)o->cursor, strerror(-ret));
+	}
+}
+
+/* --- filling the buffer from the journal ------------------------------ */
+
+static ssize_t format_record(struct output *o, const struct event *ev)
+{
+	ssize_t n;
+
+	if (o->url.kind == OUTPUT_JSONL) {
+		n = format_json(ev, o->host, o->rec, OUT_REC_MAX - 1);
+		if (n >= 0)
+			o->rec[n++] = '\n';
+		return n;
+	}
+	if (o->url.format == OUTPUT_RFC3164)
+		n = format_rfc3164(ev, o->host, o->opts.facility, o->rec, OUT_REC_MAX - 1);
+	else
+		n = format_rfc5424(ev, o->host, o->opts.facility, o->rec, OUT_REC_MAX - 1);
+	if (n < 0)
+		return n;
+	if (o->url.framing == OUTPUT_LF)
+		o->rec[n++] = '\n';
+	if (o->url.kind == OUTPUT_UDP && n > OUT_UDP_MAX) {
+		log_warnx("output %s: event %lld is %zd bytes, truncated to %d",
+			  o->name, (long long)ev->id, n, OUT_UDP_MAX);
+		n = OUT_UDP_MAX;
+	}
+	return n;
+}
+
+static int fill_cb(void *ctx, const struct event *ev)
+{
+	struct output *o = ctx;
+	size_t slot;
+	ssize_t n = 0;
+
+	if (ev->id > o->limit)
+		return 1;	/* not known to be committed yet */
+	if (o->mhead + o->mcount >= OUT_BATCH || o->len >= OUT_BUF_HIGH)
+		return 1;	/* full: stop, this event stays unqueued */
+	if (ev->severity > o->opts.min_severity) {
+		o->st.filtered++;
+	} else if ((n = format_record(o, ev)) < 0) {
+		/* Cannot happen with OUT_REC_MAX sized for the worst case;
+		 * say so rather than stall the output forever. */
+		log_warnx("output %s: event %lld does not fit a record, skipped",
+			  o->name, (long long)ev->id);
+		o->st.failed++;
+		n = 0;
+	} else {
+		if (o->url.framing == OUTPUT_OCTET)	/* RFC 6587 3.4.1 */
+			o->len += (size_t)snprintf(o->buf + o->len, 16, "%zd ", n);
+		memcpy(o->buf + o->len, o->rec, (size_t)n);
+		o->len += (size_t)n;
+	}
+	slot = o->mhead + o->mcount++;
+	o->marks[slot].end = o->len;
+	o->marks[slot].id = ev->id;
+	o->marks[slot].data = n > 0;
+	o->queued = ev->id;
+	return 0;
+}
+
+/* Read more only once the buffer is drained: markers stay a simple array. */
+static int fill(struct output *o, bool *got)
+{
+	size_t before = o->mcount;
+	int ret;
+
+	*got = false;
+	if (o->off != o->len || o->mcount)
+		return 0;
+	ret = store_read_after(o->store, o->queued, OUT_BATCH, fill_cb, o);
+	if (ret < 0) {
+		log_warnx("output %s: reading the journal: %s", o->name, strerror(-ret));
+		return ret;
+	}
+	*got = o->mcount > before;
+	return 0;
+}
+
+/* --- connection -------------------------------------------------------- */
+
+static void conn_start(struct output *o);
+
+static void went_down(struct output *o, const char *what, int err)
+{
+	o->st.failed++;
+	o->last_err = err;
+	if (!o->down_logged) {
+		log_warnx("output %s: %s: %s; retrying with backoff (events are kept)",
+			  o->name, what, strerror(err));
+		o->down_logged = true;
+	} else {
+		log_debug("output %s: %s: %s", o->name, what, strerror(err));
+	}
+}
+
+static void backoff(struct output *o)
+{
+	int d = o->backoff_ms;
+
+	o->state = ST_BACKOFF;
+	d = d / 2 + (int)(o_rand(o) % (uint32_t)(d / 2 + 1));
+	o->backoff_ms = o->backoff_ms * 2 > OUT_BACKOFF_MAX_MS ?
+			OUT_BACKOFF_MAX_MS : o->backoff_ms * 2;
+	o_arm(o, d);
+}
+
+static void fail(struct output *o, const char *what, int err)
+{
+	o_close(o);
+	buf_reset(o);
+	went_down(o, what, err);
+	backoff(o);
+}
+
+static int resolve(struct output *o)
+{
+	struct addrinfo hints = { 0 }, *res = NULL, *ai;
+	char port[8];
+	int rc;
+
+	hints.ai_socktype = o->url.kind == OUTPUT_UDP ? SOCK_DGRAM : SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%u", o->url.port);
+	rc = getaddrinfo(o->url.host, port, &hints, &res);
+	if (rc == EAI_NONAME) {
+		hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+		rc = getaddrinfo(o->url.host, port, &hints, &res);	/* blocking */
+	}
+	if (rc != 0) {
+		if (!o->down_logged) {
+			log_warnx("output %s: cannot resolve %s: %s", o->name, o->url.host,
+				  gai_strerror(rc));
+			o->down_logged = true;
+		}
+		return -EHOSTUNREACH;
+	}
+	o->naddrs = 0;
+	for (ai = res; ai && o->naddrs < OUT_MAX_ADDRS; ai = ai->ai_next) {
+		if (ai->ai_addrlen > sizeof(o->addrs[0]))
+			continue;
+		memcpy(&o->addrs[o->naddrs], ai->ai_addr, ai->ai_addrlen);
+		o->addrlens[o->naddrs++] = ai->ai_addrlen;
+	}
+	freeaddrinfo(res);
+	o->addr_idx = 0;
+	return o->naddrs ? 0 : -EHOSTUNREACH;
+}
+
+static void pump(struct output *o, bool yield);
+
+static void connected(struct output *o)
+{
+	int one = 1;
+
+	o->state = ST_UP;
+	o->backoff_ms = OUT_BACKOFF_MIN_MS;
+	if (o->url.kind != OUTPUT_UDP)
+		setsockopt(o->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	if (o->down_logged || o->st.sent == 0)
+		log_info("output %s: connected", o->name);
+	o->down_logged = false;
+	buf_reset(o);	/* resend from the cursor */
+	o_set_events(o, false);
+	pump(o, true);
+}
+
+/* Try addresses from addr_idx on; immediate failures move to the next. */
+static void conn_start(struct output *o)
+{
+	int type = o->url.kind == OUTPUT_UDP ? SOCK_DGRAM : SOCK_STREAM;
+
+	if (o->loop)
+		loop_timer_cancel(o->loop, &o->timer);
+	o_close(o);
+	if (o->addr_idx >= o->naddrs && resolve(o) < 0) {
+		o->st.failed++;
+		o->last_err = EHOSTUNREACH;
+		backoff(o);
+		return;
+	}
+	while (o->addr_idx < o->naddrs) {
+		union endpoint *a = &o->addrs[o->addr_idx];
+		int fd = socket(a->sa.sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+		if (fd < 0) {
+			o->addr_idx++;
+			o->last_err = errno;
+			continue;
+		}
+		o->fd = fd;
+		o->own_fd = true;
+		if (connect(fd, &a->sa, o->addrlens[o->addr_idx]) == 0) {
+			connected(o);
+			return;
+		}
+		if (errno == EINPROGRESS) {
+			o->state = ST_CONNECTING;
+			o_set_events(o, true);
+			return;
+		}
+		o->last_err = errno;
+		o_close(o);
+		o->addr_idx++;
+	}
+	went_down(o, "connect", o->last_err ? o->last_err : ECONNREFUSED);
+	backoff(o);
+}
+
+static void connect_done(struct output *o)
+{
+	int err = 0;
+	socklen_t el = sizeof(err);
+
+	if (getsockopt(o->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
+		err = errno;
+	if (err == 0) {
+		connected(o);
+		return;
+	}
+	o->last_err = err;
+	o_close(o);
+	o->addr_idx++;
+	if (o->addr_idx < o->naddrs) {
+		conn_start(o);
+		return;
+	}
+	went_down(o, "connect", err);
+	backoff(o);
+}
+
+/* The collector has nothing to tell us; read it (bounded) so its data
+ * cannot fill our receive buffer, and notice an orderly close. */
+static void discard_input(struct output *o)
+{
+	char tmp[4096];
+	size_t total = 0;
+
+	while (o->state == ST_UP && total < OUT_DISCARD_MAX) {
+		ssize_t n = recv(o->fd, tmp, sizeof(tmp), MSG_DONTWAIT);
+
+		if (n > 0) {
+			total += (size_t)n;
+			continue;
+		}
+		if (n == 0 && o->url.kind != OUTPUT_UDP) {
+			fail(o, "connection closed by collector", ECONNRESET);
+			return;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n < 0 && o->url.kind == OUTPUT_UDP) {
+			/* ICMP unreachable for an earlier datagram: that one is
+			 * lost, as UDP allows; note it and carry on. */
+			went_down(o, "collector unreachable (ICMP)", errno);
+			continue;
+		}
+		if (n < 0) {
+			fail(o, "receive", errno);
+			return;
+		}
+		return;
+	}
+}
+
+/* --- writing ------------------------------------------------------------ */
+
+/* One write step. 1 progress, 0 must wait (EAGAIN), -1 failed (handled). */
+static int write_step(struct output *o)
+{
+	size_t end = o->len;
+	ssize_t n;
+
+	if (o->url.kind == OUTPUT_UDP) {
+		/* one datagram = the bytes up to the next marker */
+		confirm(o);	/* filtered (empty) ones first */
+		if (!o->mcount)
+			return 1;
+		end = o->marks[o->mhead].end;
+	}
+	if (o->url.kind == OUTPUT_JSONL)
+		n = write(o->fd, o->buf + o->off, end - o->off);
+	else
+		n = send(o->fd, o->buf + o->off, end - o->off, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n >= 0) {
+		o->off += (size_t)n;
+		if (o->url.kind == OUTPUT_UDP)
+			o->off = end;	/* a datagram goes whole or not at all */
+		confirm(o);
+		return 1;
+	}
+	if (errno == EINTR)
+		return 1;
+	if (errno == EAGAIN)
+		return 0;
+	if (o->url.kind == OUTPUT_UDP && errno == ECONNREFUSED) {
+		went_down(o, "collector unreachable (ICMP)", errno);
+		return 1;	/* the error was for an earlier datagram: retry */
+	}
+	if (o->url.kind == OUTPUT_JSONL) {
+		/* Keep the half-written line: resume exactly there. */
+		went_down(o, "write", errno);
+		o->state = ST_BACKOFF;
+		backoff(o);
+		return -1;
+	}
+	fail(o, "send", errno);
+	return -1;
+}
+
+/* Send what the cursor allows. yield: stop after OUT_TURN_BATCHES and come
+ * back through a zero timer so observation keeps running. */
+static void pump(struct output *o, bool yield)
+{
+	int batches = 0;
+
+	while (o->state == ST_UP) {
+		if (o->off == o->len) {
+			bool got;
+
+			confirm(o);	/* drained: every marker is confirmed */
+			if (yield && batches++ >= OUT_TURN_BATCHES) {
+				o_arm(o, 0);
+				return;
+			}
+			if (fill(o, &got) < 0 || !got)
+				break;
+			confirm(o);	/* a batch of filtered events only */
+			continue;
+		}
+		switch (write_step(o)) {
+		case 0:
+			o_set_events(o, true);
+			if (o->url.kind == OUTPUT_JSONL)
+				o_arm(o, 50);	/* a non-blocking stdout pipe */
+			return;
+		case -1:
+			return;
+		}
+	}
+	if (o->state == ST_UP && o->want_out)
+		o_set_events(o, false);
+}
+
+static void on_fd(void *ctx, int fd, uint32_t events)
+{
+	struct output *o = ctx;
+
+	if (o->state == ST_CONNECTING) {
+		connect_done(o);
+		return;
+	}
+	if (o->state != ST_UP)
+		return;
+	if (events & (EPOLLIN | EPOLLERR | EPOLLHUP))
+		discard_input(o);
+	if (o->state == ST_UP && (events & (EPOLLERR | EPOLLHUP)) &&
+	    o->url.kind != OUTPUT_UDP) {
+		int err = 0;
+		socklen_t el = sizeof(err);
+
+		getsockopt(o->fd, SOL_SOCKET, SO_ERROR, &err, &el);
+		fail(o, "connection lost", err ? err : ECONNRESET);
+		return;
+	}
+	if (o->state == ST_UP && (events & EPOLLOUT))
+		pump(o, true);
+}
+
+static void on_timer(void *ctx)
+{
+	struct output *o = ctx;
+
+	switch (o->state) {
+	case ST_BACKOFF:
+		if (is_net(o)) {
+			conn_start(o);
+		} else {
+			o->state = ST_UP;
+			pump(o, true);
+		}
+		break;
+	case ST_UP:
+		pump(o, true);
+		break;
+	default:
+		break;
+	}
+}
+
+/* --- public -------------------------------------------------------------- */
+
+static int open_jsonl(struct output *o, char *err, size_t errlen)
+{
+	if (!strcmp(o->url.path, "-")) {
+		o->fd = STDOUT_FILENO;
+		o->own_fd = false;
+	} else {
+		o->fd = open(o->url.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+		if (o->fd < 0) {
+			int ret = -errno;
+
+			snprintf(err, errlen, "output \"%s\": cannot open %s: %s",
+				 o->name, o->url.path, strerror(errno));
+			return ret;
+		}
+		o->own_fd = true;
+	}
+	o->state = ST_UP;
+	return 0;
+}
+
+int output_open(const char *url, const struct output_opts *opts,
+		struct loop *loop, struct store *store,
+		struct output **out, char *err, size_t errlen)
+{
+	struct output *o;
+	int ret;
+
+	*out = NULL;
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	o->fd = -1;
+	ret = output_url_parse(url, strlen(url), &o->url, err, errlen);
+	if (ret < 0)
+		goto out;
+	ret = -ENOMEM;
+	o->name = strdup(url);
+	o->buf = malloc(OUT_BUF_CAP);
+	o->rec = malloc(OUT_REC_MAX);
+	if (!o->name || !o->buf || !o->rec)
+		goto out;
+	if (o->url.kind == OUTPUT_TLS) {
+		ret = -ENOTSUP;
+		snprintf(err, errlen, "output \"%s\": syslog+tls:// is not implemented yet "
+			 "(use syslog+tcp:// through a TLS proxy)", url);
+		goto out;
+	}
+	if (opts)
+		o->opts = *opts;
+	else
+		o->opts.min_severity = LOG_DEBUG;
+	if (o->opts.facility < 0 || o->opts.facility > 23)
+		o->opts.facility = 1;
+	if (opts && opts->hostname && opts->hostname[0])
+		snprintf(o->host, sizeof(o->host), "%s", opts->hostname);
+	else if (gethostname(o->host, sizeof(o->host) - 1) < 0)
+		o->host[0] = '\0';
+	o->opts.hostname = o->host;
+	o->loop = loop;
+	o->store = store;
+	o->timer.cb = on_timer;
+	o->timer.ctx = o;
+	o->backoff_ms = OUT_BACKOFF_MIN_MS;
+	o->rng = (uint64_t)now_monotonic_us() ^ ((uint64_t)(uintptr_t)o << 16) ^ 0x9e3779b97f4a7c15ULL;
+
+	ret = store_cursor_get(store, url, &o->cursor);
+	if (ret < 0)
+		goto out;
+	if (o->cursor < 0) {
+		ret = store_last_id(store, &o->cursor);
+		if (ret < 0)
+			goto out;
+		ret = store_cursor_set(store, url, o->cursor);
+		if (ret < 0)
+			goto out;
+	}
+	o->st.cursor = o->cursor;
+	o->queued = o->cursor;
+	ret = store_last_id(store, &o->limit);
+	if (ret < 0)
+		goto out;
+	if (o->url.kind == OUTPUT_JSONL) {
+		ret = open_jsonl(o, err, errlen);
+		if (ret < 0)
+			goto out;
+	} else if (loop) {
+		conn_start(o);	/* early: a bad collector shows in the log at start */
+	}
+	*out = o;
+	o = NULL;
+	ret = 0;
+out:
+	output_free(o);
+	return ret;
+}
+
+void output_free(struct output *o)
+{
+	if (!o)
+		return;
+	if (o->loop)
+		loop_timer_cancel(o->loop, &o->timer);
+	o_close(o);
+	free(o->rec);
+	free(o->buf);
+	free(o->name);
+	free(o);
+}
+
+const char *output_name(const struct output *o)
+{
+	return o->name;
+}
+
+static void update_limit(struct output *o)
+{
+	int64_t last;
+
+	if (store_last_id(o->store, &last) == 0 && last > o->limit)
+		o->limit = last;
+}
+
+void output_kick(struct output *o)
+{
+	update_limit(o);
+	switch (o->state) {
+	case ST_IDLE:
+		if (is_net(o))
+			conn_start(o);
+		break;
+	case ST_UP:
+		if (!o->want_out)
+			pump(o, true);
+		break;
+	default:
+		break;	/* connecting or backing off: it will catch up */
+	}
+}
+
+static bool pending(struct output *o)
+{
+	return o->off != o->len || o->mcount || o->queued < o->limit;
+}
+
+static int poll_fd(struct output *o, short events, int64_t deadline)
+{
+	struct pollfd p = { .fd = o->fd, .events = events };
+	int64_t left = (deadline - now_monotonic_us()) / 1000;
+	int n;
+
+	if (left <= 0)
+		return 0;
+	n = poll(&p, 1, left > 1000 ? 1000 : (int)left);
+	if (n <= 0)
+		return n < 0 && errno != EINTR ? -errno : 0;
+	return (p.revents & POLLIN ? EPOLLIN : 0) | (p.revents & POLLOUT ? EPOLLOUT : 0) |
+	       (p.revents & POLLERR ? EPOLLERR : 0) | (p.revents & POLLHUP ? EPOLLHUP : 0);
+}
+
+/* Drive the same state machine with poll(2), not the loop: `check` and
+ * shutdown have no loop turn to wait for. At most two connection rounds:
+ * a refused collector fails `check` quickly instead of eating the timeout. */
+int output_flush(struct output *o, int timeout_ms)
+{
+	int64_t deadline = now_monotonic_us() + (int64_t)timeout_ms * 1000;
+	int rounds = 0;
+
+	update_limit(o);
+	for (;;) {
+		int ev;
+
+		if (o->state == ST_UP)
+			pump(o, false);
+		if (!pending(o))
+			return 0;
+		if (now_monotonic_us() >= deadline)
+			return -ETIMEDOUT;
+		switch (o->state) {
+		case ST_IDLE:
+		case ST_BACKOFF:
+			if (!is_net(o)) {
+				if (rounds++ >= 2)
+					return -(o->last_err ? o->last_err : EIO);
+				o->state = ST_UP;
+				break;
+			}
+			if (rounds++ >= 2)
+				return -(o->last_err ? o->last_err : ECONNREFUSED);
+			o->addr_idx = o->naddrs;	/* resolve again */
+			conn_start(o);
+			break;
+		case ST_CONNECTING:
+			ev = poll_fd(o, POLLOUT, deadline);
+			if (ev < 0)
+				return ev;
+			if (ev)
+				connect_done(o);
+			break;
+		case ST_UP:
+			if (!is_net(o))
+				break;
+			ev = poll_fd(o, POLLIN | POLLOUT, deadline);
+			if (ev < 0)
+				return ev;
+			if (ev)
+				on_fd(o, o->fd, (uint32_t)ev);
+			break;
+		}
+	}
+}
+
+void output_get_stats(const struct output *o, struct output_stats *st)
+{
+	*st = o->st;
+	st->cursor = o->cursor;
+	st->connected = o->state == ST_UP;
+}
