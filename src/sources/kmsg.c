@@ -1,0 +1,1057 @@
+/* kmsg.c - WireGuard kernel log lines to typed events, and the /dev/kmsg
+ * reader. Everything up to the reader is pure: (buf, len) in, struct out,
+ * no allocation, no NUL termination assumed, every scan bounded by len. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/event.h"
+#include "sources/kmsg.h"
+#include "util/util.h"
+
+#define WG_PREFIX	"wireguard: "
+#define WG_PREFIX_LEN	(sizeof(WG_PREFIX) - 1)
+#define IFNAME_MAX	15	/* IFNAMSIZ - 1 */
+#define TEXT_MAX	1024	/* KERNEL_MESSAGE / KERNEL_WARNING text */
+#define DD_PREFIX_MAX	128	/* lib/dynamic_debug.c PREFIX_SIZE (64 before 5.x) */
+#define MAX_HOLES	4
+
+/* ---------------------------------------------------------------- records */
+
+static int split_u64(const char **p, const char *end, char sep, uint64_t max,
+		     uint64_t *out)
+{
+	const char *s = *p, *q = s;
+
+	while (q < end && *q != sep)
+		q++;
+	if (q == end || q - s > 20)
+		return -EINVAL;
+	if (parse_u64(s, (size_t)(q - s), max, out) < 0)
+		return -EINVAL;
+	*p = q + 1;
+	return 0;
+}
+
+int kmsg_parse_record(const char *buf, size_t len, struct kmsg_record *out)
+{
+	const char *p = buf, *end, *semi, *nl;
+	uint64_t prio, seq, usec;
+
+	memset(out, 0, sizeof(*out));
+	/* The header is short; look for ';' only within it and never past
+	 * the first newline (a continuation line is not a header). */
+	end = buf + (len < 256 ? len : 256);
+	nl = memchr(buf, '\n', (size_t)(end - buf));
+	if (nl)
+		end = nl;
+	semi = memchr(buf, ';', (size_t)(end - buf));
+	if (!semi)
+		return -EINVAL;
+	if (split_u64(&p, semi, ',', 1023, &prio) < 0 ||
+	    split_u64(&p, semi, ',', UINT64_MAX, &seq) < 0)
+		return -EINVAL;
+	/* usec ends at ',' (flags follow) or at ';' (very old kernels). */
+	{
+		const char *q = p;
+
+		while (q < semi && *q != ',')
+			q++;
+		if (q - p > 20 || parse_u64(p, (size_t)(q - p), UINT64_MAX, &usec) < 0)
+			return -EINVAL;
+		p = q;
+	}
+	for (; p < semi; p++)	/* flags and later fields: printable, no spaces */
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
+			return -EINVAL;
+	out->facility = (int)(prio >> 3);
+	out->level = (int)(prio & 7);
+	out->seq = seq;
+	out->usec = usec;
+	out->text = semi + 1;
+	nl = memchr(out->text, '\n', len - (size_t)(out->text - buf));
+	out->text_len = nl ? (size_t)(nl - out->text) : len - (size_t)(out->text - buf);
+	return 0;
+}
+
+/* --------------------------------------------------------------- helpers */
+
+static int has_prefix(const char *p, size_t n, const char *lit, size_t litlen)
+{
+	return n >= litlen && memcmp(p, lit, litlen) == 0;
+}
+#define HAS(p, n, lit) has_prefix(p, n, lit, sizeof(lit) - 1)
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static size_t digits_run(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && is_digit(p[i]))
+		i++;
+	return i;
+}
+
+/* Kernel-style escaping (printk's devkmsg output): bytes < 0x20 and
+ * >= 0x7f become \xNN, so text is printable ASCII whatever came in. */
+static void copy_text(char *dst, size_t cap, const char *src, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && o + 5 < cap; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		if (c < 0x20 || c >= 0x7f) {
+			dst[o++] = '\\';
+			dst[o++] = 'x';
+			dst[o++] = hex[c >> 4];
+			dst[o++] = hex[c & 15];
+		} else {
+			dst[o++] = (char)c;
+		}
+	}
+	dst[o] = '\0';
+}
+
+static void set_text(struct event *ev, const char *key, const char *p, size_t n)
+{
+	char text[TEXT_MAX + 8];
+
+	copy_text(text, sizeof(text), p, n);
+	event_set(ev, key, text);
+}
+
+/* dev_valid_name(): 1..15 bytes, no '/', ':' or whitespace; we also
+ * refuse control and non-ASCII bytes so the name prints safely. */
+static int iface_valid(const char *p, size_t n)
+{
+	if (n == 0 || n > IFNAME_MAX)
+		return 0;
+	if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c <= ' ' || c >= 0x7f || c == '/' || c == ':')
+			return 0;
+	}
+	return 1;
+}
+
+/* ------------------------------------------------------------- patterns */
+
+/* Kernel format strings from drivers/net/wireguard (WIREGUARD-FACTS.md §1),
+ * verbatim after the leading "%s: " (the interface). Holes: %llu, %d,
+ * %pISpfsc (endpoint), %pISc / %pI4 / %pI6 (address), %s (token). Each hole
+ * fills the field named at the same position in names[]; a NULL name
+ * matches but stores nothing. */
+struct kmsg_pattern {
+	const char *fmt;
+	enum event_type type;
+	const char *names[MAX_HOLES];
+	const char *fixed_key, *fixed_val;
+	int no_iface;		/* printed without "%s: " */
+};
+
+#define P(f, t, ...) { .fmt = f, .type = t, .names = { __VA_ARGS__ } }
+#define PX(f, t, k, v, ...) \
+	{ .fmt = f, .type = t, .fixed_key = k, .fixed_val = v, .names = { __VA_ARGS__ } }
+
+static const struct kmsg_pattern patterns[] = {
+	/* 1 */ { .fmt = "WireGuard %s loaded. See www.wireguard.com for information.",
+		  .type = EV_MODULE_LOADED, .names = { "version" }, .no_iface = 1 },
+	/* 3 */ P("Invalid IP packet", EV_INVALID_IP_PACKET, NULL),
+	/* 4, 5 */ P("No peer has allowed IPs matching %pI4", EV_NO_PEER_FOR_DESTINATION, "dst"),
+	/* 6 */ P("No valid endpoint has been configured or discovered for peer %llu",
+		  EV_NO_ENDPOINT_FOR_PEER, "peer_id"),
+	/* 7 */ P("Interface destroyed", EV_IFACE_DESTROYED, NULL),
+	/* 8 */ P("Interface created", EV_IFACE_CREATED, NULL),
+	/* 9 */ P("Creating namespace exiting", EV_NETNS_EXITING, NULL),
+	/* 10 */ P("Peer %llu created", EV_PEER_CREATED, "peer_id"),
+	/* 11 */ P("Peer %llu (%pISpfsc) destroyed", EV_PEER_DESTROYED, "peer_id", "endpoint"),
+	/* 12 */ P("Keypair %llu destroyed for peer %llu", EV_KEYPAIR_DESTROYED,
+		   "keypair_id", "peer_id"),
+	/* 13 */ P("Keypair %llu created for peer %llu", EV_KEYPAIR_CREATED,
+		   "keypair_id", "peer_id"),
+	/* 14 */ P("Could not decrypt invalid cookie response", EV_COOKIE_INVALID, NULL),
+	/* 15 */ P("Receiving cookie response from %pISpfsc", EV_COOKIE_RECEIVED, "endpoint"),
+	/* 16 */ P("Invalid MAC of handshake, dropping packet from %pISpfsc", EV_INVALID_MAC,
+		   "endpoint"),
+	/* 17 */ P("Invalid handshake initiation from %pISpfsc", EV_INVALID_HANDSHAKE_INITIATION,
+		   "endpoint"),
+	/* 18 */ P("Receiving handshake initiation from peer %llu (%pISpfsc)",
+		   EV_HANDSHAKE_INITIATION_RECEIVED, "peer_id", "endpoint"),
+	/* 19 */ P("Invalid handshake response from %pISpfsc", EV_INVALID_HANDSHAKE_RESPONSE,
+		   "endpoint"),
+	/* 20 */ P("Receiving handshake response from peer %llu (%pISpfsc)",
+		   EV_HANDSHAKE_RESPONSE_RECEIVED, "peer_id", "endpoint"),
+	/* 22 */ P("Receiving keepalive packet from peer %llu (%pISpfsc)", EV_KEEPALIVE_RECEIVED,
+		   "peer_id", "endpoint"),
+	/* 23 */ P("Packet has unallowed src IP (%pISc) from peer %llu (%pISpfsc)",
+		   EV_UNALLOWED_SRC_IP, "src_ip", "peer_id", "endpoint"),
+	/* 24 */ PX("Packet is neither ipv4 nor ipv6 from peer %llu (%pISpfsc)",
+		    EV_MALFORMED_PACKET, "reason", "not_ip", "peer_id", "endpoint"),
+	/* 25 */ PX("Packet has incorrect size from peer %llu (%pISpfsc)",
+		    EV_MALFORMED_PACKET, "reason", "bad_size", "peer_id", "endpoint"),
+	/* 26 */ P("Packet has invalid nonce %llu (max %llu)", EV_INVALID_NONCE, "nonce", "max"),
+	/* 27 */ P("Dropping handshake packet from %pISpfsc", EV_HANDSHAKE_DROPPED, "endpoint"),
+	/* 29 */ P("Sending handshake initiation to peer %llu (%pISpfsc)",
+		   EV_HANDSHAKE_INITIATION_SENT, "peer_id", "endpoint"),
+	/* 30 */ P("Sending handshake response to peer %llu (%pISpfsc)", EV_HANDSHAKE_RESPONSE_SENT,
+		   "peer_id", "endpoint"),
+	/* 31 */ P("Sending cookie response for denied handshake message for %pISpfsc",
+		   EV_COOKIE_SENT, "endpoint"),
+	/* 32 */ P("Sending keepalive packet to peer %llu (%pISpfsc)", EV_KEEPALIVE_SENT,
+		   "peer_id", "endpoint"),
+	/* 33, 34 */ P("No route to %pISpfsc, error %d", EV_NO_ROUTE, "endpoint", "error"),
+	/* 35 */ PX("Could not create IPv4 socket", EV_SOCKET_ERROR, "family", "ipv4", NULL),
+	/* 36 */ PX("Could not create IPv6 socket", EV_SOCKET_ERROR, "family", "ipv6", NULL),
+	/* 37 */ P("Handshake for peer %llu (%pISpfsc) did not complete after %d attempts, giving up",
+		   EV_HANDSHAKE_GAVE_UP, "peer_id", "endpoint", "attempts"),
+	/* 38 */ PX("Handshake for peer %llu (%pISpfsc) did not complete after %d seconds, retrying (try %d)",
+		    EV_HANDSHAKE_RETRY, "reason", "timeout", "peer_id", "endpoint", "seconds", "try"),
+	/* 39 */ PX("Retrying handshake with peer %llu (%pISpfsc) because we stopped hearing back after %d seconds",
+		    EV_HANDSHAKE_RETRY, "reason", "no_reply", "peer_id", "endpoint", "seconds"),
+	/* 40 */ P("Zeroing out all keys for peer %llu (%pISpfsc), since we haven't received a new one in %d seconds",
+		   EV_KEYS_ZEROED, "peer_id", "endpoint", "seconds"),
+	/* Removed with the GRO_DROP removal (5.x); still in old logs. No
+	 * type of its own: a KERNEL_MESSAGE that keeps what it names. */
+	P("Failed to give packet to userspace from peer %llu (%pISpfsc)", EV_KERNEL_MESSAGE,
+	  "peer_id", "endpoint"),
+};
+#undef P
+#undef PX
+
+enum hole_kind { H_U64, H_INT, H_ENDPOINT, H_ADDR, H_TOKEN };
+
+struct hole {
+	enum hole_kind kind;
+	int omit;		/* "(einval)": no endpoint */
+	uint64_t u;
+	int64_t i;
+	char s[ENDPOINT_STR_LEN];
+};
+
+/* The conversion at fmt (just after '%'): its kind and length. */
+static size_t conv(const char *fmt, enum hole_kind *kind)
+{
+	static const struct { const char *s; size_t n; enum hole_kind k; } convs[] = {
+		{ "llu", 3, H_U64 }, { "d", 1, H_INT }, { "pISpfsc", 7, H_ENDPOINT },
+		{ "pISc", 4, H_ADDR }, { "pI4", 3, H_ADDR }, { "pI6", 3, H_ADDR },
+		{ "s", 1, H_TOKEN },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(convs); i++)
+		if (strncmp(fmt, convs[i].s, convs[i].n) == 0) {
+			*kind = convs[i].k;
+			return convs[i].n;
+		}
+	return 0;
+}
+
+static int addr_char(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
+	       c == '.' || c == ':';
+}
+
+/* One hole at p: how many bytes it takes (0 = no match). */
+static size_t scan_hole(const char *p, size_t n, struct hole *h)
+{
+	size_t k = 0;
+	char tmp[INET6_ADDRSTRLEN + 1];
+
+	switch (h->kind) {
+	case H_U64:
+		k = digits_run(p, n);
+		if (k == 0 || k > 20 || parse_u64(p, k, UINT64_MAX, &h->u) < 0)
+			return 0;
+		return k;
+	case H_INT: {
+		uint64_t v;
+		int neg = n > 0 && p[0] == '-';
+
+		k = digits_run(p + neg, n - (size_t)neg);
+		if (k == 0 || k > 10 || parse_u64(p + neg, k, neg ? 2147483648ULL : 2147483647ULL, &v) < 0)
+			return 0;
+		h->i = neg ? -(int64_t)v : (int64_t)v;
+		return k + (size_t)neg;
+	}
+	case H_ENDPOINT: {
+		union endpoint ep;
+
+		/* AF_UNSPEC prints "(einval)"; the lab saw it doubled. */
+		if (HAS(p, n, "((einval))") || HAS(p, n, "(einval)")) {
+			h->omit = 1;
+			return p[1] == '(' ? 10 : 8;
+		}
+		while (k < n && k < ENDPOINT_STR_LEN + 16 &&
+		       (addr_char(p[k]) || p[k] == '[' || p[k] == ']' ||
+			p[k] == '/' || p[k] == '%'))
+			k++;
+		if (k == 0 || k >= ENDPOINT_STR_LEN + 16)
+			return 0;
+		/* An IPv4 endpoint is followed by ", error" in #33: the ','
+		 * is not an address char so the scan already stopped. */
+		if (endpoint_parse(p, k, &ep) < 0 || ep.sa.sa_family == AF_UNSPEC)
+			return 0;
+		endpoint_format(h->s, &ep);
+		return k;
+	}
+	case H_ADDR: {
+		struct in6_addr a6;
+		struct in_addr a4;
+
+		while (k < n && k <= INET6_ADDRSTRLEN && addr_char(p[k]))
+			k++;
+		if (k == 0 || k > INET6_ADDRSTRLEN)
+			return 0;
+		memcpy(tmp, p, k);
+		tmp[k] = '\0';
+		/* Normalised, so "fd00:aaaa:0:0:0:0:0:1" (%pI6 is not
+		 * compressed) compares equal to "fd00:aaaa::1". */
+		if (inet_pton(AF_INET, tmp, &a4) == 1)
+			inet_ntop(AF_INET, &a4, h->s, sizeof(h->s));
+		else if (inet_pton(AF_INET6, tmp, &a6) == 1)
+			inet_ntop(AF_INET6, &a6, h->s, sizeof(h->s));
+		else
+			return 0;
+		return k;
+	}
+	case H_TOKEN:
+		while (k < n && k < sizeof(h->s) - 1 &&
+		       (unsigned char)p[k] > ' ' && (unsigned char)p[k] < 0x7f)
+			k++;
+		if (k == 0 || k >= sizeof(h->s) - 1)
+			return 0;
+		memcpy(h->s, p, k);
+		h->s[k] = '\0';
+		return k;
+	}
+	return 0;
+}
+
+/* The whole of p[0..n) against fmt. 0 and holes filled, or -ENOENT. */
+static int match_fmt(const char *fmt, const char *p, size_t n,
+		     struct hole holes[MAX_HOLES], unsigned *nholes)
+{
+	size_t j = 0;
+
+	*nholes = 0;
+	while (*fmt) {
+		if (*fmt != '%') {
+			if (j >= n || p[j] != *fmt)
+				return -ENOENT;
+			fmt++;
+			j++;
+			continue;
+		}
+		struct hole *h;
+		size_t cl, k;
+
+		if (*nholes == MAX_HOLES)
+			return -ENOENT;	/* table bug; unit tests catch it */
+		h = &holes[*nholes];
+		cl = conv(fmt + 1, &h->kind);
+		if (cl == 0)
+			return -ENOENT;
+		h->omit = 0;
+		k = scan_hole(p + j, n - j, h);
+		if (k == 0)
+			return -ENOENT;
+		j += k;
+		fmt += 1 + cl;
+		(*nholes)++;
+	}
+	return j == n ? 0 : -ENOENT;
+}
+
+static void fill(struct event *ev, const struct kmsg_pattern *pat,
+		 const struct hole *holes, unsigned nholes)
+{
+	if (pat->fixed_key)
+		event_set(ev, pat->fixed_key, pat->fixed_val);
+	for (unsigned i = 0; i < nholes; i++) {
+		const struct hole *h = &holes[i];
+		const char *name = pat->names[i];
+
+		if (!name || h->omit)
+			continue;
+		switch (h->kind) {
+		case H_U64:
+			event_set_u64(ev, name, h->u);
+			break;
+		case H_INT:
+			event_setf(ev, name, "%lld", (long long)h->i);
+			break;
+		default:
+			event_set(ev, name, h->s);
+			break;
+		}
+	}
+}
+
+/* Try the table on the message after the interface (or after
+ * "wireguard: " when iface is NULL). Cheap rejection: first byte. */
+static int match_table(const char *p, size_t n, const char *iface, size_t iflen,
+		       struct event *ev)
+{
+	struct hole holes[MAX_HOLES];
+	unsigned nholes;
+
+	if (n == 0)
+		return -ENOENT;
+	for (size_t i = 0; i < ARRAY_SIZE(patterns); i++) {
+		const struct kmsg_pattern *pat = &patterns[i];
+		char name[IFNAME_MAX + 1];
+
+		if (pat->fmt[0] != p[0] || (iface && pat->no_iface))
+			continue;
+		if (match_fmt(pat->fmt, p, n, holes, &nholes) < 0)
+			continue;
+		event_init(ev, pat->type, SRC_KMSG);
+		if (iface) {
+			memcpy(name, iface, iflen);
+			name[iflen] = '\0';
+			event_set(ev, "iface", name);
+		}
+		fill(ev, pat, holes, nholes);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* p..n starts with "wireguard: ". 0, KMSG_IGNORED or -ENOENT (no
+ * pattern: the caller makes a KERNEL_MESSAGE of it). */
+static int match_wg(const char *p, size_t n, struct event *ev)
+{
+	const char *m = p + WG_PREFIX_LEN;
+	size_t mn = n - WG_PREFIX_LEN, i;
+
+	if (HAS(m, mn, "Copyright (C) "))
+		return KMSG_IGNORED;
+	/* "IFACE: " */
+	for (i = 0; i < mn && i <= IFNAME_MAX; i++)
+		if (m[i] == ':')
+			break;
+	if (i < mn && m[i] == ':' && i + 1 < mn && m[i + 1] == ' ' &&
+	    iface_valid(m, i) &&
+	    match_table(m + i + 2, mn - i - 2, m, i, ev) == 0)
+		return 0;
+	/* Pre-5.x lines carry no interface; line 1 never does. */
+	return match_table(m, mn, NULL, 0, ev);
+}
+
+/* Iface of an unmatched "wireguard: IFACE: ..." line, for KERNEL_MESSAGE. */
+static void set_iface_if_any(struct event *ev, const char *m, size_t mn)
+{
+	char name[IFNAME_MAX + 1];
+	size_t i;
+
+	for (i = 0; i < mn && i <= IFNAME_MAX; i++)
+		if (m[i] == ':')
+			break;
+	if (i < mn && i + 1 < mn && m[i] == ':' && m[i + 1] == ' ' && iface_valid(m, i)) {
+		memcpy(name, m, i);
+		name[i] = '\0';
+		event_set(ev, "iface", name);
+	}
+}
+
+/* ------------------------------------------------------- dyndbg prefix */
+
+/* lib/dynamic_debug.c __dynamic_emit_prefix(): "[tid] " or "<intr> "
+ * (flag t), then "module:" "function:" "file:" "line:" (flags m f s l, no
+ * spaces) and one space if any of those, all before pr_fmt's
+ * "wireguard: ". The prefix buffer is PREFIX_SIZE (64, later 128) bytes:
+ * a longer prefix is cut at PREFIX_SIZE - 1 with no trailing space.
+ * Fills up to 4 candidate offsets where "wireguard: " may start, most
+ * stripped first. */
+static int dd_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) ||
+	       c == '_' || c == '.' || c == '/' || c == '-' || c == ':';
+}
+
+static unsigned wg_candidates(const char *p, size_t n, size_t cand[4])
+{
+	unsigned nc = 0;
+	size_t t = 0, k;
+
+	if (n > 0 && p[0] == '[') {
+		k = digits_run(p + 1, n - 1);
+		if (k > 0 && k <= 10 && 1 + k + 1 < n && p[1 + k] == ']' && p[2 + k] == ' ')
+			t = k + 3;
+	} else if (HAS(p, n, "<intr> ")) {
+		t = 7;
+	}
+	for (k = t; k < n && k < DD_PREFIX_MAX + 1 && dd_char(p[k]); k++)
+		;
+	if (k > t && k < n && p[k] == ' ' && p[k - 1] == ':' &&
+	    HAS(p + k + 1, n - k - 1, WG_PREFIX))
+		cand[nc++] = k + 1;
+	/* Cut prefixes: "wireguard: " right at PREFIX_SIZE - 1, reached by
+	 * an unbroken run of prefix characters. */
+	if (nc == 0 && t < 63 && k > 63 && HAS(p + 63, n - 63, WG_PREFIX))
+		cand[nc++] = 63;
+	if (nc == 0 && t < 127 && k > 127 && HAS(p + 127, n - 127, WG_PREFIX))
+		cand[nc++] = 127;
+	if (HAS(p + t, n - t, WG_PREFIX))
+		cand[nc++] = t;
+	return nc;
+}
+
+/* ------------------------------------------------------ other kernel lines */
+
+/* ___ratelimit(): "%s: %d callbacks suppressed" (func name), e.g.
+ * "net_ratelimit: 12 callbacks suppressed". */
+static int match_suppressed(const char *p, size_t n, struct event *ev)
+{
+	static const char tail[] = " callbacks suppressed";
+	size_t i = 0, k;
+	uint64_t count;
+	char name[64];
+
+	while (i < n && i < sizeof(name) - 1 &&
+	       ((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') ||
+		is_digit(p[i]) || p[i] == '_' || p[i] == '.'))
+		i++;
+	if (i == 0 || i + 2 > n || p[i] != ':' || p[i + 1] != ' ')
+		return -ENOENT;
+	k = digits_run(p + i + 2, n - i - 2);
+	if (k == 0 || k > 20 || n - i - 2 - k != sizeof(tail) - 1 ||
+	    memcmp(p + i + 2 + k, tail, sizeof(tail) - 1) != 0)
+		return -ENOENT;
+	if (parse_u64(p + i + 2, k, UINT64_MAX, &count) < 0)
+		return -EINVAL;
+	event_init(ev, EV_KMSG_SUPPRESSED, SRC_KMSG);
+	event_set_u64(ev, "count", count);
+	if (!(i == 13 && memcmp(p, "net_ratelimit", 13) == 0)) {
+		memcpy(name, p, i);
+		name[i] = '\0';
+		event_set(ev, "limiter", name);
+	}
+	return 0;
+}
+
+/* WARN(1, ...) texts (#21, #28) print bare, without pr_fmt; the
+ * "WARNING: CPU: N PID: N at drivers/net/wireguard/..." header of any
+ * other WARN_ON in the module is worth a KERNEL_WARNING too. */
+static int match_warning(const char *p, size_t n, struct event *ev)
+{
+	static const char *const texts[] = {
+		"Somehow a wrong type of packet wound up in the handshake queue!",
+		"Non-exhaustive parsing of packet header lead to unknown packet type!",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(texts); i++)
+		if (n == strlen(texts[i]) && memcmp(p, texts[i], n) == 0)
+			goto hit;
+	if (HAS(p, n, "WARNING: ") && n < 4096 &&
+	    (memmem(p, n, " at drivers/net/wireguard/", 26) ||
+	     memmem(p, n, "[wireguard]", 11)))
+		goto hit;
+	return -ENOENT;
+hit:
+	event_init(ev, EV_KERNEL_WARNING, SRC_KMSG);
+	set_text(ev, "text", p, n);
+	return 0;
+}
+
+int kmsg_parse(const char *buf, size_t len, struct event *out)
+{
+	size_t cand[4];
+	unsigned nc;
+	int ret;
+
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
+			   buf[len - 1] == ' ' || buf[len - 1] == '\t'))
+		len--;
+	if (len == 0)
+		return -ENOENT;
+	nc = wg_candidates(buf, len, cand);
+	for (unsigned i = 0; i < nc; i++) {
+		ret = match_wg(buf + cand[i], len - cand[i], out);
+		if (ret == 0 && out->type == EV_KERNEL_MESSAGE)
+			set_text(out, "text", buf + cand[i], len - cand[i]);
+		if (ret >= 0)
+			return ret;
+	}
+	if (nc > 0) {
+		const char *m = buf + cand[0];
+		size_t mn = len - cand[0];
+
+		event_init(out, EV_KERNEL_MESSAGE, SRC_KMSG);
+		set_iface_if_any(out, m + WG_PREFIX_LEN, mn - WG_PREFIX_LEN);
+		set_text(out, "text", m, mn);
+		return 0;
+	}
+	ret = match_suppressed(buf, len, out);
+	if (ret != -ENOENT)
+		return ret;
+	return match_warning(buf, len, out);
+}
+
+/* ------------------------------------------------------- line prefixes */
+
+static const char months[12][4] = {
+	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+};
+
+static int month_index(const char *p, size_t n)
+{
+	if (n < 3)
+		return -1;
+	for (int i = 0; i < 12; i++)
+		if (memcmp(p, months[i], 3) == 0)
+			return i;
+	return -1;
+}
+
+/* Exactly `count` digits into *v. */
+static int fixed_num(const char *p, size_t n, size_t count, int *v)
+{
+	uint64_t u;
+
+	if (n < count || digits_run(p, count) != count ||
+	    parse_u64(p, count, 999999, &u) < 0)
+		return -1;
+	*v = (int)u;
+	return 0;
+}
+
+/* "HH:MM:SS" at p; 8 bytes. */
+static int parse_hms(const char *p, size_t n, struct tm *tm)
+{
+	if (n < 8 || p[2] != ':' || p[5] != ':' ||
+	    fixed_num(p, 2, 2, &tm->tm_hour) < 0 || fixed_num(p + 3, 2, 2, &tm->tm_min) < 0 ||
+	    fixed_num(p + 6, 2, 2, &tm->tm_sec) < 0 ||
+	    tm->tm_hour > 23 || tm->tm_min > 59 || tm->tm_sec > 60)
+		return -1;
+	return 0;
+}
+
+/* ".123456" (1..9 digits) -> µs; returns bytes used (0 if none). */
+static size_t parse_frac(const char *p, size_t n, int64_t *us)
+{
+	size_t k;
+	int64_t v = 0;
+
+	*us = 0;
+	if (n < 2 || p[0] != '.')
+		return 0;
+	k = digits_run(p + 1, n - 1);
+	if (k == 0 || k > 9)
+		return 0;
+	for (size_t i = 0; i < 6; i++)
+		v = v * 10 + (i < k ? p[1 + i] - '0' : 0);
+	*us = v;
+	return k + 1;
+}
+
+static int64_t local_us(struct tm *tm, int64_t frac)
+{
+	time_t t;
+
+	tm->tm_isdst = -1;
+	t = mktime(tm);
+	if (t == (time_t)-1)
+		return 0;
+	return (int64_t)t * 1000000 + frac;
+}
+
+/* "HOST TAG: " after a syslog stamp. */
+static size_t parse_host_tag(const char *p, size_t n, struct kmsg_line *out)
+{
+	size_t h = 0, t;
+
+	while (h < n && h < 256 && p[h] != ' ')
+		h++;
+	if (h == 0 || h >= n || h == 256)
+		return 0;
+	for (t = h + 1; t < n && t < h + 1 + 128 && p[t] != ':' && p[t] != ' '; t++)
+		;
+	if (t >= n || p[t] != ':' || t == h + 1)
+		return 0;
+	out->host = p;
+	out->host_len = h;
+	out->kernel = (t - h - 1 == 6 && memcmp(p + h + 1, "kernel", 6) == 0);
+	return t + 1 + (t + 1 < n && p[t + 1] == ' ');
+}
+
+/* "Nov 25 12:00:00[.frac] " -> bytes used, 0 if not. */
+static size_t parse_bsd_stamp(const char *p, size_t n, int year, int64_t now_s,
+			      int64_t *time_us)
+{
+	struct tm tm = { 0 };
+	int64_t frac = 0;
+	size_t k = 15;
+
+	if (n < 16 || (tm.tm_mon = month_index(p, n)) < 0 || p[3] != ' ')
+		return 0;
+	if (p[4] == ' ') {
+		if (fixed_num(p + 5, 1, 1, &tm.tm_mday) < 0)
+			return 0;
+	} else if (fixed_num(p + 4, 2, 2, &tm.tm_mday) < 0) {
+		return 0;
+	}
+	if (tm.tm_mday < 1 || tm.tm_mday > 31 || p[6] != ' ' || parse_hms(p + 7, n - 7, &tm) < 0)
+		return 0;
+	k += parse_frac(p + k, n - k, &frac);
+	if (k >= n || p[k] != ' ')
+		return 0;
+	tm.tm_year = year - 1900;
+	{
+		struct tm copy = tm;
+
+		*time_us = local_us(&copy, frac);
+		if (now_s > 0 && *time_us / 1000000 > now_s + 86400) {
+			copy = tm;
+			copy.tm_year--;
+			*time_us = local_us(&copy, frac);
+		}
+	}
+	return k + 1;
+}
+
+/* "2026-11-25T12:00:00[.frac](Z|+HH:MM|+HHMM) " -> bytes used. */
+static size_t parse_rfc3339_stamp(const char *p, size_t n, int64_t *time_us)
+{
+	struct tm tm = { 0 };
+	int64_t frac, off = 0;
+	size_t k;
+	int y, oh, om;
+
+	if (n < 21 || fixed_num(p, 4, 4, &y) < 0 || p[4] != '-' ||
+	    fixed_num(p + 5, 2, 2, &tm.tm_mon) < 0 || p[7] != '-' ||
+	    fixed_num(p + 8, 2, 2, &tm.tm_mday) < 0 || p[10] != 'T' ||
+	    parse_hms(p + 11, n - 11, &tm) < 0)
+		return 0;
+	if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31)
+		return 0;
+	tm.tm_year = y - 1900;
+	tm.tm_mon--;
+	k = 19 + parse_frac(p + 19, n - 19, &frac);
+	if (k < n && p[k] == 'Z') {
+		k++;
+	} else if (k < n && (p[k] == '+' || p[k] == '-')) {
+		int sign = p[k] == '-' ? -1 : 1;
+
+		if (fixed_num(p + k + 1, n - k - 1, 2, &oh) < 0)
+			return 0;
+		k += 3;
+		if (k < n && p[k] == ':')
+			k++;
+		if (fixed_num(p + k, n - k, 2, &om) < 0 || oh > 23 || om > 59)
+			return 0;
+		k += 2;
+		off = sign * (oh * 3600 + om * 60);
+	} else {
+		return 0;
+	}
+	if (k >= n || p[k] != ' ')
+		return 0;
+	*time_us = ((int64_t)timegm(&tm) - off) * 1000000 + frac;
+	return k + 1;
+}
+
+/* dmesg "[   12.345678] " -> µs since boot. */
+static size_t parse_dmesg_mono(const char *p, size_t n, int64_t *mono_us)
+{
+	size_t k = 1, d;
+	uint64_t sec;
+	int64_t frac;
+
+	if (n < 4 || p[0] != '[')
+		return 0;
+	while (k < n && k < 16 && p[k] == ' ')
+		k++;
+	d = digits_run(p + k, n - k);
+	if (d == 0 || d > 12 || parse_u64(p + k, d, 999999999999ULL, &sec) < 0)
+		return 0;
+	k += d;
+	d = parse_frac(p + k, n - k, &frac);
+	if (d == 0)
+		return 0;
+	k += d;
+	if (k >= n || p[k] != ']')
+		return 0;
+	k++;
+	*mono_us = (int64_t)sec * 1000000 + frac;
+	return k + (k < n && p[k] == ' ');
+}
+
+/* dmesg -T "[Tue Nov 25 12:00:00 2026] " -> local wall clock. */
+static size_t parse_dmesg_ctime(const char *p, size_t n, int64_t *time_us)
+{
+	struct tm tm = { 0 };
+	int y;
+
+	if (n < 26 || p[0] != '[' || p[4] != ' ' || (tm.tm_mon = month_index(p + 5, 3)) < 0 ||
+	    p[8] != ' ' || p[11] != ' ' || p[20] != ' ' || p[25] != ']')
+		return 0;
+	if ((p[9] == ' ' ? fixed_num(p + 10, 1, 1, &tm.tm_mday)
+			 : fixed_num(p + 9, 2, 2, &tm.tm_mday)) < 0 ||
+	    tm.tm_mday < 1 || parse_hms(p + 12, 8, &tm) < 0 || fixed_num(p + 21, 4, 4, &y) < 0)
+		return 0;
+	tm.tm_year = y - 1900;
+	*time_us = local_us(&tm, 0);
+	return 26 + (n > 26 && p[26] == ' ');
+}
+
+void kmsg_strip_prefix(const char *buf, size_t len, int year, int64_t now_s,
+		       struct kmsg_line *out)
+{
+	const char *p = buf;
+	size_t n = len, k;
+	int64_t t;
+
+	memset(out, 0, sizeof(*out));
+	out->mono_us = -1;
+	out->facility = -1;
+	out->kernel = true;
+	while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
+		n--;
+	if (n > 0 && is_digit(p[0]) && kmsg_parse_record(p, n, &out->rec) == 0) {
+		out->record = true;
+		out->facility = out->rec.facility;
+		out->mono_us = out->rec.usec <= INT64_MAX ? (int64_t)out->rec.usec : -1;
+		out->text = out->rec.text;
+		out->text_len = out->rec.text_len;
+		return;
+	}
+	if ((k = parse_rfc3339_stamp(p, n, &t)) || (k = parse_bsd_stamp(p, n, year, now_s, &t))) {
+		size_t h = parse_host_tag(p + k, n - k, out);
+
+		if (h) {
+			out->time_us = t;
+			p += k + h;
+			n -= k + h;
+		}
+	}
+	/* dmesg -r "<6>" */
+	if (n > 2 && p[0] == '<') {
+		k = digits_run(p + 1, n - 1);
+		if (k > 0 && k <= 4 && 1 + k < n && p[1 + k] == '>') {
+			uint64_t prio;
+
+			if (parse_u64(p + 1, k, 1023, &prio) == 0)
+				out->facility = (int)(prio >> 3);
+			p += k + 2;
+			n -= k + 2;
+		}
+	}
+	if ((k = parse_dmesg_mono(p, n, &out->mono_us))) {
+		p += k;
+		n -= k;
+		/* journalctl -o short-monotonic: "[  12.3] host kernel: " */
+		if (!out->host && (k = parse_host_tag(p, n, out)) && out->kernel) {
+			p += k;
+			n -= k;
+		} else if (k) {
+			out->host = NULL;	/* not a host: message text */
+			out->host_len = 0;
+			out->kernel = true;
+		}
+	} else if ((k = parse_dmesg_ctime(p, n, &t))) {
+		if (!out->time_us)
+			out->time_us = t;
+		p += k;
+		n -= k;
+	}
+	out->text = p;
+	out->text_len = n;
+}
+
+/* ---------------------------------------------------------- live reader */
+
+#define KMSG_READ_BUF	8192	/* CONSOLE_EXT_LOG_MAX: one record always fits */
+#define KMSG_BATCH	4096	/* records per drain before giving the loop back */
+
+struct kmsg_reader {
+	int fd;
+	bool accept_user;
+	bool have_expected;
+	uint64_t expected;	/* seq of the next record we want */
+	bool lost_unknown;	/* EPIPE before any seq was known */
+	unsigned npending;	/* events the sink refused, oldest first */
+	struct event pending[2];
+	uint64_t pending_seq;
+	char buf[KMSG_READ_BUF];
+};
+
+int kmsg_reader_open(const struct kmsg_reader_opts *o, struct kmsg_reader **out)
+{
+	struct kmsg_reader *r;
+	int ret;
+
+	*out = NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->fd = open(o->path ? o->path : "/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (r->fd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	r->accept_user = o->accept_user;
+	if (o->resume) {
+		/* /dev/kmsg has no seek-to-seq: read from the oldest record
+		 * and skip what was already seen. */
+		r->have_expected = true;
+		r->expected = o->resume_seq + 1;
+	} else if (o->from_end && lseek(r->fd, 0, SEEK_END) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	*out = r;
+	r = NULL;
+	ret = 0;
+out:
+	kmsg_reader_free(r);
+	return ret;
+}
+
+int kmsg_reader_fd(const struct kmsg_reader *r)
+{
+	return r->fd;
+}
+
+void kmsg_reader_free(struct kmsg_reader *r)
+{
+	if (!r)
+		return;
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r);
+}
+
+/* Emit evs in order; the ones the sink refuses are kept for next time. */
+static int emit_all(struct kmsg_reader *r, struct event *evs, unsigned n,
+		    uint64_t seq, const struct event_sink *sink, uint64_t *last_seq)
+{
+	for (unsigned i = 0; i < n; i++) {
+		int ret = event_emit(sink, &evs[i]);
+
+		if (ret < 0) {
+			if (evs != r->pending)
+				memcpy(r->pending, evs + i, (n - i) * sizeof(*evs));
+			else
+				memmove(r->pending, evs + i, (n - i) * sizeof(*evs));
+			r->npending = n - i;
+			r->pending_seq = seq;
+			return ret;
+		}
+	}
+	r->npending = 0;
+	*last_seq = seq;
+	return (int)n;
+}
+
+int kmsg_reader_feed(struct kmsg_reader *r, const char *buf, size_t len,
+		     int64_t boot_us, const struct event_sink *sink,
+		     uint64_t *last_seq)
+{
+	struct kmsg_record rec;
+	struct event evs[2];
+	unsigned n = 0;
+	int64_t t;
+
+	if (kmsg_parse_record(buf, len, &rec) < 0)
+		return 0;	/* not a record: nothing to count or emit */
+	if (r->have_expected && rec.seq < r->expected)
+		return 0;	/* seen before the restart */
+	t = boot_us + (int64_t)(rec.usec > INT64_MAX / 2 ? 0 : rec.usec);
+	if ((r->have_expected && rec.seq > r->expected) || r->lost_unknown) {
+		event_init(&evs[n], EV_KMSG_GAP, SRC_KMSG);
+		evs[n].time_us = t;
+		if (r->have_expected && rec.seq > r->expected)
+			event_set_u64(&evs[n], "lost", rec.seq - r->expected);
+		n++;
+		r->lost_unknown = false;
+	}
+	r->have_expected = true;
+	r->expected = rec.seq + 1;
+	/* Userspace may write to /dev/kmsg; only facility 0 is the kernel. */
+	if ((rec.facility == 0 || r->accept_user) &&
+	    kmsg_parse(rec.text, rec.text_len, &evs[n]) == 0) {
+		evs[n].time_us = t;
+		n++;
+	}
+	return emit_all(r, evs, n, rec.seq, sink, last_seq);
+}
+
+static int64_t boot_wall_us(void)
+{
+	struct timespec rt, mono;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	return ((int64_t)rt.tv_sec - mono.tv_sec) * 1000000 +
+	       (rt.tv_nsec - mono.tv_nsec) / 1000;
+}
+
+int kmsg_reader_drain(struct kmsg_reader *r, const struct event_sink *sink,
+		      uint64_t *last_seq)
+{
+	int64_t boot = boot_wall_us();
+	int total = 0, ret;
+
+	if (r->npending) {
+		ret = emit_all(r, r->pending, r->npending, r->pending_seq, sink, last_seq);
+		if (ret < 0)
+			return ret;
+		total += ret;
+	}
+	for (int i = 0; i < KMSG_BATCH; i++) {
+		ssize_t len = read(r->fd, r->buf, sizeof(r->buf));
+
+		if (len < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
+			if (errno == EPIPE) {
+				/* Overwritten before we read them: the seq
+				 * jump of the next record says how many. */
+				if (!r->have_expected)
+					r->lost_unknown = true;
+				continue;
+			}
+			return -errno;
+		}
+		if (len == 0)
+			break;
+		ret = kmsg_reader_feed(r, r->buf, (size_t)len, boot, sink, last_seq);
+		if (ret < 0)
+			return ret;
+		total += ret;
+	}
+	return total;
+}
+
+int kmsg_boot_id(char out[static 37])
+{
+	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, out, 36);
+	close(fd);
+	if (n != 36)
+		return -EIO;
+	out[36] = '\0';
+	return 0;
+}
