@@ -61,7 +61,7 @@ static const char *const migrations[] = {
 	"  keepalive INTEGER NOT NULL,"
 	"  first_seen_us INTEGER NOT NULL,"
 	"  updated_us INTEGER NOT NULL,"
-	"  PRIMARY KEY (iface, public_key)) WITHOUT ROWID;"
+	"  PRIMARY KEY (iface, public_key));"
 	"CREATE TABLE ifaces ("
 	"  name TEXT PRIMARY KEY NOT NULL,"
 	"  ifindex INTEGER NOT NULL,"
@@ -136,8 +136,20 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_META_GET] = "SELECT value FROM meta WHERE key = ?",
 	[ST_META_SET] = "INSERT INTO meta (key, value) VALUES (?, ?) "
 		"ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-	[ST_PEER_PUT] = "INSERT OR REPLACE INTO peers (" PEER_COLS ") "
-		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	/* An upsert, not INSERT OR REPLACE: REPLACE deletes and reinserts,
+	 * touching the key index twice for every changed peer. */
+	[ST_PEER_PUT] = "INSERT INTO peers (" PEER_COLS ") "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+		"ON CONFLICT (iface, public_key) DO UPDATE SET "
+		"endpoint = excluded.endpoint, "
+		"allowed_ips = excluded.allowed_ips, name = excluded.name, "
+		"last_handshake = excluded.last_handshake, "
+		"rx = excluded.rx, tx = excluded.tx, "
+		"rx_mark = excluded.rx_mark, tx_mark = excluded.tx_mark, "
+		"mark_us = excluded.mark_us, state = excluded.state, "
+		"keepalive = excluded.keepalive, "
+		"first_seen_us = excluded.first_seen_us, "
+		"updated_us = excluded.updated_us",
 	[ST_PEER_DELETE] = "DELETE FROM peers WHERE iface = ? AND public_key = ?",
 	[ST_PEER_LOAD] = "SELECT " PEER_COLS " FROM peers WHERE iface = ? "
 		"ORDER BY public_key",

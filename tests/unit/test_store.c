@@ -1,0 +1,662 @@
+/* test_store.c - the SQLite journal, cursors, meta, peer and interface rows. */
+#include "test.h"
+#include <errno.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <sqlite3.h>
+#include "core/event.h"
+#include "store/store.h"
+
+static char tmpdir[64];
+static int dbn;
+
+static int rm_one(const char *path, const struct stat *sb, int flag,
+		  struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static void rm_tmpdir(void)
+{
+	nftw(tmpdir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A fresh database path in a per-run temp dir, removed at exit. */
+static const char *db_path(char *out, size_t len)
+{
+	if (!tmpdir[0]) {
+		snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_store.XXXXXX");
+		if (!mkdtemp(tmpdir))
+			abort();
+		atexit(rm_tmpdir);
+	}
+	snprintf(out, len, "%s/db%d.db", tmpdir, ++dbn);
+	return out;
+}
+
+static void mk_event(struct event *ev, enum event_type t, int64_t time_us,
+		     const char *iface, unsigned n)
+{
+	event_init(ev, t, SRC_POLL);
+	ev->time_us = time_us;
+	event_set(ev, "iface", iface);
+	event_set(ev, "peer", "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=");
+	event_set_u64(ev, "n", n);
+	event_set(ev, "text", "with spaces and \"quotes\"");
+}
+
+static int append_n(struct store *s, unsigned n, int64_t t0)
+{
+	struct event ev;
+	int ret = 0;
+
+	for (unsigned i = 0; i < n && ret == 0; i++) {
+		mk_event(&ev, EV_PEER_HANDSHAKE, t0 + i, "wg0", i);
+		ret = store_append(s, &ev);
+	}
+	return ret;
+}
+
+/* Collects what a read hands over. */
+struct seen {
+	int64_t ids[64];
+	unsigned n[64];
+	size_t count;
+	size_t stop_at;		/* stop (return 7) after this many; 0 = never */
+};
+
+static int collect(void *ctx, const struct event *ev)
+{
+	struct seen *s = ctx;
+	const char *n = event_get(ev, "n");
+
+	if (s->count < ARRAY_SIZE(s->ids)) {
+		s->ids[s->count] = ev->id;
+		s->n[s->count] = n ? (unsigned)strtoul(n, NULL, 10) : 9999;
+	}
+	s->count++;
+	if (s->stop_at && s->count == s->stop_at)
+		return 7;
+	return 0;
+}
+
+TEST(append_read_after_order_and_fields)
+{
+	char path[128];
+	struct store *s;
+	struct event ev;
+	struct seen seen = { 0 };
+	struct stat sb;
+
+	CHECK_INT(store_open(db_path(path, sizeof(path)), &s), 0);
+	CHECK_INT(stat(path, &sb), 0);
+	CHECK_INT(sb.st_mode & 0777, 0600);
+	CHECK_INT(store_begin(s), 0);
+	CHECK_INT(store_begin(s), 0);	/* nested: no-op */
+	mk_event(&ev, EV_PEER_ACTIVE, 1700000000123456, "wg0", 0);
+	ev.severity = LOG_WARNING;
+	ev.source = SRC_KMSG;
+	CHECK_INT(store_append(s, &ev), 0);
+	CHECK_INT(ev.id, 1);
+	CHECK_INT(append_n(s, 9, 1700000001000000), 0);
+	CHECK_INT(store_commit(s), 0);
+	CHECK_INT(store_commit(s), 0);	/* none open: no-op */
+	CHECK_INT(store_rollback(s), 0);
+
+	CHECK_INT(store_read_after(s, 0, SIZE_MAX, collect, &seen), 0);
+	CHECK_INT(seen.count, 10);
+	for (size_t i = 0; i < 10; i++)
+		CHECK_INT(seen.ids[i], (int64_t)i + 1);
+	CHECK_INT(seen.n[1], 0);
+	CHECK_INT(seen.n[9], 8);
+
+	memset(&seen, 0, sizeof(seen));
+	CHECK_INT(store_read_after(s, 4, 3, collect, &seen), 0);
+	CHECK_INT(seen.count, 3);
+	CHECK_INT(seen.ids[0], 5);
+	CHECK_INT(seen.ids[2], 7);
+
+	memset(&seen, 0, sizeof(seen));
+	seen.stop_at = 2;
+	CHECK_INT(store_read_after(s, 0, SIZE_MAX, collect, &seen), 7);
+	CHECK_INT(seen.count, 2);
+
+	memset(&seen, 0, sizeof(seen));
+	CHECK_INT(store_read_after(s, 3, 0, collect, &seen), 0);
+	CHECK_INT(seen.count, 0);
+
+	memset(&seen, 0, sizeof(seen));
+	CHECK_INT(store_read_tail(s, 3, collect, &seen), 0);
+	CHECK_INT(seen.count, 3);
+	CHECK_INT(seen.ids[0], 8);
+	CHECK_INT(seen.ids[2], 10);
+
+	memset(&seen, 0, sizeof(seen));
+	CHECK_INT(store_read_tail(s, 100, collect, &seen), 0);
+	CHECK_INT(seen.count, 10);
+	CHECK_INT(seen.ids[0], 1);
+	store_free(s);
+}
+
+/* The first event comes back field for field. */
+static int check_first(void *ctx, const struct event *ev)
+{
+	int *ok = ctx;
+
+	*ok = ev->id == 1 && ev->type == EV_PEER_ACTIVE &&
+	      ev->severity == LOG_WARNING && ev->source == SRC_KMSG &&
+	      ev->time_us == 1700000000123456 && ev->nfields == 4 &&
+	      !strcmp(event_key(ev, 0), "iface") &&
+	      !strcmp(event_get(ev, "iface"), "wg0") &&
+	      !strcmp(event_get(ev, "text"), "with spaces and \"quotes\"") &&
+	      !strcmp(event_key(ev, 3), "text");
+	return 1;
+}
+
+TEST(event_round_trip_and_ids_survive_reopen)
+{
+	char path[128];
+	struct store *s;
+	struct event ev;
+	int64_t last;
+	int ok = 0;
+	uint64_t dropped;
+
+	CHECK_INT(store_open(db_path(path, sizeof(path)), &s), 0);
+	mk_event(&ev, EV_PEER_ACTIVE, 1700000000123456, "wg0", 0);
+	ev.severity = LOG_WARNING;
+	ev.source = SRC_KMSG;
+	CHECK_INT(store_append(s, &ev), 0);	/* autocommit, no begin */
+	CHECK_INT(append_n(s, 4, 1), 0);
+	CHECK_INT(store_last_id(s, &last), 0);
+	CHECK_INT(last, 5);
+	store_free(s);
+
+	CHECK_INT(store_open(path, &s), 0);
+	CHECK_INT(store_read_after(s, 0, 1, check_first, &ok), 1);
+	CHECK(ok);
+	/* Empty the journal: ids must still not be reused. */
+	CHECK_INT(store_trim(s, 1, 0, &dropped), 0);
+	CHECK_INT(dropped, 4);
+	CHECK_INT(store_trim(s, 0, 1, &dropped), 0);	/* all are ancient */
+	CHECK_INT(dropped, 1);
+	store_free(s);
+
+	CHECK_INT(store_open(path, &s), 0);
+	CHECK_INT(store_last_id(s, &last), 0);
+	CHECK_INT(last, 5);
+	mk_event(&ev, EV_AGENT_STARTED, 1, "wg0", 0);
+	CHECK_INT(store_append(s, &ev), 0);
+	CHECK_INT(ev.id, 6);
+	store_free(s);
+}
+
+TEST(empty_journal)
+{
+	char path[128];
+	struct store *s;
+	struct seen seen = { 0 };
+	int64_t last = -5;
+
+	CHECK_INT(store_open(db_path(path, sizeof(path)), &s), 0);
+	CHECK_INT(store_last_id(s, &last), 0);
+	CHECK_INT(last, 0);
+	CHECK_INT(store_read_after(s, 0, SIZE_MAX, collect, &seen), 0);
+	CHECK_INT(store_read_tail(s, 20, collect, &seen), 0);
+	CHECK_INT(seen.count, 0);
+	store_free(s);
+}
+
+TEST(cursors_per_name)
+{
+	char path[128];
+	struct store *s;
+	int64_t c = 0;
+
+	CHECK_INT(store_open(db_path(path, sizeof(path)), &s), 0);
+	CHECK_INT(store_cursor_get(s, "syslog+tcp://a:514", &c), 0);
+	CHECK_INT(c, -1);
+	CHECK_INT(store_cursor_set(s, "syslog+tcp://a:514", 10), 0);
+	CHECK_INT(store_cursor_set(s, "jsonl:-", 3), 0);
+	CHECK_INT(store_cursor_set(s, "syslog+tcp://a:514", 12), 0);
+	CHECK_INT(store_cursor_get(s, "syslog+tcp://a:514", &c), 0);
+	CHECK_INT(c, 12);
+	CHECK_INT(store_cursor_get(s, "jsonl:-", &c), 0);
+	CHECK_INT(c, 3);
+	store_free(s);
+	CHECK_INT(store_open(path, &s), 0);
+	CHECK_INT(store_cursor_get(s, "jsonl:-", &c), 0);
+	CHECK_INT(c, 3);
+	store_free(s);
+}
+
+TEST(meta)
+{
+	char path[128], v[32], small[4];
+	struct store *s;
+
+	CHECK_INT(store_open(db_path(path, sizeof(path)), &s), 0);
+	CHECK_INT(store_meta_get(s, "kmsg_seq", v, sizeof(v)), -ENOENT);
+	CHECK_INT(store_meta_set(s, "kmsg_seq", "12345"), 0);
+	CHECK_INT(store_meta_set(s, "boot_id", "abc"), 0);
+	CHECK_INT(store_meta_set(s, "kmsg_seq", "12346"), 0);
+	CHECK_INT(store_meta_get(s, "kmsg_seq", v, sizeof(v)), 0);
+	CHECK_STR(v, "12346");
+	CHECK_INT(store_meta_get(s, "kmsg_seq", small, sizeof(small)), -ENOSPC);
+	CHECK_INT(store_meta_get(s, "boot_id", v, sizeof(v)), 0);
+	CHECK_STR(v, "abc");
+	store_free(s);
+}
+
+static void mk_peer(struct peer_row *p, const char *iface, uint8_t k)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->iface, sizeof(p->iface), "%s", iface);
+	for (int i = 0; i < WG_KEY_LEN; i++)
+		p->public_key[i] = (uint8_t)(k + i);
+	snprintf(p->endpoint, sizeof(p->endpoint), "[2001:db8::%u]:51820", k);
+	/* A full allowed_ips: 1023 characters. */
+	for (size_t i = 0; i < sizeof(p->allowed_ips) - 1; i++)
+		p->allowed_ips[i] = "10.0.0.0/24, "[i % 13];
+	p->allowed_ips[sizeof(p->allowed_ips) - 1] = '\0';
+	snprintf(p->name, sizeof(p->name), "laptop-%u", k);
+	p->last_handshake = 1700000000 + k;
+	p->rx = UINT64_MAX - k;		/* top bit set: must survive i64 */
+	p->tx = 1ULL << 40;
+	p->rx_mark = 5;
+	p->tx_mark = 6;
+	p->mark_us = -7;
+	p->state = 3;
+	p->keepalive = 65535;
+	p->first_seen_us = 11;
+	p->updated_us = 12;
+}
+
+struct peers_seen {
+	struct peer_row rows[4];
+	size_t count;
+};
+
+static int collect_peer(void *ctx, const struct peer_row *p)
+{
+	struct peers_seen *ps = ctx;
+
+	if (ps->count < ARRAY_SIZE(ps->rows))
+		ps->rows[ps->count] = *p;
+	ps->count++;
+	return 0;
+}
+
+TEST(peers_round_trip)
+{
+	char path[128];
+	struct store *s;
+	struct peer_row a, b, c;
+	static struct peers_seen ps;
+
+	CHECK_INT(store_open(db_path(path, sizeof(path)), &s), 0);
+	mk_peer(&a, "wg0", 1);
+	mk_peer(&b, "wg0", 2);
+	mk_peer(&c, "wg1", 1);	/* same key, other interface */
+	CHECK_INT(strlen(a.allowed_ips), 1023);
+	CHECK_INT(store_begin(s), 0);
+	CHECK_INT(store_peer_put(s, &a), 0);
+	CHECK_INT(store_peer_put(s, &b), 0);
+	CHECK_INT(store_peer_put(s, &c), 0);
+	a.rx = 42;
+	memset(a.endpoint, 0, sizeof(a.endpoint));
+	snprintf(a.endpoint, sizeof(a.endpoint), "192.0.2.1:1");
+	CHECK_INT(store_peer_put(s, &a), 0);	/* update in place */
+	CHECK_INT(store_commit(s), 0);
+	store_free(s);
+
+	CHECK_INT(store_open(path, &s), 0);
+	memset(&ps, 0, sizeof(ps));
+	CHECK_INT(store_peer_load(s, NULL, collect_peer, &ps), 0);
+	CHECK_INT(ps.count, 3);
+	memset(&ps, 0, sizeof(ps));
+	CHECK_INT(store_peer_load(s, "wg0", collect_peer, &ps), 0);
+	CHECK_INT(ps.count, 2);
+	CHECK(!memcmp(&ps.rows[0], &a, sizeof(a)));
+	CHECK(!memcmp(&ps.rows[1], &b, sizeof(b)));
+	CHECK_INT(ps.rows[1].rx, UINT64_MAX - 2);
+	CHECK_INT(strlen(ps.rows[1].allowed_ips), 1023);
+	CHECK_STR(ps.rows[0].endpoint, "192.0.2.1:1");
+
+	CHECK_INT(store_peer_delete(s, "wg0", a.public_key), 0);
+	memset(&ps, 0, sizeof(ps));
+	CHECK_INT(store_peer_load(s, "wg0", collect_peer, &ps), 0);
+	CHECK_INT(ps.count, 1);
+	memset(&ps, 0, sizeof(ps));
+	CHECK_INT(store_peer_load(s, "wg1", collect_peer, &ps), 0);
+	CHECK_INT(ps.count, 1);
+	CHECK(!memcmp(&ps.rows[0], &c, sizeof(c)));
+	store_free(s);
+}
+
+struct ifaces_seen {
+	struct iface_row rows[4];
+	size_t count;
+};
+
+static int collect_iface(void *ctx, const struct iface_row *r)
+{
+	struct ifaces_seen *is = ctx;
+
+	if (is->count < ARRAY_SIZE(is->rows))
+		is->rows[is->count] = *r;
+	is->count++;
+	return 0;
+}
+
+TEST(iface_rows)
+{
+	char path[128];
+	struct store *s;
+	struct iface_row a, b;
+	struct ifaces_seen is = { 0 };
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	snprintf(a.name, sizeof(a.name), "wg0");
+	a.ifindex = 7;
+	a.impl = 1;
+	a.has_public_key = true;
+	memset(a.public_key, 0xab, sizeof(a.public_key));
+	a.listen_port = 51820;
+	a.up = true;
+	a.first_seen_us = 1;
+	a.updated_us = 2;
+	snprintf(b.name, sizeof(b.name), "wg-userspace1");
+	b.ifindex = UINT32_MAX;
+	b.impl = 2;
+
+	CHECK_INT(store_open(db_path(path, sizeof(path)), &s), 0);
+	CHECK_INT(store_iface_put(s, &a), 0);
+	CHECK_INT(store_iface_put(s, &b), 0);
+	a.listen_port = 1;
+	CHECK_INT(store_iface_put(s, &a), 0);
+	CHECK_INT(store_iface_load(s, collect_iface, &is), 0);
+	CHECK_INT(is.count, 2);
+	/* ORDER BY name: "wg-userspace1" < "wg0" */
+	CHECK(!memcmp(&is.rows[0], &b, sizeof(b)));
+	CHECK(!memcmp(&is.rows[1], &a, sizeof(a)));
+	CHECK_INT(store_iface_delete(s, "wg0"), 0);
+	memset(&is, 0, sizeof(is));
+	CHECK_INT(store_iface_load(s, collect_iface, &is), 0);
+	CHECK_INT(is.count, 1);
+	CHECK_STR(is.rows[0].name, "wg-userspace1");
+	CHECK(!is.rows[0].has_public_key);
+	store_free(s);
+}
+
+TEST(trim_by_count_and_age)
+{
+	char path[128];
+	struct store *s;
+	struct event ev;
+	struct seen seen = { 0 };
+	uint64_t dropped = 99;
+	int64_t now = (int64_t)time(NULL) * 1000000;
+
+	CHECK_INT(store_open(db_path(path, sizeof(path)), &s), 0);
+	CHECK_INT(store_begin(s), 0);
+	/* 10 old (two hours ago), 10 recent. */
+	CHECK_INT(append_n(s, 10, now - 7200LL * 1000000), 0);
+	CHECK_INT(append_n(s, 10, now), 0);
+	CHECK_INT(store_commit(s), 0);
+
+	CHECK_INT(store_trim(s, 0, 0, &dropped), 0);
+	CHECK_INT(dropped, 0);
+	CHECK_INT(store_trim(s, 15, 0, &dropped), 0);
+	CHECK_INT(dropped, 5);
+	CHECK_INT(store_trim(s, 15, 0, &dropped), 0);
+	CHECK_INT(dropped, 0);
+	CHECK_INT(store_trim(s, 0, 3600LL * 1000000, &dropped), 0);
+	CHECK_INT(dropped, 5);
+	CHECK_INT(store_read_after(s, 0, SIZE_MAX, collect, &seen), 0);
+	CHECK_INT(seen.count, 10);
+	CHECK_INT(seen.ids[0], 11);
+	CHECK_INT(store_trim(s, 4, 3600LL * 1000000, &dropped), 0);
+	CHECK_INT(dropped, 6);
+
+	mk_event(&ev, EV_PEER_ADDED, now, "wg0", 0);
+	CHECK_INT(store_append(s, &ev), 0);
+	CHECK_INT(ev.id, 21);
+	store_free(s);
+}
+
+TEST(rollback_discards)
+{
+	char path[128];
+	struct store *s;
+	struct seen seen = { 0 };
+	struct peer_row p;
+	struct peers_seen ps = { 0 };
+	int64_t last;
+
+	CHECK_INT(store_open(db_path(path, sizeof(path)), &s), 0);
+	CHECK_INT(append_n(s, 2, 1), 0);
+	CHECK_INT(store_begin(s), 0);
+	CHECK_INT(append_n(s, 3, 1), 0);
+	mk_peer(&p, "wg0", 1);
+	CHECK_INT(store_peer_put(s, &p), 0);
+	CHECK_INT(store_cursor_set(s, "x", 4), 0);
+	CHECK_INT(store_rollback(s), 0);
+	CHECK_INT(store_read_after(s, 0, SIZE_MAX, collect, &seen), 0);
+	CHECK_INT(seen.count, 2);
+	CHECK_INT(store_peer_load(s, NULL, collect_peer, &ps), 0);
+	CHECK_INT(ps.count, 0);
+	CHECK_INT(store_last_id(s, &last), 0);
+	CHECK_INT(last, 2);
+	CHECK_INT(append_n(s, 1, 1), 0);
+	CHECK_INT(store_last_id(s, &last), 0);
+	CHECK_INT(last, 3);
+	store_free(s);
+}
+
+TEST(writer_and_reader_on_one_file)
+{
+	char path[128];
+	struct store *w, *r;
+	struct seen seen = { 0 };
+	int64_t last;
+
+	CHECK_INT(store_open_readonly(db_path(path, sizeof(path)), &r), -ENOENT);
+	CHECK(r == NULL);
+	CHECK_INT(store_open(path, &w), 0);
+	CHECK_INT(store_open_readonly(path, &r), 0);
+	if (!w || !r)
+		return;
+	CHECK_INT(append_n(w, 3, 1), 0);
+	/* The writer holds an open write transaction: the reader is not
+	 * blocked and sees only what was committed. */
+	CHECK_INT(store_begin(w), 0);
+	CHECK_INT(append_n(w, 2, 1), 0);
+	CHECK_INT(store_read_after(r, 0, SIZE_MAX, collect, &seen), 0);
+	CHECK_INT(seen.count, 3);
+	CHECK_INT(store_commit(w), 0);
+	memset(&seen, 0, sizeof(seen));
+	CHECK_INT(store_read_after(r, 3, SIZE_MAX, collect, &seen), 0);
+	CHECK_INT(seen.count, 2);
+	CHECK_INT(seen.ids[1], 5);
+	CHECK_INT(store_last_id(r, &last), 0);
+	CHECK_INT(last, 5);
+	/* A reader cannot write. */
+	CHECK(append_n(r, 1, 1) < 0);
+	CHECK(store_cursor_set(r, "x", 1) < 0);
+	store_free(w);
+	/* The writer is gone; the reader still reads. */
+	memset(&seen, 0, sizeof(seen));
+	CHECK_INT(store_read_tail(r, 2, collect, &seen), 0);
+	CHECK_INT(seen.count, 2);
+	store_free(r);
+	/* Opened read-only after the writer closed (no -wal, -shm left). */
+	CHECK_INT(store_open_readonly(path, &r), 0);
+	memset(&seen, 0, sizeof(seen));
+	CHECK_INT(store_read_tail(r, 100, collect, &seen), 0);
+	CHECK_INT(seen.count, 5);
+	store_free(r);
+}
+
+/* Damage rows behind the store's back through a raw connection. */
+static void raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	char *err = NULL;
+
+	if (sqlite3_open(path, &db) != SQLITE_OK ||
+	    sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		test_fail("raw sql: %s", err ? err : sqlite3_errmsg(db));
+	}
+	sqlite3_free(err);
+	sqlite3_close(db);
+}
+
+TEST(corrupt_rows_are_skipped)
+{
+	char path[128];
+	struct store *s;
+	struct seen seen = { 0 };
+
+	CHECK_INT(store_open(db_path(path, sizeof(path)), &s), 0);
+	CHECK_INT(append_n(s, 8, 1), 0);
+	raw_exec(path,
+		 "UPDATE events SET fields = x'4142ff' WHERE id = 2;"	/* no NUL */
+		 "UPDATE events SET fields = x'00410042' WHERE id = 3;"	/* empty key */
+		 "UPDATE events SET type = 'NO_SUCH_TYPE\x1b[2J' WHERE id = 4;"
+		 "UPDATE events SET fields = zeroblob(100000) WHERE id = 5;"
+		 "UPDATE events SET severity = 99 WHERE id = 6;"
+		 "UPDATE events SET fields = x'6b00' WHERE id = 8;"	/* key, no value */
+		 "UPDATE events SET source = 'nowhere' WHERE id = 7;");
+	CHECK_INT(store_read_after(s, 0, SIZE_MAX, collect, &seen), 0);
+	CHECK_INT(seen.count, 1);
+	CHECK_INT(seen.ids[0], 1);
+	/* Bad rows do not use up a batch: the cursor moves past them. */
+	memset(&seen, 0, sizeof(seen));
+	CHECK_INT(append_n(s, 1, 1), 0);
+	CHECK_INT(store_read_after(s, 1, 1, collect, &seen), 0);
+	CHECK_INT(seen.count, 1);
+	CHECK_INT(seen.ids[0], 9);
+	memset(&seen, 0, sizeof(seen));
+	CHECK_INT(store_read_tail(s, 3, collect, &seen), 0);
+	CHECK_INT(seen.count, 1);
+	store_free(s);
+}
+
+TEST(not_a_database)
+{
+	char path[128];
+	struct store *s = (struct store *)1;
+	FILE *f;
+
+	db_path(path, sizeof(path));
+	f = fopen(path, "w");
+	fputs("this is not an SQLite file, just some text long enough......"
+	      "................................................................"
+	      "................................................................", f);
+	fclose(f);
+	CHECK(store_open(path, &s) < 0);
+	CHECK(s == NULL);
+	CHECK(store_open_readonly(path, &s) < 0);
+	CHECK(s == NULL);
+	/* A missing directory: store_open does not create it. */
+	snprintf(path, sizeof(path), "%s/nodir/x.db", tmpdir);
+	CHECK(store_open(path, &s) < 0);
+}
+
+static int reenter(void *ctx, const struct event *ev)
+{
+	struct store *s = ctx;
+
+	return store_read_after(s, 0, 1, collect, NULL) == -EBUSY ? 5 : 6;
+}
+
+TEST(reentrant_read_refused)
+{
+	char path[128];
+	struct store *s;
+
+	CHECK_INT(store_open(db_path(path, sizeof(path)), &s), 0);
+	CHECK_INT(append_n(s, 2, 1), 0);
+	CHECK_INT(store_read_after(s, 0, SIZE_MAX, reenter, s), 5);
+	store_free(s);
+}
+
+static int count_only(void *ctx, const struct event *ev)
+{
+	(*(size_t *)ctx)++;
+	return 0;
+}
+
+static double secs(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) +
+	       (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+/* Prints rates; asserts only correctness (no test asserts on timing). */
+TEST(throughput)
+{
+	enum { TURNS = 50, PER_TURN = 1000, PEERS = 10000 };
+	char path[128];
+	struct store *s;
+	struct event ev;
+	struct peer_row p;
+	struct timespec t0, t1;
+	size_t n = 0;
+	int ret = 0;
+
+	CHECK_INT(store_open(db_path(path, sizeof(path)), &s), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int t = 0; t < TURNS && ret == 0; t++) {
+		ret = store_begin(s);
+		for (int i = 0; i < PER_TURN && ret == 0; i++) {
+			mk_event(&ev, EV_HANDSHAKE_INITIATION_RECEIVED,
+				 1700000000000000LL + t * PER_TURN + i, "wg0",
+				 (unsigned)i);
+			event_set(&ev, "endpoint", "198.51.100.7:51820");
+			event_set(&ev, "peer_id", "1234");
+			ret = store_append(s, &ev);
+		}
+		if (ret == 0)
+			ret = store_commit(s);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	CHECK_INT(ret, 0);
+	printf("     append: %d events in %.3f s = %.0f events/s "
+	       "(%d per transaction)\n", TURNS * PER_TURN, secs(&t0, &t1),
+	       TURNS * PER_TURN / secs(&t0, &t1), PER_TURN);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK_INT(store_read_after(s, 0, SIZE_MAX, count_only, &n), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	CHECK_INT(n, TURNS * PER_TURN);
+	printf("     read_after: %zu events in %.3f s = %.0f events/s\n", n,
+	       secs(&t0, &t1), (double)n / secs(&t0, &t1));
+
+	/* First pass inserts, second updates every row (a restart's worst
+	 * case; the steady state writes only peers that changed). */
+	mk_peer(&p, "wg0", 0);
+	for (int pass = 0; pass < 2; pass++) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ret = store_begin(s);
+		for (int i = 0; i < PEERS && ret == 0; i++) {
+			memcpy(p.public_key, &i, sizeof(i));
+			p.rx = (uint64_t)(i + pass);
+			ret = store_peer_put(s, &p);
+		}
+		if (ret == 0)
+			ret = store_commit(s);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		CHECK_INT(ret, 0);
+		printf("     peer_put (%s): %d peers (1023-char allowed_ips) "
+		       "in one transaction in %.3f s\n",
+		       pass ? "update" : "insert", PEERS, secs(&t0, &t1));
+	}
+	store_free(s);
+}
+
+TEST_MAIN()
