@@ -1,0 +1,593 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "test.h"
+#include "core/wgdev.h"
+#include "sources/uapi.h"
+#include "util/util.h"
+
+/* The fixtures carry RFC 7748 section 5.2's first input scalar in place of
+ * the captured interface's real private key. Its X25519 public key (scalar
+ * times base point 9) is 1c9fd88f...: checked with `wg pubkey`, Python
+ * cryptography and `openssl pkey`. (e6db6867... in the same RFC vector is
+ * the input u-coordinate, not this scalar's public key.) */
+static const char rfc_priv_hex[] =
+	"a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4";
+static const char rfc_pub_hex[] =
+	"1c9fd88f45606d932a80c71824ae151d15d73e77de38e8e000852e614fae7019";
+
+static int parse_str(const char *s, struct wg_device *dev)
+{
+	/* An exact-size heap copy so ASan sees any read past the end. */
+	size_t len = strlen(s);
+	char *b = malloc(len ? len : 1);
+	int ret;
+
+	memcpy(b, s, len);
+	ret = uapi_parse(b, len, dev);
+	free(b);
+	return ret;
+}
+
+static int has_bytes(const void *hay, size_t hlen, const void *needle, size_t nlen)
+{
+	return hlen >= nlen && memmem(hay, hlen, needle, nlen) != NULL;
+}
+
+/* No copy of the private key anywhere in what the parser produced. */
+static int holds_key(const struct wg_device *dev, const uint8_t key[WG_KEY_LEN])
+{
+	return has_bytes(dev, sizeof(*dev), key, WG_KEY_LEN) ||
+	       has_bytes(dev->peers, dev->cap_peers * sizeof(*dev->peers), key, WG_KEY_LEN) ||
+	       has_bytes(dev->aips, dev->cap_aips * sizeof(*dev->aips), key, WG_KEY_LEN);
+}
+
+static void check_cleared(const struct wg_device *dev)
+{
+	CHECK_INT(dev->n_peers, 0);
+	CHECK_INT(dev->n_aips, 0);
+	CHECK(!dev->has_public_key);
+	CHECK_INT(dev->listen_port, 0);
+}
+
+static const char *ep(const struct wg_peer *p, char out[ENDPOINT_STR_LEN])
+{
+	endpoint_format(out, &p->endpoint);
+	return out;
+}
+
+static const char *aips(const struct wg_device *dev, const struct wg_peer *p)
+{
+	static char buf[512];
+
+	wg_peer_format_aips(dev, p, buf, sizeof(buf));
+	return buf;
+}
+
+TEST(captured_wireguard_go_server)
+{
+	struct wg_device dev = { 0 };
+	uint8_t priv[WG_KEY_LEN], pub[WG_KEY_LEN];
+	char e[ENDPOINT_STR_LEN];
+	size_t len;
+	char *buf = test_read_data("uapi-wggo-server.txt", &len);
+
+	CHECK(buf != NULL);
+	if (!buf)
+		return;
+	CHECK_INT(uapi_parse(buf, len, &dev), 0);
+	CHECK_INT(dev.impl, WG_IMPL_UAPI);
+	CHECK(dev.has_public_key);
+	key_from_hex(pub, rfc_pub_hex, 64);
+	CHECK(memcmp(dev.public_key, pub, WG_KEY_LEN) == 0);
+	CHECK_INT(dev.listen_port, 51820);
+	CHECK_INT(dev.fwmark, 0x1234);
+	CHECK_INT(dev.n_peers, 3);
+	CHECK_INT(dev.n_aips, 5);
+	if (dev.n_peers == 3) {
+		struct wg_peer *p = dev.peers;
+
+		CHECK_STR(ep(&p[0], e), "127.0.0.1:51821");
+		CHECK_INT(p[0].last_handshake_sec, 1795608453);
+		CHECK_INT(p[0].tx_bytes, 92);
+		CHECK_INT(p[0].rx_bytes, 180);
+		CHECK_INT(p[0].keepalive, 0);
+		CHECK_STR(aips(&dev, &p[0]), "10.77.0.2/32,fd77::2/128");
+		CHECK_STR(ep(&p[1], e), "[::1]:51822");
+		CHECK_INT(p[1].keepalive, 25);
+		CHECK_INT(p[1].tx_bytes, 272);
+		CHECK_STR(aips(&dev, &p[1]), "10.77.2.0/24,fd77:2::/64");
+		/* never handshaken, no endpoint */
+		CHECK_INT(p[2].endpoint.sa.sa_family, AF_UNSPEC);
+		CHECK_STR(ep(&p[2], e), "");
+		CHECK_INT(p[2].last_handshake_sec, 0);
+		CHECK_INT(p[2].rx_bytes, 0);
+		CHECK_STR(aips(&dev, &p[2]), "10.77.3.3/32");
+	}
+	key_from_hex(priv, rfc_priv_hex, 64);
+	CHECK(!holds_key(&dev, priv));
+	wipe(priv, sizeof(priv));
+	wg_device_release(&dev);
+	free(buf);
+}
+
+TEST(captured_client_nokey_empty)
+{
+	struct wg_device dev = { 0 };
+	char e[ENDPOINT_STR_LEN];
+	size_t len;
+	char *buf;
+
+	buf = test_read_data("uapi-wggo-client.txt", &len);
+	CHECK(buf && uapi_parse(buf, len, &dev) == 0);
+	CHECK_INT(dev.n_peers, 1);
+	CHECK(dev.has_public_key);
+	if (dev.n_peers == 1) {
+		CHECK_STR(ep(&dev.peers[0], e), "127.0.0.1:51820");
+		CHECK_STR(aips(&dev, &dev.peers[0]), "10.77.0.1/32,fd77::1/128");
+	}
+	free(buf);
+
+	buf = test_read_data("uapi-wggo-nokey.txt", &len);
+	CHECK(buf && uapi_parse(buf, len, &dev) == 0);
+	CHECK(!dev.has_public_key);
+	CHECK_INT(dev.listen_port, 51822);
+	CHECK_INT(dev.n_peers, 1);
+	if (dev.n_peers == 1)
+		CHECK_STR(ep(&dev.peers[0], e), "[::1]:51820");
+	free(buf);
+
+	buf = test_read_data("uapi-wggo-empty.txt", &len);
+	CHECK(buf && uapi_parse(buf, len, &dev) == 0);
+	CHECK_INT(dev.n_peers, 0);
+	CHECK_INT(dev.listen_port, 48097);
+	free(buf);
+	wg_device_release(&dev);
+}
+
+TEST(truncated_at_every_offset)
+{
+	struct wg_device dev = { 0 };
+	size_t len;
+	char *buf = test_read_data("uapi-wggo-server.txt", &len);
+
+	CHECK(buf != NULL);
+	for (size_t i = 0; buf && i < len; i++) {
+		char *cut = malloc(i ? i : 1);
+		int ret;
+
+		memcpy(cut, buf, i);
+		ret = uapi_parse(cut, i, &dev);
+		free(cut);
+		if (ret != -EPROTO) {
+			test_fail("cut at %zu: %d", i, ret);
+			break;
+		}
+		if (dev.n_peers || dev.n_aips || dev.has_public_key) {
+			test_fail("cut at %zu: not cleared", i);
+			break;
+		}
+	}
+	wg_device_release(&dev);
+	free(buf);
+}
+
+TEST(errno_and_framing)
+{
+	struct wg_device dev = { 0 };
+
+	CHECK_INT(parse_str("errno=0\n\n", &dev), 0);
+	CHECK_INT(parse_str("listen_port=1\n\n", &dev), -EPROTO);
+	CHECK_INT(parse_str("listen_port=1\n", &dev), -EPROTO);
+	CHECK_INT(parse_str("", &dev), -EPROTO);
+	CHECK_INT(parse_str("\n", &dev), -EPROTO);
+	CHECK_INT(parse_str("errno=-22\n\n", &dev), -EINVAL);
+	CHECK_INT(parse_str("errno=22\n\n", &dev), -EINVAL);
+	CHECK_INT(parse_str("listen_port=5\nerrno=-5\n\n", &dev), -EIO);
+	check_cleared(&dev);
+	CHECK_INT(parse_str("errno=99999\n\n", &dev), -EPROTO);
+	CHECK_INT(parse_str("errno=\n\n", &dev), -EPROTO);
+	CHECK_INT(parse_str("errno=x\n\n", &dev), -EPROTO);
+	CHECK_INT(parse_str("errno=0\nlisten_port=1\n\n", &dev), -EPROTO);
+	CHECK_INT(parse_str("errno=0\n\nlisten_port=1\n", &dev), -EPROTO);
+	CHECK_INT(parse_str("listen_port\nerrno=0\n\n", &dev), -EPROTO);
+	CHECK_INT(parse_str("errno=0\n\n\n", &dev), -EPROTO);
+	wg_device_release(&dev);
+}
+
+#define PK "public_key=0f2fc0b5639290bb41a7e54015ae789d57f3d0ccf39dfafa16691a57c799351c\n"
+
+TEST(values_out_of_range)
+{
+	static const char *bad[] = {
+		"listen_port=65536\n",
+		"listen_port=-1\n",
+		"listen_port=\n",
+		"listen_port= 1\n",
+		"fwmark=4294967296\n",
+		PK "tx_bytes=18446744073709551616\n",
+		PK "rx_bytes=99999999999999999999999999\n",
+		PK "persistent_keepalive_interval=65536\n",
+		PK "last_handshake_time_sec=9223372036854775808\n",
+		PK "last_handshake_time_nsec=1000000000\n",
+		PK "protocol_version=4294967296\n",
+		PK "allowed_ip=10.0.0.1/33\n",
+		PK "allowed_ip=fd00::1/129\n",
+		PK "allowed_ip=10.0.0.1\n",
+		PK "allowed_ip=10.0.0.1/\n",
+		PK "allowed_ip=/24\n",
+		PK "allowed_ip=10.0.0.256/32\n",
+		PK "allowed_ip=fd00::g/64\n",
+		PK "endpoint=10.0.0.1\n",
+		PK "endpoint=10.0.0.1:65536\n",
+		PK "endpoint=[::1:51820\n",
+		PK "endpoint=host.example:51820\n",
+	};
+	struct wg_device dev = { 0 };
+	char msg[256];
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		snprintf(msg, sizeof(msg), "%serrno=0\n\n", bad[i]);
+		int ret = parse_str(msg, &dev);
+
+		if (ret != -EINVAL)
+			test_fail("case %zu: %d", i, ret);
+		check_cleared(&dev);
+	}
+	wg_device_release(&dev);
+}
+
+TEST(peer_key_before_public_key)
+{
+	struct wg_device dev = { 0 };
+
+	CHECK_INT(parse_str("listen_port=1\nallowed_ip=10.0.0.1/32\nerrno=0\n\n", &dev), -EPROTO);
+	CHECK_INT(parse_str("endpoint=1.2.3.4:5\nerrno=0\n\n", &dev), -EPROTO);
+	CHECK_INT(parse_str("preshared_key=00\nerrno=0\n\n", &dev), -EPROTO);
+	CHECK_INT(parse_str("tx_bytes=1\n" PK "errno=0\n\n", &dev), -EPROTO);
+	check_cleared(&dev);
+	wg_device_release(&dev);
+}
+
+TEST(bad_hex_keys)
+{
+	struct wg_device dev = { 0 };
+
+	CHECK_INT(parse_str("public_key=xyz\nerrno=0\n\n", &dev), -EINVAL);
+	CHECK_INT(parse_str("public_key=0f2fc0b5639290bb41a7e54015ae789d57f3d0ccf39dfafa16691a57c799351\nerrno=0\n\n", &dev), -EINVAL);
+	CHECK_INT(parse_str("public_key=0f2fc0b5639290bb41a7e54015ae789d57f3d0ccf39dfafa16691a57c799351cc\nerrno=0\n\n", &dev), -EINVAL);
+	CHECK_INT(parse_str("public_key=0g2fc0b5639290bb41a7e54015ae789d57f3d0ccf39dfafa16691a57c799351c\nerrno=0\n\n", &dev), -EINVAL);
+	CHECK_INT(parse_str("private_key=zz46e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4\nerrno=0\n\n", &dev), -EINVAL);
+	CHECK_INT(parse_str("private_key=\nerrno=0\n\n", &dev), -EINVAL);
+	check_cleared(&dev);
+	/* preshared_key is never looked at, so even garbage there is fine */
+	CHECK_INT(parse_str(PK "preshared_key=not-even-hex\nerrno=0\n\n", &dev), 0);
+	CHECK_INT(dev.n_peers, 1);
+	/* an all-zero private key is "no identity", not an error */
+	CHECK_INT(parse_str("private_key=0000000000000000000000000000000000000000000000000000000000000000\nerrno=0\n\n", &dev), 0);
+	CHECK(!dev.has_public_key);
+	wg_device_release(&dev);
+}
+
+TEST(huge_line_and_nul)
+{
+	struct wg_device dev = { 0 };
+	size_t n = 100 * 1024;
+	char *big = malloc(n + 256);
+	int ret;
+
+	/* a known key with a 100 KB value */
+	memcpy(big, PK "endpoint=", strlen(PK "endpoint="));
+	size_t off = strlen(PK "endpoint=");
+	memset(big + off, '1', n);
+	memcpy(big + off + n, "\nerrno=0\n\n", 11);
+	ret = parse_str(big, &dev);
+	CHECK_INT(ret, -EINVAL);
+	check_cleared(&dev);
+	/* listen_port of 100 KB digits */
+	memcpy(big, "listen_port=", 12);
+	memset(big + 12, '9', n);
+	memcpy(big + 12 + n, "\nerrno=0\n\n", 11);
+	CHECK_INT(parse_str(big, &dev), -EINVAL);
+	/* an unknown key with a 100 KB value is skipped (newer versions) */
+	memcpy(big, "future_key=", 11);
+	memset(big + 11, 'a', n);
+	memcpy(big + 11 + n, "\nlisten_port=7\nerrno=0\n\n", 25);
+	CHECK_INT(parse_str(big, &dev), 0);
+	CHECK_INT(dev.listen_port, 7);
+	/* a 100 KB line with no newline at all */
+	memset(big, 'k', n);
+	big[n] = '\0';
+	CHECK_INT(parse_str(big, &dev), -EPROTO);
+	free(big);
+
+	static const char nul[] = "listen_port=1\0\nerrno=0\n\n";
+	CHECK_INT(uapi_parse(nul, sizeof(nul) - 1, &dev), -EPROTO);
+	static const char nul2[] = PK "endpoint=1.2.3.4\0:5\nerrno=0\n\n";
+	CHECK_INT(uapi_parse(nul2, sizeof(nul2) - 1, &dev), -EPROTO);
+	static const char nul3[] = "x\0y=1\nerrno=0\n\n";
+	CHECK_INT(uapi_parse(nul3, sizeof(nul3) - 1, &dev), -EPROTO);
+	check_cleared(&dev);
+	wg_device_release(&dev);
+}
+
+TEST(unknown_keys_skipped)
+{
+	struct wg_device dev = { 0 };
+
+	CHECK_INT(parse_str("listen_port=5\nnew_device_thing=1\n" PK "new_peer_thing=x\n"
+			    "allowed_ip=10.1.0.0/16\n=\nerrno=0\n\n", &dev), 0);
+	CHECK_INT(dev.n_peers, 1);
+	CHECK_INT(dev.n_aips, 1);
+	wg_device_release(&dev);
+}
+
+TEST(many_peers_reuse_capacity)
+{
+	struct wg_device dev = { 0 };
+	size_t cap = 0, n = 2000;
+	char *buf = malloc(n * 200 + 32), *p = buf;
+	struct wg_peer *peers_before;
+
+	for (size_t i = 0; i < n; i++) {
+		p += sprintf(p, "public_key=%064zx\nendpoint=[fd00::%zx]:%zu\n"
+			     "allowed_ip=10.%zu.%zu.0/24\nallowed_ip=fd01::%zx/128\n"
+			     "tx_bytes=%zu\n", i + 1, i, 1000 + i, i / 256, i % 256, i, i * 7);
+	}
+	p += sprintf(p, "errno=0\n\n");
+	CHECK_INT(uapi_parse(buf, (size_t)(p - buf), &dev), 0);
+	CHECK_INT(dev.n_peers, n);
+	CHECK_INT(dev.n_aips, 2 * n);
+	if (dev.n_peers == n) {
+		CHECK_STR(aips(&dev, &dev.peers[1234]), "10.4.210.0/24,fd01::4d2/128");
+		CHECK_INT(dev.peers[1234].tx_bytes, 1234 * 7);
+		CHECK_INT(dev.peers[1234].aip_first, 2468);
+	}
+	cap = dev.cap_peers;
+	peers_before = dev.peers;
+	CHECK_INT(uapi_parse(buf, (size_t)(p - buf), &dev), 0);
+	/* a steady-state poll reuses the arrays */
+	CHECK_INT(dev.cap_peers, cap);
+	CHECK(dev.peers == peers_before);
+	free(buf);
+	wg_device_release(&dev);
+}
+
+TEST(boringtun_relative_handshake)
+{
+	struct wg_device dev = { 0 };
+	const int64_t now = 1800000000;
+
+	CHECK_INT(parse_str(PK "last_handshake_time_sec=55\n"
+			    "public_key=1111111111111111111111111111111111111111111111111111111111111111\n"
+			    "last_handshake_time_sec=0\n"
+			    "public_key=2222222222222222222222222222222222222222222222222222222222222222\n"
+			    "last_handshake_time_sec=3600\nerrno=0\n\n", &dev), 0);
+	uapi_fix_relative_handshakes(&dev, now);
+	CHECK(dev.relative_handshake);
+	CHECK_INT(dev.peers[0].last_handshake_sec, now - 55);
+	CHECK_INT(dev.peers[1].last_handshake_sec, 0);
+	CHECK_INT(dev.peers[2].last_handshake_sec, now - 3600);
+
+	/* wall-clock values stay as they are */
+	CHECK_INT(parse_str(PK "last_handshake_time_sec=1795608453\nerrno=0\n\n", &dev), 0);
+	uapi_fix_relative_handshakes(&dev, now);
+	CHECK(!dev.relative_handshake);
+	CHECK_INT(dev.peers[0].last_handshake_sec, 1795608453);
+	/* 2001-01-01 exactly is wall clock; one second earlier is not */
+	CHECK_INT(parse_str(PK "last_handshake_time_sec=978307200\nerrno=0\n\n", &dev), 0);
+	uapi_fix_relative_handshakes(&dev, now);
+	CHECK(!dev.relative_handshake);
+	CHECK_INT(parse_str(PK "last_handshake_time_sec=978307199\nerrno=0\n\n", &dev), 0);
+	uapi_fix_relative_handshakes(&dev, now);
+	CHECK(dev.relative_handshake);
+	CHECK_INT(dev.peers[0].last_handshake_sec, now - 978307199);
+	wg_device_release(&dev);
+}
+
+/* ---- the socket client against a fake UAPI server in a child ---- */
+
+static char tmpdir[64];
+
+static void make_tmpdir(void)
+{
+	if (!tmpdir[0]) {
+		snprintf(tmpdir, sizeof(tmpdir), "/tmp/wga-uapi-XXXXXX");
+		if (!mkdtemp(tmpdir))
+			tmpdir[0] = '\0';
+	}
+}
+
+static int listen_at(const char *name)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s.sock", tmpdir, name);
+	unlink(sun.sun_path);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 4) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+#define CLOSE_AFTER	((size_t)1 << 30)
+
+/* Child: serve one connection: read the request, answer reply in chunk-byte
+ * writes (0 = never answer), then hold the connection open, or close it at
+ * once with CLOSE_AFTER. */
+static pid_t serve_once(int lfd, const char *reply, size_t len, size_t chunk)
+{
+	pid_t pid = fork();
+	int close_after = (chunk & CLOSE_AFTER) != 0;
+
+	chunk &= ~CLOSE_AFTER;
+
+	if (pid != 0)
+		return pid;
+	int c = accept(lfd, NULL, NULL);
+	char req[64];
+	size_t got = 0;
+
+	while (got < 7) {
+		ssize_t n = read(c, req + got, sizeof(req) - got);
+		if (n <= 0)
+			_exit(1);
+		got += (size_t)n;
+	}
+	if (got != 7 || memcmp(req, "get=1\n\n", 7) != 0)
+		_exit(2);
+	if (!chunk) {
+		pause();
+		_exit(0);
+	}
+	for (size_t off = 0; off < len; off += chunk) {
+		size_t k = len - off < chunk ? len - off : chunk;
+		if (write(c, reply + off, k) != (ssize_t)k)
+			_exit(3);
+		usleep(1000);
+	}
+	if (close_after)
+		_exit(0);
+	/* wireguard-go keeps the connection open for the next request */
+	sleep(5);
+	_exit(0);
+}
+
+static void reap(pid_t pid)
+{
+	int st;
+
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+}
+
+TEST(get_device_over_socket)
+{
+	struct wg_device dev = { 0 };
+	size_t len;
+	char *buf = test_read_data("uapi-wggo-server.txt", &len);
+	int lfd;
+	pid_t pid;
+
+	make_tmpdir();
+	CHECK(buf && tmpdir[0]);
+	if (!buf || !tmpdir[0])
+		return;
+	lfd = listen_at("wgt0");
+	CHECK(lfd >= 0);
+	pid = serve_once(lfd, buf, len, 7);
+	CHECK_INT(uapi_get_device(tmpdir, "wgt0", &dev), 0);
+	reap(pid);
+	CHECK_STR(dev.name, "wgt0");
+	CHECK_INT(dev.impl, WG_IMPL_UAPI);
+	CHECK_INT(dev.n_peers, 3);
+	CHECK(!dev.relative_handshake);
+
+	/* boringtun: relative handshake times converted */
+	static const char bt[] = PK "last_handshake_time_sec=12\nerrno=0\n\n";
+	pid = serve_once(lfd, bt, sizeof(bt) - 1, 4096);
+	CHECK_INT(uapi_get_device(tmpdir, "wgt0", &dev), 0);
+	reap(pid);
+	CHECK(dev.relative_handshake);
+	CHECK(dev.n_peers == 1 && dev.peers[0].last_handshake_sec > 978307200);
+
+	/* an error reply leaves dev cleared */
+	static const char er[] = "errno=-22\n\n";
+	pid = serve_once(lfd, er, sizeof(er) - 1, 4096);
+	CHECK_INT(uapi_get_device(tmpdir, "wgt0", &dev), -EINVAL);
+	reap(pid);
+	check_cleared(&dev);
+
+	/* a reply cut short by EOF */
+	pid = serve_once(lfd, buf, len / 2, 4096 | CLOSE_AFTER);
+	CHECK_INT(uapi_get_device(tmpdir, "wgt0", &dev), -EPROTO);
+	reap(pid);
+	check_cleared(&dev);
+	close(lfd);
+	free(buf);
+	wg_device_release(&dev);
+}
+
+TEST(get_device_timeout_and_errors)
+{
+	struct wg_device dev = { 0 };
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int lfd, fd;
+	pid_t pid;
+
+	make_tmpdir();
+	lfd = listen_at("wgslow");
+	CHECK(lfd >= 0);
+	pid = serve_once(lfd, NULL, 0, 0);
+	CHECK_INT(uapi_get_device(tmpdir, "wgslow", &dev), -ETIMEDOUT);
+	reap(pid);
+	close(lfd);
+
+	CHECK_INT(uapi_get_device(tmpdir, "nosuch", &dev), -ENOENT);
+	CHECK_INT(uapi_get_device(tmpdir, "../etc", &dev), -EINVAL);
+	CHECK_INT(uapi_get_device(tmpdir, "a/b", &dev), -EINVAL);
+	CHECK_INT(uapi_get_device(tmpdir, "", &dev), -EINVAL);
+	CHECK_INT(uapi_get_device(tmpdir, "0123456789abcdef", &dev), -EINVAL);
+
+	/* stale: a socket file nobody listens on any more */
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/stale.sock", tmpdir);
+	unlink(sun.sun_path);
+	CHECK(bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0);
+	close(fd);
+	CHECK_INT(uapi_get_device(tmpdir, "stale", &dev), -ECONNREFUSED);
+	/* and it is not ours to remove */
+	CHECK(access(sun.sun_path, F_OK) == 0);
+	wg_device_release(&dev);
+}
+
+TEST(list_sockets)
+{
+	char names[4][IFNAMSIZ];
+	char path[128];
+	size_t n = 99;
+	int a, b, f;
+
+	make_tmpdir();
+	a = listen_at("wgb");
+	b = listen_at("wga");
+	/* not sockets, bad stems, stale: all ignored */
+	snprintf(path, sizeof(path), "%s/file.sock", tmpdir);
+	f = open(path, O_CREAT | O_WRONLY, 0600);
+	close(f);
+	snprintf(path, sizeof(path), "%s/0123456789abcdefg.sock", tmpdir);
+	f = open(path, O_CREAT | O_WRONLY, 0600);
+	close(f);
+	CHECK_INT(uapi_list(tmpdir, names, 4, &n), 0);
+	CHECK_INT(n, 2);
+	if (n == 2) {
+		CHECK_STR(names[0], "wga");
+		CHECK_STR(names[1], "wgb");
+	}
+	CHECK_INT(uapi_list(tmpdir, names, 1, &n), -ENOSPC);
+	CHECK_INT(n, 1);
+	CHECK_INT(uapi_list("/nonexistent/wga", names, 4, &n), 0);
+	CHECK_INT(n, 0);
+	close(a);
+	close(b);
+}
+
+TEST(zz_cleanup_tmpdir)
+{
+	char cmd[128];
+
+	if (tmpdir[0] && strncmp(tmpdir, "/tmp/wga-uapi-", 14) == 0) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+		CHECK(system(cmd) == 0);
+	}
+}
+
+TEST_MAIN()
