@@ -1,0 +1,211 @@
+/* events.c - `wgaudit events [--tail N] [--follow] [--json]`: the local
+ * event history, read from the journal the agent writes. Never needs the
+ * agent running; with --follow it polls the journal (the agent commits one
+ * transaction per loop turn, so polling sees whole turns). */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+#include "cli/cli.h"
+#include "conf/conf.h"
+#include "core/event.h"
+#include "core/log.h"
+#include "outputs/format.h"
+#include "store/store.h"
+#include "util/util.h"
+
+#define EVENTS_DEFAULT_TAIL	20
+#define EVENTS_POLL_MS		250	/* --follow: how stale a line may be */
+#define EVENTS_BATCH		1000	/* rows per read while catching up */
+
+struct printer {
+	bool json;
+	const char *host;
+	int64_t last_id;	/* highest id handed to us */
+	size_t count;		/* events in the current read */
+	char line[16384];
+};
+
+void cli_db_path(const struct conf *c, char *out, size_t len)
+{
+	snprintf(out, len, "%s/wgaudit.db", c->state_dir);
+}
+
+/* One line per event: "TIME SEVERITY TYPE k=v ..." or a JSON object.
+ * A write error stops the read; the caller looks at stdout. */
+static int print_event(void *ctx, const struct event *ev)
+{
+	struct printer *p = ctx;
+	char ts[32];
+	ssize_t n;
+
+	if (ev->id > p->last_id)
+		p->last_id = ev->id;
+	p->count++;
+	if (p->json)
+		n = format_json(ev, p->host, p->line, sizeof(p->line));
+	else
+		n = format_msg(ev, p->line, sizeof(p->line));
+	if (n < 0) {
+		log_warnx("event %" PRId64 " (%s) is too long to print", ev->id,
+			  event_type_name(ev->type));
+		return 0;
+	}
+	if (p->json) {
+		fputs(p->line, stdout);
+		putchar('\n');
+	} else {
+		fmt_rfc3339_us(ts, ev->time_us);
+		printf("%s %s %s\n", ts, severity_name(ev->severity), p->line);
+	}
+	return ferror(stdout) ? 1 : 0;
+}
+
+/* 0 if stdout took everything; 1 if its reader went away (EPIPE: `| head`
+ * is a normal way to stop, exit 0); -1 on another write error (exit 1). */
+static int flush_stdout(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	if (errno == EPIPE)
+		return 1;
+	log_warn("writing events");
+	return -1;
+}
+
+static void host_name(const struct conf *c, char *out, size_t len)
+{
+	if (c->hostname[0])
+		snprintf(out, len, "%s", c->hostname);
+	else if (gethostname(out, len - 1) < 0)
+		snprintf(out, len, "-");
+	else
+		out[len - 1] = '\0';
+}
+
+/* Poll the journal for ids above the last printed until SIGINT/SIGTERM
+ * (taken from a signalfd, so a signal between two polls is not lost) or
+ * the reader of stdout goes away. */
+static int follow(struct store *s, struct printer *p, int sigfd)
+{
+	struct pollfd pfd = { .fd = sigfd, .events = POLLIN };
+	int ret, w;
+
+	for (;;) {
+		p->count = 0;
+		ret = store_read_after(s, p->last_id, EVENTS_BATCH,
+				       print_event, p);
+		w = flush_stdout();
+		if (w)
+			return w < 0 ? 1 : 0;
+		if (ret < 0) {
+			fprintf(stderr, "wgaudit: reading the event journal: "
+				"%s\n", strerror(-ret));
+			return 1;
+		}
+		if (p->count == EVENTS_BATCH)
+			continue;	/* catching up: no sleep */
+		ret = poll(&pfd, 1, EVENTS_POLL_MS);
+		if (ret > 0)
+			return 0;	/* SIGINT or SIGTERM: a clean stop */
+		if (ret < 0 && errno != EINTR) {
+			log_warn("poll");
+			return 1;
+		}
+	}
+}
+
+/* Blocks SIGINT/SIGTERM into a signalfd for the follow loop. */
+static int follow_signals(sigset_t *old)
+{
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &set, old) < 0)
+		return -errno;
+	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd < 0) {
+		int err = errno;
+
+		sigprocmask(SIG_SETMASK, old, NULL);
+		return -err;
+	}
+	return fd;
+}
+
+static int open_journal(const struct conf *c, struct store **s)
+{
+	char path[512];
+	int ret;
+
+	cli_db_path(c, path, sizeof(path));
+	ret = store_open_readonly(path, s);
+	if (ret == -ENOENT) {
+		fprintf(stderr, "wgaudit: no event journal at %s (has the "
+			"agent run?)\n", path);
+	} else if (ret < 0) {
+		fprintf(stderr, "wgaudit: cannot read the event journal %s: "
+			"%s\n", path, strerror(-ret));
+	}
+	return ret;
+}
+
+int cmd_events(struct conf *c, const struct cli_opts *o)
+{
+	static struct printer p;	/* 16 KiB line: not on the stack */
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
+	struct store *s = NULL;
+	sigset_t old_mask;
+	char host[256];
+	int ret, w, status = 1, sigfd = -1;
+
+	if (open_journal(c, &s) < 0)
+		return 1;
+	host_name(c, host, sizeof(host));
+	memset(&p, 0, sizeof(p));
+	p.json = o->json;
+	p.host = host;
+	/* A closed pipe is reported as EPIPE by write, not as a signal. */
+	sigaction(SIGPIPE, &ign, &old_pipe);
+
+	/* Taken before the tail: an event committed between the two calls
+	 * is then either in the tail or after last_id, never lost. */
+	ret = store_last_id(s, &p.last_id);
+	if (ret == 0)
+		ret = store_read_tail(s, o->tail < 0 ? EVENTS_DEFAULT_TAIL :
+				      (size_t)o->tail, print_event, &p);
+	w = flush_stdout();
+	if (w) {
+		status = w < 0 ? 1 : 0;
+		goto out;
+	}
+	if (ret < 0) {
+		fprintf(stderr, "wgaudit: reading the event journal: %s\n",
+			strerror(-ret));
+		goto out;
+	}
+	if (!o->follow) {
+		status = 0;
+		goto out;
+	}
+	sigfd = follow_signals(&old_mask);
+	if (sigfd < 0) {
+		errno = -sigfd;
+		log_warn("signalfd");
+		goto out;
+	}
+	status = follow(s, &p, sigfd);
+	close(sigfd);
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+out:
+	sigaction(SIGPIPE, &old_pipe, NULL);
+	store_free(s);
+	return status;
+}
