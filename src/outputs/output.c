@@ -5,9 +5,11 @@
  * by its URL) and reads events after it into one bounded send buffer,
  * formatted and framed, with a marker (end offset, journal id) per event.
  * The cursor moves past an event only when every byte of it has been
- * written to the socket/file; anything unwritten at a disconnect is dropped
- * from memory and read again from the journal after the reconnect. That is
- * at-least-once: a collector may see duplicates around a break, never a gap.
+ * written to the socket/file and, on TCP, acknowledged by the collector's
+ * kernel (SIOCOUTQ, see confirm()); anything unconfirmed at a disconnect is
+ * dropped from memory and read again from the journal after the reconnect.
+ * That is at-least-once: a collector may see duplicates around a break,
+ * never a gap. UDP cannot know: its cursor moves once send() succeeded.
  *
  * First use: a URL with no cursor in the store starts at the journal's last
  * id at open time (only events appended from then on), so adding an output
@@ -34,6 +36,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <linux/sockios.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -49,6 +53,8 @@
 #include "util/util.h"
 
 #define OUT_BATCH		256		/* events per store read */
+#define OUT_MARK_CAP		4096		/* events in flight (unacked) */
+#define OUT_ACK_POLL_MS		50		/* re-check SIOCOUTQ while unacked */
 #define OUT_TURN_BATCHES	8		/* batches per loop turn, then yield */
 #define OUT_REC_MAX		32768		/* one formatted record (see test_format) */
 #define OUT_BUF_HIGH		(128 * 1024)	/* stop filling above this */
@@ -67,7 +73,7 @@ enum out_state {
 };
 
 struct out_mark {
-	size_t end;	/* offset in buf just past this event's bytes */
+	uint64_t end;	/* stream offset just past this event's bytes */
 	int64_t id;
 	bool data;	/* false: filtered, no bytes */
 };
@@ -96,9 +102,10 @@ struct output {
 	int64_t cursor;			/* confirmed */
 	int64_t queued;			/* last id in buf (>= cursor) */
 	int64_t limit;			/* last committed id seen at a kick */
-	char *buf;
+	char *buf;			/* unwritten bytes only */
 	size_t off, len;		/* written, filled */
-	struct out_mark marks[OUT_BATCH];
+	uint64_t wbase;			/* stream offset of buf[0] on this connection */
+	struct out_mark marks[OUT_MARK_CAP];	/* ring */
 	size_t mhead, mcount;
 
 	char *rec;			/* scratch record */
@@ -391,32 +398,48 @@ static bool is_net(const struct output *o)
 static void buf_reset(struct output *o)
 {
 	o->off = o->len = 0;
+	o->wbase = 0;
 	o->mhead = o->mcount = 0;
 	o->queued = o->cursor;
 }
 
 /* --- cursor ---------------------------------------------------------- */
 
-/* Markers whose bytes are all written are confirmed.
- * Issue 6 hook: "written to the socket" is not "received by the
- * collector"; the kernel may still hold the bytes (SIOCOUTQ > 0) when the
- * connection dies. Confirmation should wait until SIOCOUTQ says the
- * unacknowledged bytes are below this marker's end. Only this function
+/* Bytes written but not yet acknowledged by the collector's TCP. */
+static uint64_t unacked(struct output *o)
+{
+	int q = 0;
+
+	if (o->url.kind != OUTPUT_TCP || o->fd < 0)
+		return 0;
+	if (ioctl(o->fd, SIOCOUTQ, &q) < 0 || q < 0)
+		return 0;
+	return (uint64_t)q;
+}
+
+/* An event is confirmed when its last byte is written and, on TCP, also
+ * acknowledged by the collector's kernel (SIOCOUTQ = write_seq - snd_una):
+ * bytes written into a connection the collector already closed are never
+ * acked, so they are sent again after the reconnect instead of being lost.
+ * (A collector that dies after its kernel acked but before it read is
+ * beyond what syslog over TCP can tell; RELP would be.) Only this function
  * decides what is confirmed. */
 static void confirm(struct output *o)
 {
+	uint64_t written = o->wbase + o->off, q = unacked(o);
+	uint64_t acked = q > written ? 0 : written - q;
 	int64_t before = o->cursor;
 
-	while (o->mcount && o->marks[o->mhead].end <= o->off) {
+	while (o->mcount && o->marks[o->mhead].end <= acked) {
 		o->cursor = o->marks[o->mhead].id;
 		if (o->marks[o->mhead].data)
 			o->st.sent++;
-		o->mhead++;
+		o->mhead = (o->mhead + 1) % OUT_MARK_CAP;
 		o->mcount--;
 	}
-	if (o->mcount == 0 && o->off == o->len) {
+	if (o->off == o->len) {	/* all written: the buffer starts afresh */
+		o->wbase += o->len;
 		o->off = o->len = 0;
-		o->mhead = 0;
 	}
 	if (o->cursor != before) {
 		int ret = store_cursor_set(o->store, o->name, o->cursor);
@@ -463,7 +486,7 @@ static int fill_cb(void *ctx, const struct event *ev)
 
 	if (ev->id > o->limit)
 		return 1;	/* not known to be committed yet */
-	if (o->mhead + o->mcount >= OUT_BATCH || o->len >= OUT_BUF_HIGH)
+	if (o->mcount >= OUT_MARK_CAP || o->len >= OUT_BUF_HIGH)
 		return 1;	/* full: stop, this event stays unqueued */
 	if (ev->severity > o->opts.min_severity) {
 		o->st.filtered++;
@@ -480,22 +503,23 @@ static int fill_cb(void *ctx, const struct event *ev)
 		memcpy(o->buf + o->len, o->rec, (size_t)n);
 		o->len += (size_t)n;
 	}
-	slot = o->mhead + o->mcount++;
-	o->marks[slot].end = o->len;
+	slot = (o->mhead + o->mcount++) % OUT_MARK_CAP;
+	o->marks[slot].end = o->wbase + o->len;
 	o->marks[slot].id = ev->id;
 	o->marks[slot].data = n > 0;
 	o->queued = ev->id;
 	return 0;
 }
 
-/* Read more only once the buffer is drained: markers stay a simple array. */
+/* Read more once the buffer is written out and the ring has room for a
+ * batch; unacked events stay in the ring meanwhile. */
 static int fill(struct output *o, bool *got)
 {
 	size_t before = o->mcount;
 	int ret;
 
 	*got = false;
-	if (o->off != o->len || o->mcount)
+	if (o->off != o->len || OUT_MARK_CAP - o->mcount < OUT_BATCH)
 		return 0;
 	ret = store_read_after(o->store, o->queued, OUT_BATCH, fill_cb, o);
 	if (ret < 0) {
@@ -705,7 +729,7 @@ static int write_step(struct output *o)
 		confirm(o);	/* filtered (empty) ones first */
 		if (!o->mcount)
 			return 1;
-		end = o->marks[o->mhead].end;
+		end = (size_t)(o->marks[o->mhead].end - o->wbase);
 	}
 	if (o->url.kind == OUTPUT_JSONL)
 		n = write(o->fd, o->buf + o->off, end - o->off);
@@ -747,14 +771,13 @@ static void pump(struct output *o, bool yield)
 		if (o->off == o->len) {
 			bool got;
 
-			confirm(o);	/* drained: every marker is confirmed */
+			confirm(o);
 			if (yield && batches++ >= OUT_TURN_BATCHES) {
 				o_arm(o, 0);
 				return;
 			}
 			if (fill(o, &got) < 0 || !got)
 				break;
-			confirm(o);	/* a batch of filtered events only */
 			continue;
 		}
 		switch (write_step(o)) {
@@ -767,8 +790,12 @@ static void pump(struct output *o, bool yield)
 			return;
 		}
 	}
-	if (o->state == ST_UP && o->want_out)
+	if (o->state != ST_UP)
+		return;
+	if (o->want_out)
 		o_set_events(o, false);
+	if (o->mcount)	/* written, waiting for the collector's acks */
+		o_arm(o, OUT_ACK_POLL_MS);
 }
 
 static void on_fd(void *ctx, int fd, uint32_t events)
@@ -1018,9 +1045,15 @@ int output_flush(struct output *o, int timeout_ms)
 				connect_done(o);
 			break;
 		case ST_UP:
-			if (!is_net(o))
+			if (!is_net(o)) {	/* a stdout pipe that was full */
+				if (poll_fd(o, POLLOUT, deadline) < 0)
+					return -EIO;
 				break;
-			ev = poll_fd(o, POLLIN | POLLOUT, deadline);
+			}
+			/* nothing to write: wait for acks (or a reset) */
+			ev = poll_fd(o, o->off != o->len ? POLLIN | POLLOUT : POLLIN,
+				     o->off != o->len ? deadline :
+				     now_monotonic_us() + OUT_ACK_POLL_MS * 1000);
 			if (ev < 0)
 				return ev;
 			if (ev)

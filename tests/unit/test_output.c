@@ -1,0 +1,519 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+#include "test.h"
+#include "core/event.h"
+#include "core/loop.h"
+#include "outputs/format.h"
+#include "outputs/output.h"
+#include "store/store.h"
+#include "util/util.h"
+
+/* --- URL table ------------------------------------------------------- */
+
+struct url_case {
+	const char *url;
+	int ret;
+	enum output_kind kind;
+	const char *host;
+	unsigned port;
+	enum output_format format;
+	enum output_framing framing;
+	const char *path;
+	const char *err;	/* substring of the message */
+};
+
+static const struct url_case url_cases[] = {
+	{ "syslog+tcp://192.0.2.1:601", 0, OUTPUT_TCP, "192.0.2.1", 601, OUTPUT_RFC5424, OUTPUT_OCTET, "", NULL },
+	{ "syslog+tcp://collector.example", 0, OUTPUT_TCP, "collector.example", 514, OUTPUT_RFC5424, OUTPUT_OCTET, "", NULL },
+	{ "syslog+tls://collector.example", 0, OUTPUT_TLS, "collector.example", 6514, OUTPUT_RFC5424, OUTPUT_OCTET, "", NULL },
+	{ "syslog+udp://[::1]:5514", 0, OUTPUT_UDP, "::1", 5514, OUTPUT_RFC5424, OUTPUT_DATAGRAM, "", NULL },
+	{ "syslog+udp://[fe80::1%eth0]", 0, OUTPUT_UDP, "fe80::1%eth0", 514, OUTPUT_RFC5424, OUTPUT_DATAGRAM, "", NULL },
+	{ "syslog+tcp://h:514?format=rfc3164&framing=lf", 0, OUTPUT_TCP, "h", 514, OUTPUT_RFC3164, OUTPUT_LF, "", NULL },
+	{ "syslog+tcp://h/?framing=octet", 0, OUTPUT_TCP, "h", 514, OUTPUT_RFC5424, OUTPUT_OCTET, "", NULL },
+	{ "syslog+udp://h:1?format=rfc3164", 0, OUTPUT_UDP, "h", 1, OUTPUT_RFC3164, OUTPUT_DATAGRAM, "", NULL },
+	{ "jsonl:-", 0, OUTPUT_JSONL, "", 0, 0, 0, "-", NULL },
+	{ "jsonl:/var/log/wgaudit.jsonl", 0, OUTPUT_JSONL, "", 0, 0, 0, "/var/log/wgaudit.jsonl", NULL },
+	{ "foo://x", -EINVAL, 0, NULL, 0, 0, 0, NULL,
+	  "output \"foo://x\": unknown scheme 'foo' (use syslog+tcp://, syslog+udp://, syslog+tls://, jsonl:)" },
+	{ "syslog://x", -EINVAL, 0, NULL, 0, 0, 0, NULL, "unknown scheme 'syslog'" },
+	{ "", -EINVAL, 0, NULL, 0, 0, 0, NULL, "unknown scheme" },
+	{ "jsonl:", -EINVAL, 0, NULL, 0, 0, 0, NULL, "jsonl needs" },
+	{ "jsonl:rel/path", -EINVAL, 0, NULL, 0, 0, 0, NULL, "absolute" },
+	{ "syslog+tcp://", -EINVAL, 0, NULL, 0, 0, 0, NULL, "missing host" },
+	{ "syslog+tcp://:514", -EINVAL, 0, NULL, 0, 0, 0, NULL, "missing host" },
+	{ "syslog+tcp://h:0", -EINVAL, 0, NULL, 0, 0, 0, NULL, "bad port" },
+	{ "syslog+tcp://h:65536", -EINVAL, 0, NULL, 0, 0, 0, NULL, "bad port" },
+	{ "syslog+tcp://h:", -EINVAL, 0, NULL, 0, 0, 0, NULL, "bad port" },
+	{ "syslog+tcp://h:51x", -EINVAL, 0, NULL, 0, 0, 0, NULL, "bad port" },
+	{ "syslog+tcp://::1:514", -EINVAL, 0, NULL, 0, 0, 0, NULL, "missing host" },
+	{ "syslog+tcp://[::1", -EINVAL, 0, NULL, 0, 0, 0, NULL, "unterminated" },
+	{ "syslog+tcp://[zz]:1", -EINVAL, 0, NULL, 0, 0, 0, NULL, "bad IPv6" },
+	{ "syslog+tcp://[::1]x", -EINVAL, 0, NULL, 0, 0, 0, NULL, "expected ':'" },
+	{ "syslog+tcp://a b:1", -EINVAL, 0, NULL, 0, 0, 0, NULL, "bad character" },
+	{ "syslog+tcp://u@h:1", -EINVAL, 0, NULL, 0, 0, 0, NULL, "user info" },
+	{ "syslog+tcp://h:1/path", -EINVAL, 0, NULL, 0, 0, 0, NULL, "no path" },
+	{ "syslog+tcp://h?format=json", -EINVAL, 0, NULL, 0, 0, 0, NULL, "rfc5424 or rfc3164" },
+	{ "syslog+tcp://h?framing=nul", -EINVAL, 0, NULL, 0, 0, 0, NULL, "octet or lf" },
+	{ "syslog+udp://h?framing=lf", -EINVAL, 0, NULL, 0, 0, 0, NULL, "tcp and syslog+tls only" },
+	{ "syslog+tcp://h?facility=3", -EINVAL, 0, NULL, 0, 0, 0, NULL, "unknown option 'facility'" },
+};
+
+TEST(url_table)
+{
+	for (size_t i = 0; i < sizeof(url_cases) / sizeof(url_cases[0]); i++) {
+		const struct url_case *c = &url_cases[i];
+		struct output_url u;
+		char err[512];
+		int ret = output_url_parse(c->url, strlen(c->url), &u, err, sizeof(err));
+
+		if (ret != c->ret) {
+			test_fail("%s: ret %d, expected %d (%s)", c->url, ret, c->ret, err);
+			continue;
+		}
+		if (ret < 0) {
+			if (!strstr(err, c->err))
+				test_fail("%s: message \"%s\" lacks \"%s\"", c->url, err, c->err);
+			continue;
+		}
+		if (u.kind != c->kind || strcmp(u.host, c->host) || u.port != c->port ||
+		    (c->kind != OUTPUT_JSONL && (u.format != c->format || u.framing != c->framing)) ||
+		    strcmp(u.path, c->path))
+			test_fail("%s: kind %d host '%s' port %u format %d framing %d path '%s'",
+				  c->url, u.kind, u.host, u.port, u.format, u.framing, u.path);
+	}
+}
+
+TEST(url_not_nul_terminated)
+{
+	struct output_url u;
+	char err[256];
+	char buf[] = "syslog+tcp://h:514XXXX";
+
+	CHECK_INT(output_url_parse(buf, 18, &u, err, sizeof(err)), 0);
+	CHECK_INT(u.port, 514);
+}
+
+/* --- fixtures -------------------------------------------------------- */
+
+struct fx {
+	char dir[64];
+	struct store *store;
+	struct loop *loop;
+};
+
+static void fx_open(struct fx *f)
+{
+	char path[128];
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/wgaudit-test-output-XXXXXX");
+	if (!mkdtemp(f->dir))
+		abort();
+	snprintf(path, sizeof(path), "%s/wgaudit.db", f->dir);
+	if (store_open(path, &f->store) < 0 || loop_new(&f->loop) < 0)
+		abort();
+}
+
+static void fx_close(struct fx *f)
+{
+	char cmd[128];
+
+	store_free(f->store);
+	loop_free(f->loop);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", f->dir);
+}
+
+/* Append events seq = from..to-1 and commit; returns the last id. */
+static int64_t append(struct fx *f, int from, int to, int severity)
+{
+	int64_t id = 0;
+
+	store_begin(f->store);
+	for (int i = from; i < to; i++) {
+		struct event ev;
+
+		event_init(&ev, EV_PEER_HANDSHAKE, SRC_POLL);
+		ev.time_us = 1795608000000000LL + i;
+		if (severity >= 0)
+			ev.severity = severity;
+		event_set(&ev, "iface", "wg0");
+		event_set_u64(&ev, "seq", (uint64_t)i);
+		if (store_append(f->store, &ev) < 0)
+			abort();
+		id = ev.id;
+	}
+	store_commit(f->store);
+	return id;
+}
+
+static int listen_on(int type, uint16_t port, uint16_t *bound)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	socklen_t al = sizeof(a);
+	int one = 1, fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    (type == SOCK_STREAM && listen(fd, 4) < 0))
+		abort();
+	getsockname(fd, (struct sockaddr *)&a, &al);
+	*bound = ntohs(a.sin_port);
+	return fd;
+}
+
+/* Expected RFC 5424 text of every journal event after `after`. */
+struct expect {
+	char *buf;
+	size_t len, cap;
+	bool octet;
+};
+
+static int expect_cb(void *ctx, const struct event *ev)
+{
+	struct expect *e = ctx;
+	char rec[8192];
+	ssize_t n = format_rfc5424(ev, "testhost", 1, rec, sizeof(rec));
+
+	if (n < 0)
+		abort();
+	if (e->len + (size_t)n + 16 > e->cap) {
+		e->cap = (e->cap + (size_t)n + 16) * 2;
+		e->buf = realloc(e->buf, e->cap);
+	}
+	if (e->octet)
+		e->len += (size_t)sprintf(e->buf + e->len, "%zd ", n);
+	memcpy(e->buf + e->len, rec, (size_t)n);
+	e->len += (size_t)n;
+	return 0;
+}
+
+/* --- TCP through the loop -------------------------------------------- */
+
+struct rx {
+	struct fx *fx;
+	int lfd, cfd;
+	char *buf[4];		/* bytes per connection */
+	size_t len[4];
+	int nconn;
+	size_t want;		/* stop the loop once conn bytes contain seq want-1 */
+	char needle[64];
+	struct loop_timer guard;
+	bool timed_out;
+};
+
+static void rx_data(void *ctx, int fd, uint32_t events)
+{
+	struct rx *r = ctx;
+	char tmp[65536];
+	ssize_t n = read(fd, tmp, sizeof(tmp));
+	int c = r->nconn - 1;
+
+	if (n <= 0) {
+		loop_del_fd(r->fx->loop, fd);
+		close(fd);
+		r->cfd = -1;
+		return;
+	}
+	r->buf[c] = realloc(r->buf[c], r->len[c] + (size_t)n + 1);
+	memcpy(r->buf[c] + r->len[c], tmp, (size_t)n);
+	r->len[c] += (size_t)n;
+	r->buf[c][r->len[c]] = '\0';
+	if (r->needle[0] && strstr(r->buf[c], r->needle))
+		loop_stop(r->fx->loop);
+}
+
+static void rx_accept(void *ctx, int fd, uint32_t events)
+{
+	struct rx *r = ctx;
+	int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (c < 0 || r->nconn == 4)
+		abort();
+	r->cfd = c;
+	r->nconn++;
+	loop_add_fd(r->fx->loop, c, EPOLLIN, rx_data, r);
+}
+
+static void rx_guard(void *ctx)
+{
+	struct rx *r = ctx;
+
+	r->timed_out = true;	/* a hang guard, not a timing assertion */
+	loop_stop(r->fx->loop);
+}
+
+static void rx_run_until(struct rx *r, int seq)
+{
+	snprintf(r->needle, sizeof(r->needle), "seq=\"%d\"]", seq);
+	r->guard.cb = rx_guard;
+	r->guard.ctx = r;
+	loop_timer_arm(r->fx->loop, &r->guard, now_monotonic_us() + 30 * 1000000LL);
+	loop_run(r->fx->loop);
+	loop_timer_cancel(r->fx->loop, &r->guard);
+}
+
+static void after_break(void *ctx)
+{
+	loop_stop(ctx);
+}
+
+/* Parse the seq numbers of an octet-framed stream; -1 on bad framing. */
+static int parse_octet(const char *b, size_t len, int *seqs, int max)
+{
+	size_t off = 0;
+	int n = 0;
+
+	while (off < len) {
+		size_t l = 0;
+		const char *s;
+
+		while (off < len && b[off] >= '0' && b[off] <= '9')
+			l = l * 10 + (size_t)(b[off++] - '0');
+		if (off >= len || b[off] != ' ' || l == 0 || off + 1 + l > len || n == max)
+			return -1;
+		off++;
+		s = memmem(b + off, l, "seq=\"", 5);
+		if (!s)
+			return -1;
+		seqs[n++] = atoi(s + 5);
+		off += l;
+	}
+	return n;
+}
+
+TEST(tcp_octet_exact_and_survives_collector_restart)
+{
+	struct fx f;
+	struct rx r = { .cfd = -1 };
+	struct output_opts opts = { .min_severity = LOG_DEBUG, .facility = 1, .hostname = "testhost" };
+	struct output *o = NULL;
+	struct expect e = { .octet = true };
+	struct loop_timer pause = { 0 };
+	char url[64], err[256];
+	uint16_t port;
+	int64_t first, last, cur;
+	int seqs[512], n1, n2, next = 0;
+
+	fx_open(&f);
+	r.fx = &f;
+	append(&f, 1000, 1003, -1);	/* history before the output: not sent */
+	store_last_id(f.store, &first);
+	r.lfd = listen_on(SOCK_STREAM, 0, &port);
+	loop_add_fd(f.loop, r.lfd, EPOLLIN, rx_accept, &r);
+	snprintf(url, sizeof(url), "syslog+tcp://127.0.0.1:%u", port);
+	CHECK_INT(output_open(url, &opts, f.loop, f.store, &o, err, sizeof(err)), 0);
+	if (!o)
+		goto out;
+
+	append(&f, 0, 10, -1);
+	output_kick(o);
+	rx_run_until(&r, 9);
+	CHECK(!r.timed_out);
+	store_read_after(f.store, first, 1000, expect_cb, &e);
+	CHECK_INT(r.len[0], e.len);
+	CHECK(r.buf[0] && e.buf && !memcmp(r.buf[0], e.buf, e.len));
+
+	/* The collector goes away: connection and listener closed. */
+	loop_del_fd(f.loop, r.cfd);
+	close(r.cfd);
+	loop_del_fd(f.loop, r.lfd);
+	close(r.lfd);
+	append(&f, 10, 40, -1);
+	output_kick(o);
+	pause.cb = after_break;
+	pause.ctx = f.loop;
+	loop_timer_arm(f.loop, &pause, now_monotonic_us() + 300000);
+	loop_run(f.loop);	/* let it notice and fail a reconnect */
+	append(&f, 40, 60, -1);
+	output_kick(o);
+	/* ...and comes back on the same port. */
+	r.lfd = listen_on(SOCK_STREAM, port, &port);
+	loop_add_fd(f.loop, r.lfd, EPOLLIN, rx_accept, &r);
+	rx_run_until(&r, 59);
+	CHECK(!r.timed_out);
+	CHECK(r.nconn >= 2);
+
+	/* Every event arrives, in order; duplicates only at a break. */
+	n1 = parse_octet(r.buf[0], r.len[0], seqs, 512);
+	CHECK(n1 >= 10);
+	for (int i = 0; i < n1; i++) {
+		if (seqs[i] != next)
+			test_fail("conn 1: seq %d at %d, expected %d", seqs[i], i, next);
+		next = seqs[i] + 1;
+	}
+	for (int c = 1; c < r.nconn; c++) {
+		n2 = parse_octet(r.buf[c], r.len[c], seqs, 512);
+		if (n2 < 0) {
+			test_fail("conn %d: bad framing", c + 1);
+			continue;
+		}
+		if (n2 > 0 && seqs[0] > next)
+			test_fail("gap at the break: %d after %d", seqs[0], next - 1);
+		for (int i = 1; i < n2; i++)
+			if (seqs[i] != seqs[i - 1] + 1)
+				test_fail("conn %d: seq %d after %d", c + 1, seqs[i], seqs[i - 1]);
+		if (n2 > 0)
+			next = seqs[n2 - 1] + 1;
+	}
+	CHECK_INT(next, 60);
+
+	store_last_id(f.store, &last);
+	store_cursor_get(f.store, url, &cur);
+	CHECK_INT(cur, last);
+out:
+	output_free(o);
+	if (r.cfd >= 0)
+		close(r.cfd);
+	close(r.lfd);
+	for (int c = 0; c < 4; c++)
+		free(r.buf[c]);
+	free(e.buf);
+	fx_close(&f);
+}
+
+/* --- flush, UDP, jsonl, filter --------------------------------------- */
+
+TEST(udp_flush_datagrams_exact)
+{
+	struct fx f;
+	struct output_opts opts = { .min_severity = LOG_DEBUG, .facility = 1, .hostname = "testhost" };
+	struct output *o = NULL;
+	struct expect e = { .octet = false };
+	char url[64], err[256], dg[9000];
+	uint16_t port;
+	size_t got = 0;
+	int ufd;
+	int64_t cur, last;
+
+	fx_open(&f);
+	ufd = listen_on(SOCK_DGRAM, 0, &port);
+	snprintf(url, sizeof(url), "syslog+udp://127.0.0.1:%u", port);
+	CHECK_INT(output_open(url, &opts, NULL, f.store, &o, err, sizeof(err)), 0);
+	append(&f, 0, 5, -1);
+	CHECK_INT(output_flush(o, 5000), 0);
+	store_read_after(f.store, 0, 100, expect_cb, &e);
+	for (int i = 0; i < 5; i++) {
+		ssize_t n = recv(ufd, dg, sizeof(dg), MSG_DONTWAIT);
+
+		if (n <= 0) {
+			test_fail("datagram %d missing", i);
+			break;
+		}
+		if (got + (size_t)n > e.len || memcmp(e.buf + got, dg, (size_t)n))
+			test_fail("datagram %d differs", i);
+		got += (size_t)n;
+	}
+	CHECK_INT(got, e.len);
+	store_last_id(f.store, &last);
+	store_cursor_get(f.store, url, &cur);
+	CHECK_INT(cur, last);
+	output_free(o);
+	close(ufd);
+	free(e.buf);
+	fx_close(&f);
+}
+
+TEST(jsonl_file_cursor_start_and_filter)
+{
+	struct fx f;
+	struct output_opts opts = { .min_severity = LOG_NOTICE, .facility = 1, .hostname = "h" };
+	struct output *o = NULL;
+	struct output_stats st;
+	char url[128], err[256], path[96], buf[8192];
+	int fd, lines = 0;
+	ssize_t n;
+	int64_t last, cur;
+
+	fx_open(&f);
+	append(&f, 0, 3, LOG_WARNING);	/* before the output existed */
+	snprintf(path, sizeof(path), "%s/out.jsonl", f.dir);
+	snprintf(url, sizeof(url), "jsonl:%s", path);
+	CHECK_INT(output_open(url, &opts, f.loop, f.store, &o, err, sizeof(err)), 0);
+	append(&f, 3, 4, LOG_WARNING);
+	append(&f, 4, 5, LOG_INFO);	/* filtered */
+	append(&f, 5, 6, LOG_NOTICE);
+	CHECK_INT(output_flush(o, 5000), 0);
+	fd = open(path, O_RDONLY);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	for (char *p = buf; (p = strchr(p, '\n')); p++)
+		lines++;
+	CHECK_INT(lines, 2);
+	CHECK(strstr(buf, "\"seq\":\"3\""));
+	CHECK(!strstr(buf, "\"seq\":\"4\""));
+	CHECK(strstr(buf, "\"seq\":\"5\""));
+	CHECK(!strstr(buf, "\"seq\":\"0\""));
+	store_last_id(f.store, &last);
+	store_cursor_get(f.store, url, &cur);
+	CHECK_INT(cur, last);
+	output_get_stats(o, &st);
+	CHECK_INT(st.sent, 2);
+	CHECK_INT(st.filtered, 1);
+	output_free(o);
+
+	/* Reopen: the cursor persists, nothing is sent twice. */
+	CHECK_INT(output_open(url, &opts, f.loop, f.store, &o, err, sizeof(err)), 0);
+	append(&f, 6, 7, LOG_ERR);
+	CHECK_INT(output_flush(o, 5000), 0);
+	fd = open(path, O_RDONLY);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	lines = 0;
+	for (char *p = buf; (p = strchr(p, '\n')); p++)
+		lines++;
+	CHECK_INT(lines, 3);
+	output_free(o);
+	fx_close(&f);
+}
+
+TEST(flush_refused_fails_fast_and_keeps_cursor)
+{
+	struct fx f;
+	struct output_opts opts = { .min_severity = LOG_DEBUG, .facility = 1, .hostname = "h" };
+	struct output *o = NULL;
+	char url[64], err[256];
+	uint16_t port;
+	int fd, ret;
+	int64_t cur;
+
+	fx_open(&f);
+	fd = listen_on(SOCK_STREAM, 0, &port);
+	close(fd);	/* a port nobody listens on */
+	snprintf(url, sizeof(url), "syslog+tcp://127.0.0.1:%u", port);
+	CHECK_INT(output_open(url, &opts, NULL, f.store, &o, err, sizeof(err)), 0);
+	append(&f, 0, 3, -1);
+	ret = output_flush(o, 20000);
+	CHECK_INT(ret, -ECONNREFUSED);
+	store_cursor_get(f.store, url, &cur);
+	CHECK_INT(cur, 0);
+	output_free(o);
+	fx_close(&f);
+}
+
+TEST(open_errors)
+{
+	struct fx f;
+	struct output *o = (struct output *)1;
+	char err[256];
+
+	fx_open(&f);
+	CHECK_INT(output_open("bogus", NULL, f.loop, f.store, &o, err, sizeof(err)), -EINVAL);
+	CHECK(o == NULL);
+	CHECK(strstr(err, "unknown scheme 'bogus'"));
+	CHECK(output_open("jsonl:/nonexistent-dir/x", NULL, f.loop, f.store, &o, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "cannot open"));
+	fx_close(&f);
+}
+
+TEST_MAIN()
