@@ -1,0 +1,31 @@
+/* fuzz_url.c - output URLs (config file and --output) through the pure
+ * parser. The parser must not read past size (the input is not
+ * NUL-terminated here) and must always NUL-terminate what it returns. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "outputs/output.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *copy = malloc(size ? size : 1);	/* exact size: ASan sees overreads */
+	struct output_url u;
+	char err[256];
+
+	if (!copy)
+		return 0;
+	memcpy(copy, data, size);
+	if (output_url_parse(copy, size, &u, err, sizeof(err)) == 0) {
+		if (strnlen(u.host, sizeof(u.host)) == sizeof(u.host) ||
+		    strnlen(u.path, sizeof(u.path)) == sizeof(u.path))
+			abort();
+		if (u.kind != OUTPUT_JSONL && (u.host[0] == '\0' || u.port == 0))
+			abort();
+	} else if (strnlen(err, sizeof(err)) == 0) {
+		abort();	/* every rejection explains itself */
+	}
+	free(copy);
+	return 0;
+}
