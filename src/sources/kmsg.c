@@ -108,7 +108,7 @@ static void copy_text(char *dst, size_t cap, const char *src, size_t n)
 	static const char hex[] = "0123456789abcdef";
 	size_t o = 0;
 
-	for (size_t i = 0; i < n && o + 5 < cap; i++) {
+	for (size_t i = 0; i < n && o + 4 < cap; i++) {
 		unsigned char c = (unsigned char)src[i];
 
 		if (c < 0x20 || c >= 0x7f) {
@@ -125,7 +125,7 @@ static void copy_text(char *dst, size_t cap, const char *src, size_t n)
 
 static void set_text(struct event *ev, const char *key, const char *p, size_t n)
 {
-	char text[TEXT_MAX + 8];
+	char text[TEXT_MAX + 1];
 
 	copy_text(text, sizeof(text), p, n);
 	event_set(ev, key, text);
@@ -433,7 +433,7 @@ static int match_table(const char *p, size_t n, const char *iface, size_t iflen,
 
 /* p..n starts with "wireguard: ". 0, KMSG_IGNORED or -ENOENT (no
  * pattern: the caller makes a KERNEL_MESSAGE of it). */
-static int match_wg(const char *p, size_t n, struct event *ev)
+static int match_wg(const char *p, size_t n, bool need_iface, struct event *ev)
 {
 	const char *m = p + WG_PREFIX_LEN;
 	size_t mn = n - WG_PREFIX_LEN, i;
@@ -449,6 +449,8 @@ static int match_wg(const char *p, size_t n, struct event *ev)
 	    match_table(m + i + 2, mn - i - 2, m, i, ev) == 0)
 		return 0;
 	/* Pre-5.x lines carry no interface; line 1 never does. */
+	if (need_iface)
+		return -ENOENT;
 	return match_table(m, mn, NULL, 0, ev);
 }
 
@@ -580,12 +582,17 @@ int kmsg_parse(const char *buf, size_t len, struct event *out)
 	if (len == 0)
 		return -ENOENT;
 	nc = wg_candidates(buf, len, cand);
-	for (unsigned i = 0; i < nc; i++) {
-		ret = match_wg(buf + cand[i], len - cand[i], out);
-		if (ret == 0 && out->type == EV_KERNEL_MESSAGE)
-			set_text(out, "text", buf + cand[i], len - cand[i]);
-		if (ret >= 0)
-			return ret;
+	/* A line with an interface beats one without at any candidate:
+	 * "wireguard: wireguard: Peer 1 created" is interface "wireguard",
+	 * not dyndbg "m" on a pre-5.x line. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned i = 0; i < nc; i++) {
+			ret = match_wg(buf + cand[i], len - cand[i], pass == 0, out);
+			if (ret == 0 && out->type == EV_KERNEL_MESSAGE)
+				set_text(out, "text", buf + cand[i], len - cand[i]);
+			if (ret >= 0)
+				return ret;
+		}
 	}
 	if (nc > 0) {
 		const char *m = buf + cand[0];
@@ -856,13 +863,15 @@ void kmsg_strip_prefix(const char *buf, size_t len, int year, int64_t now_s,
 		p += k;
 		n -= k;
 		/* journalctl -o short-monotonic: "[  12.3] host kernel: " */
-		if (!out->host && (k = parse_host_tag(p, n, out)) && out->kernel) {
-			p += k;
-			n -= k;
-		} else if (k) {
-			out->host = NULL;	/* not a host: message text */
-			out->host_len = 0;
-			out->kernel = true;
+		if (!out->host && (k = parse_host_tag(p, n, out))) {
+			if (out->kernel) {
+				p += k;
+				n -= k;
+			} else {
+				out->host = NULL;	/* not a host: message text */
+				out->host_len = 0;
+				out->kernel = true;
+			}
 		}
 	} else if ((k = parse_dmesg_ctime(p, n, &t))) {
 		if (!out->time_us)
