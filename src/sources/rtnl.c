@@ -52,8 +52,16 @@ struct rtnl {
 
 /* ---- pure parsing ---------------------------------------------------- */
 
-/* Attributes up to tail must tile exactly: mnl_attr_for_each stops quietly
- * at the first one that does not fit, which would hide a truncation. */
+/* Walk attributes from start to tail (exclusive). Not libmnl's
+ * mnl_attr_for_each: its tail is nlmsg_len rounded up to 4, up to three
+ * bytes past the message and possibly past the buffer. */
+#define for_each_attr(a, start, tail)					\
+	for ((a) = (const struct nlattr *)(start);			\
+	     mnl_attr_ok((a), (int)((const char *)(tail) - (const char *)(a))); \
+	     (a) = mnl_attr_next(a))
+
+/* Attributes up to tail must tile exactly: the walk stops quietly at the
+ * first one that does not fit, which would hide a truncation. */
 static bool attrs_consumed(const struct nlattr *a, const void *tail)
 {
 	return (const char *)tail - (const char *)a <= 0;
@@ -77,11 +85,11 @@ static int copy_str(const struct nlattr *a, char *out, size_t size)
 
 static int parse_linkinfo(const struct nlattr *nest, struct rtnl_link *l)
 {
-	const struct nlattr *a;
 	const char *tail = (const char *)nest + nest->nla_len;
+	const struct nlattr *a;
 	int ret;
 
-	mnl_attr_for_each_nested(a, nest) {
+	for_each_attr(a, mnl_attr_get_payload(nest), tail) {
 		if (mnl_attr_type_valid(a, IFLA_INFO_MAX) < 0)
 			continue;	/* newer kernel: skip */
 		if (mnl_attr_get_type(a) != IFLA_INFO_KIND)
@@ -106,6 +114,7 @@ static int parse_linkinfo(const struct nlattr *nest, struct rtnl_link *l)
  * about a link (another family), -EINVAL if malformed. */
 static int parse_link(const struct nlmsghdr *nlh, struct rtnl_link *l)
 {
+	const char *tail = (const char *)nlh + nlh->nlmsg_len;
 	const struct ifinfomsg *ifi;
 	const struct nlattr *a;
 	bool have_name = false;
@@ -130,7 +139,7 @@ static int parse_link(const struct nlmsghdr *nlh, struct rtnl_link *l)
 	/* Notifications never carry NLM_F_MULTI; dump replies always do. */
 	l->dump = nlh->nlmsg_flags & NLM_F_MULTI;
 
-	mnl_attr_for_each(a, nlh, sizeof(*ifi)) {
+	for_each_attr(a, (const char *)ifi + MNL_ALIGN(sizeof(*ifi)), tail) {
 		if (mnl_attr_type_valid(a, IFLA_MAX) < 0)
 			continue;	/* newer kernel: skip */
 		switch (mnl_attr_get_type(a)) {
@@ -147,7 +156,7 @@ static int parse_link(const struct nlmsghdr *nlh, struct rtnl_link *l)
 			break;
 		}
 	}
-	if (!attrs_consumed(a, mnl_nlmsg_get_payload_tail(nlh)))
+	if (!attrs_consumed(a, tail))
 		return -EINVAL;
 	/* The kernel always names a new link; a DELLINK may borrow the name
 	 * from the cache. */
