@@ -1,0 +1,341 @@
+#!/usr/bin/env bash
+# tests/kernel/run.sh - the real-kernel lab: boot Debian's cloud kernel under
+# QEMU/TCG with the initramfs from build.sh, let tests/kernel/init run its
+# scenario (real wireguard.ko, namespaces, handshakes, roaming, bad packets),
+# then check what came out of the VM's second serial port.
+#
+#   tests/kernel/run.sh [--no-build] [--record] [--keep]
+#     --no-build  reuse build/kernel/ as it is
+#     --record    also rewrite tests/data/kmsg-real-<ver>.txt and
+#                 kmsg-real-<ver>-dmesg.txt from this run's kernel log
+#   env: WGAUDIT (binary put into the VM, default build/rel/wgaudit),
+#        KERNEL_LAB_TIMEOUT (seconds of VM wall time, default 420)
+#
+# Prints PASS/FAIL/SKIP lines (tests/run convention). Artifacts in
+# build/kernel/run/: console.log, out.txt (result port), kmsg.txt, events.jsonl.
+#
+# To add a check, add a line to one of the tables below:
+#   KERNEL_EXPECT  name <TAB> ERE on raw /dev/kmsg records ("prio,seq,usec,flags;text")
+#   AGENT_EXPECT   name <TAB> ERE <TAB> ERE ...  (all on the same events.jsonl line)
+#   AGENT_REJECT   name <TAB> ERE                 (no events.jsonl line may match)
+#   STATUS_EXPECT  name <TAB> ERE <TAB> ERE ...  (each somewhere in `wgaudit status` output)
+set -u
+cd "$(dirname "$0")/../.."
+TOP=$PWD
+B=$TOP/build/kernel
+RUN=$B/run
+build=1 record=0
+for a in "$@"; do
+	case $a in
+	--no-build) build=0 ;;
+	--record) record=1 ;;
+	*) echo "usage: tests/kernel/run.sh [--no-build] [--record]" >&2; exit 2 ;;
+	esac
+done
+
+t_start=$(date +%s.%N)
+elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# --- build ----------------------------------------------------------------------
+mkdir -p "$B"
+if [ $build = 1 ]; then
+	tests/kernel/build.sh > "$B/build.out" 2> "$B/build.log"
+	rc=$?
+	if [ $rc = 77 ]; then
+		echo "SKIP kernel-lab: $(sed -n 's/^SKIP-REASON: //p' "$B/build.out" | tail -1)"
+		exit 0
+	elif [ $rc != 0 ]; then
+		echo "FAIL kernel-lab-build: build.sh exited $rc"
+		tail -15 "$B/build.log" | sed 's/^/     /'
+		exit 1
+	fi
+fi
+if ! command -v qemu-system-x86_64 > /dev/null; then
+	echo "SKIP kernel-lab: qemu-system-x86_64 not installed"
+	exit 0
+fi
+if [ ! -e "$B/vmlinuz" ] || [ ! -e "$B/initramfs.cpio.gz" ]; then
+	echo "SKIP kernel-lab: no build/kernel/vmlinuz or initramfs (run without --no-build)"
+	exit 0
+fi
+echo "# build: $(elapsed "$t_start") s"
+
+# --- boot -------------------------------------------------------------------------
+rm -rf "$RUN"
+mkdir -p "$RUN"
+t_vm=$(date +%s.%N)
+# KVM does not work on these machines (WIREGUARD-FACTS.md section 5): TCG only.
+timeout "${KERNEL_LAB_TIMEOUT:-420}" qemu-system-x86_64 \
+	-accel tcg -cpu max -smp 2 -m 512M \
+	-display none -nic none -no-reboot -monitor none \
+	-kernel "$B/vmlinuz" -initrd "$B/initramfs.cpio.gz" \
+	-append 'console=ttyS0 quiet panic=-1 log_buf_len=8M printk.devkmsg=on' \
+	-serial "file:$RUN/console.log" -serial "file:$RUN/out.txt" \
+	> "$RUN/qemu.log" 2>&1
+qrc=$?
+vm_wall=$(elapsed "$t_vm")
+tr -d '\r' < "$RUN/out.txt" > "$RUN/out.clean" 2> /dev/null || : > "$RUN/out.clean"
+OUT=$RUN/out.clean
+# The sections come as one gzip+base64 bundle (the UART is slow): unpack it.
+sed -n '/^=== BUNDLE [0-9]/,/^=== BUNDLE END/{/^===/d;p}' "$OUT" | base64 -d 2> /dev/null |
+	gunzip 2> /dev/null >> "$OUT"
+
+# sec NAME: one section of the result port.
+sec() { awk -v n="$1" '$0 == "=== BEGIN " n { on = 1; next } on && index($0, "=== END " n " rc=") == 1 { exit } on' "$OUT"; }
+sec_rc() { sed -n "s/^=== END $1 rc=//p" "$OUT" | tail -1; }
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: $2"; }
+skip() { echo "SKIP $1: $2"; }
+
+# Timings from inside the VM (STEP <uptime> ...).
+boot_s=$(awk '/^STEP .* init started/ { print $2; exit }' "$OUT")
+done_s=$(awk '/^STEP .* done$/ { print $2; exit }' "$OUT")
+echo "# vm wall ${vm_wall} s, qemu rc $qrc; /init reached at ${boot_s:-?} s uptime," \
+	"scenario $(awk -v a="${boot_s:-0}" -v b="${done_s:-0}" 'BEGIN { printf "%.1f", b - a }') s"
+
+if grep -q '^=== DONE' "$OUT"; then
+	pass vm-scenario-completed
+else
+	why="no DONE marker (qemu rc $qrc$([ $qrc = 124 ] && echo ', wall-clock timeout'))"
+	fail vm-scenario-completed "$why; last steps: $(grep '^STEP' "$OUT" | tail -2 | tr '\n' ' ')"
+	tail -5 "$RUN/console.log" 2> /dev/null | sed 's/^/     /'
+fi
+grep '^TIMEOUT' "$OUT" | sed 's/^/# /'
+KVER=$(sed -n 's/^KERNEL //p' "$OUT" | head -1)
+
+if grep -q '^KEYLEAKS 0$' "$OUT"; then
+	pass no-private-key-shipped
+else
+	fail no-private-key-shipped "$(grep -E '^KEYLEAK' "$OUT" | tr '\n' ' ')"
+fi
+if grep -q '^DYNDBG [1-9]' "$OUT"; then
+	pass dyndbg-enabled
+else
+	fail dyndbg-enabled "no wireguard dynamic debug call sites enabled"
+fi
+
+# --- kernel log ---------------------------------------------------------------------
+sec kmsg > "$RUN/kmsg.txt"
+# Kernel-facility records only (prio < 8); userspace can write to /dev/kmsg.
+K='^[0-7],[0-9]+,[0-9]+,[^;]*;'
+IP4='192\.168\.241'
+KERNEL_EXPECT="\
+module-loaded	${K}wireguard: WireGuard [0-9.]+ loaded\. See www\.wireguard\.com for information\.$
+iface-created	${K}wireguard: wg0: Interface created$
+peer-created	${K}wireguard: wg0: Peer [0-9]+ created$
+handshake-initiation-sent	${K}wireguard: wgc0: Sending handshake initiation to peer [0-9]+ \(${IP4}\.1:51820\)$
+handshake-initiation-received	${K}wireguard: wg0: Receiving handshake initiation from peer [0-9]+ \(${IP4}\.2:40001\)$
+handshake-response-sent	${K}wireguard: wg0: Sending handshake response to peer [0-9]+ \(${IP4}\.2:40001\)$
+handshake-response-received	${K}wireguard: wgc0: Receiving handshake response from peer [0-9]+ \(${IP4}\.1:51820\)$
+keypair-created	${K}wireguard: wg0: Keypair [0-9]+ created for peer [0-9]+$
+keypair-destroyed	${K}wireguard: wg0: Keypair [0-9]+ destroyed for peer [0-9]+$
+ipv6-endpoint	${K}wireguard: wg0: Receiving handshake initiation from peer [0-9]+ \(\[fd00:242::2\]:40003/0%0\)$
+ipv6-endpoint-sent	${K}wireguard: wgc6: Sending handshake initiation to peer [0-9]+ \(\[fd00:242::1\]:51820/0%0\)$
+roamed-rehandshake	${K}wireguard: wg0: Receiving handshake initiation from peer [0-9]+ \(${IP4}\.2:40002\)$
+unallowed-src-ip	${K}wireguard: wg0: Packet has unallowed src IP \(10\.241\.0\.77\) from peer [0-9]+ \(${IP4}\.2:40001\)$
+invalid-mac-v4	${K}wireguard: wg0: Invalid MAC of handshake, dropping packet from ${IP4}\.2:50001$
+invalid-mac-v6	${K}wireguard: wg0: Invalid MAC of handshake, dropping packet from \[fd00:241::2\]:50006/0%0$
+invalid-initiation-v4	${K}wireguard: wg0: Invalid handshake initiation from ${IP4}\.2:50002$
+invalid-initiation-v6	${K}wireguard: wg0: Invalid handshake initiation from \[fd00:241::2\]:50007/0%0$
+invalid-response	${K}wireguard: wg0: Invalid handshake response from ${IP4}\.2:50003$
+cookie-received	${K}wireguard: wg0: Receiving cookie response from ${IP4}\.2:50004$
+no-endpoint	${K}wireguard: wg0: No valid endpoint has been configured or discovered for peer [0-9]+$
+no-route	${K}wireguard: wg0: No route to 192\.0\.2\.1:51820, error -[0-9]+$
+no-peer-for-ipv4	${K}wireguard: wg0: No peer has allowed IPs matching 10\.241\.0\.99$
+no-peer-for-ipv6	${K}wireguard: wg0: No peer has allowed IPs matching fd00:aaaa:[0-9a-f:]+:0*99$
+keepalive-sent	${K}wireguard: wgc6: Sending keepalive packet to peer [0-9]+ \(\[fd00:242::1\]:51820/0%0\)$
+keepalive-received	${K}wireguard: wg0: Receiving keepalive packet from peer [0-9]+ \(\[fd00:242::2\]:40003/0%0\)$
+retry-no-reply	${K}wireguard: wg0: Retrying handshake with peer [0-9]+ \(${IP4}\.2:40002\) because we stopped hearing back after 15 seconds$
+retry-timeout	${K}wireguard: wg0: Handshake for peer [0-9]+ \(${IP4}\.2:40002\) did not complete after 5 seconds, retrying \(try [0-9]+\)$
+ratelimit-suppressed	^4,[0-9]+,[0-9]+,[^;]*;net_ratelimit: [0-9]+ callbacks suppressed$
+peer-destroyed	${K}wireguard: wg0: Peer [0-9]+ \(192\.0\.2\.1:51820\) destroyed$
+peer-destroyed-no-endpoint	${K}wireguard: wg0: Peer [0-9]+ \(\(einval\)\) destroyed$
+peer-destroyed-ipv6	${K}wireguard: wg0: Peer [0-9]+ \(\[fd00:242::2\]:40003/0%0\) destroyed$
+iface-destroyed	${K}wireguard: wg0: Interface destroyed$
+netns-exiting	${K}wireguard: wgx: Creating namespace exiting$
+userspace-record-is-facility-user	^1[0-9],[0-9]+,[0-9]+,[^;]*;wireguard: wg0: Invalid MAC of handshake, dropping packet from 203\.0\.113\.66:6666$"
+
+if [ ! -s "$RUN/kmsg.txt" ]; then
+	fail kmsg-captured "no kmsg section on the result port"
+else
+	pass kmsg-captured
+	while IFS=$'\t' read -r name re; do
+		[ -n "$name" ] || continue
+		if grep -qE -- "$re" "$RUN/kmsg.txt"; then
+			pass "kmsg/$name"
+		else
+			fail "kmsg/$name" "no record matches /$re/"
+		fi
+	done <<< "$KERNEL_EXPECT"
+
+	# Roaming: the same peer number first seen at :40001, later at :40002.
+	roam=$(awk -F';' '
+		/wireguard: wg0: Receiving handshake initiation from peer [0-9]+ \(192\.168\.241\.2:4000[12]\)$/ {
+			split($1, h, ","); t = $2; sub(/.*from peer /, "", t); split(t, p, " ")
+			port = ($2 ~ /:40001\)$/) ? 1 : 2
+			if (port == 1 && !(p[1] in first)) first[p[1]] = h[2]
+			if (port == 2 && (p[1] in first) && h[2] > first[p[1]]) { print p[1]; exit }
+		}' "$RUN/kmsg.txt")
+	if [ -n "$roam" ]; then
+		pass kmsg/roaming-same-peer-new-port
+	else
+		fail kmsg/roaming-same-peer-new-port "no peer seen at 192.168.241.2:40001 and later at :40002"
+	fi
+	# Every record parses as "prio,seq,usec,flags;text" or is a continuation line.
+	bad=$(grep -cvE '^([0-9]+,[0-9]+,[0-9]+,[^;]*;| [A-Z_]+=)' "$RUN/kmsg.txt")
+	if [ "$bad" = 0 ]; then
+		pass kmsg/record-format
+	else
+		fail kmsg/record-format "$bad lines are neither records nor continuation lines"
+	fi
+fi
+
+# --- wgaudit ------------------------------------------------------------------------
+pub() { sed -n "s/^PUBKEY $1 //p" "$OUT" | head -1 | sed 's/+/[+]/g'; }
+PUB_CLI=$(pub cli) PUB_CLI6=$(pub cli6)
+T='"type": ?'
+AGENT_EXPECT="\
+peer-active	${T}\"PEER_ACTIVE\"	\"iface\": ?\"wg0\"
+peer-added	${T}\"PEER_ADDED\"	\"peer\": ?\"${PUB_CLI}\"
+endpoint-changed-after-roam	${T}\"PEER_ENDPOINT_CHANGED\"	\"endpoint\": ?\"${IP4}\.2:40002\"	\"prev_endpoint\": ?\"${IP4}\.2:40001\"
+handshake-initiation-received	${T}\"HANDSHAKE_INITIATION_RECEIVED\"	\"source\": ?\"kmsg\"	\"endpoint\": ?\"${IP4}\.2:40001\"	\"peer_id\": ?\"?[0-9]
+handshake-ipv6-endpoint	${T}\"HANDSHAKE_INITIATION_RECEIVED\"	\"endpoint\": ?\"\[fd00:242::2\]:40003\"
+keypair-created	${T}\"KEYPAIR_CREATED\"	\"keypair_id\": ?\"?[0-9]	\"peer_id\": ?\"?[0-9]
+invalid-mac-with-endpoint	${T}\"INVALID_MAC\"	\"endpoint\": ?\"${IP4}\.2:50001\"
+invalid-mac-ipv6	${T}\"INVALID_MAC\"	\"endpoint\": ?\"\[fd00:241::2\]:50006\"
+invalid-initiation	${T}\"INVALID_HANDSHAKE_INITIATION\"	\"endpoint\": ?\"${IP4}\.2:50002\"
+unallowed-src-ip	${T}\"UNALLOWED_SRC_IP\"	\"src_ip\": ?\"10\.241\.0\.77\"
+no-endpoint-for-peer	${T}\"NO_ENDPOINT_FOR_PEER\"	\"peer_id\": ?\"?[0-9]
+kmsg-suppressed	${T}\"KMSG_SUPPRESSED\"	\"count\": ?\"?[0-9]
+peer-id-resolved-to-key	\"source\": ?\"kmsg\"	\"peer\": ?\"${PUB_CLI}\"
+iface-destroyed	${T}\"IFACE_DESTROYED\"	\"iface\": ?\"wg0\"
+agent-started	${T}\"AGENT_STARTED\""
+AGENT_REJECT="\
+userspace-kmsg-record-ignored	203\.0\.113\.66
+ipv6-endpoint-normalised	/0%0"
+STATUS_EXPECT="\
+lists-wg0	wg0
+roamed-endpoint	${IP4}\.2:40002
+ipv6-endpoint	\[fd00:242::2\]:40003"
+STATUS_JSON_EXPECT="\
+full-keys	\"${PUB_CLI}\"	\"${PUB_CLI6}\"
+endpoints	\"${IP4}\.2:40002\"	\"\[fd00:242::2\]:40003\""
+
+# supported NAME: is section NAME the output of a working subcommand? Echoes why not.
+unsupported() {
+	local rc out
+	rc=$(sec_rc "$1")
+	out=$(sec "$1")
+	if [ -z "$rc" ]; then
+		echo "no $1 output from the VM"
+	elif [ "$rc" = 127 ] || [ "$rc" = 126 ]; then
+		echo "wgaudit could not be executed (rc $rc): $(echo "$out" | head -1)"
+	elif [ "$rc" != 0 ] && echo "$out" | grep -qiE 'unknown (sub)?command|not implemented|unsupported|usage'; then
+		echo "not supported by this wgaudit (rc $rc): $(echo "$out" | head -1)"
+	fi
+}
+# all_on_one_line FILE ERE...: is there a line matching every ERE?
+all_on_one_line() {
+	local f=$1 re
+	shift
+	local tmp
+	tmp=$(cat "$f")
+	for re in "$@"; do
+		tmp=$(printf '%s\n' "$tmp" | grep -E -- "$re") || return 1
+	done
+	[ -n "$tmp" ]
+}
+check_table() {	# prefix file table mode(line|each)
+	local prefix=$1 f=$2 table=$3 mode=$4 name rest res re ok
+	while IFS=$'\t' read -r name rest; do
+		[ -n "$name" ] || continue
+		IFS=$'\t' read -r -a res <<< "$rest"
+		ok=1
+		if [ "$mode" = line ]; then
+			all_on_one_line "$f" "${res[@]}" || ok=0
+		else
+			for re in "${res[@]}"; do grep -qE -- "$re" "$f" || ok=0; done
+		fi
+		if [ $ok = 1 ]; then
+			pass "$prefix/$name"
+		else
+			fail "$prefix/$name" "expected $( [ "$mode" = line ] && echo 'one line matching all of' || echo 'each of'): ${res[*]}"
+		fi
+	done <<< "$table"
+}
+
+if ! grep -q '^WGAUDIT present' "$OUT"; then
+	skip wgaudit "no wgaudit binary in the VM (${WGAUDIT:-build/rel/wgaudit} not built when build.sh ran)"
+else
+	why=$(unsupported wgaudit-check)
+	if [ -n "$why" ]; then
+		skip wgaudit/check "$why"
+	else
+		sec wgaudit-check > "$RUN/check.jsonl"
+		if [ "$(sec_rc wgaudit-check)" = 0 ] &&
+			all_on_one_line "$RUN/check.jsonl" "\"peer\": ?\"${PUB_CLI}\"" "${T}\"PEER_(ACTIVE|HANDSHAKE)\""; then
+			pass wgaudit/check
+		else
+			fail wgaudit/check "rc $(sec_rc wgaudit-check), no PEER_ACTIVE/PEER_HANDSHAKE naming the client's key after the handshake: $(head -c 300 "$RUN/check.jsonl" | tr '\n' ' ')"
+		fi
+	fi
+	why=$(unsupported wgaudit-status)
+	if [ -n "$why" ]; then
+		skip wgaudit/status "$why"
+	else
+		sec wgaudit-status > "$RUN/status.txt"
+		check_table wgaudit/status "$RUN/status.txt" "$STATUS_EXPECT" each
+	fi
+	why=$(unsupported wgaudit-status-json)
+	if [ -n "$why" ]; then
+		skip wgaudit/status-json "$why"
+	else
+		sec wgaudit-status-json > "$RUN/status.json"
+		check_table wgaudit/status-json "$RUN/status.json" "$STATUS_JSON_EXPECT" each
+	fi
+	sec wgaudit-events > "$RUN/events.jsonl"
+	sec wgaudit-run-log > "$RUN/run.log"
+	if [ ! -s "$RUN/events.jsonl" ] && grep -qiE 'unknown (sub)?command|not implemented|unsupported|usage' "$RUN/run.log"; then
+		skip wgaudit/run "not supported by this wgaudit: $(head -1 "$RUN/run.log")"
+	elif [ ! -s "$RUN/events.jsonl" ]; then
+		fail wgaudit/run "no events in /tmp/events.jsonl; run log: $(head -c 300 "$RUN/run.log" | tr '\n' ' ')"
+	else
+		if grep -q '^WGAUDIT run rc=0$' "$OUT"; then
+			pass wgaudit/run-exit-on-sigterm
+		else
+			fail wgaudit/run-exit-on-sigterm "$(grep -E '^WGAUDIT (run rc|did not)' "$OUT" | tr '\n' ' ')"
+		fi
+		bad=$(grep -cvE '^\{.*\}$' "$RUN/events.jsonl")
+		if [ "$bad" = 0 ]; then pass wgaudit/events-are-json-lines
+		else fail wgaudit/events-are-json-lines "$bad lines are not {...}"; fi
+		check_table wgaudit/events "$RUN/events.jsonl" "$AGENT_EXPECT" line
+		while IFS=$'\t' read -r name re; do
+			[ -n "$name" ] || continue
+			if grep -qE -- "$re" "$RUN/events.jsonl"; then
+				fail "wgaudit/events/$name" "a line matches /$re/: $(grep -E -- "$re" "$RUN/events.jsonl" | head -1 | head -c 300)"
+			else
+				pass "wgaudit/events/$name"
+			fi
+		done <<< "$AGENT_REJECT"
+	fi
+fi
+
+# --- fixtures ---------------------------------------------------------------------
+# From the module's first record to the end: real records, including the few
+# unrelated ones in between (veth link-up lines) a parser must skip.
+if [ $record = 1 ]; then
+	ver=$(echo "$KVER" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')
+	if [ -s "$RUN/kmsg.txt" ] && grep -q '^KEYLEAKS 0$' "$OUT" && [ -n "$ver" ]; then
+		raw=tests/data/kmsg-real-$ver.txt
+		dm=tests/data/kmsg-real-$ver-dmesg.txt
+		awk '/^[0-9]+,[0-9]+,[0-9]+,[^;]*;wireguard: WireGuard .* loaded/ { on = 1 } on' "$RUN/kmsg.txt" > "$raw"
+		# dmesg(1) style "[%5lu.%06lu] text", kernel-facility records only.
+		awk -F';' '/^[0-7],[0-9]+,[0-9]+,/ {
+			split($1, h, ","); us = h[3]; t = substr($0, length($1) + 2)
+			printf "[%5d.%06d] %s\n", int(us / 1000000), us % 1000000, t }' "$raw" > "$dm"
+		echo "# recorded $raw ($(wc -l < "$raw") lines) and $dm ($(wc -l < "$dm") lines)"
+	else
+		fail record-fixtures "no clean kernel log to record"
+	fi
+fi
+echo "# total wall $(elapsed "$t_start") s"
