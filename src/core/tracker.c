@@ -444,12 +444,13 @@ static void observe_peer(struct tracker *t, struct tiface *ti,
 	endpoint_format(ep, &o->endpoint);
 	if (!p) {
 		p = calloc(1, sizeof(*p));
+		if (p)
+			memcpy(p->key, o->public_key, WG_KEY_LEN);	/* before hashing */
 		if (!p || peer_insert(ti, p) < 0) {
 			free(p);
 			log_warnx("%s: out of memory tracking a peer", ti->name);
 			return;
 		}
-		memcpy(p->key, o->public_key, WG_KEY_LEN);
 		memcpy(p->endpoint, ep, sizeof(ep));
 		p->last_handshake = o->last_handshake_sec;
 		p->rx = p->rx_mark = o->rx_bytes;

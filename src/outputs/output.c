@@ -285,6 +285,7 @@ int output_url_parse(const char *url, size_t len, struct output_url *u,
 		return url_err(url, len, err, errlen, "NUL byte in URL");
 	if (len >= 5 && !memcmp(url, "jsonl", 5) && (len == 5 || url[5] == ':')) {
 		u->kind = OUTPUT_JSONL;
+		u->framing = OUTPUT_LF;	/* one object per line, never octet counts */
 		rest = url + 6;
 		rn = len > 6 ? len - 6 : 0;
 		if (len <= 6)

@@ -26,6 +26,7 @@ lab_init() {
 	TAG=$1
 	SRV=wga-$TAG-srv
 	SIF=${TAG}s
+	umask 077
 	LAB=$(mktemp -d /tmp/wga-$TAG.XXXXXX)
 	chmod 700 "$LAB"
 	trap lab_cleanup EXIT
@@ -77,7 +78,8 @@ lab_server() {
 
 # lab_client N [keepalive]: namespace, veth 10.231.N.2 <-> 10.231.N.1, tunnel 10.232.0.(N+1)
 lab_client() {
-	local n=$1 ka=${2:-0} ns=wga-$TAG-c$n cif=${TAG}c$n
+	local n=$1 ka=${2:-0}
+	local ns=wga-$TAG-c$n cif=${TAG}c$n
 	ip netns add "$ns"
 	ip -n "$ns" link set lo up
 	ip link add "v$TAG$n" netns "$SRV" type veth peer name eth0 netns "$ns"
