@@ -667,14 +667,21 @@ static size_t parse_frac(const char *p, size_t n, int64_t *us)
 	return k + 1;
 }
 
+/* Local broken-down time to µs since the epoch. Not mktime(): glibc's
+ * mktime() calls tzset(), which stats /etc/localtime on every call (one
+ * syscall per replayed line); localtime_r() does not. Two rounds settle
+ * the offset across a DST change; a time inside a DST gap lands an hour
+ * off, as any reading of such a stamp must. */
 static int64_t local_us(struct tm *tm, int64_t frac)
 {
-	time_t t;
+	time_t guess = timegm(tm), t;
+	struct tm lt;
 
-	tm->tm_isdst = -1;
-	t = mktime(tm);
-	if (t == (time_t)-1)
+	if (guess == (time_t)-1 || !localtime_r(&guess, &lt))
 		return 0;
+	t = guess - lt.tm_gmtoff;
+	if (localtime_r(&t, &lt) && guess - lt.tm_gmtoff != t)
+		t = guess - lt.tm_gmtoff;
 	return (int64_t)t * 1000000 + frac;
 }
 
