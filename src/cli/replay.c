@@ -16,6 +16,9 @@
  *   - nothing: printed as "-" (JSON: the epoch).
  * Non-kernel lines (syslog tag other than "kernel", records with a facility
  * other than kern) are skipped: userspace can write look-alike lines.
+ * wireguard-go verbose lines ("DEBUG: (wg0) 2025/05/22 01:45:02 ...", bare
+ * or behind a syslog prefix) are parsed by wglog_parse() and carry their
+ * own stamp (local time, whole seconds).
  * Lines are read in a fixed buffer; lines over REPLAY_LINE_MAX are counted
  * and skipped, nothing is allocated per line. */
 #include <errno.h>
@@ -31,6 +34,7 @@
 #include "core/event.h"
 #include "outputs/format.h"
 #include "sources/kmsg.h"
+#include "sources/wglog.h"
 #include "util/util.h"
 
 #define REPLAY_BUF	(1 << 20)
@@ -43,7 +47,7 @@ struct replay {
 	int64_t now_s;
 	char host[256];
 	uint64_t lines, events, skipped, non_kernel, ignored, malformed,
-		 too_long, relative, untimed;
+		 too_long, relative, untimed, wglog;
 	char out[REPLAY_OUT_MAX];
 };
 
@@ -83,10 +87,15 @@ static void replay_line(struct replay *r, const char *p, size_t n)
 	r->lines++;
 	kmsg_strip_prefix(p, n, r->year, r->now_s, &l);
 	if (!l.kernel || l.facility > 0) {
+		/* wireguard-go logs through syslog/journald as a program. */
+		if (wglog_parse(l.text, l.text_len, &ev) == 0)
+			goto userspace;
 		r->non_kernel++;
 		return;
 	}
 	ret = kmsg_parse(l.text, l.text_len, &ev);
+	if (ret == -ENOENT && wglog_parse(l.text, l.text_len, &ev) == 0)
+		goto userspace;
 	if (ret == -ENOENT) {
 		r->skipped++;
 		return;
@@ -108,6 +117,11 @@ static void replay_line(struct replay *r, const char *p, size_t n)
 		r->untimed++;
 		timed = false;
 	}
+	goto print;
+userspace:
+	/* wireguard-go stamps its own lines (local time, seconds). */
+	r->wglog++;
+print:
 	r->events++;
 	if (l.host && l.host_len < sizeof(host)) {
 		memcpy(host, l.host, l.host_len);
@@ -176,6 +190,9 @@ static void replay_summary(const struct replay *r)
 		(unsigned long long)r->skipped, (unsigned long long)r->non_kernel,
 		(unsigned long long)r->malformed, (unsigned long long)r->too_long,
 		REPLAY_LINE_MAX);
+	if (r->wglog)
+		fprintf(stderr, ", %llu of the events from wireguard-go lines",
+			(unsigned long long)r->wglog);
 	if (r->ignored)
 		fprintf(stderr, ", %llu not events (copyright)", (unsigned long long)r->ignored);
 	fprintf(stderr, "\n");
