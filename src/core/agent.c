@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -26,6 +27,9 @@
 #include "core/wgdev.h"
 #include "outputs/format.h"
 #include "outputs/output.h"
+#include "sources/dyndbg.h"
+#include "sources/kmsg.h"
+#include "sources/rtnl.h"
 #include "sources/uapi.h"
 #include "sources/wgnl.h"
 #include "store/store.h"
@@ -44,6 +48,11 @@ struct agent {
 	size_t n_outputs;
 	struct event_sink sink;
 	struct loop_timer poll_timer;
+	struct kmsg_reader *kmsg;
+	uint64_t kmsg_seq;
+	struct rtnl *rtnl;
+	int inotify_fd, inotify_wd;
+	enum event_source pass_src;	/* what triggered the current pass */
 	int sigfd, ioctl_fd;
 	char hostname[256];
 	uint64_t journaled, failed;
@@ -151,21 +160,176 @@ static void agent_poll(struct agent *a)
 			tracker_observe_failed(a->tracker, names[i], ret);
 			continue;
 		}
-		tracker_observe(a->tracker, &a->dev, SRC_POLL);
+		tracker_observe(a->tracker, &a->dev, a->pass_src);
 		observe_link(a, names[i]);
 		wg_device_clear(&a->dev);
 	}
-	tracker_pass_end(a->tracker, complete, in_scope, a->conf);
+	tracker_pass_end(a->tracker, complete, a->pass_src, in_scope, a->conf);
+	a->pass_src = SRC_POLL;
 	free(names);
 }
+
+static void watch_uapi_dir(struct agent *a);
 
 static void poll_tick(void *ctx)
 {
 	struct agent *a = ctx;
 
+	watch_uapi_dir(a);	/* the directory may appear after we start */
 	agent_poll(a);
 	loop_timer_arm(a->loop, &a->poll_timer,
 		       now_monotonic_us() + (int64_t)a->conf->interval_ms * 1000);
+}
+
+/* A link or socket changed: observe soon (coalescing a burst of changes),
+ * so interfaces appear and vanish in real time, not at the next tick. */
+static void poll_soon(struct agent *a, enum event_source src)
+{
+	int64_t soon = now_monotonic_us() + 100000;
+
+	a->pass_src = src;
+	if (!a->poll_timer.deadline_us || a->poll_timer.deadline_us > soon)
+		loop_timer_arm(a->loop, &a->poll_timer, soon);
+}
+
+static void on_link(void *ctx, const struct rtnl_link *l)
+{
+	struct agent *a = ctx;
+
+	if (l->dump || !rtnl_link_maybe_wg(l) || !in_scope(a->conf, l->name))
+		return;
+	if (l->change == RTNL_LINK_NEW)
+		tracker_link_state(a->tracker, l->name, l->up, SRC_RTNL);
+	poll_soon(a, SRC_RTNL);
+}
+
+static void on_rtnl(void *ctx, int fd, uint32_t events)
+{
+	struct agent *a = ctx;
+	int ret = rtnl_read(a->rtnl, on_link, a);
+
+	if (ret == -ENOBUFS) {
+		log_warnx("rtnetlink overran: some link changes were lost; polling everything");
+		poll_soon(a, SRC_POLL);
+		rtnl_request_dump(a->rtnl);
+	} else if (ret < 0 && ret != -EAGAIN) {
+		log_warnx("rtnetlink: %s", strerror(-ret));
+	}
+}
+
+/* UAPI sockets appearing in or leaving the run directory. */
+static void on_inotify(void *ctx, int fd, uint32_t events)
+{
+	struct agent *a = ctx;
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool relevant = false;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ie = (const struct inotify_event *)p;
+
+			if (ie->len && strstr(ie->name, ".sock"))
+				relevant = true;
+			p += sizeof(*ie) + ie->len;
+		}
+	}
+	if (relevant)
+		poll_soon(a, SRC_INOTIFY);
+}
+
+static void watch_uapi_dir(struct agent *a)
+{
+	if (a->inotify_fd < 0 || a->inotify_wd >= 0)
+		return;
+	a->inotify_wd = inotify_add_watch(a->inotify_fd, a->conf->uapi_dir,
+					  IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM);
+}
+
+static void on_kmsg(void *ctx, int fd, uint32_t events)
+{
+	struct agent *a = ctx;
+	uint64_t seq = a->kmsg_seq;
+	int ret = kmsg_reader_drain(a->kmsg, &a->sink, &seq);
+	char v[24];
+
+	if (ret < 0 && ret != -EAGAIN)
+		log_warnx("/dev/kmsg: %s", strerror(-ret));
+	if (seq != a->kmsg_seq) {
+		/* Same transaction as the events: cursor and events commit together. */
+		a->kmsg_seq = seq;
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)seq);
+		store_begin(a->store);
+		store_meta_set(a->store, "kmsg_seq", v);
+	}
+}
+
+static void open_kmsg(struct agent *a)
+{
+	struct kmsg_reader_opts ko = { .accept_user = a->conf->kmsg_accept_user };
+	char boot[37], saved_boot[40], v[24], why[256];
+	uint64_t seq;
+	int ret;
+
+	if (a->conf->enable_dyndbg) {
+		ret = dyndbg_enable(DYNDBG_CONTROL, why, sizeof(why));
+		if (ret < 0)
+			log_warnx("cannot enable WireGuard dynamic debug: %s; "
+				  "kernel handshake lines will be missing, polling carries on", why);
+		else
+			log_info("WireGuard dynamic debug enabled");
+	}
+	if (!a->conf->kmsg)
+		return;
+	/* A saved sequence number only means something within its boot. */
+	if (kmsg_boot_id(boot) == 0 &&
+	    store_meta_get(a->store, "kmsg_boot", saved_boot, sizeof(saved_boot)) == 0 &&
+	    !strcmp(boot, saved_boot) &&
+	    store_meta_get(a->store, "kmsg_seq", v, sizeof(v)) == 0 &&
+	    parse_u64(v, strlen(v), UINT64_MAX, &seq) == 0) {
+		ko.resume = true;
+		ko.resume_seq = seq;
+		a->kmsg_seq = seq;
+	}
+	ret = kmsg_reader_open(&ko, &a->kmsg);
+	if (ret < 0) {
+		log_warnx("cannot read /dev/kmsg: %s; kernel log events are off, polling carries on",
+			  strerror(-ret));
+		return;
+	}
+	if (kmsg_boot_id(boot) == 0) {
+		store_begin(a->store);
+		store_meta_set(a->store, "kmsg_boot", boot);
+	}
+	if (loop_add_fd(a->loop, kmsg_reader_fd(a->kmsg), EPOLLIN, on_kmsg, a) < 0) {
+		log_warn("kmsg: epoll");
+		return;
+	}
+	on_kmsg(a, kmsg_reader_fd(a->kmsg), EPOLLIN);
+}
+
+/* Real-time sources: rtnetlink links, the UAPI run directory, /dev/kmsg.
+ * Each is optional: without one, polling still observes everything. */
+static void open_watchers(struct agent *a)
+{
+	int ret = rtnl_open(&a->rtnl);
+
+	if (ret == 0) {
+		rtnl_request_dump(a->rtnl);
+		if (loop_add_fd(a->loop, rtnl_fd(a->rtnl), EPOLLIN, on_rtnl, a) < 0)
+			log_warn("rtnetlink: epoll");
+	} else {
+		log_warnx("rtnetlink link events unavailable (%s); interfaces are seen at each poll",
+			  strerror(-ret));
+	}
+	a->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (a->inotify_fd >= 0 &&
+	    loop_add_fd(a->loop, a->inotify_fd, EPOLLIN, on_inotify, a) < 0) {
+		close(a->inotify_fd);
+		a->inotify_fd = -1;
+	}
+	watch_uapi_dir(a);
+	open_kmsg(a);
 }
 
 /* The commit point: everything journaled this turn becomes visible. */
@@ -276,6 +440,10 @@ static void agent_close(struct agent *a)
 	for (size_t i = 0; i < a->n_outputs; i++)
 		output_free(a->outputs[i]);
 	tracker_free(a->tracker);
+	kmsg_reader_free(a->kmsg);
+	rtnl_free(a->rtnl);
+	if (a->inotify_fd >= 0)
+		close(a->inotify_fd);
 	wgnl_free(a->nl);
 	wg_device_release(&a->dev);
 	store_free(a->store);
@@ -299,6 +467,9 @@ int agent_main(struct conf *c, const struct agent_opts *o)
 	a.conf = c;
 	a.opts = *o;
 	a.sigfd = -1;
+	a.inotify_fd = -1;
+	a.inotify_wd = -1;
+	a.pass_src = SRC_POLL;
 	a.sink.emit = agent_emit;
 	a.sink.ctx = &a;
 	a.poll_timer.cb = poll_tick;
@@ -353,9 +524,11 @@ int agent_main(struct conf *c, const struct agent_opts *o)
 		agent_poll(&a);
 		agent_event(&a, EV_AGENT_STARTED, baseline ? "baseline" : NULL);
 	}
-	log_info("running: %s, poll every %llu ms, %zu output(s)",
+	open_watchers(&a);
+	log_info("running: %s, poll every %llu ms, %s, %zu output(s)",
 		 a.nl ? "kernel netlink + UAPI" : "UAPI (no kernel module)",
-		 (unsigned long long)c->interval_ms, a.n_outputs);
+		 (unsigned long long)c->interval_ms,
+		 a.kmsg ? "kernel log on" : "kernel log off", a.n_outputs);
 	loop_timer_arm(a.loop, &a.poll_timer, now_monotonic_us() + (int64_t)c->interval_ms * 1000);
 	ret = loop_run(a.loop);
 	before_sleep(&a);

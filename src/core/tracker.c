@@ -636,7 +636,7 @@ void tracker_observe_failed(struct tracker *t, const char *iface, int err)
 	emit(t, &ev);
 }
 
-int tracker_pass_end(struct tracker *t, bool complete,
+int tracker_pass_end(struct tracker *t, bool complete, enum event_source src,
 		     bool (*in_scope)(void *ctx, const char *name), void *ctx)
 {
 	struct tiface *ti, *next;
@@ -647,7 +647,7 @@ int tracker_pass_end(struct tracker *t, bool complete,
 			if (ti->gen == t->gen || (in_scope && !in_scope(ctx, ti->name)))
 				continue;
 			if (!t->baseline)
-				iface_event(t, ti, EV_IFACE_DESTROYED, SRC_POLL);
+				iface_event(t, ti, EV_IFACE_DESTROYED, src);
 			for (size_t b = 0; b < ti->nbuckets; b++)
 				for (struct tpeer *p = ti->buckets[b]; p; p = p->next)
 					store_peer_delete(t->store, ti->name, p->key);

@@ -32,7 +32,7 @@ void tracker_observe_failed(struct tracker *t, const char *iface, int err);
 /* complete: every interface was listed (no listing failed). Only then are
  * interfaces that were not seen reported destroyed. in_scope(name) says
  * whether an unseen interface belongs to this agent's view (--interface). */
-int tracker_pass_end(struct tracker *t, bool complete,
+int tracker_pass_end(struct tracker *t, bool complete, enum event_source src,
 		     bool (*in_scope)(void *ctx, const char *name), void *ctx);
 bool tracker_is_baseline(const struct tracker *t);
 
