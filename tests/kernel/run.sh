@@ -6,6 +6,7 @@
 #
 #   tests/kernel/run.sh [--no-build] [--record] [--keep]
 #     --no-build  reuse build/kernel/ as it is
+#     --recheck   no build, no boot: check the last run's build/kernel/run/ again
 #     --record    also rewrite tests/data/kmsg-real-<ver>.txt and
 #                 kmsg-real-<ver>-dmesg.txt from this run's kernel log
 #   env: WGAUDIT (binary put into the VM, default build/rel/wgaudit),
@@ -16,7 +17,10 @@
 #
 # To add a check, add a line to one of the tables below:
 #   KERNEL_EXPECT  name <TAB> ERE on raw /dev/kmsg records ("prio,seq,usec,flags;text")
-#   AGENT_EXPECT   name <TAB> ERE <TAB> ERE ...  (all on the same events.jsonl line)
+#   AGENT_EXPECT   name <TAB> tag <TAB> ERE <TAB> ERE ...  (all on one events.jsonl line;
+#                  tag: poll = netlink-derived, kmsg = kernel-log-derived (also
+#                  checked on `wgaudit replay` of the captured log), daemon = needs
+#                  the live daemon's correlation)
 #   AGENT_REJECT   name <TAB> ERE                 (no events.jsonl line may match)
 #   STATUS_EXPECT  name <TAB> ERE <TAB> ERE ...  (each somewhere in `wgaudit status` output)
 set -u
@@ -24,12 +28,13 @@ cd "$(dirname "$0")/../.."
 TOP=$PWD
 B=$TOP/build/kernel
 RUN=$B/run
-build=1 record=0
+build=1 record=0 boot=1
 for a in "$@"; do
 	case $a in
 	--no-build) build=0 ;;
+	--recheck) build=0 boot=0 ;;
 	--record) record=1 ;;
-	*) echo "usage: tests/kernel/run.sh [--no-build] [--record]" >&2; exit 2 ;;
+	*) echo "usage: tests/kernel/run.sh [--no-build] [--recheck] [--record]" >&2; exit 2 ;;
 	esac
 done
 
@@ -61,18 +66,21 @@ fi
 echo "# build: $(elapsed "$t_start") s"
 
 # --- boot -------------------------------------------------------------------------
-rm -rf "$RUN"
-mkdir -p "$RUN"
 t_vm=$(date +%s.%N)
-# KVM does not work on these machines (WIREGUARD-FACTS.md section 5): TCG only.
-timeout "${KERNEL_LAB_TIMEOUT:-420}" qemu-system-x86_64 \
-	-accel tcg -cpu max -smp 2 -m 512M \
-	-display none -nic none -no-reboot -monitor none \
-	-kernel "$B/vmlinuz" -initrd "$B/initramfs.cpio.gz" \
-	-append 'console=ttyS0 quiet panic=-1 log_buf_len=8M printk.devkmsg=on' \
-	-serial "file:$RUN/console.log" -serial "file:$RUN/out.txt" \
-	> "$RUN/qemu.log" 2>&1
-qrc=$?
+qrc=0
+if [ $boot = 1 ]; then
+	rm -rf "$RUN"
+	mkdir -p "$RUN"
+	# KVM does not work on these machines (WIREGUARD-FACTS.md section 5): TCG only.
+	timeout "${KERNEL_LAB_TIMEOUT:-420}" qemu-system-x86_64 \
+		-accel tcg -cpu max -smp 2 -m 512M \
+		-display none -nic none -no-reboot -monitor none \
+		-kernel "$B/vmlinuz" -initrd "$B/initramfs.cpio.gz" \
+		-append 'console=ttyS0 quiet panic=-1 log_buf_len=8M printk.devkmsg=on' \
+		-serial "file:$RUN/console.log" -serial "file:$RUN/out.txt" \
+		> "$RUN/qemu.log" 2>&1
+	qrc=$?
+fi
 vm_wall=$(elapsed "$t_vm")
 tr -d '\r' < "$RUN/out.txt" > "$RUN/out.clean" 2> /dev/null || : > "$RUN/out.clean"
 OUT=$RUN/out.clean
@@ -195,21 +203,28 @@ pub() { sed -n "s/^PUBKEY $1 //p" "$OUT" | head -1 | sed 's/+/[+]/g'; }
 PUB_CLI=$(pub cli) PUB_CLI6=$(pub cli6)
 T='"type": ?'
 AGENT_EXPECT="\
-peer-active	${T}\"PEER_ACTIVE\"	\"iface\": ?\"wg0\"
-peer-added	${T}\"PEER_ADDED\"	\"peer\": ?\"${PUB_CLI}\"
-endpoint-changed-after-roam	${T}\"PEER_ENDPOINT_CHANGED\"	\"endpoint\": ?\"${IP4}\.2:40002\"	\"prev_endpoint\": ?\"${IP4}\.2:40001\"
-handshake-initiation-received	${T}\"HANDSHAKE_INITIATION_RECEIVED\"	\"source\": ?\"kmsg\"	\"endpoint\": ?\"${IP4}\.2:40001\"	\"peer_id\": ?\"?[0-9]
-handshake-ipv6-endpoint	${T}\"HANDSHAKE_INITIATION_RECEIVED\"	\"endpoint\": ?\"\[fd00:242::2\]:40003\"
-keypair-created	${T}\"KEYPAIR_CREATED\"	\"keypair_id\": ?\"?[0-9]	\"peer_id\": ?\"?[0-9]
-invalid-mac-with-endpoint	${T}\"INVALID_MAC\"	\"endpoint\": ?\"${IP4}\.2:50001\"
-invalid-mac-ipv6	${T}\"INVALID_MAC\"	\"endpoint\": ?\"\[fd00:241::2\]:50006\"
-invalid-initiation	${T}\"INVALID_HANDSHAKE_INITIATION\"	\"endpoint\": ?\"${IP4}\.2:50002\"
-unallowed-src-ip	${T}\"UNALLOWED_SRC_IP\"	\"src_ip\": ?\"10\.241\.0\.77\"
-no-endpoint-for-peer	${T}\"NO_ENDPOINT_FOR_PEER\"	\"peer_id\": ?\"?[0-9]
-kmsg-suppressed	${T}\"KMSG_SUPPRESSED\"	\"count\": ?\"?[0-9]
-peer-id-resolved-to-key	\"source\": ?\"kmsg\"	\"peer\": ?\"${PUB_CLI}\"
-iface-destroyed	${T}\"IFACE_DESTROYED\"	\"iface\": ?\"wg0\"
-agent-started	${T}\"AGENT_STARTED\""
+peer-active	poll	${T}\"PEER_ACTIVE\"	\"iface\": ?\"wg0\"
+peer-added	poll	${T}\"PEER_ADDED\"	\"peer\": ?\"${PUB_CLI}\"
+endpoint-changed-after-roam	poll	${T}\"PEER_ENDPOINT_CHANGED\"	\"endpoint\": ?\"${IP4}\.2:40002\"	\"prev_endpoint\": ?\"${IP4}\.2:40001\"
+iface-destroyed	poll	${T}\"IFACE_DESTROYED\"	\"iface\": ?\"wg0\"
+agent-started	poll	${T}\"AGENT_STARTED\"
+handshake-initiation-received	kmsg	${T}\"HANDSHAKE_INITIATION_RECEIVED\"	\"source\": ?\"kmsg\"	\"endpoint\": ?\"${IP4}\.2:40001\"	\"peer_id\": ?\"?[0-9]
+handshake-ipv6-endpoint	kmsg	${T}\"HANDSHAKE_INITIATION_RECEIVED\"	\"endpoint\": ?\"\[fd00:242::2\]:40003\"
+keypair-created	kmsg	${T}\"KEYPAIR_CREATED\"	\"keypair_id\": ?\"?[0-9]	\"peer_id\": ?\"?[0-9]
+invalid-mac-with-endpoint	kmsg	${T}\"INVALID_MAC\"	\"endpoint\": ?\"${IP4}\.2:50001\"
+invalid-mac-ipv6	kmsg	${T}\"INVALID_MAC\"	\"endpoint\": ?\"\[fd00:241::2\]:50006\"
+invalid-initiation	kmsg	${T}\"INVALID_HANDSHAKE_INITIATION\"	\"endpoint\": ?\"${IP4}\.2:50002\"
+invalid-response	kmsg	${T}\"INVALID_HANDSHAKE_RESPONSE\"	\"endpoint\": ?\"${IP4}\.2:50003\"
+cookie-received	kmsg	${T}\"COOKIE_RECEIVED\"	\"endpoint\": ?\"${IP4}\.2:50004\"
+unallowed-src-ip	kmsg	${T}\"UNALLOWED_SRC_IP\"	\"src_ip\": ?\"10\.241\.0\.77\"
+no-endpoint-for-peer	kmsg	${T}\"NO_ENDPOINT_FOR_PEER\"	\"peer_id\": ?\"?[0-9]
+no-peer-for-destination	kmsg	${T}\"NO_PEER_FOR_DESTINATION\"	\"dst\": ?\"10\.241\.0\.99\"
+no-route	kmsg	${T}\"NO_ROUTE\"	\"endpoint\": ?\"192\.0\.2\.1:51820\"
+handshake-retry	kmsg	${T}\"HANDSHAKE_RETRY\"	\"reason\": ?\"no_reply\"
+kmsg-suppressed	kmsg	${T}\"KMSG_SUPPRESSED\"	\"count\": ?\"?[0-9]
+kmsg-iface-destroyed	kmsg	${T}\"IFACE_DESTROYED\"	\"source\": ?\"kmsg\"	\"iface\": ?\"wg0\"
+netns-exiting	kmsg	${T}\"NETNS_EXITING\"	\"iface\": ?\"wgx\"
+peer-id-resolved-to-key	daemon	\"source\": ?\"kmsg\"	\"peer\": ?\"${PUB_CLI}\""
 AGENT_REJECT="\
 userspace-kmsg-record-ignored	203\.0\.113\.66
 ipv6-endpoint-normalised	/0%0"
@@ -245,10 +260,18 @@ all_on_one_line() {
 	done
 	[ -n "$tmp" ]
 }
-check_table() {	# prefix file table mode(line|each)
-	local prefix=$1 f=$2 table=$3 mode=$4 name rest res re ok
+# check_table PREFIX FILE TABLE MODE [TAGS]: MODE line = all EREs of a row on
+# one line; each = every ERE somewhere. With TAGS (ERE), rows have a tag
+# column and only matching rows are checked.
+check_table() {
+	local prefix=$1 f=$2 table=$3 mode=$4 tags=${5:-} name tag rest res re ok
 	while IFS=$'\t' read -r name rest; do
 		[ -n "$name" ] || continue
+		if [ -n "$tags" ]; then
+			tag=${rest%%$'\t'*}
+			rest=${rest#*$'\t'}
+			echo "$tag" | grep -qxE "$tags" || continue
+		fi
 		IFS=$'\t' read -r -a res <<< "$rest"
 		ok=1
 		if [ "$mode" = line ]; then
@@ -262,6 +285,12 @@ check_table() {	# prefix file table mode(line|each)
 			fail "$prefix/$name" "expected $( [ "$mode" = line ] && echo 'one line matching all of' || echo 'each of'): ${res[*]}"
 		fi
 	done <<< "$table"
+}
+skip_table() {	# PREFIX TABLE TAGS WHY
+	local name tag rest
+	while IFS=$'\t' read -r name tag rest; do
+		[ -n "$name" ] && echo "$tag" | grep -qxE "$3" && skip "$1/$name" "$4"
+	done <<< "$2"
 }
 
 if ! grep -q '^WGAUDIT present' "$OUT"; then
@@ -308,13 +337,47 @@ else
 		bad=$(grep -cvE '^\{.*\}$' "$RUN/events.jsonl")
 		if [ "$bad" = 0 ]; then pass wgaudit/events-are-json-lines
 		else fail wgaudit/events-are-json-lines "$bad lines are not {...}"; fi
-		check_table wgaudit/events "$RUN/events.jsonl" "$AGENT_EXPECT" line
+		check_table wgaudit/events "$RUN/events.jsonl" "$AGENT_EXPECT" line poll
+		# kmsg-derived events: only if this build reads /dev/kmsg at all.
+		if grep -qE '"source": ?"kmsg"' "$RUN/events.jsonl" || grep -qi 'running:.*kmsg' "$RUN/run.log"; then
+			check_table wgaudit/events "$RUN/events.jsonl" "$AGENT_EXPECT" line 'kmsg|daemon'
+		else
+			skip_table wgaudit/events "$AGENT_EXPECT" 'kmsg|daemon' \
+				"this wgaudit run reads no /dev/kmsg (no kmsg events; banner: $(grep -m1 'running:' "$RUN/run.log" | head -c 120))"
+		fi
 		while IFS=$'\t' read -r name re; do
 			[ -n "$name" ] || continue
 			if grep -qE -- "$re" "$RUN/events.jsonl"; then
 				fail "wgaudit/events/$name" "a line matches /$re/: $(grep -E -- "$re" "$RUN/events.jsonl" | head -1 | head -c 300)"
 			else
 				pass "wgaudit/events/$name"
+			fi
+		done <<< "$AGENT_REJECT"
+	fi
+fi
+
+# --- wgaudit replay of this run's kernel log (host side) ---------------------------
+WGA=${WGAUDIT:-$TOP/build/rel/wgaudit}
+if [ ! -x "$WGA" ]; then
+	skip wgaudit/replay "no wgaudit binary on the host ($WGA)"
+elif [ ! -s "$RUN/kmsg.txt" ]; then
+	skip wgaudit/replay "no kernel log captured"
+else
+	"$WGA" replay --kmsg "$RUN/kmsg.txt" --json > "$RUN/replay.jsonl" 2> "$RUN/replay.err"
+	rrc=$?
+	if [ $rrc != 0 ] && grep -qiE 'unknown (sub)?command|not implemented|unsupported|usage' "$RUN/replay.err" "$RUN/replay.jsonl"; then
+		skip wgaudit/replay "not supported by this wgaudit (rc $rrc): $(head -1 "$RUN/replay.err")"
+	elif [ $rrc != 0 ]; then
+		fail wgaudit/replay "rc $rrc: $(head -3 "$RUN/replay.err" | tr '\n' ' ')"
+	else
+		pass wgaudit/replay
+		check_table wgaudit/replay "$RUN/replay.jsonl" "$AGENT_EXPECT" line kmsg
+		while IFS=$'\t' read -r name re; do
+			[ -n "$name" ] || continue
+			if grep -qE -- "$re" "$RUN/replay.jsonl"; then
+				fail "wgaudit/replay/$name" "a line matches /$re/: $(grep -E -- "$re" "$RUN/replay.jsonl" | head -1 | head -c 300)"
+			else
+				pass "wgaudit/replay/$name"
 			fi
 		done <<< "$AGENT_REJECT"
 	fi
