@@ -10,8 +10,8 @@
  *   value = bare / quoted
  *   bare  = 1*(any byte but SP, '"', '=', '\', control, DEL)
  *   quoted= '"' *(char / "\" ('"' / "\" / "n" / "r" / "t" / "xHH")) '"'
- * A value is quoted when it is empty or holds SP, '"', '=', '\' or a
- * control character. Bytes that are not valid UTF-8 are written as \xHH
+ * A value is quoted when it is empty or holds SP, '"', '\', a control
+ * character or an '=' that is not trailing base64 padding. Bytes that are not valid UTF-8 are written as \xHH
  * (and force quoting), so the MSG is valid UTF-8.
  *
  * JSON (format_json): numbers for the decimal counter fields listed in
@@ -153,8 +153,11 @@ static bool msg_needs_quotes(const char *v)
 	for (size_t i = 0; i < n;) {
 		size_t l;
 
-		if (s[i] == ' ' || s[i] == '"' || s[i] == '=' || s[i] == '\\' ||
-		    is_ctl(s[i]))
+		/* Trailing '=' is base64 padding: pubkey=<full key> stays
+		 * bare, as DESIGN.md writes it; '=' inside a value quotes. */
+		if (s[i] == '=' && s[i + 1] != '\0' && s[i + 1] != '=')
+			return true;
+		if (s[i] == ' ' || s[i] == '"' || s[i] == '\\' || is_ctl(s[i]))
 			return true;
 		l = utf8_len(s + i, n - i);
 		if (l == 0)

@@ -33,7 +33,7 @@ TEST(msg_peer_active_script_prefix)
 	n = format_msg(&ev, out, sizeof(out));
 	CHECK_STR(out, "PEER_ACTIVE peer=xTIL0nHQ8AzW endpoint=198.51.100.7:51820 "
 		  "allowed_ips=10.0.0.2/32,fd00::2/128 rx=1024 tx=2048 iface=wg0 "
-		  "pubkey=\"" KEY "\" peer_name=\"alice laptop\" latest_handshake=1795607990");
+		  "pubkey=" KEY " peer_name=\"alice laptop\" latest_handshake=1795607990");
 	CHECK_INT(n, strlen(out));
 }
 
@@ -122,7 +122,7 @@ TEST(rfc5424_exact)
 		  "latest_handshake=\"1795607990\"] "
 		  "PEER_ACTIVE peer=xTIL0nHQ8AzW endpoint=198.51.100.7:51820 "
 		  "allowed_ips=10.0.0.2/32,fd00::2/128 rx=1024 tx=2048 iface=wg0 "
-		  "pubkey=\"" KEY "\" peer_name=\"alice laptop\" latest_handshake=1795607990");
+		  "pubkey=" KEY " peer_name=\"alice laptop\" latest_handshake=1795607990");
 }
 
 TEST(rfc5424_sd_escaping_and_nil)
@@ -166,7 +166,7 @@ TEST(rfc3164_exact)
 	event_set(&ev, "iface", "wg0");
 	format_rfc3164(&ev, "gw1", 1, out, sizeof(out));
 	CHECK_STR(out, "<13>May 28 20:26:40 gw1 wireguard-audit: PEER_INACTIVE "
-		  "peer=xTIL0nHQ8AzW iface=wg0 pubkey=\"" KEY "\"");
+		  "peer=xTIL0nHQ8AzW iface=wg0 pubkey=" KEY);
 	ev.time_us = 1767582245000000LL;	/* 2026-01-05T03:04:05Z */
 	format_rfc3164(&ev, "", 1, out, sizeof(out));
 	CHECK(!strncmp(out, "<13>Jan  5 03:04:05 - wireguard-audit: ", 39));
