@@ -5,6 +5,7 @@
 #include "test.h"
 #include "core/event.h"
 #include "sources/kmsg.h"
+#include "cli/cli.h"
 #include "util/util.h"
 
 /* Parse from an exact-size heap copy so ASan sees any over-read. */
@@ -815,6 +816,48 @@ TEST(boot_id)
 
 	if (ret == 0)
 		CHECK_INT(strlen(id), 36);
+}
+
+/* -------------------------------------------------------------- replay */
+
+/* cmd_replay over a file, stdout captured; returns the exit status. */
+static int run_replay(const char *path, bool json, char *out, size_t len)
+{
+	char tmp[] = "/tmp/wgaudit-replay-XXXXXX";
+	struct cli_opts o = { .json = json, .tail = -1, .kmsg_file = path };
+	int fd = mkstemp(tmp), saved, ret;
+	ssize_t n;
+
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	ret = cmd_replay(NULL, &o);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	n = pread(fd, out, len - 1, 0);
+	out[n > 0 ? n : 0] = '\0';
+	close(fd);
+	unlink(tmp);
+	return ret;
+}
+
+TEST(replay_command)
+{
+	static char out[65536];
+	char path[600];
+
+	utc();
+	snprintf(path, sizeof(path), "%s/kmsg-replay.log", test_data_dir);
+	CHECK_INT(run_replay(path, false, out, sizeof(out)), 0);
+	CHECK(strstr(out, "-06-20T08:35:15.000000Z UNALLOWED_SRC_IP ") != NULL);
+	CHECK(strstr(out, "INVALID_HANDSHAKE_INITIATION endpoint=172.17.100.130:51820 iface=wg0") != NULL);
+	CHECK(strstr(out, "1970-01-01T00:00:12.345678Z PEER_CREATED") != NULL);
+	CHECK(strstr(out, "evil") == NULL);
+	CHECK_INT(run_replay(path, true, out, sizeof(out)), 0);
+	CHECK(strstr(out, "\"type\":\"UNALLOWED_SRC_IP\"") != NULL);
+	CHECK(strstr(out, "\"host\":\"workshop\"") != NULL);
+	CHECK_INT(run_replay("/nonexistent/file", false, out, sizeof(out)), 2);
 }
 
 TEST_MAIN()
