@@ -250,8 +250,11 @@ static void walk_error(struct rtnl *r, const struct nlmsghdr *nlh,
 		++*bad;
 		return;
 	}
+	/* Our dump failed and is over, or -EBUSY: one is still running
+	 * (we stopped waiting for it after an overrun) and will end in
+	 * NLMSG_DONE. */
 	if (r && nlh->nlmsg_pid == r->portid)
-		r->dump_pending = false;	/* a refused dump ends here */
+		r->dump_pending = e->error == -EBUSY;
 	if (e->error > 0 || e->error <= -4096)
 		++*bad;
 	else if (e->error < 0 && !*err)
@@ -440,8 +443,9 @@ int rtnl_read(struct rtnl *r, rtnl_cb cb, void *ctx)
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
 			/* Overrun: the kernel dropped notifications. The
-			 * queue behind it is intact: keep reading. A dump
-			 * in flight is aborted with the lost messages. */
+			 * queue behind it is intact: keep reading. Stop
+			 * waiting for a dump in flight; if it is still
+			 * running a new request says -EBUSY (walk_error). */
 			if (errno == ENOBUFS) {
 				overrun = true;
 				r->dump_pending = false;
@@ -449,10 +453,15 @@ int rtnl_read(struct rtnl *r, rtnl_cb cb, void *ctx)
 			}
 			return -errno;
 		}
-		/* Cut datagrams lose messages; anything not from the kernel
-		 * (port 0) is a local process speaking for it. */
-		if ((msg.msg_flags & MSG_TRUNC) ||
-		    msg.msg_namelen != sizeof(sa) || sa.nl_pid != 0) {
+		/* A cut datagram lost changes: as good as an overrun. */
+		if (msg.msg_flags & MSG_TRUNC) {
+			r->errors++;
+			overrun = true;
+			continue;
+		}
+		/* Not from the kernel (port 0): a local process speaking
+		 * for it. */
+		if (msg.msg_namelen != sizeof(sa) || sa.nl_pid != 0) {
 			r->errors++;
 			continue;
 		}
@@ -461,7 +470,7 @@ int rtnl_read(struct rtnl *r, rtnl_cb cb, void *ctx)
 		n += walk(r, r->buf, (size_t)len, cb, ctx, &bad, &err);
 		/* An NLMSG_ERROR here answers our dump request (-EBUSY,
 		 * -EINTR...): the dump is over; it is counted, not fatal. */
-		r->errors += bad + (err != 0);
+		r->errors += bad + (err != 0 && err != -EBUSY);
 	}
 	return overrun ? -ENOBUFS : n;
 }

@@ -60,7 +60,8 @@ bool rtnl_dump_pending(const struct rtnl *r);
  * socket overran and changes were lost: everything readable was still
  * drained and reported, but the caller must do a full poll of every
  * interface (and may rtnl_request_dump() to refresh the cache) because
- * some create/delete/up/down may never be seen. Malformed or foreign
+ * some create/delete/up/down may never be seen; a datagram too large for
+ * the buffer (MSG_TRUNC) is reported the same way. Malformed or foreign
  * (not from the kernel) messages are skipped and counted in
  * rtnl_errors(), never fatal. */
 int rtnl_read(struct rtnl *r, rtnl_cb cb, void *ctx);

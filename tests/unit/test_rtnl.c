@@ -436,6 +436,31 @@ TEST(feed_counts_errors_and_goes_on)
 	rtnl_free(NULL);
 }
 
+TEST(dump_state_follows_done_and_busy)
+{
+	static char buf[256];
+	struct nlmsghdr *nlh;
+	struct nlmsgerr *e;
+	size_t off = 0;
+	struct rtnl *r;
+	struct got g = { 0 };
+
+	/* Without a socket the port id is 0, like these messages'. */
+	CHECK_INT(rtnl_new(&r), 0);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = NLMSG_ERROR;
+	e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e));
+	e->error = -EBUSY;
+	/* A dump is still running: wait for its DONE. */
+	CHECK_INT(rtnl_feed(r, buf, nlh->nlmsg_len, collect, &g), -EBUSY);
+	CHECK(rtnl_dump_pending(r));
+	put_done(buf, &off);
+	CHECK_INT(rtnl_feed(r, buf, off, collect, &g), 0);
+	CHECK(!rtnl_dump_pending(r));
+	CHECK_INT(rtnl_errors(r), 0);
+	rtnl_free(r);
+}
+
 /* ---- live ------------------------------------------------------------ */
 
 #define LIVE_IF "wgartest0"
