@@ -55,8 +55,9 @@ int rtnl_fd(const struct rtnl *r);
 int rtnl_request_dump(struct rtnl *r);
 bool rtnl_dump_pending(const struct rtnl *r);
 
-/* Read everything queued now and report each link change, in order.
- * Returns the number of links reported, or -errno. -ENOBUFS means the
+/* Read what is queued now and report each link change, in order: up to
+ * 256 datagrams a call, so a flood cannot starve the loop; the fd stays
+ * readable (level-triggered) for the rest. Returns the number of links reported, or -errno. -ENOBUFS means the
  * socket overran and changes were lost: everything readable was still
  * drained and reported, but the caller must do a full poll of every
  * interface (and may rtnl_request_dump() to refresh the cache) because
