@@ -711,6 +711,59 @@ TEST(real_kernel_recordings)
 	closedir(d);
 }
 
+/* The QEMU lab's capture from Debian's 6.1 module (raw records). */
+TEST(real_6_1_capture)
+{
+	size_t len, counts[EV__COUNT] = { 0 }, user = 0, ignored = 0;
+	char *data = test_read_data("kmsg-real-6.1.txt", &len), *p, *nl;
+	int saw_einval = 0, saw_v6 = 0;
+
+	if (!data) {
+		printf("SKIP real_6_1_capture: no tests/data/kmsg-real-6.1.txt\n");
+		return;
+	}
+	for (p = data; p < data + len; p = nl + 1) {
+		struct kmsg_line l;
+		struct event ev;
+		int ret;
+
+		nl = memchr(p, '\n', (size_t)(data + len - p));
+		if (!nl)
+			nl = data + len;
+		kmsg_strip_prefix(p, (size_t)(nl - p), 2026, 0, &l);
+		CHECK(l.record);
+		if (l.facility != 0) {
+			user++;
+			continue;
+		}
+		ret = kmsg_parse(l.text, l.text_len, &ev);
+		if (ret == KMSG_IGNORED)
+			ignored++;
+		if (ret != 0)
+			continue;
+		counts[ev.type]++;
+		if (ev.type == EV_PEER_DESTROYED && !event_get(&ev, "endpoint"))
+			saw_einval = 1;
+		if (event_get(&ev, "endpoint") && !strcmp(event_get(&ev, "endpoint"), "[fd00:242::2]:40003"))
+			saw_v6 = 1;
+	}
+	CHECK_INT(user, 1);	/* the lab's injected facility-user look-alike */
+	CHECK_INT(ignored, 1);	/* copyright */
+	CHECK_INT(counts[EV_KERNEL_MESSAGE], 0);
+	CHECK_INT(counts[EV_MODULE_LOADED], 1);
+	CHECK_INT(counts[EV_INVALID_MAC], 33);
+	CHECK_INT(counts[EV_KMSG_SUPPRESSED], 1);
+	CHECK_INT(counts[EV_PEER_CREATED], 7);
+	CHECK_INT(counts[EV_PEER_DESTROYED], 7);
+	CHECK_INT(counts[EV_KEYPAIR_CREATED], 10);
+	CHECK_INT(counts[EV_HANDSHAKE_RETRY], 6);
+	CHECK_INT(counts[EV_NO_ROUTE], 4);
+	CHECK_INT(counts[EV_UNALLOWED_SRC_IP], 1);
+	CHECK(saw_einval);
+	CHECK(saw_v6);
+	free(data);
+}
+
 /* -------------------------------------------------------------- reader */
 
 struct collect {
