@@ -27,6 +27,7 @@ struct printer {
 	const char *host;
 	int64_t last_id;	/* highest id handed to us */
 	size_t count;		/* events in the current read */
+	int werr;		/* errno of the first failed write */
 	char line[16384];
 };
 
@@ -62,18 +63,23 @@ static int print_event(void *ctx, const struct event *ev)
 		fmt_rfc3339_us(ts, ev->time_us);
 		printf("%s %s %s\n", ts, severity_name(ev->severity), p->line);
 	}
-	return ferror(stdout) ? 1 : 0;
+	if (!ferror(stdout))
+		return 0;
+	p->werr = errno;	/* before SQLite's calls can change it */
+	return 1;
 }
 
 /* 0 if stdout took everything; 1 if its reader went away (EPIPE: `| head`
  * is a normal way to stop, exit 0); -1 on another write error (exit 1). */
-static int flush_stdout(void)
+static int flush_stdout(struct printer *p)
 {
 	if (fflush(stdout) == 0 && !ferror(stdout))
 		return 0;
-	if (errno == EPIPE)
+	if (!p->werr)
+		p->werr = errno;
+	if (p->werr == EPIPE)
 		return 1;
-	log_warn("writing events");
+	fprintf(stderr, "wgaudit: writing events: %s\n", strerror(p->werr));
 	return -1;
 }
 
@@ -99,7 +105,7 @@ static int follow(struct store *s, struct printer *p, int sigfd)
 		p->count = 0;
 		ret = store_read_after(s, p->last_id, EVENTS_BATCH,
 				       print_event, p);
-		w = flush_stdout();
+		w = flush_stdout(p);
 		if (w)
 			return w < 0 ? 1 : 0;
 		if (ret < 0) {
@@ -110,8 +116,15 @@ static int follow(struct store *s, struct printer *p, int sigfd)
 		if (p->count == EVENTS_BATCH)
 			continue;	/* catching up: no sleep */
 		ret = poll(&pfd, 1, EVENTS_POLL_MS);
-		if (ret > 0)
-			return 0;	/* SIGINT or SIGTERM: a clean stop */
+		if (ret > 0) {
+			/* SIGINT or SIGTERM: a clean stop. Consume it, or
+			 * it is delivered when the mask is restored. */
+			struct signalfd_siginfo si;
+
+			if (read(sigfd, &si, sizeof(si)) < 0)
+				log_warn("signalfd");
+			return 0;
+		}
 		if (ret < 0 && errno != EINTR) {
 			log_warn("poll");
 			return 1;
@@ -166,14 +179,24 @@ int cmd_events(struct conf *c, const struct cli_opts *o)
 	char host[256];
 	int ret, w, status = 1, sigfd = -1;
 
+	if (o->follow) {
+		/* Before anything else, so a ^C during the tail is taken
+		 * by the follow loop as a clean stop. */
+		sigfd = follow_signals(&old_mask);
+		if (sigfd < 0) {
+			errno = -sigfd;
+			log_warn("signalfd");
+			return 1;
+		}
+	}
+	/* A closed pipe is reported as EPIPE by write, not as a signal. */
+	sigaction(SIGPIPE, &ign, &old_pipe);
 	if (open_journal(c, &s) < 0)
-		return 1;
+		goto out;
 	host_name(c, host, sizeof(host));
 	memset(&p, 0, sizeof(p));
 	p.json = o->json;
 	p.host = host;
-	/* A closed pipe is reported as EPIPE by write, not as a signal. */
-	sigaction(SIGPIPE, &ign, &old_pipe);
 
 	/* Taken before the tail: an event committed between the two calls
 	 * is then either in the tail or after last_id, never lost. */
@@ -181,7 +204,7 @@ int cmd_events(struct conf *c, const struct cli_opts *o)
 	if (ret == 0)
 		ret = store_read_tail(s, o->tail < 0 ? EVENTS_DEFAULT_TAIL :
 				      (size_t)o->tail, print_event, &p);
-	w = flush_stdout();
+	w = flush_stdout(&p);
 	if (w) {
 		status = w < 0 ? 1 : 0;
 		goto out;
@@ -195,16 +218,12 @@ int cmd_events(struct conf *c, const struct cli_opts *o)
 		status = 0;
 		goto out;
 	}
-	sigfd = follow_signals(&old_mask);
-	if (sigfd < 0) {
-		errno = -sigfd;
-		log_warn("signalfd");
-		goto out;
-	}
 	status = follow(s, &p, sigfd);
-	close(sigfd);
-	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 out:
+	if (sigfd >= 0) {
+		close(sigfd);
+		sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	}
 	sigaction(SIGPIPE, &old_pipe, NULL);
 	store_free(s);
 	return status;
