@@ -668,6 +668,7 @@ int tracker_link_state(struct tracker *t, const char *iface, bool up,
 {
 	struct tiface *ti = iface_find(t, iface);
 
+	t->now_us = now_realtime_us();	/* may come between passes (rtnl) */
 	if (!ti || (ti->link_known && ti->up == up))
 		return 0;
 	ti->up = up;

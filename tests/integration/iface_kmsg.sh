@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Real-time interface events (rtnetlink + UAPI socket directory) and the
+# /dev/kmsg source: parsing, peer resolution by endpoint, facility filter,
+# resume after restart, and ring-buffer gaps. Kernel-log lines are written
+# into /dev/kmsg by the test (they arrive with facility "user", so the agent
+# runs with accept_user_records, the documented test option). The gap case
+# overwrites this machine's kernel ring buffer: fine on a test machine.
+. "$(dirname "$0")/lib.sh"
+need_root iface_kmsg
+[ -w /dev/kmsg ] || { skip iface_kmsg "/dev/kmsg not writable"; exit 0; }
+lab_init km
+lab_server
+lab_client 1
+X=kmx
+
+conf() {	# conf ACCEPT(yes|no)
+	cat > "$LAB/wgaudit.conf" <<CONF
+[agent]
+interval = 30s
+interfaces = $SIF $X
+[kmsg]
+enabled = yes
+accept_user_records = $1
+CONF
+}
+kmsg() { echo "<7>$*" > /dev/kmsg; }
+conf yes
+agent_start -c "$LAB/wgaudit.conf" --interface "$X"
+wait_for 10 has_event AGENT_STARTED || fail start "agent did not start: $(tail -3 "$LAB/agent.out")"
+
+# Interfaces: the poll interval is 30 s, so anything within 3 s is real time.
+ip netns exec "$SRV" wireguard-go "$X" >/dev/null 2>&1
+if wait_for 3 has_event IFACE_CREATED "\"iface\":\"$X\""; then pass iface_created_realtime
+else fail iface_created_realtime "no IFACE_CREATED for $X within 3 s"; fi
+in_srv ip link set "$X" up
+if wait_for 3 has_event IFACE_UP "\"iface\":\"$X\""; then pass iface_up_realtime
+else fail iface_up_realtime "no IFACE_UP within 3 s"; fi
+in_srv ip link set "$X" down
+if wait_for 3 has_event IFACE_DOWN "\"iface\":\"$X\""; then pass iface_down_realtime
+else fail iface_down_realtime "no IFACE_DOWN within 3 s"; fi
+in_srv ip link del "$X"
+if wait_for 3 has_event IFACE_DESTROYED "\"iface\":\"$X\""; then pass iface_destroyed_realtime
+else fail iface_destroyed_realtime "no IFACE_DESTROYED within 3 s"; fi
+
+# Kernel lines: parsed, endpoint normalised, peer resolved by endpoint then by number.
+in_cli 1 ping -c 2 -W 2 10.232.0.1 >/dev/null
+kill -HUP "$AGENT_PID"	# poll now: learn client 1's endpoint
+sleep 1
+C1=$(cat "$LAB/c1.pub")
+kmsg "wireguard: $SIF: Receiving handshake initiation from peer 4242 (10.231.1.2:40001)"
+kmsg "wireguard: $SIF: Keypair 77 created for peer 4242"
+kmsg "wireguard: $SIF: Invalid handshake initiation from [fd00::9]:5555/0%0"
+if wait_for 3 has_event KEYPAIR_CREATED '"keypair_id":"77"'; then
+	hs=$(grep '"type":"HANDSHAKE_INITIATION_RECEIVED"' "$LAB/events.jsonl" | tail -1)
+	kp=$(grep '"type":"KEYPAIR_CREATED"' "$LAB/events.jsonl" | tail -1)
+	if echo "$hs" | grep -qF "\"peer\":\"$C1\"" && echo "$hs" | grep -q '"peer_id":"\?4242' &&
+	   echo "$hs" | grep -q '"source":"kmsg"' && echo "$kp" | grep -qF "\"peer\":\"$C1\""; then
+		pass kmsg_peer_resolved
+	else
+		fail kmsg_peer_resolved "hs=$hs kp=$kp"
+	fi
+else
+	fail kmsg_peer_resolved "no KEYPAIR_CREATED event"
+fi
+inv=$(grep '"type":"INVALID_HANDSHAKE_INITIATION"' "$LAB/events.jsonl" | tail -1)
+if echo "$inv" | grep -q '"endpoint":"\[fd00::9\]:5555"' && ! echo "$inv" | grep -q '"peer"'; then
+	pass kmsg_invalid_handshake_ipv6
+else
+	fail kmsg_invalid_handshake_ipv6 "$inv"
+fi
+
+# Facility filter: without the test option, user-written records are not kernel lines.
+agent_stop
+conf no
+agent_start -c "$LAB/wgaudit.conf" --interface "$X"
+wait_for 10 sh -c "[ \$(grep -c AGENT_STARTED '$LAB/events.jsonl') -ge 2 ]"
+kmsg "wireguard: $SIF: fake marker spoofed"
+sleep 1.5
+if [ "$(grep -c 'fake marker spoofed' "$LAB/events.jsonl")" = 0 ]; then pass kmsg_user_records_ignored
+else fail kmsg_user_records_ignored "a userspace-written record became an event"; fi
+
+# Resume: records written while the agent is down are read once after restart.
+agent_stop
+conf yes
+for i in 1 2 3; do kmsg "wireguard: $SIF: resume marker $i"; done
+before_hs=$(ev_count HANDSHAKE_INITIATION_RECEIVED)
+agent_start -c "$LAB/wgaudit.conf" --interface "$X"
+wait_for 10 sh -c "[ \$(grep -c AGENT_STARTED '$LAB/events.jsonl') -ge 3 ]"
+wait_for 3 sh -c "grep -q 'resume marker 3' '$LAB/events.jsonl'"
+n=$(grep -c 'resume marker' "$LAB/events.jsonl")
+if [ "$n" = 3 ] && [ "$(ev_count HANDSHAKE_INITIATION_RECEIVED)" = "$before_hs" ] &&
+   [ "$(grep -c 'fake marker spoofed' "$LAB/events.jsonl")" = 0 ]; then
+	pass kmsg_resume_after_restart
+else
+	fail kmsg_resume_after_restart "resume markers: $n (want 3), handshake events $before_hs -> $(ev_count HANDSHAKE_INITIATION_RECEIVED)"
+fi
+
+# Gap: the ring buffer (klogctl size) overwrites what the stopped agent did not read.
+agent_stop
+size=$(python3 -c 'import ctypes; print(ctypes.CDLL(None).klogctl(10, None, 0))')
+lines=$((size / 60 + 500))
+pad=$(printf '%0100d' 0)
+for i in $(seq "$lines"); do echo "<7>gap filler $i $pad" > /dev/kmsg; done
+agent_start -c "$LAB/wgaudit.conf" --interface "$X"
+if wait_for 10 has_event KMSG_GAP; then
+	lost=$(ev_field KMSG_GAP lost)
+	if [ -n "$lost" ] && [ "$lost" -gt 0 ]; then pass kmsg_gap_reported
+	else fail kmsg_gap_reported "KMSG_GAP without a positive lost count: $(grep KMSG_GAP "$LAB/events.jsonl" | tail -1)"; fi
+else
+	fail kmsg_gap_reported "no KMSG_GAP after writing $lines records into a $size-byte ring"
+fi
+agent_stop
+exit $T_FAILED
