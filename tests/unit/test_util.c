@@ -1,0 +1,136 @@
+#include <arpa/inet.h>
+#include <errno.h>
+#include "test.h"
+#include "util/util.h"
+
+TEST(parse_u64_bounds)
+{
+	uint64_t v;
+
+	CHECK_INT(parse_u64("18446744073709551615", 20, UINT64_MAX, &v), 0);
+	CHECK(v == UINT64_MAX);
+	CHECK_INT(parse_u64("18446744073709551616", 20, UINT64_MAX, &v), -ERANGE);
+	CHECK_INT(parse_u64("65536", 5, 65535, &v), -ERANGE);
+	CHECK_INT(parse_u64("", 0, 10, &v), -EINVAL);
+	CHECK_INT(parse_u64("1a", 2, 100, &v), -EINVAL);
+	CHECK_INT(parse_u64("-1", 2, 100, &v), -EINVAL);
+}
+
+TEST(durations)
+{
+	uint64_t ms;
+
+	CHECK_INT(parse_duration_ms("500ms", 5, &ms), 0);
+	CHECK_INT(ms, 500);
+	CHECK_INT(parse_duration_ms("10s", 3, &ms), 0);
+	CHECK_INT(ms, 10000);
+	CHECK_INT(parse_duration_ms("5m", 2, &ms), 0);
+	CHECK_INT(ms, 300000);
+	CHECK_INT(parse_duration_ms("7", 1, &ms), 0);
+	CHECK_INT(ms, 7000);
+	CHECK_INT(parse_duration_ms("10 s", 4, &ms), -EINVAL);
+	CHECK_INT(parse_duration_ms("0s", 2, &ms), -ERANGE);
+	CHECK_INT(parse_duration_ms("31d", 3, &ms), -ERANGE);
+	CHECK_INT(parse_duration_ms("s", 1, &ms), -EINVAL);
+	CHECK_INT(parse_duration_ms("99999999999999999999h", 21, &ms), -ERANGE);
+}
+
+/* RFC 7748 section 6.1 test vector (a public test key, not a secret). */
+TEST(x25519_public_key)
+{
+	static const char priv_hex[] = "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a";
+	static const char pub_hex[] = "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a";
+	uint8_t priv[32], pub[32], want[32];
+	char b64[WG_KEY_B64_LEN];
+	uint8_t back[32];
+
+	CHECK_INT(key_from_hex(priv, priv_hex, 64), 0);
+	CHECK_INT(key_from_hex(want, pub_hex, 64), 0);
+	CHECK_INT(key_public_from_private(pub, priv), 0);
+	CHECK(!memcmp(pub, want, 32));
+	key_to_base64(b64, pub);
+	CHECK_INT(strlen(b64), 44);
+	CHECK_INT(key_from_base64(back, b64, 44), 0);
+	CHECK(!memcmp(back, pub, 32));
+	wipe(priv, sizeof(priv));
+	CHECK(key_is_zero(priv));
+}
+
+TEST(base64_rejects)
+{
+	uint8_t k[32];
+	char good[WG_KEY_B64_LEN], bad[WG_KEY_B64_LEN];
+
+	memset(k, 0x5a, sizeof(k));
+	key_to_base64(good, k);
+	memcpy(bad, good, sizeof(bad));
+	bad[43] = 'A';
+	CHECK_INT(key_from_base64(k, bad, 44), -EINVAL);	/* no padding */
+	memcpy(bad, good, sizeof(bad));
+	bad[42] = good[42] == 'B' ? 'C' : 'B';	/* low bits set in the last char */
+	CHECK(key_from_base64(k, bad, 44) == -EINVAL || bad[42] == 'A');
+	memcpy(bad, good, sizeof(bad));
+	bad[5] = '*';
+	CHECK_INT(key_from_base64(k, bad, 44), -EINVAL);
+	CHECK_INT(key_from_base64(k, good, 43), -EINVAL);
+	CHECK_INT(key_from_hex(k, "zz", 2), -EINVAL);
+}
+
+static void ep_round(const char *in, const char *want)
+{
+	union endpoint ep;
+	char out[ENDPOINT_STR_LEN];
+
+	if (endpoint_parse(in, strlen(in), &ep) != 0) {
+		test_fail("endpoint_parse(%s) failed", in);
+		return;
+	}
+	endpoint_format(out, &ep);
+	if (strcmp(out, want))
+		test_fail("%s -> %s, expected %s", in, out, want);
+}
+
+TEST(endpoints)
+{
+	union endpoint ep, ep2;
+
+	ep_round("192.0.2.1:51820", "192.0.2.1:51820");
+	ep_round("[2001:db8::1]:51820", "[2001:db8::1]:51820");
+	ep_round("[fd00:241::2]:54580/0%0", "[fd00:241::2]:54580");	/* kernel %pISpfsc */
+	ep_round("[fe80::1]:51820/0%2", "[fe80::1%2]:51820");
+	ep_round("[fe80::1%2]:51820", "[fe80::1%2]:51820");
+	ep_round("[fe80::1%lo]:51820", "[fe80::1%1]:51820");	/* zone by name */
+	CHECK_INT(endpoint_parse("1.2.3.4\0xx:80", 13, &ep), -EINVAL);
+	CHECK_INT(endpoint_parse("1.2.3.4:65536", 13, &ep), -EINVAL);
+	CHECK_INT(endpoint_parse("1.2.3.4", 7, &ep), -EINVAL);
+	CHECK_INT(endpoint_parse("[::1]51820", 10, &ep), -EINVAL);
+	CHECK_INT(endpoint_parse("[::1]:", 6, &ep), -EINVAL);
+	CHECK_INT(endpoint_parse("(einval)", 8, &ep), -EINVAL);
+	CHECK_INT(endpoint_parse("[fe80::1%nosuchif0]:1", 21, &ep), -EINVAL);
+	CHECK_INT(endpoint_parse("10.0.0.1:5", 10, &ep), 0);
+	CHECK_INT(endpoint_parse("10.0.0.1:5", 10, &ep2), 0);
+	CHECK(endpoint_equal(&ep, &ep2));
+	CHECK_INT(endpoint_parse("10.0.0.1:6", 10, &ep2), 0);
+	CHECK(!endpoint_equal(&ep, &ep2));
+}
+
+TEST(human_formats)
+{
+	char b[64];
+
+	fmt_bytes(b, sizeof(b), 512);
+	CHECK_STR(b, "512 B");
+	fmt_bytes(b, sizeof(b), 1536);
+	CHECK_STR(b, "1.50 KiB");
+	fmt_bytes(b, sizeof(b), 3ull << 30);
+	CHECK_STR(b, "3.00 GiB");
+	fmt_ago(b, sizeof(b), 1000, 0);
+	CHECK_STR(b, "never");
+	fmt_ago(b, sizeof(b), 1000, 1000 - 123);
+	CHECK_STR(b, "2 minutes, 3 seconds ago");
+	fmt_ago(b, sizeof(b), 100000, 100000 - 86401);
+	CHECK_STR(b, "1 day, 1 second ago");
+	fmt_rfc3339_us(b, 1780000000123456LL);
+	CHECK_STR(b, "2026-05-28T20:26:40.123456Z");
+}
+TEST_MAIN()
