@@ -90,6 +90,7 @@ enum stmt {
 	ST_READ_AFTER,
 	ST_READ_TAIL,
 	ST_LAST_ID,
+	ST_SPAN,
 	ST_TRIM_COUNT,
 	ST_TRIM_AGE,
 	ST_CURSOR_GET,
@@ -127,6 +128,9 @@ static const char *const stmt_sql[ST__COUNT] = {
 	 * last id handed out is still the one a reader has seen. */
 	[ST_LAST_ID] = "SELECT coalesce((SELECT seq FROM sqlite_sequence "
 		"WHERE name = 'events'), 0)",
+	/* OFFSET walks max_events rows; ST_SPAN first tells cheaply (two
+	 * b-tree seeks) whether there can be that many at all. */
+	[ST_SPAN] = "SELECT coalesce(max(id) - min(id) + 1, 0) FROM events",
 	[ST_TRIM_COUNT] = "DELETE FROM events WHERE id <= (SELECT id FROM "
 		"events ORDER BY id DESC LIMIT 1 OFFSET ?)",
 	[ST_TRIM_AGE] = "DELETE FROM events WHERE time_us < ?",
@@ -378,6 +382,22 @@ static int db_prepare(struct store *s)
 	return 0;
 }
 
+/* A file made by hand or by an older build may be readable by others:
+ * the journal names peers and endpoints, so take it back to owner-only. */
+static void tighten_mode(struct store *s, const char *path)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) < 0 || !(sb.st_mode & 077))
+		return;
+	if (chmod(path, sb.st_mode & 0700) < 0)
+		log_warn("store %s: mode %03o, cannot make it owner-only",
+			 s->path, (unsigned)(sb.st_mode & 0777));
+	else
+		log_info("store %s: mode was %03o, now owner-only", s->path,
+			 (unsigned)(sb.st_mode & 0777));
+}
+
 static int db_open(struct store *s, const char *path, bool readonly)
 {
 	int flags = SQLITE_OPEN_NOMUTEX;
@@ -402,6 +422,8 @@ static int db_open(struct store *s, const char *path, bool readonly)
 		return err > 0 && (rc & 0xff) == SQLITE_CANTOPEN ? -err : ret;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
+	if (!readonly)
+		tighten_mode(s, path);
 	return 0;
 }
 
@@ -458,7 +480,7 @@ int store_open_readonly(const char *path, struct store **out)
 	struct stat sb;
 
 	/* Say "missing" plainly rather than as SQLite's "unable to open". */
-	if (stat(path, &sb) < 0) {
+	if (stat(path, &sb) < 0 || access(path, R_OK) < 0) {
 		*out = NULL;
 		return -errno;
 	}
@@ -667,30 +689,50 @@ int store_last_id(struct store *s, int64_t *out)
 	return query_int(s, ST_LAST_ID, "last id", out, &found);
 }
 
-int store_trim(struct store *s, uint64_t max_events, int64_t max_age_us,
-	       uint64_t *dropped)
+/* Keep the newest max_events rows. */
+static int trim_count(struct store *s, uint64_t max_events, uint64_t *dropped)
+{
+	int64_t span = 0;
+	bool found;
+	int ret;
+
+	/* Rows <= max(id) - min(id) + 1: at or under the bound, the usual
+	 * case, costs two seeks instead of an OFFSET walk. */
+	ret = query_int(s, ST_SPAN, "trim", &span, &found);
+	if (ret < 0 || (uint64_t)span <= max_events)
+		return ret;
+	sqlite3_bind_int64(s->st[ST_TRIM_COUNT], 1,
+			   max_events > INT64_MAX ? INT64_MAX :
+			   (int64_t)max_events);
+	ret = step_done(s, ST_TRIM_COUNT, "trim");
+	if (ret == 0)
+		*dropped += (uint64_t)sqlite3_changes64(s->db);
+	return ret;
+}
+
+static int trim_age(struct store *s, int64_t max_age_us, uint64_t *dropped)
 {
 	int ret;
 
+	sqlite3_bind_int64(s->st[ST_TRIM_AGE], 1,
+			   now_realtime_us() - max_age_us);
+	ret = step_done(s, ST_TRIM_AGE, "trim");
+	if (ret == 0)
+		*dropped += (uint64_t)sqlite3_changes64(s->db);
+	return ret;
+}
+
+int store_trim(struct store *s, uint64_t max_events, int64_t max_age_us,
+	       uint64_t *dropped)
+{
+	int ret = 0;
+
 	*dropped = 0;
-	if (max_events) {
-		sqlite3_bind_int64(s->st[ST_TRIM_COUNT], 1,
-				   max_events > INT64_MAX ? INT64_MAX :
-				   (int64_t)max_events);
-		ret = step_done(s, ST_TRIM_COUNT, "trim");
-		if (ret < 0)
-			return ret;
-		*dropped += (uint64_t)sqlite3_changes64(s->db);
-	}
-	if (max_age_us > 0) {
-		sqlite3_bind_int64(s->st[ST_TRIM_AGE], 1,
-				   now_realtime_us() - max_age_us);
-		ret = step_done(s, ST_TRIM_AGE, "trim");
-		if (ret < 0)
-			return ret;
-		*dropped += (uint64_t)sqlite3_changes64(s->db);
-	}
-	return 0;
+	if (max_events)
+		ret = trim_count(s, max_events, dropped);
+	if (ret == 0 && max_age_us > 0)
+		ret = trim_age(s, max_age_us, dropped);
+	return ret;
 }
 
 int store_cursor_get(struct store *s, const char *name, int64_t *out)

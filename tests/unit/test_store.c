@@ -428,6 +428,48 @@ TEST(trim_by_count_and_age)
 	store_free(s);
 }
 
+/* Kernel records carry their own (older) time: an age trim can cut
+ * holes in the middle of the id range; the count bound stays exact. */
+TEST(trim_with_holes)
+{
+	char path[128];
+	struct store *s;
+	struct seen seen = { 0 };
+	uint64_t dropped;
+	int64_t now = (int64_t)time(NULL) * 1000000;
+
+	CHECK_INT(store_open(db_path(path, sizeof(path)), &s), 0);
+	CHECK_INT(append_n(s, 2, now), 0);
+	CHECK_INT(append_n(s, 2, 1000), 0);		/* ids 3, 4: ancient */
+	CHECK_INT(append_n(s, 6, now), 0);
+	CHECK_INT(store_trim(s, 0, 60LL * 1000000, &dropped), 0);
+	CHECK_INT(dropped, 2);
+	CHECK_INT(store_trim(s, 8, 0, &dropped), 0);	/* span 10, rows 8 */
+	CHECK_INT(dropped, 0);
+	CHECK_INT(store_trim(s, 7, 0, &dropped), 0);
+	CHECK_INT(dropped, 1);
+	CHECK_INT(store_read_after(s, 0, SIZE_MAX, collect, &seen), 0);
+	CHECK_INT(seen.count, 7);
+	CHECK_INT(seen.ids[0], 2);
+	CHECK_INT(seen.ids[1], 5);
+	store_free(s);
+}
+
+TEST(existing_file_made_owner_only)
+{
+	char path[128];
+	struct store *s;
+	struct stat sb;
+
+	CHECK_INT(store_open(db_path(path, sizeof(path)), &s), 0);
+	store_free(s);
+	CHECK_INT(chmod(path, 0644), 0);
+	CHECK_INT(store_open(path, &s), 0);
+	CHECK_INT(stat(path, &sb), 0);
+	CHECK_INT(sb.st_mode & 0777, 0600);
+	store_free(s);
+}
+
 TEST(rollback_discards)
 {
 	char path[128];
