@@ -68,6 +68,13 @@ echo "# build: $(elapsed "$t_start") s"
 # --- boot -------------------------------------------------------------------------
 t_vm=$(date +%s.%N)
 qrc=0
+# Unknown name=value kernel parameters land in /init's environment: that is
+# how a sanitizer build's options (set by tests/run) reach wgaudit in the VM.
+san_env=
+for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+	val=${!v:-}
+	case $val in *' '* | '') ;; *) san_env="$san_env $v=$val" ;; esac
+done
 if [ $boot = 1 ]; then
 	rm -rf "$RUN"
 	mkdir -p "$RUN"
@@ -76,7 +83,7 @@ if [ $boot = 1 ]; then
 		-accel tcg -cpu max -smp 2 -m 512M \
 		-display none -nic none -no-reboot -monitor none \
 		-kernel "$B/vmlinuz" -initrd "$B/initramfs.cpio.gz" \
-		-append 'console=ttyS0 quiet panic=-1 log_buf_len=8M printk.devkmsg=on' \
+		-append "console=ttyS0 quiet panic=-1 log_buf_len=8M printk.devkmsg=on $san_env" \
 		-serial "file:$RUN/console.log" -serial "file:$RUN/out.txt" \
 		> "$RUN/qemu.log" 2>&1
 	qrc=$?
@@ -322,6 +329,12 @@ else
 		sec wgaudit-status-json > "$RUN/status.json"
 		check_table wgaudit/status-json "$RUN/status.json" "$STATUS_JSON_EXPECT" each
 	fi
+	san=$(grep -hE 'ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: UndefinedBehaviorSanitizer|double free|Aborted' "$OUT" | head -3)
+	if [ -z "$san" ]; then
+		pass wgaudit/no-sanitizer-or-abort-reports
+	else
+		fail wgaudit/no-sanitizer-or-abort-reports "$(echo "$san" | tr '\n' ' ')"
+	fi
 	sec wgaudit-events > "$RUN/events.jsonl"
 	sec wgaudit-run-log > "$RUN/run.log"
 	if [ ! -s "$RUN/events.jsonl" ] && grep -qiE 'unknown (sub)?command|not implemented|unsupported|usage' "$RUN/run.log"; then
@@ -339,7 +352,7 @@ else
 		else fail wgaudit/events-are-json-lines "$bad lines are not {...}"; fi
 		check_table wgaudit/events "$RUN/events.jsonl" "$AGENT_EXPECT" line poll
 		# kmsg-derived events: only if this build reads /dev/kmsg at all.
-		if grep -qE '"source": ?"kmsg"' "$RUN/events.jsonl" || grep -qi 'running:.*kmsg' "$RUN/run.log"; then
+		if grep -qE '"source": ?"kmsg"' "$RUN/events.jsonl" || grep -qiE 'running:.*(kmsg|kernel log on)' "$RUN/run.log"; then
 			check_table wgaudit/events "$RUN/events.jsonl" "$AGENT_EXPECT" line 'kmsg|daemon'
 		else
 			skip_table wgaudit/events "$AGENT_EXPECT" 'kmsg|daemon' \
