@@ -282,39 +282,38 @@ static int schema_check(struct store *s, int v)
 	return -EPROTO;
 }
 
-/* Each step runs in its own write transaction and re-reads the version
- * under the lock, so two processes opening a new file do not both run it. */
+/* All steps run in one write transaction that re-reads the version under
+ * the lock: two processes opening a new file do not both migrate, and a
+ * crash mid-way leaves the old schema, not half of the new one. */
 static int db_migrate(struct store *s)
 {
 	char sql[64];
-	int v, ret;
+	int v0, v, ret;
 
-	for (;;) {
-		ret = exec(s, "BEGIN IMMEDIATE", "migration");
-		if (ret < 0)
-			return ret;
-		ret = user_version(s, &v);
-		if (ret == 0)
-			ret = schema_check(s, v);
-		if (ret < 0 || v == STORE_SCHEMA_VERSION)
-			break;
-		ret = exec(s, migrations[v], "migration");
-		if (ret < 0)
-			break;
-		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
-		ret = exec(s, sql, "migration");
-		if (ret < 0)
-			break;
-		ret = exec(s, "COMMIT", "migration");
-		if (ret < 0)
-			break;
-		log_info("store %s: schema version %d", s->path, v + 1);
-	}
+	ret = exec(s, "BEGIN IMMEDIATE", "migration");
 	if (ret < 0)
-		exec(s, "ROLLBACK", "migration rollback");
-	else
+		return ret;
+	ret = user_version(s, &v0);
+	if (ret == 0)
+		ret = schema_check(s, v0);
+	for (v = v0; ret == 0 && v < STORE_SCHEMA_VERSION; v++)
+		ret = exec(s, migrations[v], "migration");
+	if (ret == 0 && v0 != STORE_SCHEMA_VERSION) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v);
+		ret = exec(s, sql, "migration");
+	}
+	if (ret == 0)
 		ret = exec(s, "COMMIT", "migration");
-	return ret;
+	if (ret < 0) {
+		exec(s, "ROLLBACK", "migration rollback");
+		return ret;
+	}
+	/* A new file is routine; upgrading an old one is news. */
+	if (v0 == 0)
+		log_debug("store %s: created, schema version %d", s->path, v);
+	else if (v0 != v)
+		log_info("store %s: schema version %d -> %d", s->path, v0, v);
+	return 0;
 }
 
 /* The pragma answers with the mode it got: a file system without shared

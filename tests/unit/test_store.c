@@ -609,6 +609,20 @@ TEST(not_a_database)
 	CHECK(store_open(path, &s) < 0);
 }
 
+TEST(newer_schema_refused)
+{
+	char path[128];
+	struct store *s;
+
+	CHECK_INT(store_open(db_path(path, sizeof(path)), &s), 0);
+	store_free(s);
+	raw_exec(path, "PRAGMA user_version = 99");
+	CHECK_INT(store_open(path, &s), -EPROTO);
+	CHECK(s == NULL);
+	CHECK_INT(store_open_readonly(path, &s), -EPROTO);
+	CHECK(s == NULL);
+}
+
 static int reenter(void *ctx, const struct event *ev)
 {
 	struct store *s = ctx;
