@@ -108,14 +108,16 @@ static int follow(struct store *s, struct printer *p, int sigfd)
 		w = flush_stdout(p);
 		if (w)
 			return w < 0 ? 1 : 0;
-		if (ret < 0) {
+		/* Busy past the store's timeout (a long checkpoint, the
+		 * agent recovering): a follower just tries again. */
+		if (ret < 0 && ret != -EBUSY) {
 			fprintf(stderr, "wgaudit: reading the event journal: "
 				"%s\n", strerror(-ret));
 			return 1;
 		}
-		if (p->count == EVENTS_BATCH)
-			continue;	/* catching up: no sleep */
-		ret = poll(&pfd, 1, EVENTS_POLL_MS);
+		/* Catching up: no sleep, but still look for a signal. */
+		ret = poll(&pfd, 1, p->count == EVENTS_BATCH ? 0 :
+			   EVENTS_POLL_MS);
 		if (ret > 0) {
 			/* SIGINT or SIGTERM: a clean stop. Consume it, or
 			 * it is delivered when the mask is restored. */
