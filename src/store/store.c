@@ -533,8 +533,11 @@ int store_append(struct store *s, struct event *ev)
 	size_t n;
 	int rc;
 
+	/* What read-back would skip as damaged is refused here, where the
+	 * emitter sees the error, not stored to vanish later. */
 	if ((unsigned)ev->type >= EV__COUNT ||
-	    (unsigned)ev->source >= SRC__COUNT)
+	    (unsigned)ev->source >= SRC__COUNT ||
+	    ev->severity < LOG_EMERG || ev->severity > LOG_DEBUG)
 		return -EINVAL;
 	/* Every field lives in ev->buf, so its encoding fits in as much. */
 	n = event_fields_encode(ev, s->blob, sizeof(s->blob));

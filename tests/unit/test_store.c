@@ -193,6 +193,28 @@ TEST(event_round_trip_and_ids_survive_reopen)
 	store_free(s);
 }
 
+TEST(append_refuses_what_it_could_not_read_back)
+{
+	char path[128];
+	struct store *s;
+	struct event ev;
+	int64_t last;
+
+	CHECK_INT(store_open(db_path(path, sizeof(path)), &s), 0);
+	mk_event(&ev, EV_PEER_ACTIVE, 1, "wg0", 0);
+	ev.severity = 8;
+	CHECK_INT(store_append(s, &ev), -EINVAL);
+	ev.severity = LOG_INFO;
+	ev.type = EV__COUNT;
+	CHECK_INT(store_append(s, &ev), -EINVAL);
+	ev.type = EV_PEER_ACTIVE;
+	ev.source = SRC__COUNT;
+	CHECK_INT(store_append(s, &ev), -EINVAL);
+	CHECK_INT(store_last_id(s, &last), 0);
+	CHECK_INT(last, 0);
+	store_free(s);
+}
+
 TEST(empty_journal)
 {
 	char path[128];
