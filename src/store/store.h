@@ -1,7 +1,8 @@
 /* store.h - the SQLite state: event journal, per-output cursors, peer and
  * interface state, small key/value meta (kmsg cursor, ...). The only module
  * that includes sqlite3.h. Every function returns 0 or -errno (-EIO for an
- * SQLite error, logged with its message). */
+ * SQLite error, logged with its message; -EBUSY when another process held
+ * the lock past the 5 s busy timeout, -ENOSPC disk full, -ENOMEM). */
 #ifndef WGAUDIT_STORE_H
 #define WGAUDIT_STORE_H
 #include <net/if.h>
