@@ -171,12 +171,41 @@ static void agent_poll(struct agent *a)
 
 static void watch_uapi_dir(struct agent *a);
 
+/* Keep the journal within its configured bounds; what goes is counted in
+ * an EVENTS_DROPPED event, never lost silently. */
+static void trim_journal(struct agent *a)
+{
+	const struct conf *c = a->conf;
+	uint64_t dropped = 0;
+	struct event ev;
+	int ret;
+
+	if (!c->journal_max_events && !c->journal_max_age_ms)
+		return;
+	store_begin(a->store);
+	ret = store_trim(a->store, c->journal_max_events,
+			 (int64_t)c->journal_max_age_ms * 1000, &dropped);
+	if (ret < 0) {
+		log_warnx("journal trim failed: %s", strerror(-ret));
+		return;
+	}
+	if (!dropped)
+		return;
+	log_warnx("journal bound reached: %llu oldest event(s) dropped",
+		  (unsigned long long)dropped);
+	event_init(&ev, EV_EVENTS_DROPPED, SRC_AGENT);
+	event_set_u64(&ev, "count", dropped);
+	event_set(&ev, "reason", "journal bound");
+	agent_emit(a, &ev);
+}
+
 static void poll_tick(void *ctx)
 {
 	struct agent *a = ctx;
 
 	watch_uapi_dir(a);	/* the directory may appear after we start */
 	agent_poll(a);
+	trim_journal(a);
 	loop_timer_arm(a->loop, &a->poll_timer,
 		       now_monotonic_us() + (int64_t)a->conf->interval_ms * 1000);
 }

@@ -39,10 +39,10 @@ static void vlog(int pri, const char *fmt, va_list ap, const char *err)
 
 void log_warn(const char *fmt, ...)
 {
-	char err[128];
+	char buf[128];
+	const char *err = strerror_r(errno, buf, sizeof(buf));	/* GNU: may not use buf */
 	va_list ap;
 
-	strerror_r(errno, err, sizeof(err));
 	va_start(ap, fmt);
 	vlog(LOG_WARNING, fmt, ap, err);
 	va_end(ap);
@@ -79,10 +79,10 @@ void log_debug(const char *fmt, ...)
 
 void fatal(const char *fmt, ...)
 {
-	char err[128];
+	char buf[128];
+	const char *err = strerror_r(errno, buf, sizeof(buf));
 	va_list ap;
 
-	strerror_r(errno, err, sizeof(err));
 	va_start(ap, fmt);
 	vlog(LOG_CRIT, fmt, ap, err);
 	va_end(ap);
