@@ -156,6 +156,8 @@ invalid-response	${K}wireguard: wg0: Invalid handshake response from ${IP4}\.2:5
 cookie-received	${K}wireguard: wg0: Receiving cookie response from ${IP4}\.2:50004$
 no-endpoint	${K}wireguard: wg0: No valid endpoint has been configured or discovered for peer [0-9]+$
 no-route	${K}wireguard: wg0: No route to 192\.0\.2\.1:51820, error -[0-9]+$
+invalid-ip-packet	${K}wireguard: wg0: Invalid IP packet$
+cookie-sent-under-load	${K}wireguard: wg0: Sending cookie response for denied handshake message for ${IP4}\.2:50012$
 no-peer-for-ipv4	${K}wireguard: wg0: No peer has allowed IPs matching 10\.241\.0\.99$
 no-peer-for-ipv6	${K}wireguard: wg0: No peer has allowed IPs matching fd00:aaaa:[0-9a-f:]+:0*99$
 keepalive-sent	${K}wireguard: wgc6: Sending keepalive packet to peer [0-9]+ \(\[fd00:242::1\]:51820/0%0\)$
@@ -227,6 +229,8 @@ unallowed-src-ip	kmsg	${T}\"UNALLOWED_SRC_IP\"	\"src_ip\": ?\"10\.241\.0\.77\"
 no-endpoint-for-peer	kmsg	${T}\"NO_ENDPOINT_FOR_PEER\"	\"peer_id\": ?\"?[0-9]
 no-peer-for-destination	kmsg	${T}\"NO_PEER_FOR_DESTINATION\"	\"dst\": ?\"10\.241\.0\.99\"
 no-route	kmsg	${T}\"NO_ROUTE\"	\"endpoint\": ?\"192\.0\.2\.1:51820\"
+invalid-ip-packet	kmsg	${T}\"INVALID_IP_PACKET\"	\"iface\": ?\"wg0\"
+cookie-sent	kmsg	${T}\"COOKIE_SENT\"	\"endpoint\": ?\"${IP4}\.2:50012\"
 handshake-retry	kmsg	${T}\"HANDSHAKE_RETRY\"	\"reason\": ?\"no_reply\"
 kmsg-suppressed	kmsg	${T}\"KMSG_SUPPRESSED\"	\"count\": ?\"?[0-9]
 kmsg-iface-destroyed	kmsg	${T}\"IFACE_DESTROYED\"	\"source\": ?\"kmsg\"	\"iface\": ?\"wg0\"

@@ -13,10 +13,17 @@
  *   cookie    64-byte type-3 cookie reply -> #15 "Receiving cookie response"
  *   garbage   random length (1..200) random bytes whose type field is never
  *             1..4 -> dropped silently
+ *
+ *   udpsend -t notip [-n COUNT] IFNAME
+ *             an ARP-typed frame written into a WireGuard interface through a
+ *             packet socket -> #3 "Invalid IP packet" (sender side, wg_xmit)
  * ADDR is numeric IPv4 or IPv6. Statically linked so the VM needs no libc for it.
  * Randomness only has to make packets differ, not be secret: xorshift.
  */
 #include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -280,10 +287,37 @@ static int parse_addr(struct sockaddr_storage *ss, socklen_t *len, const char *h
 	return -EINVAL;
 }
 
+/* Not IPv4/IPv6, so wg_xmit() refuses it before any peer lookup. */
+static int send_notip(const char *ifname, unsigned long count)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ARP) };
+	uint8_t frame[28] = { 0, 1, 8, 0, 6, 4, 0, 1 };	/* an ARP request header */
+	unsigned long i, sent = 0;
+	int fd;
+
+	sll.sll_ifindex = (int)if_nametoindex(ifname);
+	if (!sll.sll_ifindex) {
+		fprintf(stderr, "udpsend: no interface %s\n", ifname);
+		return 2;
+	}
+	fd = socket(AF_PACKET, SOCK_DGRAM, htons(ETH_P_ARP));
+	if (fd < 0) {
+		perror("udpsend: packet socket");
+		return 1;
+	}
+	for (i = 0; i < count; i++)
+		if (sendto(fd, frame, sizeof(frame), 0, (struct sockaddr *)&sll, sizeof(sll)) >= 0)
+			sent++;
+	/* wg_xmit drops it and returns an error: "sent" counts attempts the stack took. */
+	printf("udpsend: wrote %lu/%lu non-IP frames into %s\n", sent, count, ifname);
+	close(fd);
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: udpsend [-t init|init-mac|resp-mac|cookie|garbage] [-n COUNT] "
-		"[-s SRCPORT] [-i USEC] [-k PUBKEY] ADDR PORT\n");
+		"[-s SRCPORT] [-i USEC] [-k PUBKEY] ADDR PORT\n       udpsend -t notip [-n COUNT] IFNAME\n");
 	exit(2);
 }
 
@@ -307,6 +341,8 @@ int main(int argc, char **argv)
 		default: usage();
 		}
 	}
+	if (!strcmp(type, "notip") && argc - optind == 1)
+		return send_notip(argv[optind], count);
 	if (argc - optind != 2 || sport > 65535)
 		usage();
 	if (strcmp(type, "init") && strcmp(type, "init-mac") && strcmp(type, "resp-mac") &&
