@@ -5,6 +5,8 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -103,9 +105,35 @@ static int on_protocol_version(struct uapi_ctx *c, const char *v, size_t len)
 	return num(v, len, UINT32_MAX, &x);
 }
 
+/* wireguard-go prints a link-local zone by name ("[fe80::1%eth0]:51820");
+ * the rest of wgaudit speaks the kernel's numeric scope, so resolve it. */
+static int zone_by_name(const char *v, size_t len, union endpoint *ep)
+{
+	const char *pct = memchr(v, '%', len), *rb = memchr(v, ']', len);
+	char zone[IFNAMSIZ], tmp[128];
+	unsigned idx;
+	int n;
+
+	if (!pct || !rb || rb < pct || (size_t)(rb - pct - 1) >= sizeof(zone) || rb == pct + 1)
+		return -EINVAL;
+	memcpy(zone, pct + 1, (size_t)(rb - pct - 1));
+	zone[rb - pct - 1] = '\0';
+	idx = if_nametoindex(zone);
+	if (!idx)
+		return -EINVAL;
+	n = snprintf(tmp, sizeof(tmp), "%.*s%%%u%.*s", (int)(pct - v), v, idx,
+		     (int)(v + len - rb), rb);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return -EINVAL;
+	return endpoint_parse(tmp, (size_t)n, ep);
+}
+
 static int on_endpoint(struct uapi_ctx *c, const char *v, size_t len)
 {
-	return endpoint_parse(v, len, &c->peer->endpoint) < 0 ? -EINVAL : 0;
+	if (endpoint_parse(v, len, &c->peer->endpoint) == 0 ||
+	    zone_by_name(v, len, &c->peer->endpoint) == 0)
+		return 0;
+	return -EINVAL;
 }
 
 static int on_handshake_sec(struct uapi_ctx *c, const char *v, size_t len)

@@ -1,7 +1,6 @@
 /* util.c - bounded parsing and formatting. See util.h. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -230,20 +229,8 @@ int endpoint_parse(const char *s, size_t len, union endpoint *out)
 			end = slash;
 		}
 		if (pct) {
-			size_t zl = (size_t)(rb - pct - 1);
-
-			if (slash || zl == 0 || zl >= IFNAMSIZ)
+			if (slash || parse_u64(pct + 1, (size_t)(rb - pct - 1), UINT32_MAX, &scope))
 				return -EINVAL;
-			/* wireguard-go prints zones by name ("%eth0"). */
-			if (parse_u64(pct + 1, zl, UINT32_MAX, &scope) < 0) {
-				char zone[IFNAMSIZ];
-
-				memcpy(zone, pct + 1, zl);
-				zone[zl] = '\0';
-				scope = if_nametoindex(zone);
-				if (!scope)
-					return -EINVAL;
-			}
 		}
 		hlen = (size_t)((pct ? pct : rb) - s - 1);
 		if (hlen == 0 || hlen >= sizeof(host))
