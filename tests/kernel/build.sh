@@ -95,6 +95,17 @@ for h in udpsend kmsgdump; do
 done
 
 # --- initramfs --------------------------------------------------------------
+# Rebuilt only when an input changed (name, size, mtime of each).
+WGA=${WGAUDIT:-$TOP/build/rel/wgaudit}
+IPBIN=/usr/sbin/ip
+[ -x $IPBIN ] || IPBIN=/sbin/ip
+stamp=$(stat -L -c '%n %s %Y' tests/kernel/init tests/kernel/build.sh "$B/udpsend" "$B/kmsgdump" \
+	"$BUSYBOX" "$IPBIN" "$(command -v wg)" "$MODDIR/kernel/drivers/net/wireguard/wireguard.ko" \
+	$( [ -x "$WGA" ] && echo "$WGA") 2> /dev/null)
+if [ -f "$B/initramfs.cpio.gz" ] && [ "$stamp" = "$(cat "$B/initramfs.stamp" 2> /dev/null)" ]; then
+	log "up to date: $B/vmlinuz ($KVER), $B/initramfs.cpio.gz"
+	exit 0
+fi
 R=$B/initramfs
 rm -rf "$R"
 mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,usr/local/bin,opt/iproute2,proc,sys,dev,run,tmp,etc,root,lib/modules,var/lib/wgaudit}
@@ -126,12 +137,9 @@ copy_bin() {
 		cp -L "$lib" "$R$lib"
 	done
 }
-IPBIN=/usr/sbin/ip
-[ -x $IPBIN ] || IPBIN=/sbin/ip
 copy_bin "$IPBIN" opt/iproute2/ip
 copy_bin "$(command -v wg)" usr/bin/wg
 cp "$B/udpsend" "$B/kmsgdump" "$R/usr/local/bin/"
-WGA=${WGAUDIT:-$TOP/build/rel/wgaudit}
 if [ -x "$WGA" ]; then
 	copy_bin "$WGA" usr/local/bin/wgaudit
 	log "including wgaudit from $WGA"
@@ -146,4 +154,5 @@ echo wgalab > "$R/etc/hostname"
 (cd "$R" && find . -print0 | LC_ALL=C sort -z |
 	cpio --null -o -H newc --owner=0:0 --quiet) | gzip -1 > "$B/initramfs.cpio.gz.tmp"
 mv "$B/initramfs.cpio.gz.tmp" "$B/initramfs.cpio.gz"
+echo "$stamp" > "$B/initramfs.stamp"
 log "ready: $B/vmlinuz ($KVER), $B/initramfs.cpio.gz ($(du -k "$B/initramfs.cpio.gz" | cut -f1) KiB)"

@@ -50,7 +50,7 @@ if [ $build = 1 ]; then
 		echo "SKIP kernel-lab: $(sed -n 's/^SKIP-REASON: //p' "$B/build.out" | tail -1)"
 		exit 0
 	elif [ $rc != 0 ]; then
-		echo "FAIL kernel-lab-build: build.sh exited $rc"
+		echo "FAIL kernel-lab-build: build.sh exited $rc (see build/kernel/build.log)"
 		tail -15 "$B/build.log" | sed 's/^/     /'
 		exit 1
 	fi
@@ -99,7 +99,8 @@ sed -n '/^=== BUNDLE [0-9]/,/^=== BUNDLE END/{/^===/d;p}' "$OUT" | base64 -d 2> 
 sec() { awk -v n="$1" '$0 == "=== BEGIN " n { on = 1; next } on && index($0, "=== END " n " rc=") == 1 { exit } on' "$OUT"; }
 sec_rc() { sed -n "s/^=== END $1 rc=//p" "$OUT" | tail -1; }
 pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; }
+nfail=0
+fail() { echo "FAIL $1: $2"; nfail=$((nfail + 1)); }
 skip() { echo "SKIP $1: $2"; }
 
 # Timings from inside the VM (STEP <uptime> ...).
@@ -419,3 +420,4 @@ if [ $record = 1 ]; then
 	fi
 fi
 echo "# total wall $(elapsed "$t_start") s"
+[ $nfail = 0 ]
