@@ -67,7 +67,7 @@ static int agent_emit(void *ctx, struct event *ev)
 
 	if (!ev->time_us)
 		ev->time_us = now_realtime_us();
-	if (ev->source == SRC_KMSG)
+	if (ev->source == SRC_KMSG || ev->source == SRC_JOURNAL)
 		tracker_resolve(a->tracker, ev);
 	ret = store_begin(a->store);
 	if (ret == 0)

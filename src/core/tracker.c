@@ -686,15 +686,47 @@ int tracker_link_state(struct tracker *t, const char *iface, bool up,
 	return 0;
 }
 
+/* wireguard-go names peers "AbCd…WxYz": base64 chars 0-3 and 39-42. Only
+ * a unique match on the live table fills "peer". */
+static void resolve_abbrev(struct tracker *t, struct event *ev, const char *ifn,
+			   const char *ab)
+{
+	static const char ellipsis[] = "\xe2\x80\xa6";
+	struct tiface *ti = iface_find(t, ifn);
+	char b64[WG_KEY_B64_LEN], found[WG_KEY_B64_LEN];
+	const char *tail;
+	int matches = 0;
+
+	if (!ti || strlen(ab) != 4 + 3 + 4 || memcmp(ab + 4, ellipsis, 3))
+		return;
+	tail = ab + 7;
+	for (size_t b = 0; b < ti->nbuckets && matches < 2; b++) {
+		for (struct tpeer *p = ti->buckets[b]; p; p = p->next) {
+			key_to_base64(b64, p->key);
+			if (memcmp(b64, ab, 4) || (memcmp(b64 + 39, tail, 4) && memcmp(b64 + 40, tail, 4)))
+				continue;
+			memcpy(found, b64, sizeof(found));
+			matches++;
+		}
+	}
+	if (matches == 1)
+		event_set(ev, "peer", found);
+}
+
 void tracker_resolve(struct tracker *t, struct event *ev)
 {
 	const char *ids = event_get(ev, "peer_id"), *ifn = event_get(ev, "iface");
 	const char *ep = event_get(ev, "endpoint");
 	struct idmap *m;
 	struct tiface *ti;
+	const char *ab = event_get(ev, "peer_abbrev");
 	uint64_t id;
 	char b64[WG_KEY_B64_LEN];
 
+	if (ab && ifn && !event_get(ev, "peer")) {
+		resolve_abbrev(t, ev, ifn, ab);
+		return;
+	}
 	if (!ids || !ifn || event_get(ev, "peer") ||
 	    parse_u64(ids, strlen(ids), UINT64_MAX, &id) < 0)
 		return;

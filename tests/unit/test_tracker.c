@@ -299,4 +299,36 @@ TEST(kmsg_peer_resolution)
 	CHECK(event_get(&ev, "peer") == NULL);	/* never guessed */
 	fx_free(&f);
 }
+TEST(wggo_abbrev_resolution)
+{
+	struct fixture f;
+	struct event ev;
+	char b64[WG_KEY_B64_LEN], ab[16];
+
+	fx_init(&f);
+	add_peer(&f.dev, 1, NULL);
+	add_peer(&f.dev, 2, NULL);
+	pass(&f, NOW0, true);
+	memset(b64, 0, sizeof(b64));
+	{
+		uint8_t k[WG_KEY_LEN];
+
+		memset(k, 2, sizeof(k));
+		key_to_base64(b64, k);
+	}
+	/* wireguard-go: base64[0:4] + "…" + base64[39:43] */
+	snprintf(ab, sizeof(ab), "%.4s\xe2\x80\xa6%.4s", b64, b64 + 39);
+	event_init(&ev, EV_HANDSHAKE_INITIATION_RECEIVED, SRC_JOURNAL);
+	event_set(&ev, "iface", "wg0");
+	event_set(&ev, "peer_abbrev", ab);
+	tracker_resolve(f.t, &ev);
+	CHECK_STR(event_get(&ev, "peer"), b64);
+
+	event_init(&ev, EV_HANDSHAKE_INITIATION_RECEIVED, SRC_JOURNAL);
+	event_set(&ev, "iface", "wg0");
+	event_set(&ev, "peer_abbrev", "ZZZZ\xe2\x80\xa6ZZZZ");
+	tracker_resolve(f.t, &ev);
+	CHECK(event_get(&ev, "peer") == NULL);
+	fx_free(&f);
+}
 TEST_MAIN()
