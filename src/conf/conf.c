@@ -34,6 +34,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "checks/cidr.h"
 #include "conf/conf.h"
 #include "core/event.h"
 #include "util/util.h"
@@ -49,6 +50,8 @@ enum conf_sect {
 	SECT_KMSG,
 	SECT_JOURNAL,
 	SECT_OUTPUT,
+	SECT_CHECKS,
+	SECT_ALLOW,		/* [allow "IFACE"] / [allow "IFACE PUBKEY"] */
 	SECT_BAD,		/* unknown header: already reported, keys skipped */
 };
 
@@ -63,6 +66,11 @@ enum conf_kind {
 	K_URL,
 	K_SEVERITY,
 	K_FACILITY,
+	K_NUMBER,		/* min..max */
+	K_FACTOR,		/* decimal > 1 */
+	K_BYTES,		/* 1048576, 512KiB, 1MiB, 2GiB */
+	K_CIDRS,		/* CIDR list, validated, kept as text */
+	K_NAMES,		/* interface names, kept as "a b c" */
 };
 
 /* One settable key. off/size address struct conf, or struct conf_output
@@ -73,14 +81,18 @@ struct conf_key {
 	enum conf_kind kind;
 	size_t off;
 	size_t size;
-	uint64_t min;		/* K_DURATION: shortest accepted, ms */
+	uint64_t min;		/* K_DURATION: shortest accepted, ms; K_NUMBER: least */
+	uint64_t max;		/* K_NUMBER: most */
 };
 
 #define CK(s, n, k, field, mn) \
-	{ s, n, k, offsetof(struct conf, field), sizeof(((struct conf *)0)->field), mn }
+	{ s, n, k, offsetof(struct conf, field), sizeof(((struct conf *)0)->field), mn, 0 }
 #define OK_(n, k, field) \
 	{ SECT_OUTPUT, n, k, offsetof(struct conf_output, field), \
-	  sizeof(((struct conf_output *)0)->field), 0 }
+	  sizeof(((struct conf_output *)0)->field), 0, 0 }
+#define CKN(n, field, mn, mx) \
+	{ SECT_CHECKS, n, K_NUMBER, offsetof(struct conf, field), \
+	  sizeof(((struct conf *)0)->field), mn, mx }
 
 static const struct conf_key conf_keys[] = {
 	CK(SECT_AGENT, "interval", K_DURATION, interval_ms, 100),
@@ -100,6 +112,23 @@ static const struct conf_key conf_keys[] = {
 	OK_("url", K_URL, url),
 	OK_("min_severity", K_SEVERITY, min_severity),
 	OK_("facility", K_FACILITY, facility),
+	CK(SECT_CHECKS, "enable_endpoint", K_BOOL, check_endpoint, 0),
+	CK(SECT_CHECKS, "enable_spike", K_BOOL, check_spike, 0),
+	CK(SECT_CHECKS, "enable_flood", K_BOOL, check_flood, 0),
+	CK(SECT_CHECKS, "enable_rogue", K_BOOL, check_rogue, 0),
+	CK(SECT_CHECKS, "flood_packets", K_BOOL, flood_packets, 0),
+	CK(SECT_CHECKS, "suppress", K_DURATION, suppress_ms, 1000),
+	CK(SECT_CHECKS, "flood_suppress", K_DURATION, flood_suppress_ms, 1000),
+	CK(SECT_CHECKS, "endpoint_allow", K_CIDRS, endpoint_allow, 0),
+	CK(SECT_CHECKS, "spike_factor", K_FACTOR, spike_factor, 0),
+	CKN("spike_warmup", spike_warmup, 0, 10000),
+	CK(SECT_CHECKS, "spike_min_bytes", K_BYTES, spike_min_bytes, 0),
+	CKN("flood_threshold", flood_threshold, 1, 1000000000),
+	CK(SECT_CHECKS, "flood_window", K_DURATION, flood_window_ms, 1000),
+	CK(SECT_CHECKS, "allowed_interfaces", K_NAMES, allowed_ifaces, 0),
+	/* [allow "..."]: off/size address struct conf_allow */
+	{ SECT_ALLOW, "endpoints", K_CIDRS, offsetof(struct conf_allow, endpoints),
+	  sizeof(((struct conf_allow *)0)->endpoints), 0, 0 },
 };
 
 static const struct {
@@ -110,6 +139,8 @@ static const struct {
 	{ "kmsg", SECT_KMSG },
 	{ "journal", SECT_JOURNAL },
 	{ "output", SECT_OUTPUT },
+	{ "checks", SECT_CHECKS },
+	{ "allow", SECT_ALLOW },
 };
 
 /* syslog(3) facility codes (the number, not LOG_xxx which is << 3). */
@@ -155,6 +186,18 @@ void conf_defaults(struct conf *c)
 	c->kmsg = true;
 	c->kmsg_accept_user = false;
 	c->enable_dyndbg = false;
+	c->check_endpoint = true;
+	c->check_spike = true;
+	c->check_flood = true;
+	c->check_rogue = true;
+	c->flood_packets = true;
+	c->suppress_ms = 3600000;
+	c->flood_suppress_ms = 300000;
+	c->spike_factor = 10.0;
+	c->spike_warmup = 5;
+	c->spike_min_bytes = 1u << 20;
+	c->flood_threshold = 100;
+	c->flood_window_ms = 60000;
 }
 
 /* Quote untrusted text back to the operator: printable ASCII as is, the
@@ -277,8 +320,8 @@ static int conf_set_bool(bool *dst, const char *key, const char *v,
 
 /* Linux dev_valid_name(): 1..IFNAMSIZ-1 bytes, not "." or "..", no '/',
  * ':' or white space. */
-static int conf_add_iface(struct conf *c, const char *key, const char *name,
-			  size_t len, char *err, size_t errlen)
+static int conf_check_iface(const char *key, const char *name, size_t len,
+			    char *err, size_t errlen)
 {
 	char tmp[CONF_SHOW_LEN + 1];
 
@@ -295,6 +338,19 @@ static int conf_add_iface(struct conf *c, const char *key, const char *name,
 		if (ch == '/' || ch == ':' || ch <= 0x20 || ch == 0x7f)
 			return conf_errf(err, errlen, key, tmp, "is not an interface name");
 	}
+	return 0;
+}
+
+static int conf_add_iface(struct conf *c, const char *key, const char *name,
+			  size_t len, char *err, size_t errlen)
+{
+	char tmp[IFNAMSIZ];
+	int ret = conf_check_iface(key, name, len, err, errlen);
+
+	if (ret < 0)
+		return ret;
+	memcpy(tmp, name, len);
+	tmp[len] = '\0';
 	for (size_t i = 0; i < c->n_ifaces; i++)
 		if (!strcmp(c->ifaces[i], tmp))
 			return 0;	/* listed twice: same meaning */
@@ -440,6 +496,125 @@ static int conf_set_severity(int *dst, const char *key, const char *v,
 	return 0;
 }
 
+static int conf_set_number(const struct conf_key *k, uint64_t *dst, const char *key,
+			   const char *v, char *err, size_t errlen)
+{
+	uint64_t n;
+
+	if (parse_u64(v, strlen(v), k->max, &n) < 0 || n < k->min)
+		return conf_errf(err, errlen, key, v, "is not a number from %llu to %llu",
+				 (unsigned long long)k->min, (unsigned long long)k->max);
+	*dst = n;
+	return 0;
+}
+
+/* "10", "2.5": digits with at most one '.', checked before strtod() so
+ * no locale, exponent, hex or "inf" sneaks in. */
+static int conf_set_factor(double *dst, const char *key, const char *v,
+			   char *err, size_t errlen)
+{
+	size_t len = strlen(v), dots = 0, i;
+	double f;
+	char *end;
+
+	for (i = 0; i < len; i++) {
+		if (v[i] == '.')
+			dots++;
+		else if (v[i] < '0' || v[i] > '9')
+			break;
+	}
+	if (!len || len > 12 || i != len || dots > 1 || v[0] == '.' || v[len - 1] == '.')
+		return conf_errf(err, errlen, key, v, "is not a number (e.g. 10 or 2.5)");
+	errno = 0;
+	f = strtod(v, &end);
+	if (errno || *end || !(f > 1.0) || f > 1000.0)
+		return conf_errf(err, errlen, key, v, "is out of range (more than 1, at most 1000)");
+	*dst = f;
+	return 0;
+}
+
+/* Bytes: a count with an optional binary unit (K, KiB, M, MiB, G, GiB). */
+static int conf_set_bytes(uint64_t *dst, const char *key, const char *v,
+			  char *err, size_t errlen)
+{
+	static const struct {
+		const char *unit;
+		unsigned shift;
+	} units[] = {
+		{ "", 0 }, { "b", 0 }, { "k", 10 }, { "kib", 10 }, { "m", 20 },
+		{ "mib", 20 }, { "g", 30 }, { "gib", 30 },
+	};
+	size_t len = strlen(v), digits = strspn(v, "0123456789");
+	const char *unit = v + digits;
+	uint64_t n;
+
+	unit += strspn(unit, " ");
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
+		if (strcasecmp(unit, units[i].unit))
+			continue;
+		if (parse_u64(v, digits, (1ull << 40) >> units[i].shift, &n) < 0)
+			break;
+		*dst = n << units[i].shift;
+		return 0;
+	}
+	(void)len;
+	return conf_errf(err, errlen, key, v,
+			 "is not a byte count up to 1TiB (try 1048576, 512KiB, 1MiB)");
+}
+
+/* Validated here so a typo fails the load, kept as text: checks parse it. */
+static int conf_set_cidrs(const struct conf_key *k, char *dst, const char *key,
+			  const char *v, char *err, size_t errlen)
+{
+	char bad[CIDR_TEXT_LEN + 4];
+	int ret;
+
+	if (strlen(v) >= k->size)
+		return conf_errf(err, errlen, key, v, "is too long (max %zu bytes)", k->size - 1);
+	ret = cidr_set_parse(v, NULL, bad);
+	if (ret == -E2BIG)
+		return conf_errf(err, errlen, key, NULL, "too many prefixes (max %d)",
+				 CIDR_SET_MAX);
+	if (ret < 0)
+		return conf_errf(err, errlen, key, bad,
+				 "is not an address or prefix (try 192.0.2.0/24, 2001:db8::/32)");
+	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+/* Interface names, stored normalized as "wg0 wg1". */
+static int conf_set_names(const struct conf_key *k, char *dst, const char *key,
+			  const char *v, char *err, size_t errlen)
+{
+	static const char sep[] = " \t,";
+	char tmp[CONF_MAX_IFACES * IFNAMSIZ];
+	size_t o = 0;
+
+	while (*v) {
+		size_t len;
+		int ret;
+
+		v += strspn(v, sep);
+		len = strcspn(v, sep);
+		if (!len)
+			break;
+		ret = conf_check_iface(key, v, len, err, errlen);
+		if (ret < 0)
+			return ret;
+		if (o + len + 2 > sizeof(tmp) || o + len + 2 > k->size)
+			return conf_errf(err, errlen, key, NULL, "too many names (max %d)",
+					 CONF_MAX_IFACES);
+		if (o)
+			tmp[o++] = ' ';
+		memcpy(tmp + o, v, len);
+		o += len;
+		v += len;
+	}
+	tmp[o] = '\0';
+	memcpy(dst, tmp, o + 1);
+	return 0;
+}
+
 /* Case-insensitive, and '-' matches '_': "State-Dir" is state_dir. */
 static bool conf_key_eq(const char *a, const char *b)
 {
@@ -491,6 +666,10 @@ static int conf_apply(struct conf *c, enum conf_sect sect, int out, const char *
 		if (out < 0 || (size_t)out >= c->n_outputs)
 			return conf_errf(err, errlen, key, NULL, "no output to apply it to");
 		base = (char *)&c->outputs[out];
+	} else if (sect == SECT_ALLOW) {
+		if (out < 0 || (size_t)out >= c->n_allows)
+			return conf_errf(err, errlen, key, NULL, "no [allow] section to apply it to");
+		base = (char *)&c->allows[out];
 	} else {
 		base = (char *)c;
 	}
@@ -518,6 +697,16 @@ static int conf_apply(struct conf *c, enum conf_sect sect, int out, const char *
 		return conf_set_severity((int *)base, key, v, err, errlen);
 	case K_FACILITY:
 		return conf_set_facility((int *)base, key, v, err, errlen);
+	case K_NUMBER:
+		return conf_set_number(k, (uint64_t *)base, key, v, err, errlen);
+	case K_FACTOR:
+		return conf_set_factor((double *)base, key, v, err, errlen);
+	case K_BYTES:
+		return conf_set_bytes((uint64_t *)base, key, v, err, errlen);
+	case K_CIDRS:
+		return conf_set_cidrs(k, base, key, v, err, errlen);
+	case K_NAMES:
+		return conf_set_names(k, base, key, v, err, errlen);
 	}
 	return -EINVAL;
 }
@@ -557,6 +746,9 @@ int conf_set(struct conf *c, const char *section, const char *key,
 		err[0] = '\0';
 	if (sect == SECT_BAD)
 		return conf_errf(err, errlen, key, NULL, "unknown section [%s]", section);
+	if (sect == SECT_ALLOW)
+		return conf_errf(err, errlen, key, NULL,
+				 "[allow] sections are set in the config file only");
 	k = conf_find_key(sect, key);
 	if (k && k->kind == K_IFACES && !c->cli_ifaces) {
 		/* The first --interface replaces the file's list; more append. */
@@ -602,6 +794,12 @@ static void conf_section_end(struct conf_parser *p)
 	if (p->sect == SECT_OUTPUT && p->out >= 0 && !p->out_url)
 		conf_error(p, p->out_line, "url: missing in [output \"%s\"]",
 			   p->c->output_names[p->out]);
+	if (p->sect == SECT_ALLOW && p->out >= 0 && !p->out_url) {
+		const struct conf_allow *a = &p->c->allows[p->out];
+
+		conf_error(p, p->out_line, "endpoints: missing in [allow \"%s%s%s\"]",
+			   a->iface, a->peer[0] ? " " : "", a->peer);
+	}
 	p->out = -1;
 	p->out_url = false;
 }
@@ -616,7 +814,60 @@ static bool conf_is_name(const char *s, size_t len)
 	return true;
 }
 
-/* The text between [ and ], trimmed: agent | kmsg | journal | output "NAME". */
+/* [allow "IFACE"] or [allow "IFACE PUBKEY"]; name is what follows "allow". */
+static void conf_allow_begin(struct conf_parser *p, char *name)
+{
+	static const char usage[] = "[allow]: needs an interface and optionally a peer's "
+		"public key in quotes, e.g. [allow \"wg0\"] or [allow \"wg0 BASE64KEY=\"]";
+	char show[CONF_SHOW_LEN * 4 + 8], err[256];
+	uint8_t key[WG_KEY_LEN];
+	struct conf_allow *a;
+	size_t len = strlen(name), ilen;
+	char *peer;
+
+	if (len < 3 || name[0] != '"' || name[len - 1] != '"') {
+		conf_error(p, p->line, "%s", usage);
+		return;
+	}
+	name[len - 1] = '\0';
+	name++;
+	ilen = strcspn(name, " \t");
+	peer = name + ilen;
+	peer += strspn(peer, " \t");
+	if (conf_check_iface("[allow]", name, ilen, err, sizeof(err)) < 0) {
+		conf_error(p, p->line, "%s", err);
+		return;
+	}
+	if (*peer && key_from_base64(key, peer, strlen(peer)) < 0) {
+		conf_error(p, p->line, "[allow]: \"%s\" is not a public key (44 base64 characters)",
+			   conf_show(show, sizeof(show), peer));
+		return;
+	}
+	name[ilen] = '\0';
+	for (size_t i = 0; i < p->c->n_allows; i++) {
+		a = &p->c->allows[i];
+		if (!strcmp(a->iface, name) && !strcmp(a->peer, peer)) {
+			conf_error(p, p->line, "[allow \"%s%s%s\"]: duplicate section", name,
+				   *peer ? " " : "", peer);
+			return;
+		}
+	}
+	if (p->c->n_allows >= CONF_MAX_ALLOWS) {
+		conf_error(p, p->line, "[allow \"%s\"]: too many [allow] sections (max %d)",
+			   name, CONF_MAX_ALLOWS);
+		return;
+	}
+	a = &p->c->allows[p->c->n_allows];
+	memset(a, 0, sizeof(*a));
+	memcpy(a->iface, name, ilen + 1);
+	snprintf(a->peer, sizeof(a->peer), "%s", peer);
+	p->sect = SECT_ALLOW;
+	p->out = (int)p->c->n_allows++;
+	p->out_line = p->line;
+}
+
+/* The text between [ and ], trimmed: agent | kmsg | journal | checks |
+ * output "NAME" | allow "IFACE [PUBKEY]". */
 static void conf_section_begin(struct conf_parser *p, char *s)
 {
 	char show[CONF_SHOW_LEN * 4 + 8];
@@ -631,10 +882,17 @@ static void conf_section_begin(struct conf_parser *p, char *s)
 	name = s + len;
 	name += strspn(name, " \t");
 	s[len] = '\0';
-	if (conf_sect_from_name(s) == SECT_BAD || (conf_sect_from_name(s) != SECT_OUTPUT && *name)) {
+	if (conf_sect_from_name(s) == SECT_BAD ||
+	    (conf_sect_from_name(s) != SECT_OUTPUT && conf_sect_from_name(s) != SECT_ALLOW &&
+	     *name)) {
 		s[len] = cut;
-		conf_error(p, p->line, "[%s]: unknown section (use [agent], [kmsg], [journal] "
-			   "or [output \"NAME\"])", conf_show(show, sizeof(show), s));
+		conf_error(p, p->line, "[%s]: unknown section (use [agent], [kmsg], [journal], "
+			   "[checks], [output \"NAME\"] or [allow \"IFACE\"])",
+			   conf_show(show, sizeof(show), s));
+		return;
+	}
+	if (conf_sect_from_name(s) == SECT_ALLOW) {
+		conf_allow_begin(p, name);
 		return;
 	}
 	if (conf_sect_from_name(s) != SECT_OUTPUT) {
@@ -807,6 +1065,14 @@ static int conf_handler(void *user, const char *section, const char *name,
 	v[len] = '\0';
 	if (p->sect == SECT_OUTPUT && conf_key_eq(name, "url"))
 		p->out_url = true;	/* a bad one is reported, not also "missing" */
+	if (p->sect == SECT_ALLOW && conf_key_eq(name, "endpoints")) {
+		p->out_url = true;
+		if (!v[strspn(v, " \t,")]) {
+			conf_error(p, p->line, "endpoints: is empty (list prefixes; "
+				   "0.0.0.0/0 ::/0 allows every endpoint)");
+			return 1;
+		}
+	}
 	if (conf_apply(p->c, p->sect, p->out, name, v, err, sizeof(err)) < 0)
 		conf_error(p, p->line, "%s", err);
 	return 1;	/* errors are ours to count; inih's count would double them */

@@ -13,11 +13,21 @@
 #define CONF_MAX_OUTPUTS	8
 #define CONF_DEFAULT_PATH	"/etc/wgaudit/wgaudit.conf"
 #define CONF_DEFAULT_STATE_DIR	"/var/lib/wgaudit"
+#define CONF_MAX_ALLOWS		128	/* [allow "..."] sections */
+#define CONF_CIDRS_LEN		1024	/* one CIDR list as text */
 
 struct conf_output {
 	char url[512];
 	int min_severity;	/* LOG_DEBUG = everything */
 	int facility;		/* syslog facility number, default 1 (user) */
+};
+
+/* [allow "IFACE"] or [allow "IFACE PUBKEY"]: endpoint allow-list of one
+ * interface or one peer (checks: ALERT_UNKNOWN_ENDPOINT). */
+struct conf_allow {
+	char iface[IFNAMSIZ];
+	char peer[48];			/* base64 public key, "" = whole interface */
+	char endpoints[CONF_CIDRS_LEN];	/* validated CIDR list, blank-separated */
 };
 
 struct conf {
@@ -45,6 +55,23 @@ struct conf {
 	char output_names[CONF_MAX_OUTPUTS][64];	/* [output "NAME"]; "" for --output */
 	bool cli_ifaces;		/* conf_set() replaced the file's interfaces */
 	bool cli_outputs;		/* conf_set() replaced the file's outputs */
+	/* checks (issue 5): [checks] and [allow "..."]; see docs/checks.md */
+	bool check_endpoint;		/* enable_endpoint, default yes (needs a list) */
+	bool check_spike;		/* enable_spike, yes */
+	bool check_flood;		/* enable_flood, yes */
+	bool check_rogue;		/* enable_rogue, yes */
+	bool flood_packets;		/* flood_packets: count initiations (AF_PACKET), yes */
+	uint64_t suppress_ms;		/* one alert per incident per window, 1 h */
+	uint64_t flood_suppress_ms;	/* per interface, 5 min */
+	char endpoint_allow[CONF_CIDRS_LEN];	/* global list, "" = none */
+	double spike_factor;		/* 10 */
+	uint64_t spike_warmup;		/* intervals before alerting, 5 */
+	uint64_t spike_min_bytes;	/* per interval, 1 MiB */
+	uint64_t flood_threshold;	/* invalid handshakes per window, 100 */
+	uint64_t flood_window_ms;	/* 60 s */
+	char allowed_ifaces[CONF_MAX_IFACES * IFNAMSIZ];	/* "wg0 wg1", "" = none */
+	size_t n_allows;
+	struct conf_allow allows[CONF_MAX_ALLOWS];
 };
 
 void conf_defaults(struct conf *c);
@@ -62,7 +89,8 @@ int conf_parse(struct conf *c, const char *name, const char *buf, size_t len,
  * no file:line), -EINVAL. Section "agent": interval, state_dir, interface
  * (one name or a list), ...; section "output": key "url" appends an output
  * (severity debug, facility user), min_severity / facility then apply to
- * the last one. The first "interface" and the first "url" given this way
+ * the last one. Section "checks": the [checks] keys; [allow] sections
+ * only come from the file. The first "interface" and the first "url" given this way
  * replace the file's list, later ones append: call after conf_load(). */
 int conf_set(struct conf *c, const char *section, const char *key,
 	     const char *value, char *err, size_t errlen);

@@ -126,7 +126,8 @@ TEST(errors_file)
 		"P:5: interfaces: \"averyveryverylongname\" is too long for an interface name (max 15 bytes)\n"
 		"P:8: enabled: \"maybe\" is not a boolean (yes or no)\n"
 		"P:11: max_age: \"soon\" is not a duration (try 500ms, 10s, 5m)\n"
-		"P:13: [nonsense]: unknown section (use [agent], [kmsg], [journal] or [output \"NAME\"])\n"
+		"P:13: [nonsense]: unknown section (use [agent], [kmsg], [journal], [checks], "
+		"[output \"NAME\"] or [allow \"IFACE\"])\n"
 		"P:17: url: \"http://example.com/\" is not an output URL (try syslog+tcp://HOST:PORT, syslog+tls://HOST:PORT, syslog+udp://HOST:PORT, jsonl:-, jsonl:/PATH)\n"
 		"P:18: min_severity: \"loud\" is not a severity (emerg, alert, crit, err, warning, notice, info, debug)\n"
 		"P:19: facility: \"nowhere\" is not a syslog facility (user, daemon, auth, authpriv, local0..local7, ...)\n"
@@ -143,10 +144,14 @@ TEST(errors_file)
 	/* Build the expectation with the real path in place of "P". */
 	want = calloc(1, sizeof(expect) + 12 * plen);
 	for (const char *s = expect; *s; s++) {
-		if (*s == 'P' && (s == expect || s[-1] == '\n'))
+		if (*s == 'P' && (s == expect || s[-1] == '\n')) {
 			strcat(want, path);
-		else
-			strncat(want, s, 1);
+		} else {
+			size_t wl = strlen(want);
+
+			want[wl] = *s;
+			want[wl + 1] = '\0';
+		}
 	}
 	CHECK_STR(msgs, want);
 	/* Good lines after bad ones still count. */
@@ -472,6 +477,134 @@ TEST(binary_garbage)
 	free(msgs);
 	CHECK_INT(parse(&c, "", 0, &msgs), 0);
 	free(msgs);
+}
+
+/* Issue 5: [checks] and [allow "..."] (docs/checks.md). */
+#define PUB "9AVMEBvljS1j+Suo3XUZu2wYZgiJdwdKUE2Mp6s44Ss="
+
+TEST(checks_defaults)
+{
+	struct conf c;
+
+	conf_defaults(&c);
+	CHECK(c.check_endpoint && c.check_spike && c.check_flood && c.check_rogue);
+	CHECK(c.flood_packets);
+	CHECK_INT(c.suppress_ms, 3600000);
+	CHECK_INT(c.flood_suppress_ms, 300000);
+	CHECK(c.spike_factor == 10.0);
+	CHECK_INT(c.spike_warmup, 5);
+	CHECK_INT(c.spike_min_bytes, 1048576);
+	CHECK_INT(c.flood_threshold, 100);
+	CHECK_INT(c.flood_window_ms, 60000);
+	CHECK_STR(c.endpoint_allow, "");
+	CHECK_STR(c.allowed_ifaces, "");
+	CHECK_INT(c.n_allows, 0);
+}
+
+TEST(checks_keys)
+{
+	struct conf c;
+	char *msgs = NULL;
+
+	CHECK_INT(parse_str(&c,
+		"[checks]\n"
+		"enable_spike = no\n"
+		"flood_packets = off\n"
+		"suppress = 30m\n"
+		"flood_suppress = 1m\n"
+		"endpoint_allow = 10.0.0.0/8, 2001:db8::/32 ::ffff:192.0.2.0/120\n"
+		"spike_factor = 2.5\n"
+		"spike_warmup = 0\n"
+		"spike_min_bytes = 512KiB\n"
+		"flood_threshold = 20\n"
+		"flood_window = 2m\n"
+		"allowed_interfaces = wg0, wg1\twg2\n"
+		"[allow \"wg0\"]\n"
+		"endpoints = 192.0.2.0/24\n"
+		"[allow \"wg0 " PUB "\"]\n"
+		"endpoints = 198.51.100.7 2001:db8::7\n", &msgs), 0);
+	CHECK_STR(msgs, "");
+	CHECK(!c.check_spike);
+	CHECK(c.check_flood);
+	CHECK(!c.flood_packets);
+	CHECK_INT(c.suppress_ms, 1800000);
+	CHECK_INT(c.flood_suppress_ms, 60000);
+	CHECK_STR(c.endpoint_allow, "10.0.0.0/8, 2001:db8::/32 ::ffff:192.0.2.0/120");
+	CHECK(c.spike_factor == 2.5);
+	CHECK_INT(c.spike_warmup, 0);
+	CHECK_INT(c.spike_min_bytes, 524288);
+	CHECK_INT(c.flood_threshold, 20);
+	CHECK_INT(c.flood_window_ms, 120000);
+	CHECK_STR(c.allowed_ifaces, "wg0 wg1 wg2");
+	CHECK_INT(c.n_allows, 2);
+	CHECK_STR(c.allows[0].iface, "wg0");
+	CHECK_STR(c.allows[0].peer, "");
+	CHECK_STR(c.allows[0].endpoints, "192.0.2.0/24");
+	CHECK_STR(c.allows[1].iface, "wg0");
+	CHECK_STR(c.allows[1].peer, PUB);
+	CHECK_STR(c.allows[1].endpoints, "198.51.100.7 2001:db8::7");
+	free(msgs);
+	/* Byte units. */
+	CHECK_INT(parse_str(&c, "[checks]\nspike_min_bytes = 2 GiB\n", &msgs), 0);
+	CHECK_INT(c.spike_min_bytes, 2ull << 30);
+	free(msgs);
+}
+
+TEST(checks_errors)
+{
+	struct conf c;
+	char *msgs = NULL;
+
+	CHECK_INT(parse_str(&c,
+		"[checks]\n"
+		"endpoint_allow = 10.0.0.0/33\n"
+		"spike_factor = 1\n"
+		"spike_factor = 1e3\n"
+		"spike_min_bytes = lots\n"
+		"flood_threshold = 0\n"
+		"flood_window = 10 s\n"
+		"allowed_interfaces = wg0 bad/name\n"
+		"enable_flood = perhaps\n"
+		"frobnicate = 1\n"
+		"[allow wg0]\n"
+		"[allow \"wg0 notakey\"]\n"
+		"[allow \"wg0\"]\n"
+		"endpoints = 10.0.0.0/8 nothost\n"
+		"[allow \"wg0\"]\n"
+		"[allow \"wg1\"]\n"
+		"[allow \"wg2\"]\n"
+		"endpoints =\n", &msgs), 15);
+	CHECK_STR(msgs,
+		"t.conf:2: endpoint_allow: \"10.0.0.0/33\" is not an address or prefix (try 192.0.2.0/24, 2001:db8::/32)\n"
+		"t.conf:3: spike_factor: \"1\" is out of range (more than 1, at most 1000)\n"
+		"t.conf:4: spike_factor: \"1e3\" is not a number (e.g. 10 or 2.5)\n"
+		"t.conf:5: spike_min_bytes: \"lots\" is not a byte count up to 1TiB (try 1048576, 512KiB, 1MiB)\n"
+		"t.conf:6: flood_threshold: \"0\" is not a number from 1 to 1000000000\n"
+		"t.conf:7: flood_window: \"10 s\" is not a duration (try 500ms, 10s, 5m)\n"
+		"t.conf:8: allowed_interfaces: \"bad/name\" is not an interface name\n"
+		"t.conf:9: enable_flood: \"perhaps\" is not a boolean (yes or no)\n"
+		"t.conf:10: frobnicate: unknown key in [checks]\n"
+		"t.conf:11: [allow]: needs an interface and optionally a peer's public key in quotes, e.g. [allow \"wg0\"] or [allow \"wg0 BASE64KEY=\"]\n"
+		"t.conf:12: [allow]: \"notakey\" is not a public key (44 base64 characters)\n"
+		"t.conf:14: endpoints: \"nothost\" is not an address or prefix (try 192.0.2.0/24, 2001:db8::/32)\n"
+		"t.conf:15: [allow \"wg0\"]: duplicate section\n"
+		"t.conf:16: endpoints: missing in [allow \"wg1\"]\n"
+		"t.conf:18: endpoints: is empty (list prefixes; 0.0.0.0/0 ::/0 allows every endpoint)\n");
+	free(msgs);
+}
+
+TEST(checks_cli)
+{
+	struct conf c;
+	char err[512];
+
+	conf_defaults(&c);
+	CHECK_INT(conf_set(&c, "checks", "spike_factor", "4", err, sizeof(err)), 0);
+	CHECK(c.spike_factor == 4.0);
+	CHECK_INT(conf_set(&c, "checks", "flood_threshold", "x", err, sizeof(err)), -EINVAL);
+	CHECK_STR(err, "flood_threshold: \"x\" is not a number from 1 to 1000000000");
+	CHECK_INT(conf_set(&c, "allow", "endpoints", "10.0.0.0/8", err, sizeof(err)), -EINVAL);
+	CHECK_STR(err, "endpoints: [allow] sections are set in the config file only");
 }
 
 TEST_MAIN()
