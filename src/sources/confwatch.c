@@ -1,0 +1,1649 @@
+/* confwatch.c - WireGuard config files: inotify on the directory plus a
+ * periodic rehash, SHA-256 of each NAME.conf, and a parse of its public
+ * parts for a semantic diff (peers added / removed / changed, listen port,
+ * addresses).
+ *
+ * Secrets: the file bytes are read into one heap buffer that is wiped
+ * before it is freed; the parser works in place and, for PrivateKey and
+ * PresharedKey lines, looks at the key name only. Nothing else ever holds
+ * those values: not the parsed view, not an error message, not the saved
+ * state, not an event.
+ *
+ * Continuity: the last hash and public view of each file go to the state
+ * callbacks (the agent's store meta), so a change made while the agent was
+ * down is reported once, by the first rescan. A file never seen before is
+ * recorded silently (a fresh install is a baseline, not an alert storm). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "core/event.h"
+#include "core/log.h"
+#include "sources/confwatch.h"
+
+#define CW_DIR_MAX	200	/* dir + "/" + 15 + ".conf" fits conf_iface.path */
+#define CW_IDENT_LEN	80	/* hex SHA-256, or "!size:mtime:ino" when too large */
+#define CW_PV_LEN	(WG_KEY_B64_LEN - 1 + 1 + 8)	/* "KEY:8hex" */
+#define CW_STATE_MAX	((size_t)CONFWATCH_MAX_PEERS * (CW_PV_LEN + 1) + 64)
+/* inotify reads per confwatch_read(): the loop is level-triggered. */
+#define CW_READ_MAX	64
+#define CW_DIRTY_MAX	64
+
+/* ---- pure parser ------------------------------------------------------ */
+
+enum section { SEC_NONE, SEC_INTERFACE, SEC_PEER, SEC_OTHER };
+
+struct parser {
+	struct conf_iface *out;
+	size_t cap;
+	enum section sec;
+	bool have_peer;		/* out->peers[n_peers - 1] is the open section */
+	bool peer_keyed;	/* ... and it has a valid PublicKey */
+	bool peer_named;	/* ... and a name given inside the section */
+	unsigned peer_line;
+	bool full_warned;
+	char pending[CONFWATCH_NAME_LEN];	/* a name comment awaiting its peer */
+	unsigned line;
+	unsigned nerr;
+	int fatal;
+	char *err;
+	size_t errlen;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+perr(struct parser *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->nerr++ || !p->err || !p->errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(p->err, p->errlen, fmt, ap);
+	va_end(ap);
+}
+
+static bool is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static void trim(const char **s, size_t *n)
+{
+	while (*n && is_ws(**s)) {
+		(*s)++;
+		(*n)--;
+	}
+	while (*n && is_ws((*s)[*n - 1]))
+		(*n)--;
+}
+
+static bool ieq(const char *s, size_t n, const char *lit)
+{
+	return strlen(lit) == n && !strncasecmp(s, lit, n);
+}
+
+/* s starts with lit (any case); *rest is what follows. */
+static bool iprefix(const char *s, size_t n, const char *lit, const char **rest,
+		    size_t *rn)
+{
+	size_t l = strlen(lit);
+
+	if (n < l || strncasecmp(s, lit, l))
+		return false;
+	*rest = s + l;
+	*rn = n - l;
+	return true;
+}
+
+/* A list item or endpoint: printable ASCII, no space, no comma. */
+static bool token_ok(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] <= ' ' || s[i] >= 0x7f || s[i] == ',')
+			return false;
+	return n > 0;
+}
+
+/* Append the comma-separated items of v to the comma-joined dst[cap]:
+ * 0, -EINVAL for a bad item (the rest is dropped), -ENOSPC when full (the
+ * list is cut at an item boundary). */
+static int list_append(char *dst, size_t cap, const char *v, size_t n)
+{
+	size_t used = strnlen(dst, cap);
+
+	while (n) {
+		const char *c = memchr(v, ',', n);
+		size_t il = c ? (size_t)(c - v) : n;
+		const char *item = v;
+		size_t in = il;
+
+		v += il;
+		n -= il;
+		if (c) {
+			v++;
+			n--;
+		}
+		trim(&item, &in);
+		if (!in)
+			continue;
+		if (!token_ok(item, in))
+			return -EINVAL;
+		if (used + (used ? 1 : 0) + in >= cap)
+			return -ENOSPC;
+		if (used)
+			dst[used++] = ',';
+		memcpy(dst + used, item, in);
+		used += in;
+		dst[used] = '\0';
+	}
+	return 0;
+}
+
+/* A friendly name goes into events: control bytes become '?', and it is
+ * cut to fit without splitting a UTF-8 sequence. */
+static void name_set(char dst[static CONFWATCH_NAME_LEN], const char *v, size_t n)
+{
+	trim(&v, &n);
+	if (n >= CONFWATCH_NAME_LEN) {
+		n = CONFWATCH_NAME_LEN - 1;
+		while (n && ((unsigned char)v[n] & 0xc0) == 0x80)
+			n--;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		dst[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+	}
+	dst[n] = '\0';
+}
+
+static struct conf_peer *cur_peer(struct parser *p)
+{
+	return p->have_peer ? &p->out->peers[p->out->n_peers - 1] : NULL;
+}
+
+/* Close the open [Peer] section. A name comment still pending belongs to
+ * it unless a new [Peer] header follows (then it was written above that). */
+static void end_peer(struct parser *p, bool take_pending)
+{
+	struct conf_peer *pe = cur_peer(p);
+
+	if (pe) {
+		if (take_pending && p->pending[0] && !pe->name[0])
+			memcpy(pe->name, p->pending, sizeof(pe->name));
+		if (!p->peer_keyed) {
+			perr(p, "%u: [Peer] without a valid PublicKey, skipped",
+			     p->peer_line);
+			memset(pe, 0, sizeof(*pe));
+			p->out->n_peers--;
+		}
+	}
+	p->have_peer = p->peer_keyed = p->peer_named = false;
+	if (take_pending)
+		p->pending[0] = '\0';
+}
+
+static void begin_peer(struct parser *p)
+{
+	struct conf_iface *o = p->out;
+	struct conf_peer *pe;
+
+	if (o->n_peers >= CONFWATCH_MAX_PEERS) {
+		if (!p->full_warned)
+			perr(p, "%u: more than %u peers, the rest skipped",
+			     p->line, CONFWATCH_MAX_PEERS);
+		p->full_warned = true;
+		p->sec = SEC_OTHER;
+		return;
+	}
+	if (o->n_peers == p->cap) {
+		size_t ncap = p->cap ? p->cap * 2 : 8;
+		void *np;
+
+		if (ncap > CONFWATCH_MAX_PEERS)
+			ncap = CONFWATCH_MAX_PEERS;
+		np = realloc(o->peers, ncap * sizeof(*o->peers));
+		if (!np) {
+			p->fatal = -ENOMEM;
+			return;
+		}
+		o->peers = np;
+		p->cap = ncap;
+	}
+	pe = &o->peers[o->n_peers++];
+	memset(pe, 0, sizeof(*pe));
+	memcpy(pe->name, p->pending, sizeof(pe->name));
+	p->pending[0] = '\0';
+	p->have_peer = true;
+	p->peer_line = p->line;
+}
+
+static void parse_header(struct parser *p, const char *s, size_t n)
+{
+	const char *end = memchr(s, ']', n);
+	const char *in = s + 1;
+	size_t inl;
+
+	if (!end) {
+		perr(p, "%u: section header without ']'", p->line);
+		return;
+	}
+	inl = (size_t)(end - in);
+	trim(&in, &inl);
+	end_peer(p, !ieq(in, inl, "Peer"));
+	if (ieq(in, inl, "Interface")) {
+		p->sec = SEC_INTERFACE;
+	} else if (ieq(in, inl, "Peer")) {
+		p->sec = SEC_PEER;
+		begin_peer(p);
+	} else {
+		/* Someone else's section: its keys are not ours to judge. */
+		p->sec = SEC_OTHER;
+	}
+}
+
+/* "key = value" or "key: value" (any case) at s; the value trimmed. */
+static bool comment_kv(const char *s, size_t n, const char *key,
+		       const char **v, size_t *vn)
+{
+	const char *r;
+	size_t rn;
+
+	if (!iprefix(s, n, key, &r, &rn))
+		return false;
+	trim(&r, &rn);
+	if (!rn || (r[0] != '=' && r[0] != ':'))
+		return false;
+	*v = r + 1;
+	*vn = rn - 1;
+	trim(v, vn);
+	return true;
+}
+
+/* "WORD rest" (any case), rest not empty. */
+static bool comment_word(const char *s, size_t n, const char *word,
+			 const char **v, size_t *vn)
+{
+	if (!iprefix(s, n, word, v, vn) || !*vn || !is_ws(**v))
+		return false;
+	trim(v, vn);
+	return *vn > 0;
+}
+
+static void set_pending(struct parser *p, const char *v, size_t n)
+{
+	name_set(p->pending, v, n);
+}
+
+static void parse_comment(struct parser *p, const char *s, size_t n)
+{
+	unsigned hashes = 0;
+	const char *v;
+	size_t vn;
+
+	while (n && *s == '#') {
+		s++;
+		n--;
+		hashes++;
+	}
+	trim(&s, &n);
+	if (comment_kv(s, n, "friendly_name", &v, &vn)) {
+		/* prometheus_wireguard_exporter: names the section it is in. */
+		struct conf_peer *pe = cur_peer(p);
+
+		if (pe && p->sec == SEC_PEER) {
+			name_set(pe->name, v, vn);
+			p->peer_named = true;
+		} else {
+			set_pending(p, v, vn);
+		}
+	} else if (comment_kv(s, n, "friendly_json", &v, &vn)) {
+		return;		/* the exporter's JSON labels: not a name */
+	} else if (comment_kv(s, n, "name", &v, &vn)) {
+		set_pending(p, v, vn);
+	} else if (hashes >= 3 && comment_word(s, n, "Client", &v, &vn)) {
+		set_pending(p, v, vn);			/* angristan/wireguard-install */
+	} else if (comment_word(s, n, "BEGIN_PEER", &v, &vn)) {
+		set_pending(p, v, vn);			/* Nyr/wireguard-install */
+	} else if (hashes >= 3 && comment_word(s, n, "begin", &v, &vn)) {
+		while (vn && (v[vn - 1] == '#' || is_ws(v[vn - 1])))
+			vn--;				/* PiVPN "### begin x ###" */
+		if (vn)
+			set_pending(p, v, vn);
+	}
+}
+
+static void kv_listen_port(struct parser *p, const char *v, size_t n)
+{
+	uint64_t port;
+
+	if (parse_u64(v, n, 65535, &port) < 0) {
+		perr(p, "%u: ListenPort: not a port number", p->line);
+		return;
+	}
+	p->out->listen_port = (uint16_t)port;
+}
+
+static void kv_list(struct parser *p, const char *what, char *dst, size_t cap,
+		    const char *v, size_t n)
+{
+	int ret = list_append(dst, cap, v, n);
+
+	if (ret == -EINVAL)
+		perr(p, "%u: %s: malformed item", p->line, what);
+	else if (ret == -ENOSPC)
+		perr(p, "%u: %s: list longer than %zu bytes, cut", p->line,
+		     what, cap - 1);
+}
+
+static void kv_address(struct parser *p, const char *v, size_t n)
+{
+	kv_list(p, "Address", p->out->addresses, sizeof(p->out->addresses), v, n);
+}
+
+static void kv_public_key(struct parser *p, const char *v, size_t n)
+{
+	struct conf_peer *pe = cur_peer(p);
+
+	if (!pe)
+		return;
+	if (p->peer_keyed) {
+		perr(p, "%u: PublicKey: given twice in one [Peer], first kept",
+		     p->line);
+		return;
+	}
+	if (key_from_base64(pe->public_key, v, n) < 0) {
+		perr(p, "%u: PublicKey: not a base64 WireGuard key", p->line);
+		return;
+	}
+	p->peer_keyed = true;
+}
+
+static void kv_allowed_ips(struct parser *p, const char *v, size_t n)
+{
+	struct conf_peer *pe = cur_peer(p);
+
+	if (pe)
+		kv_list(p, "AllowedIPs", pe->allowed_ips, sizeof(pe->allowed_ips), v, n);
+}
+
+static void kv_endpoint(struct parser *p, const char *v, size_t n)
+{
+	struct conf_peer *pe = cur_peer(p);
+
+	if (!pe)
+		return;
+	if (!token_ok(v, n) || n >= sizeof(pe->endpoint)) {
+		perr(p, "%u: Endpoint: malformed", p->line);
+		return;
+	}
+	memcpy(pe->endpoint, v, n);
+	pe->endpoint[n] = '\0';
+}
+
+/* fn NULL: a secret, skipped with its value unread. */
+static const struct {
+	enum section sec;
+	const char *key;
+	void (*fn)(struct parser *p, const char *v, size_t n);
+} conf_keys[] = {
+	{ SEC_INTERFACE, "ListenPort", kv_listen_port },
+	{ SEC_INTERFACE, "Address", kv_address },
+	{ SEC_PEER, "PublicKey", kv_public_key },
+	{ SEC_PEER, "AllowedIPs", kv_allowed_ips },
+	{ SEC_PEER, "Endpoint", kv_endpoint },
+};
+
+static const char *const secret_keys[] = { "PrivateKey", "PresharedKey" };
+
+static void parse_kv(struct parser *p, const char *s, size_t n)
+{
+	const char *eq = memchr(s, '=', n);
+	const char *k = s, *v, *hash;
+	size_t kn, vn;
+
+	if (!eq || memchr(s, '#', (size_t)(eq - s))) {
+		perr(p, "%u: expected key = value", p->line);
+		return;
+	}
+	kn = (size_t)(eq - s);
+	trim(&k, &kn);
+	/* Secrets first: nothing past the '=' is looked at. */
+	for (size_t i = 0; i < ARRAY_SIZE(secret_keys); i++)
+		if (ieq(k, kn, secret_keys[i]))
+			return;
+	if (p->sec == SEC_PEER) {
+		struct conf_peer *pe = cur_peer(p);
+
+		if (pe && p->pending[0] && !pe->name[0])
+			memcpy(pe->name, p->pending, sizeof(pe->name));
+	}
+	p->pending[0] = '\0';
+	v = eq + 1;
+	vn = n - (size_t)(v - s);
+	hash = memchr(v, '#', vn);	/* as wg(8): '#' starts a comment anywhere */
+	if (hash)
+		vn = (size_t)(hash - v);
+	trim(&v, &vn);
+	for (size_t i = 0; i < ARRAY_SIZE(conf_keys); i++)
+		if (conf_keys[i].sec == p->sec && ieq(k, kn, conf_keys[i].key)) {
+			conf_keys[i].fn(p, v, vn);
+			return;
+		}
+	/* Anything else (PostUp, DNS, MTU, Table, PersistentKeepalive, ...)
+	 * changes the hash but is not part of the diff. */
+}
+
+static void parse_line(struct parser *p, const char *s, size_t n)
+{
+	trim(&s, &n);
+	if (!n || s[0] == ';')
+		return;
+	if (s[0] == '#')
+		parse_comment(p, s, n);
+	else if (s[0] == '[')
+		parse_header(p, s, n);
+	else
+		parse_kv(p, s, n);
+}
+
+static int cmp_idx(const void *a, const void *b, void *ctx)
+{
+	const struct conf_peer *peers = ctx;
+	uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
+	int c = memcmp(peers[i].public_key, peers[j].public_key, WG_KEY_LEN);
+
+	if (c)
+		return c;
+	return i < j ? -1 : i > j;
+}
+
+/* Sort by public key (stable) and merge repeated keys as wg setconf does. */
+static int finish_peers(struct parser *p)
+{
+	struct conf_iface *o = p->out;
+	struct conf_peer *np;
+	uint32_t *idx;
+	size_t m = 0;
+
+	if (o->n_peers < 2)
+		return 0;
+	idx = malloc(o->n_peers * sizeof(*idx));
+	np = malloc(o->n_peers * sizeof(*np));
+	if (!idx || !np) {
+		free(idx);
+		free(np);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < o->n_peers; i++)
+		idx[i] = (uint32_t)i;
+	qsort_r(idx, o->n_peers, sizeof(*idx), cmp_idx, o->peers);
+	for (size_t i = 0; i < o->n_peers; i++) {
+		const struct conf_peer *src = &o->peers[idx[i]];
+		struct conf_peer *d = m ? &np[m - 1] : NULL;
+
+		if (!d || memcmp(d->public_key, src->public_key, WG_KEY_LEN)) {
+			np[m++] = *src;
+			continue;
+		}
+		if (list_append(d->allowed_ips, sizeof(d->allowed_ips), src->allowed_ips,
+				strlen(src->allowed_ips)) < 0)
+			perr(p, "%u: AllowedIPs: list of a repeated peer too long, cut",
+			     p->line);
+		if (src->endpoint[0])
+			memcpy(d->endpoint, src->endpoint, sizeof(d->endpoint));
+		if (!d->name[0])
+			memcpy(d->name, src->name, sizeof(d->name));
+	}
+	free(idx);
+	free(o->peers);
+	o->peers = np;
+	o->n_peers = m;
+	return 0;
+}
+
+int confwatch_parse(const char *buf, size_t len, struct conf_iface *out,
+		    char *err, size_t errlen)
+{
+	struct parser p = { .out = out, .err = err, .errlen = errlen };
+	size_t pos = 0;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (err && errlen)
+		err[0] = '\0';
+	if (len > CONFWATCH_FILE_MAX) {
+		perr(&p, "0: file larger than %u bytes", CONFWATCH_FILE_MAX);
+		return -EINVAL;
+	}
+	if (len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3))
+		pos = 3;	/* UTF-8 BOM from a Windows editor */
+	while (pos < len && !p.fatal) {
+		const char *s = buf + pos;
+		const char *nl = memchr(s, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - s) : len - pos;
+
+		p.line++;
+		if (n > CONFWATCH_LINE_MAX)
+			perr(&p, "%u: longer than %u bytes, skipped", p.line,
+			     CONFWATCH_LINE_MAX);
+		else if (memchr(s, '\0', n))
+			perr(&p, "%u: NUL byte, skipped", p.line);
+		else
+			parse_line(&p, s, n);
+		pos += n + 1;
+	}
+	if (!p.fatal) {
+		p.line++;
+		end_peer(&p, true);
+		p.fatal = finish_peers(&p);
+	}
+	if (p.fatal) {
+		conf_iface_release(out);
+		return p.fatal;
+	}
+	if (p.nerr > 1 && err && errlen) {
+		size_t l = strnlen(err, errlen);
+
+		snprintf(err + l, errlen - l, " (and %u more)", p.nerr - 1);
+	}
+	ret = p.nerr ? -EINVAL : 0;
+	return ret;
+}
+
+void conf_iface_release(struct conf_iface *ci)
+{
+	if (!ci)
+		return;
+	free(ci->peers);
+	memset(ci, 0, sizeof(*ci));
+}
+
+/* ---- public views and their diff -------------------------------------- */
+
+/* A peer as the diff sees it: key plus a digest of what "changed" means. */
+struct pv {
+	uint8_t key[WG_KEY_LEN];
+	uint32_t dig;
+};
+
+struct view {
+	bool present;
+	bool port_known, addr_known, peers_known;
+	uint16_t port;
+	char ident[CW_IDENT_LEN];
+	char addresses[sizeof(((struct conf_iface *)0)->addresses)];
+	struct pv *pv;
+	size_t n;
+};
+
+static void view_release(struct view *v)
+{
+	free(v->pv);
+	v->pv = NULL;
+	v->n = 0;
+}
+
+static int sha256(const void *buf, size_t len, uint8_t md[32])
+{
+	unsigned int mdlen = 0;
+
+	if (!EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
+		return -EIO;
+	return 0;
+}
+
+static void hex(char *out, const uint8_t *b, size_t n)
+{
+	static const char h[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = h[b[i] >> 4];
+		out[2 * i + 1] = h[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static uint32_t peer_digest(const struct conf_peer *pe)
+{
+	char buf[sizeof(pe->allowed_ips) + sizeof(pe->endpoint) + 1];
+	uint8_t md[32];
+	int n = snprintf(buf, sizeof(buf), "%s\n%s", pe->allowed_ips, pe->endpoint);
+
+	if (n < 0 || sha256(buf, (size_t)n, md) < 0)
+		return 0;
+	return (uint32_t)md[0] << 24 | (uint32_t)md[1] << 16 | (uint32_t)md[2] << 8 | md[3];
+}
+
+static int view_from_iface(struct view *v, const struct conf_iface *ci,
+			   bool present, const char *ident)
+{
+	memset(v, 0, sizeof(*v));
+	v->present = present;
+	v->port_known = v->addr_known = v->peers_known = true;
+	if (!present)
+		return 0;
+	snprintf(v->ident, sizeof(v->ident), "%s", ident);
+	v->port = ci->listen_port;
+	snprintf(v->addresses, sizeof(v->addresses), "%s", ci->addresses);
+	if (!ci->n_peers)
+		return 0;
+	v->pv = calloc(ci->n_peers, sizeof(*v->pv));
+	if (!v->pv)
+		return -ENOMEM;
+	for (size_t i = 0; i < ci->n_peers; i++) {
+		memcpy(v->pv[i].key, ci->peers[i].public_key, WG_KEY_LEN);
+		v->pv[i].dig = peer_digest(&ci->peers[i]);
+	}
+	v->n = ci->n_peers;
+	return 0;
+}
+
+static char *peers_encode(const struct view *v)
+{
+	char *s = malloc(v->n * (CW_PV_LEN + 1) + 1), *o = s;
+
+	if (!s)
+		return NULL;
+	*o = '\0';
+	for (size_t i = 0; i < v->n; i++) {
+		char b64[WG_KEY_B64_LEN];
+
+		key_to_base64(b64, v->pv[i].key);
+		o += sprintf(o, "%s%s:%08x", i ? "," : "", b64, v->pv[i].dig);
+	}
+	return s;
+}
+
+/* The saved "KEY:8hex,..." list; anything malformed makes it unknown. */
+static int peers_decode(struct view *v, const char *s)
+{
+	size_t len = strlen(s), n = 0;
+
+	if (!len)
+		return 0;
+	if ((len + 1) % (CW_PV_LEN + 1))
+		return -EINVAL;
+	n = (len + 1) / (CW_PV_LEN + 1);
+	v->pv = calloc(n, sizeof(*v->pv));
+	if (!v->pv)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const char *e = s + i * (CW_PV_LEN + 1);
+		uint64_t d = 0;
+
+		if (key_from_base64(v->pv[i].key, e, WG_KEY_B64_LEN - 1) < 0 ||
+		    e[WG_KEY_B64_LEN - 1] != ':' ||
+		    (i + 1 < n && e[CW_PV_LEN] != ','))
+			goto bad;
+		for (int j = 0; j < 8; j++) {
+			char c = e[WG_KEY_B64_LEN + j];
+			int x = c >= '0' && c <= '9' ? c - '0' :
+				c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+
+			if (x < 0)
+				goto bad;
+			d = d << 4 | (uint64_t)x;
+		}
+		v->pv[i].dig = (uint32_t)d;
+		if (i && memcmp(v->pv[i - 1].key, v->pv[i].key, WG_KEY_LEN) >= 0)
+			goto bad;
+	}
+	v->n = n;
+	return 0;
+bad:
+	view_release(v);
+	return -EINVAL;
+}
+
+struct diff {
+	const uint8_t **added, **removed, **changed;
+	size_t na, nr, nc;
+};
+
+static void diff_release(struct diff *d)
+{
+	free(d->added);
+	free(d->removed);
+	free(d->changed);
+	memset(d, 0, sizeof(*d));
+}
+
+/* Both lists are sorted by key: one merge walk. */
+static int diff_views(const struct view *o, const struct view *n, struct diff *d)
+{
+	size_t i = 0, j = 0;
+
+	memset(d, 0, sizeof(*d));
+	d->added = calloc(n->n + 1, sizeof(*d->added));
+	d->removed = calloc(o->n + 1, sizeof(*d->removed));
+	d->changed = calloc(n->n + 1, sizeof(*d->changed));
+	if (!d->added || !d->removed || !d->changed) {
+		diff_release(d);
+		return -ENOMEM;
+	}
+	while (i < o->n || j < n->n) {
+		int c = i == o->n ? 1 : j == n->n ? -1 :
+			memcmp(o->pv[i].key, n->pv[j].key, WG_KEY_LEN);
+
+		if (c < 0) {
+			d->removed[d->nr++] = o->pv[i++].key;
+		} else if (c > 0) {
+			d->added[d->na++] = n->pv[j++].key;
+		} else {
+			if (o->pv[i].dig != n->pv[j].dig)
+				d->changed[d->nc++] = n->pv[j].key;
+			i++;
+			j++;
+		}
+	}
+	return 0;
+}
+
+/* ---- the watcher ------------------------------------------------------ */
+
+struct cw_file {
+	char name[IFNAMSIZ];
+	bool present;		/* ci is the file's current view */
+	bool synced;		/* compared with the saved state since start */
+	int last_errno;		/* last read failure logged (log once) */
+	char ident[CW_IDENT_LEN];
+	struct conf_iface ci;
+};
+
+struct confwatch {
+	char dir[CW_DIR_MAX + 1];
+	int ifd, wd;
+	bool started;		/* first rescan done */
+	bool full_warned;
+	struct confwatch_state st;
+	struct cw_file *files;
+	size_t nfiles;
+	char *saved_files;	/* conffiles:DIR as last written */
+};
+
+/* wg-quick's rule: ^[a-zA-Z0-9_=+.-]{1,15}$, and not "." or "..". */
+static bool iface_name_ok(const char *s, size_t n)
+{
+	if (n == 0 || n >= IFNAMSIZ)
+		return false;
+	if ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || strchr("_=+.-", c)))
+			return false;
+	}
+	return true;
+}
+
+/* "NAME.conf" -> NAME into name[IFNAMSIZ]. */
+static bool conf_file_name(const char *fn, char name[static IFNAMSIZ])
+{
+	size_t n = strnlen(fn, IFNAMSIZ + 6);
+
+	if (n <= 5 || n > IFNAMSIZ - 1 + 5 || strcmp(fn + n - 5, ".conf"))
+		return false;
+	if (!iface_name_ok(fn, n - 5))
+		return false;
+	memcpy(name, fn, n - 5);
+	name[n - 5] = '\0';
+	return true;
+}
+
+static void file_path(const struct confwatch *cw, const char *name, char *out,
+		      size_t len)
+{
+	snprintf(out, len, "%s/%s.conf", cw->dir, name);
+}
+
+static struct cw_file *file_find(const struct confwatch *cw, const char *name)
+{
+	for (size_t i = 0; i < cw->nfiles; i++)
+		if (!strcmp(cw->files[i].name, name))
+			return &cw->files[i];
+	return NULL;
+}
+
+static struct cw_file *file_get(struct confwatch *cw, const char *name)
+{
+	struct cw_file *f = file_find(cw, name), *nf;
+
+	if (f)
+		return f;
+	if (cw->nfiles >= CONFWATCH_MAX_FILES) {
+		if (!cw->full_warned)
+			log_warnx("%s: more than %u config files, %s.conf not watched",
+				  cw->dir, CONFWATCH_MAX_FILES, name);
+		cw->full_warned = true;
+		return NULL;
+	}
+	nf = realloc(cw->files, (cw->nfiles + 1) * sizeof(*cw->files));
+	if (!nf)
+		return NULL;
+	cw->files = nf;
+	f = &cw->files[cw->nfiles++];
+	memset(f, 0, sizeof(*f));
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	return f;
+}
+
+/* What is on disk now. */
+struct snap {
+	bool present, too_large, same;
+	off_t size;
+	char ident[CW_IDENT_LEN];
+	char sha[65];
+	struct conf_iface ci;
+};
+
+/* Read at most CONFWATCH_FILE_MAX + 1 bytes: 0, -ENOENT, -EFBIG (st set),
+ * or another -errno. The caller wipes and frees *out. */
+static int file_read(const char *path, char **out, size_t *outlen, struct stat *st)
+{
+	size_t cap, len = 0;
+	char *buf = NULL;
+	int fd, ret;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, st) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	ret = -EINVAL;		/* a FIFO or device must not block the loop */
+	if (!S_ISREG(st->st_mode))
+		goto out;
+	ret = -EFBIG;
+	if (st->st_size > (off_t)CONFWATCH_FILE_MAX)
+		goto out;
+	cap = (size_t)st->st_size + 1;
+	ret = -ENOMEM;
+	buf = malloc(cap);
+	if (!buf)
+		goto out;
+	for (;;) {
+		ssize_t r;
+
+		if (len == cap) {
+			size_t ncap = cap * 2;
+			char *nb;
+
+			ret = -EFBIG;	/* it grew past the bound since fstat */
+			if (cap > CONFWATCH_FILE_MAX)
+				goto out;
+			if (ncap > CONFWATCH_FILE_MAX + 1)
+				ncap = CONFWATCH_FILE_MAX + 1;
+			ret = -ENOMEM;
+			nb = malloc(ncap);
+			if (!nb)
+				goto out;
+			memcpy(nb, buf, len);
+			wipe(buf, len);
+			free(buf);
+			buf = nb;
+			cap = ncap;
+		}
+		r = read(fd, buf + len, cap - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			ret = -errno;
+			goto out;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	*out = buf;
+	*outlen = len;
+	buf = NULL;
+	ret = 0;
+out:
+	if (buf) {
+		wipe(buf, cap);
+		free(buf);
+	}
+	close(fd);
+	return ret;
+}
+
+static int iface_copy(struct conf_iface *dst, const struct conf_iface *src)
+{
+	*dst = *src;
+	dst->peers = NULL;
+	if (!src->n_peers)
+		return 0;
+	dst->peers = malloc(src->n_peers * sizeof(*dst->peers));
+	if (!dst->peers) {
+		dst->n_peers = 0;
+		return -ENOMEM;
+	}
+	memcpy(dst->peers, src->peers, src->n_peers * sizeof(*dst->peers));
+	return 0;
+}
+
+/* Load path into s. When known (a hex hash or oversize identity) matches,
+ * s->same is set and nothing is parsed. prev is the last good view, kept
+ * for a file too large to read. 0, or -ENOENT (absent), or -errno. */
+static int snap_take(const char *path, const char *known,
+		     const struct cw_file *prev, struct snap *s)
+{
+	char err[160], *buf = NULL;
+	struct stat st;
+	uint8_t md[32];
+	size_t len = 0;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	ret = file_read(path, &buf, &len, &st);
+	if (ret == -ENOTDIR)
+		ret = -ENOENT;
+	if (ret == -EFBIG) {
+		s->present = s->too_large = true;
+		s->size = st.st_size;
+		snprintf(s->ident, sizeof(s->ident), "!%lld:%lld.%09ld:%llu",
+			 (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+			 st.st_mtim.tv_nsec, (unsigned long long)st.st_ino);
+		s->same = known && !strcmp(known, s->ident);
+		if (!s->same && prev && prev->present)
+			return iface_copy(&s->ci, &prev->ci);
+		return 0;
+	}
+	if (ret < 0)
+		return ret;
+	s->present = true;
+	s->size = (off_t)len;
+	ret = sha256(buf, len, md);
+	if (ret < 0)
+		goto out;
+	hex(s->sha, md, sizeof(md));
+	snprintf(s->ident, sizeof(s->ident), "%s", s->sha);
+	s->same = known && !strcmp(known, s->ident);
+	if (s->same)
+		goto out;
+	ret = confwatch_parse(buf, len, &s->ci, err, sizeof(err));
+	if (ret == -EINVAL) {
+		log_warnx("%s:%s", path, err);
+		ret = 0;
+	}
+out:
+	wipe(buf, len);
+	free(buf);
+	return ret;
+}
+
+static void snap_release(struct snap *s)
+{
+	conf_iface_release(&s->ci);
+}
+
+static void rec_take(struct confwatch *cw, struct cw_file *f, struct snap *s)
+{
+	conf_iface_release(&f->ci);
+	f->present = s->present;
+	snprintf(f->ident, sizeof(f->ident), "%s", s->present ? s->ident : "");
+	if (s->present) {
+		f->ci = s->ci;
+		memset(&s->ci, 0, sizeof(s->ci));
+		snprintf(f->ci.name, sizeof(f->ci.name), "%s", f->name);
+		file_path(cw, f->name, f->ci.path, sizeof(f->ci.path));
+		snprintf(f->ci.sha256, sizeof(f->ci.sha256), "%s", s->sha);
+	}
+}
+
+/* ---- saved state ------------------------------------------------------ */
+
+static int st_get(const struct confwatch *cw, const char *pfx, const char *path,
+		  char *val, size_t len)
+{
+	char key[CW_DIR_MAX + 64];
+
+	if (!cw->st.get)
+		return -ENOENT;
+	snprintf(key, sizeof(key), "%s:%s", pfx, path);
+	return cw->st.get(cw->st.ctx, key, val, len);
+}
+
+static int st_set(const struct confwatch *cw, const char *pfx, const char *path,
+		  const char *val)
+{
+	char key[CW_DIR_MAX + 64];
+	int ret;
+
+	if (!cw->st.set)
+		return 0;
+	snprintf(key, sizeof(key), "%s:%s", pfx, path);
+	ret = cw->st.set(cw->st.ctx, key, val);
+	if (ret < 0)
+		log_warnx("confwatch: saving %s failed (%d)", key, ret);
+	return ret;
+}
+
+/* The view saved by the last run: -ENOENT when this file has no saved
+ * hash (never seen: a baseline). Parts that are missing or unreadable are
+ * marked unknown and left out of the diff. */
+static int view_from_state(const struct confwatch *cw, const char *path,
+			   struct view *v)
+{
+	char *buf;
+	uint64_t port;
+	int ret;
+
+	memset(v, 0, sizeof(*v));
+	ret = st_get(cw, "confhash", path, v->ident, sizeof(v->ident));
+	if (ret < 0)
+		return -ENOENT;
+	v->present = v->ident[0] != '\0';
+	if (!v->present) {
+		v->port_known = v->addr_known = v->peers_known = true;
+		return 0;
+	}
+	buf = malloc(CW_STATE_MAX);
+	if (!buf)
+		return -ENOMEM;
+	if (st_get(cw, "confport", path, buf, 16) == 0 &&
+	    parse_u64(buf, strlen(buf), 65535, &port) == 0) {
+		v->port = (uint16_t)port;
+		v->port_known = true;
+	}
+	if (st_get(cw, "confaddr", path, v->addresses, sizeof(v->addresses)) == 0)
+		v->addr_known = true;
+	if (st_get(cw, "confpeers", path, buf, CW_STATE_MAX) == 0 &&
+	    peers_decode(v, buf) == 0)
+		v->peers_known = true;
+	free(buf);
+	return 0;
+}
+
+/* The hash goes last: a crash in between repeats a report, never loses one. */
+static void state_save(const struct confwatch *cw, const char *path,
+		       const struct view *v)
+{
+	char port[8], *peers;
+
+	if (!v->present) {
+		st_set(cw, "confpeers", path, "");
+		st_set(cw, "confport", path, "0");
+		st_set(cw, "confaddr", path, "");
+		st_set(cw, "confhash", path, "");
+		return;
+	}
+	peers = peers_encode(v);
+	if (!peers)
+		return;		/* hash not saved: reported again, not lost */
+	snprintf(port, sizeof(port), "%u", v->port);
+	st_set(cw, "confpeers", path, peers);
+	st_set(cw, "confport", path, port);
+	st_set(cw, "confaddr", path, v->addresses);
+	st_set(cw, "confhash", path, v->ident);
+	free(peers);
+}
+
+/* ---- events ----------------------------------------------------------- */
+
+static const char *ident_sha(const struct view *v)
+{
+	return v->present && v->ident[0] != '!' ? v->ident : "";
+}
+
+/* Join as many keys as fit in room bytes; returns how many. */
+static size_t keys_join(char *out, size_t room, const uint8_t *const *keys, size_t n)
+{
+	size_t used = 0, i;
+
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		size_t need = (used ? 1 : 0) + WG_KEY_B64_LEN - 1;
+
+		if (used + need + 1 > room)
+			break;
+		if (used)
+			out[used++] = ',';
+		key_to_base64(out + used, keys[i]);
+		used += WG_KEY_B64_LEN - 1;
+	}
+	return i;
+}
+
+static void sum_add(char *s, size_t len, const char *text)
+{
+	size_t l = strnlen(s, len);
+
+	snprintf(s + l, len - l, "%s%s", l ? ", " : "", text);
+}
+
+/* "2 peers added, 1 removed, listen port changed" */
+static void sum_count(char *s, size_t len, size_t n, bool *noun, const char *what)
+{
+	char t[48];
+
+	if (!n)
+		return;
+	snprintf(t, sizeof(t), "%zu%s %s", n, !*noun ? "" : n == 1 ? " peer" : " peers",
+		 what);
+	sum_add(s, len, t);
+	*noun = false;
+}
+
+static void make_summary(char *s, size_t len, const struct view *o,
+			 const struct view *n, const struct diff *d,
+			 bool peers_known, bool port_chg, bool addr_chg, bool too_large)
+{
+	bool noun = true;
+
+	s[0] = '\0';
+	if (!o->present)
+		sum_add(s, len, "file created");
+	else if (!n->present)
+		sum_add(s, len, "file deleted");
+	if (too_large)
+		sum_add(s, len, "file too large to parse");
+	sum_count(s, len, d->na, &noun, "added");
+	sum_count(s, len, d->nr, &noun, "removed");
+	sum_count(s, len, d->nc, &noun, "changed");
+	if (port_chg)
+		sum_add(s, len, "listen port changed");
+	if (addr_chg)
+		sum_add(s, len, "addresses changed");
+	if (!peers_known)
+		sum_add(s, len, "previous peer list unknown");
+	if (!s[0])
+		sum_add(s, len, "no peer or interface change");
+}
+
+static int emit_changed(const struct confwatch *cw, const struct event_sink *sink,
+			const char *name, const char *path, const struct view *o,
+			const struct view *n, const struct snap *s)
+{
+	static const char *const lists[3][2] = {
+		{ "peers_added", "peers_added_count" },
+		{ "peers_removed", "peers_removed_count" },
+		{ "peers_changed", "peers_changed_count" },
+	};
+	bool peers_known = o->peers_known && n->peers_known;
+	bool port_chg = o->port_known && o->port != n->port;
+	bool addr_chg = o->addr_known && strcmp(o->addresses, n->addresses);
+	struct event ev;
+	struct diff d = { 0 };
+	char summary[160], keys[EVENT_BUF_LEN];
+	size_t nlists = 0, reserve;
+	int ret = 0;
+
+	if (peers_known) {
+		ret = diff_views(o, n, &d);
+		if (ret < 0)
+			return ret;
+	}
+	make_summary(summary, sizeof(summary), o, n, &d, peers_known, port_chg,
+		     addr_chg, s->too_large);
+
+	event_init(&ev, EV_CONFIG_FILE_CHANGED, SRC_INOTIFY);
+	event_set(&ev, "iface", name);
+	event_set(&ev, "path", path);
+	event_set(&ev, "old_sha256", ident_sha(o));
+	event_set(&ev, "new_sha256", ident_sha(n));
+	if (s->too_large) {
+		event_set(&ev, "error", "too_large");
+		event_set_u64(&ev, "size", (uint64_t)s->size);
+	}
+	if (port_chg) {
+		event_set_u64(&ev, "listen_port", n->port);
+		event_set_u64(&ev, "prev_listen_port", o->port);
+	}
+	if (addr_chg) {
+		event_set(&ev, "addresses", n->addresses);
+		event_set(&ev, "prev_addresses", o->addresses);
+	}
+	/* The key lists share what room is left; a cut list says how many
+	 * there were. Room is kept for the counts and the summary. */
+	nlists = !!d.na + !!d.nr + !!d.nc;
+	reserve = 3 * (sizeof("peers_changed_count") + 12) +
+		  sizeof("summary") + strlen(summary) + 1;
+	for (int i = 0; i < 3 && nlists; i++) {
+		const uint8_t *const *k = i == 0 ? d.added : i == 1 ? d.removed : d.changed;
+		size_t nk = i == 0 ? d.na : i == 1 ? d.nr : d.nc;
+		size_t left = sizeof(ev.buf) - ev.used, room, listed;
+
+		if (!nk)
+			continue;
+		room = left > reserve ? (left - reserve) / nlists : 0;
+		room = room > strlen(lists[i][0]) + 1 ? room - strlen(lists[i][0]) - 1 : 0;
+		if (room > sizeof(keys))
+			room = sizeof(keys);
+		listed = room ? keys_join(keys, room, k, nk) : 0;
+		event_set(&ev, lists[i][0], keys);
+		if (listed < nk)
+			event_set_u64(&ev, lists[i][1], nk);
+		nlists--;
+	}
+	event_set(&ev, "summary", summary);
+	ret = event_emit(sink, &ev);
+
+	event_init(&ev, EV_ALERT_CONFIG_CHANGED, SRC_INOTIFY);
+	event_set(&ev, "iface", name);
+	event_set(&ev, "path", path);
+	event_set(&ev, "old_sha256", ident_sha(o));
+	event_set(&ev, "new_sha256", ident_sha(n));
+	event_set(&ev, "summary", summary);
+	if (event_emit(sink, &ev) < 0 && !ret)
+		ret = -EIO;
+	diff_release(&d);
+	return ret;
+}
+
+/* ---- one file ---------------------------------------------------------- */
+
+/* Bring one NAME.conf up to date. load_only: at open, fill the view
+ * without a word to the state or the sink. */
+static int cw_check(struct confwatch *cw, const char *name,
+		    const struct event_sink *sink, bool load_only)
+{
+	char path[sizeof(((struct conf_iface *)0)->path)];
+	struct view o = { 0 }, n = { 0 };
+	struct cw_file *f;
+	struct snap s;
+	int ret;
+
+	file_path(cw, name, path, sizeof(path));
+	f = file_find(cw, name);
+	ret = snap_take(path, f && f->synced ? f->ident : NULL, f, &s);
+	if (ret < 0 && ret != -ENOENT) {
+		/* Unreadable is not deleted: keep the last view. */
+		if (!f || f->last_errno != -ret) {
+			errno = -ret;
+			log_warn("%s", path);
+		}
+		if (f)
+			f->last_errno = -ret;
+		snap_release(&s);
+		return 0;
+	}
+	if (s.same) {
+		if (f)
+			f->last_errno = 0;
+		return 0;
+	}
+	if (!f && !s.present && load_only)
+		return 0;
+	f = file_get(cw, name);
+	if (!f) {
+		snap_release(&s);
+		return 0;
+	}
+	f->last_errno = 0;
+	if (load_only) {
+		rec_take(cw, f, &s);
+		return 0;
+	}
+	if (f->synced) {
+		if (!f->present && !s.present)
+			goto take;
+		ret = view_from_iface(&o, &f->ci, f->present, f->ident);
+	} else {
+		ret = view_from_state(cw, path, &o);
+		if (ret == -ENOENT) {
+			/* First sight: the baseline, recorded silently. */
+			ret = 0;
+			if (s.present) {
+				ret = view_from_iface(&n, &s.ci, true, s.ident);
+				if (!ret)
+					state_save(cw, path, &n);
+			}
+			goto take;
+		}
+		if (!ret && o.present == s.present &&
+		    (!s.present || !strcmp(o.ident, s.ident)))
+			goto take;
+	}
+	if (ret < 0)
+		goto out;
+	ret = view_from_iface(&n, &s.ci, s.present, s.ident);
+	if (ret < 0)
+		goto out;
+	ret = emit_changed(cw, sink, name, path, &o, &n, &s);
+	if (ret < 0)
+		goto out;	/* not delivered: stay behind, report it again */
+	state_save(cw, path, &n);
+take:
+	rec_take(cw, f, &s);
+	f->synced = true;
+out:
+	view_release(&o);
+	view_release(&n);
+	snap_release(&s);
+	return ret;
+}
+
+/* ---- names ------------------------------------------------------------- */
+
+struct names {
+	char (*v)[IFNAMSIZ];
+	size_t n, cap;
+};
+
+static void names_add(struct names *ns, const char *name)
+{
+	if (ns->n == ns->cap) {
+		size_t ncap = ns->cap ? ns->cap * 2 : 16;
+		void *nv;
+
+		if (ncap > 4 * CONFWATCH_MAX_FILES)
+			return;
+		nv = realloc(ns->v, ncap * sizeof(*ns->v));
+		if (!nv)
+			return;
+		ns->v = nv;
+		ns->cap = ncap;
+	}
+	snprintf(ns->v[ns->n++], IFNAMSIZ, "%s", name);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+static void names_sort_unique(struct names *ns)
+{
+	size_t m = 0;
+
+	if (!ns->n)
+		return;
+	qsort(ns->v, ns->n, sizeof(*ns->v), cmp_name);
+	for (size_t i = 0; i < ns->n; i++)
+		if (!m || strcmp(ns->v[m - 1], ns->v[i]))
+			memmove(ns->v[m++], ns->v[i], IFNAMSIZ);
+	ns->n = m;
+}
+
+/* Comma-separated names (the saved conffiles list). */
+static void names_add_list(struct names *ns, const char *s)
+{
+	while (*s) {
+		size_t l = strcspn(s, ",");
+		char name[IFNAMSIZ];
+
+		if (iface_name_ok(s, l)) {
+			memcpy(name, s, l);
+			name[l] = '\0';
+			names_add(ns, name);
+		}
+		s += l;
+		if (*s)
+			s++;
+	}
+}
+
+static void list_dir(const struct confwatch *cw, struct names *ns)
+{
+	struct dirent *de;
+	DIR *d = opendir(cw->dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char name[IFNAMSIZ];
+
+		if (conf_file_name(de->d_name, name))
+			names_add(ns, name);
+	}
+	closedir(d);
+}
+
+/* conffiles:DIR lets the next run see a file deleted while it was down. */
+static void save_file_list(struct confwatch *cw)
+{
+	size_t cap = cw->nfiles * IFNAMSIZ + 1, used = 0;
+	struct names ns = { 0 };
+	char *s;
+
+	for (size_t i = 0; i < cw->nfiles; i++)
+		if (cw->files[i].present)
+			names_add(&ns, cw->files[i].name);
+	names_sort_unique(&ns);
+	s = malloc(cap);
+	if (!s)
+		goto out;
+	s[0] = '\0';
+	for (size_t i = 0; i < ns.n; i++)
+		used += (size_t)snprintf(s + used, cap - used, "%s%s", i ? "," : "",
+					 ns.v[i]);
+	if (cw->saved_files && !strcmp(cw->saved_files, s))
+		goto out;
+	if (st_set(cw, "conffiles", cw->dir, s) == 0) {
+		free(cw->saved_files);
+		cw->saved_files = s;
+		s = NULL;
+	}
+out:
+	free(s);
+	free(ns.v);
+}
+
+/* ---- public API ------------------------------------------------------- */
+
+static void watch_add(struct confwatch *cw)
+{
+	const uint32_t mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE |
+			      IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF |
+			      IN_MOVE_SELF | IN_ONLYDIR;
+
+	if (cw->ifd < 0 || cw->wd >= 0)
+		return;
+	cw->wd = inotify_add_watch(cw->ifd, cw->dir, mask);
+	if (cw->wd < 0 && errno != ENOENT && errno != ENOTDIR)
+		log_warn("inotify_add_watch %s", cw->dir);
+}
+
+int confwatch_open(const char *dir, const struct confwatch_state *st,
+		   struct confwatch **out)
+{
+	struct confwatch *cw;
+	struct names ns = { 0 };
+	size_t dl = strlen(dir);
+
+	*out = NULL;
+	while (dl > 1 && dir[dl - 1] == '/')
+		dl--;
+	if (!dl || dl > CW_DIR_MAX)
+		return -ENAMETOOLONG;
+	cw = calloc(1, sizeof(*cw));
+	if (!cw)
+		return -ENOMEM;
+	memcpy(cw->dir, dir, dl);
+	cw->dir[dl] = '\0';
+	if (st)
+		cw->st = *st;
+	cw->wd = -1;
+	cw->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (cw->ifd < 0)
+		log_warn("inotify_init1: %s is rescanned only", cw->dir);
+	watch_add(cw);
+	/* Known at once for lookups; compared with the saved state later. */
+	list_dir(cw, &ns);
+	names_sort_unique(&ns);
+	for (size_t i = 0; i < ns.n; i++)
+		cw_check(cw, ns.v[i], NULL, true);
+	free(ns.v);
+	*out = cw;
+	return 0;
+}
+
+void confwatch_free(struct confwatch *cw)
+{
+	if (!cw)
+		return;
+	if (cw->ifd >= 0)
+		close(cw->ifd);
+	for (size_t i = 0; i < cw->nfiles; i++)
+		conf_iface_release(&cw->files[i].ci);
+	free(cw->files);
+	free(cw->saved_files);
+	free(cw);
+}
+
+int confwatch_fd(const struct confwatch *cw)
+{
+	return cw->ifd;
+}
+
+int confwatch_rescan(struct confwatch *cw, const struct event_sink *sink)
+{
+	struct names ns = { 0 };
+	int ret = 0;
+
+	/* Watch before listing, so nothing slips between the two. */
+	watch_add(cw);
+	list_dir(cw, &ns);
+	for (size_t i = 0; i < cw->nfiles; i++)
+		names_add(&ns, cw->files[i].name);
+	if (!cw->started) {
+		char *saved = malloc(CONFWATCH_MAX_FILES * IFNAMSIZ + 1);
+
+		if (saved && st_get(cw, "conffiles", cw->dir, saved,
+				    CONFWATCH_MAX_FILES * IFNAMSIZ + 1) == 0) {
+			names_add_list(&ns, saved);
+			cw->saved_files = saved;
+			saved = NULL;
+		}
+		free(saved);
+	}
+	names_sort_unique(&ns);
+	for (size_t i = 0; i < ns.n; i++) {
+		int r = cw_check(cw, ns.v[i], sink, false);
+
+		if (r < 0 && !ret)
+			ret = r;
+	}
+	free(ns.v);
+	cw->started = true;
+	save_file_list(cw);
+	return ret;
+}
+
+/* A created name is read now only when no IN_CLOSE_WRITE will follow: a
+ * symlink or a hard link. A new file being written is read on close. */
+static bool created_complete(const struct confwatch *cw, const char *name)
+{
+	char path[sizeof(((struct conf_iface *)0)->path)];
+	struct stat st;
+
+	file_path(cw, name, path, sizeof(path));
+	if (lstat(path, &st) < 0)
+		return false;
+	return S_ISLNK(st.st_mode) || (S_ISREG(st.st_mode) && st.st_nlink > 1);
+}
+
+int confwatch_read(struct confwatch *cw, const struct event_sink *sink)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	struct names dirty = { 0 };
+	bool full = false;
+	int ret = 0;
+
+	if (cw->ifd < 0)
+		return 0;
+	for (int r = 0; r < CW_READ_MAX; r++) {
+		ssize_t n = read(cw->ifd, buf, sizeof(buf));
+		size_t off = 0;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n < 0) {
+			ret = -errno;
+			break;
+		}
+		while (off + sizeof(struct inotify_event) <= (size_t)n) {
+			const struct inotify_event *ie = (const void *)(buf + off);
+			char name[IFNAMSIZ];
+
+			if (ie->len > (size_t)n - off - sizeof(*ie))
+				break;
+			off += sizeof(*ie) + ie->len;
+			if (ie->mask & IN_Q_OVERFLOW) {
+				full = true;
+				continue;
+			}
+			if (ie->wd != cw->wd)
+				continue;
+			if (ie->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) {
+				/* The directory went away: rescan re-adds it. */
+				if (!(ie->mask & IN_IGNORED))
+					inotify_rm_watch(cw->ifd, cw->wd);
+				cw->wd = -1;
+				full = true;
+				continue;
+			}
+			if (!ie->len || (ie->mask & IN_ISDIR))
+				continue;
+			if (strnlen(ie->name, ie->len) == ie->len ||
+			    !conf_file_name(ie->name, name))
+				continue;
+			if ((ie->mask & IN_CREATE) &&
+			    !(ie->mask & ~(uint32_t)IN_CREATE & ~(uint32_t)IN_ISDIR) &&
+			    !created_complete(cw, name))
+				continue;
+			if (dirty.n >= CW_DIRTY_MAX)
+				full = true;
+			else
+				names_add(&dirty, name);
+		}
+	}
+	if (full) {
+		free(dirty.v);
+		ret = confwatch_rescan(cw, sink);
+		return ret;
+	}
+	names_sort_unique(&dirty);
+	for (size_t i = 0; i < dirty.n; i++) {
+		int r = cw_check(cw, dirty.v[i], sink, false);
+
+		if (r < 0 && !ret)
+			ret = r;
+	}
+	free(dirty.v);
+	if (dirty.n)
+		save_file_list(cw);
+	return ret;
+}
+
+const struct conf_iface *confwatch_iface(const struct confwatch *cw, const char *iface)
+{
+	const struct cw_file *f = cw && iface ? file_find(cw, iface) : NULL;
+
+	return f && f->present ? &f->ci : NULL;
+}
+
+static int cmp_peer_key(const void *key, const void *elem)
+{
+	return memcmp(key, ((const struct conf_peer *)elem)->public_key, WG_KEY_LEN);
+}
+
+const char *confwatch_peer_name(const struct confwatch *cw, const char *iface,
+				const uint8_t key[static WG_KEY_LEN])
+{
+	const struct conf_iface *ci = confwatch_iface(cw, iface);
+	const struct conf_peer *pe;
+
+	if (!ci || !ci->n_peers)
+		return NULL;
+	pe = bsearch(key, ci->peers, ci->n_peers, sizeof(*ci->peers), cmp_peer_key);
+	return pe && pe->name[0] ? pe->name : NULL;
+}
