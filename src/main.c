@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
+#include "collector/collector.h"
 #include "conf/conf.h"
 #include "core/log.h"
 #include "util/util.h"
@@ -33,6 +34,8 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: wgaudit COMMAND [options]\n\nCommands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %-40s %s\n", commands[i].usage, commands[i].description);
+	fprintf(f, "  %-40s %s\n", "collector run|status|logs [options]",
+		"receive, store and query syslog from agents (wgaudit collector --help)");
 	fprintf(f,
 		"\nOptions (override the config file; no config file is needed):\n"
 		"  -c, --config FILE      config file (default " CONF_DEFAULT_PATH " if present)\n"
@@ -94,6 +97,9 @@ int main(int argc, char **argv)
 		argc--;
 		argv++;
 	}
+	/* The collector has its own options: hand it the command line. */
+	if (cmd && !strcmp(cmd, "collector"))
+		return collector_main(argc, argv);
 	while ((opt = getopt_long(argc, argv, "c:vhV", longopts, NULL)) != -1) {
 		const char *key = NULL, *flag = NULL;
 
