@@ -28,6 +28,12 @@ void checks_free(struct checks *ck);
 /* Every journaled event passes here after it was appended (alerts too:
  * they are ignored). May emit alerts through the sink given to new. */
 void checks_event(struct checks *ck, const struct event *ev);
-/* Once per poll tick: windows expire, packet counters are read. */
+/* After each complete observation of an interface (every poll, cheap):
+ * the rogue-interface check sees interfaces that existed before the agent
+ * started (the tracker's first pass is quiet), the flood check learns the
+ * listen port whose handshake packets it counts. */
+void checks_iface(struct checks *ck, const char *iface, uint16_t listen_port);
+/* Once per poll tick (wall-clock µs): windows expire, packet counters are
+ * read. */
 void checks_tick(struct checks *ck, int64_t now_us);
 #endif
