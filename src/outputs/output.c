@@ -32,6 +32,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,7 @@
 #include "core/loop.h"
 #include "outputs/format.h"
 #include "outputs/output.h"
+#include "outputs/tls.h"
 #include "store/store.h"
 #include "util/util.h"
 
@@ -64,10 +66,13 @@
 #define OUT_BACKOFF_MIN_MS	1000
 #define OUT_BACKOFF_MAX_MS	60000
 #define OUT_DISCARD_MAX		65536		/* bytes read back per wakeup */
+#define OUT_HANDSHAKE_MS	15000		/* TLS: TCP up, no handshake: give up */
+#define OUT_TLS_ACCEPT_MS	3000		/* TLS 1.3: see tls_acked() */
 
 enum out_state {
 	ST_IDLE,	/* nothing open, nothing armed */
 	ST_CONNECTING,
+	ST_HANDSHAKE,	/* TLS: TCP connected, handshake under way */
 	ST_UP,
 	ST_BACKOFF,	/* timer armed to reconnect / retry */
 };
@@ -76,6 +81,7 @@ struct out_mark {
 	uint64_t end;	/* stream offset just past this event's bytes */
 	int64_t id;
 	bool data;	/* false: filtered, no bytes */
+	uint64_t wire;	/* TLS: ciphertext count once `end` was written */
 };
 
 struct output {
@@ -110,6 +116,13 @@ struct output {
 
 	char *rec;			/* scratch record */
 	struct output_stats st;
+
+	struct tls_ctx *tls_ctx;	/* syslog+tls: built once at open */
+	struct tls_conn *tls;		/* this connection's session */
+	size_t mwired;			/* marks from mhead with .wire set */
+	int64_t tls_up_us;		/* when the handshake finished */
+	bool tls_ok;			/* the collector accepted this session */
+	bool tls_read_out;		/* a TLS read waits for EPOLLOUT */
 };
 
 /* --- URL ------------------------------------------------------------- */
@@ -216,6 +229,95 @@ static bool token_is(const char *s, size_t n, const char *lit)
 	return n == strlen(lit) && !memcmp(s, lit, n);
 }
 
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decode v into dst (a path may hold '&' or '?' as %26, %3F).
+ * 0, or a message in err: empty, too long, bad escape, control byte. */
+static int url_value(const char *key, const char *v, size_t vl, char *dst, size_t cap,
+		     const char *url, size_t ulen, char *err, size_t errlen)
+{
+	size_t o = 0;
+
+	if (dst[0])
+		return url_err(url, ulen, err, errlen, "%s= given twice", key);
+	if (vl == 0)
+		return url_err(url, ulen, err, errlen, "%s= is empty", key);
+	for (size_t i = 0; i < vl; i++) {
+		int c = (unsigned char)v[i];
+
+		if (c == '%') {
+			int h = i + 2 < vl ? hexval(v[i + 1]) : -1;
+			int l = h >= 0 ? hexval(v[i + 2]) : -1;
+
+			if (l < 0)
+				return url_err(url, ulen, err, errlen,
+					       "%s=: bad %%-escape (use %%XX)", key);
+			c = h * 16 + l;
+			i += 2;
+		}
+		if (c < 0x20 || c == 0x7f)
+			return url_err(url, ulen, err, errlen,
+				       "%s=: control character", key);
+		if (o + 1 >= cap)
+			return url_err(url, ulen, err, errlen, "%s=: too long (max %zu bytes)",
+				       key, cap - 1);
+		dst[o++] = (char)c;
+	}
+	dst[o] = '\0';
+	return 0;
+}
+
+/* ca=, cert=, key= (absolute paths), name= (a host name or address the
+ * collector's certificate must carry): syslog+tls only. */
+static int url_tls_option(const char *k, size_t kl, const char *v, size_t vl,
+			  struct output_url *u, const char *url, size_t ulen,
+			  char *err, size_t errlen)
+{
+	static const struct {
+		const char *key;
+		size_t off, cap;
+	} opts[] = {
+		{ "ca", offsetof(struct output_url, ca), OUTPUT_PATH_LEN },
+		{ "cert", offsetof(struct output_url, cert), OUTPUT_PATH_LEN },
+		{ "key", offsetof(struct output_url, key), OUTPUT_PATH_LEN },
+		{ "name", offsetof(struct output_url, name), OUTPUT_HOST_LEN },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
+		char *dst = (char *)u + opts[i].off;
+		bool is_name = opts[i].cap == OUTPUT_HOST_LEN;
+		int ret;
+
+		if (!token_is(k, kl, opts[i].key))
+			continue;
+		if (u->kind != OUTPUT_TLS)
+			return url_err(url, ulen, err, errlen,
+				       "%s= applies to syslog+tls only", opts[i].key);
+		ret = url_value(opts[i].key, v, vl, dst, is_name ? 254 : opts[i].cap,
+				url, ulen, err, errlen);
+		if (ret < 0)
+			return ret;
+		if (!is_name && dst[0] != '/')
+			return url_err(url, ulen, err, errlen,
+				       "%s= must be an absolute path", opts[i].key);
+		for (const char *c = dst; is_name && *c; c++)
+			if (!host_char_ok(*c) && *c != ':')
+				return url_err(url, ulen, err, errlen,
+					       "name= must be a host name or address");
+		return 0;
+	}
+	return 1;	/* not a TLS option */
+}
+
 static int url_query(const char *q, size_t n, struct output_url *u, bool *framing_set,
 		     const char *url, size_t ulen, char *err, size_t errlen)
 {
@@ -248,9 +350,15 @@ static int url_query(const char *q, size_t n, struct output_url *u, bool *framin
 					       "framing must be octet or lf");
 			*framing_set = true;
 		} else {
-			return url_err(url, ulen, err, errlen,
-				       "unknown option '%.*s' (use format=, framing=)",
-				       (int)(kl < 32 ? kl : 32), q);
+			int ret = url_tls_option(q, kl, v, vl, u, url, ulen, err, errlen);
+
+			if (ret < 0)
+				return ret;
+			if (ret > 0)
+				return url_err(url, ulen, err, errlen,
+					       "unknown option '%.*s' (use format=, framing=%s)",
+					       (int)(kl < 32 ? kl : 32), q,
+					       u->kind == OUTPUT_TLS ? ", ca=, cert=, key=, name=" : "");
 		}
 		if (!amp)
 			break;
@@ -338,6 +446,8 @@ int output_url_parse(const char *url, size_t len, struct output_url *u,
 		if (ret < 0)
 			return ret;
 	}
+	if (u->key[0] && !u->cert[0])
+		return url_err(url, len, err, errlen, "key= needs cert= (the client certificate)");
 	return 0;
 }
 
@@ -363,6 +473,10 @@ static void o_set_events(struct output *o, bool want_out)
 
 static void o_close(struct output *o)
 {
+	tls_conn_free(o->tls);
+	o->tls = NULL;
+	o->tls_read_out = false;
+	o->tls_ok = false;
 	if (o->fd >= 0) {
 		if (o->fd_watched && o->loop)
 			loop_del_fd(o->loop, o->fd);
@@ -401,6 +515,7 @@ static void buf_reset(struct output *o)
 	o->off = o->len = 0;
 	o->wbase = 0;
 	o->mhead = o->mcount = 0;
+	o->mwired = 0;
 	o->queued = o->cursor;
 }
 
@@ -411,7 +526,7 @@ static uint64_t unacked(struct output *o)
 {
 	int q = 0;
 
-	if (o->url.kind != OUTPUT_TCP || o->fd < 0)
+	if ((o->url.kind != OUTPUT_TCP && o->url.kind != OUTPUT_TLS) || o->fd < 0)
 		return 0;
 	if (ioctl(o->fd, SIOCOUTQ, &q) < 0 || q < 0)
 		return 0;
@@ -425,18 +540,67 @@ static uint64_t unacked(struct output *o)
  * (A collector that dies after its kernel acked but before it read is
  * beyond what syslog over TCP can tell; RELP would be.) Only this function
  * decides what is confirmed. */
+/* TLS: SIOCOUTQ counts ciphertext, records carry overhead, and the
+ * session sends bytes of its own (handshake, tickets, alerts). So each mark
+ * gets, once SSL_write has taken its last byte (and with it, handed every
+ * ciphertext byte of it to the socket), the connection's ciphertext count
+ * at that moment (mark.wire). The kernel sends in order, so when
+ * wire_written - SIOCOUTQ >= mark.wire every record up to and including
+ * the message's last one was acked. One more gate for TLS 1.3: a server
+ * that rejects our client certificate says so only after our handshake
+ * finished, while its kernel acks the records we already sent; so nothing
+ * is confirmed on a TLS 1.3 session until the server has sent a record of
+ * its own after the handshake (OpenSSL and GnuTLS servers send session
+ * tickets at once) or OUT_TLS_ACCEPT_MS passed without an alert. Returns
+ * how far the acked ciphertext reaches; 0 while gated. */
+static void say_connected(struct output *o);
+
+static bool tls_accepted(struct output *o)
+{
+	if (o->tls_ok)
+		return true;
+	if (!tls_peer_accepted(o->tls) &&
+	    now_monotonic_us() - o->tls_up_us < OUT_TLS_ACCEPT_MS * 1000LL)
+		return false;
+	say_connected(o);
+	return true;
+}
+
+static uint64_t tls_acked(struct output *o)
+{
+	uint64_t w, q;
+
+	if (!o->tls || o->state != ST_UP || !tls_accepted(o))
+		return 0;
+	w = tls_wire_written(o->tls);
+	q = unacked(o);
+	return q > w ? 0 : w - q;
+}
+
+static bool head_acked(const struct output *o, uint64_t acked, uint64_t wacked)
+{
+	if (!o->mcount)
+		return false;
+	if (o->url.kind == OUTPUT_TLS)
+		return o->mwired && o->marks[o->mhead].wire <= wacked;
+	return o->marks[o->mhead].end <= acked;
+}
+
 static void confirm(struct output *o)
 {
 	uint64_t written = o->wbase + o->off, q = unacked(o);
 	uint64_t acked = q > written ? 0 : written - q;
+	uint64_t wacked = o->url.kind == OUTPUT_TLS ? tls_acked(o) : 0;
 	int64_t before = o->cursor;
 
-	while (o->mcount && o->marks[o->mhead].end <= acked) {
+	while (head_acked(o, acked, wacked)) {
 		o->cursor = o->marks[o->mhead].id;
 		if (o->marks[o->mhead].data)
 			o->st.sent++;
 		o->mhead = (o->mhead + 1) % OUT_MARK_CAP;
 		o->mcount--;
+		if (o->mwired)
+			o->mwired--;
 	}
 	if (o->off == o->len) {	/* all written: the buffer starts afresh */
 		o->wbase += o->len;
@@ -535,17 +699,23 @@ static int fill(struct output *o, bool *got)
 
 static void conn_start(struct output *o);
 
-static void went_down(struct output *o, const char *what, int err)
+/* why: a full reason (TLS), else strerror(err) after what. */
+static void went_down_why(struct output *o, const char *what, const char *why, int err)
 {
 	o->st.failed++;
 	o->last_err = err;
 	if (!o->down_logged) {
 		log_warnx("output %s: %s: %s; retrying with backoff (events are kept)",
-			  o->name, what, strerror(err));
+			  o->name, what, why);
 		o->down_logged = true;
 	} else {
-		log_debug("output %s: %s: %s", o->name, what, strerror(err));
+		log_debug("output %s: %s: %s", o->name, what, why);
 	}
+}
+
+static void went_down(struct output *o, const char *what, int err)
+{
+	went_down_why(o, what, strerror(err), err);
 }
 
 static void backoff(struct output *o)
@@ -564,6 +734,15 @@ static void fail(struct output *o, const char *what, int err)
 	o_close(o);
 	buf_reset(o);
 	went_down(o, what, err);
+	backoff(o);
+}
+
+/* A TLS failure: why already names the step and the reason. */
+static void fail_tls(struct output *o, const char *why, int err)
+{
+	o_close(o);
+	buf_reset(o);
+	went_down_why(o, o->url.host, why, err);
 	backoff(o);
 }
 
@@ -603,20 +782,75 @@ static int resolve(struct output *o)
 
 static void pump(struct output *o, bool yield);
 
+/* Up for real: log it once, and only now reset the backoff, so a TLS 1.3
+ * collector that rejects us after the handshake is retried with backoff,
+ * not in a tight loop with a "connected" line each time. */
+static void say_connected(struct output *o)
+{
+	o->backoff_ms = OUT_BACKOFF_MIN_MS;
+	if (o->down_logged || o->st.sent == 0)
+		log_info("output %s: connected%s%s", o->name, o->tls ? ", " : "",
+			 o->tls ? tls_describe(o->tls) : "");
+	o->down_logged = false;
+	o->tls_ok = true;
+}
+
 static void connected(struct output *o)
 {
 	int one = 1;
 
 	o->state = ST_UP;
-	o->backoff_ms = OUT_BACKOFF_MIN_MS;
 	if (o->url.kind != OUTPUT_UDP)
 		setsockopt(o->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-	if (o->down_logged || o->st.sent == 0)
-		log_info("output %s: connected", o->name);
-	o->down_logged = false;
+	if (!o->tls || tls_peer_accepted(o->tls))
+		say_connected(o);
+	else
+		log_debug("output %s: TLS session up (%s), waiting for the collector to accept it",
+			  o->name, tls_describe(o->tls));
 	buf_reset(o);	/* resend from the cursor */
 	o_set_events(o, false);
 	pump(o, true);
+}
+
+/* One handshake step; WANT_READ / WANT_WRITE become epoll interest. */
+static void tls_step(struct output *o)
+{
+	char why[512];
+	bool want_write;
+	int ret = tls_handshake(o->tls, &want_write, why, sizeof(why));
+
+	if (ret == -EAGAIN) {
+		o_set_events(o, want_write);
+		return;
+	}
+	if (ret < 0) {
+		fail_tls(o, why, -ret);
+		return;
+	}
+	if (o->loop)
+		loop_timer_cancel(o->loop, &o->timer);
+	o->tls_up_us = now_monotonic_us();
+	connected(o);
+}
+
+/* TCP is up: plain TCP is connected, TLS starts its handshake (bounded
+ * by OUT_HANDSHAKE_MS: a peer that accepts and stays silent is down). */
+static void tcp_up(struct output *o)
+{
+	int ret;
+
+	if (o->url.kind != OUTPUT_TLS) {
+		connected(o);
+		return;
+	}
+	ret = tls_conn_new(o->tls_ctx, o->fd, &o->tls);
+	if (ret < 0) {
+		fail(o, "TLS session", -ret);
+		return;
+	}
+	o->state = ST_HANDSHAKE;
+	o_arm(o, OUT_HANDSHAKE_MS);
+	tls_step(o);
 }
 
 /* Try addresses from addr_idx on; immediate failures move to the next. */
@@ -645,7 +879,7 @@ static void conn_start(struct output *o)
 		o->fd = fd;
 		o->own_fd = true;
 		if (connect(fd, &a->sa, o->addrlens[o->addr_idx]) == 0) {
-			connected(o);
+			tcp_up(o);
 			return;
 		}
 		if (errno == EINPROGRESS) {
@@ -669,7 +903,7 @@ static void connect_done(struct output *o)
 	if (getsockopt(o->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
 		err = errno;
 	if (err == 0) {
-		connected(o);
+		tcp_up(o);
 		return;
 	}
 	o->last_err = err;
@@ -685,11 +919,31 @@ static void connect_done(struct output *o)
 
 /* The collector has nothing to tell us; read it (bounded) so its data
  * cannot fill our receive buffer, and notice an orderly close. */
+static void discard_input_tls(struct output *o)
+{
+	char why[512];
+	bool want_write;
+	int ret = tls_drain(o->tls, OUT_DISCARD_MAX, &want_write, why, sizeof(why));
+
+	if (ret < 0) {
+		fail_tls(o, why, -ret);
+		return;
+	}
+	o->tls_read_out = want_write;
+	if (want_write)
+		o_set_events(o, true);
+	tls_accepted(o);	/* a ticket may just have come */
+}
+
 static void discard_input(struct output *o)
 {
 	char tmp[4096];
 	size_t total = 0;
 
+	if (o->tls) {
+		discard_input_tls(o);
+		return;
+	}
 	while (o->state == ST_UP && total < OUT_DISCARD_MAX) {
 		ssize_t n = recv(o->fd, tmp, sizeof(tmp), MSG_DONTWAIT);
 
@@ -719,6 +973,52 @@ static void discard_input(struct output *o)
 
 /* --- writing ------------------------------------------------------------ */
 
+/* Give every mark whose last byte SSL_write has taken the ciphertext
+ * count now: all of its records are in the socket (see tls_acked()). */
+static void wire_marks(struct output *o)
+{
+	uint64_t written = o->wbase + o->off, wire = tls_wire_written(o->tls);
+
+	while (o->mwired < o->mcount) {
+		struct out_mark *m = &o->marks[(o->mhead + o->mwired) % OUT_MARK_CAP];
+
+		if (m->end > written)
+			break;
+		m->wire = wire;
+		o->mwired++;
+	}
+}
+
+/* SSL_write from off; after WANT_WRITE it is retried with the same bytes
+ * (buf does not change until everything in it is written). */
+static int write_step_tls(struct output *o)
+{
+	char why[512];
+	bool want_write;
+	ssize_t n;
+
+	wire_marks(o);	/* filtered events at the head carry no bytes */
+	if (o->off == o->len) {
+		confirm(o);
+		return 1;
+	}
+	n = tls_write(o->tls, o->buf + o->off, o->len - o->off, &want_write,
+		      why, sizeof(why));
+	if (n > 0) {
+		o->off += (size_t)n;
+		wire_marks(o);
+		confirm(o);
+		return 1;
+	}
+	if (n == -EAGAIN) {
+		/* a write that must read first (rare: TLS 1.3 post-handshake)
+		 * still waits on EPOLLIN, which is always watched */
+		return 0;
+	}
+	fail_tls(o, why, (int)-n);
+	return -1;
+}
+
 /* One write step. 1 progress, 0 must wait (EAGAIN), -1 failed (handled). */
 static int write_step(struct output *o)
 {
@@ -732,6 +1032,8 @@ static int write_step(struct output *o)
 			return 1;
 		end = (size_t)(o->marks[o->mhead].end - o->wbase);
 	}
+	if (o->tls)
+		return write_step_tls(o);
 	if (o->url.kind == OUTPUT_JSONL)
 		n = write(o->fd, o->buf + o->off, end - o->off);
 	else
@@ -807,8 +1109,14 @@ static void on_fd(void *ctx, int fd, uint32_t events)
 		connect_done(o);
 		return;
 	}
+	if (o->state == ST_HANDSHAKE) {
+		tls_step(o);
+		return;
+	}
 	if (o->state != ST_UP)
 		return;
+	if (o->tls_read_out && (events & EPOLLOUT))
+		events |= EPOLLIN;	/* the read that wanted the socket writable */
 	if (events & (EPOLLIN | EPOLLERR | EPOLLHUP))
 		discard_input(o);
 	if (o->state == ST_UP && (events & (EPOLLERR | EPOLLHUP)) &&
@@ -839,6 +1147,9 @@ static void on_timer(void *ctx)
 		break;
 	case ST_UP:
 		pump(o, true);
+		break;
+	case ST_HANDSHAKE:
+		fail_tls(o, "TLS handshake: no answer from the collector", ETIMEDOUT);
 		break;
 	default:
 		break;
@@ -889,10 +1200,11 @@ int output_open(const char *url, const struct output_opts *opts,
 	if (!o->name || !o->buf || !o->rec)
 		goto out;
 	if (o->url.kind == OUTPUT_TLS) {
-		ret = -ENOTSUP;
-		snprintf(err, errlen, "output \"%s\": syslog+tls:// is not implemented yet "
-			 "(use syslog+tcp:// through a TLS proxy)", url);
-		goto out;
+		/* CA, certificate and key are read now, once: a bad file is a
+		 * startup error naming it, not a reconnect loop. */
+		ret = tls_ctx_new(&o->url, url, &o->tls_ctx, err, errlen);
+		if (ret < 0)
+			goto out;
 	}
 	if (opts)
 		o->opts = *opts;
@@ -950,6 +1262,7 @@ void output_free(struct output *o)
 	if (o->loop)
 		loop_timer_cancel(o->loop, &o->timer);
 	o_close(o);
+	tls_ctx_free(o->tls_ctx);
 	free(o->rec);
 	free(o->buf);
 	free(o->name);
@@ -1044,6 +1357,15 @@ int output_flush(struct output *o, int timeout_ms)
 				return ev;
 			if (ev)
 				connect_done(o);
+			break;
+		case ST_HANDSHAKE:
+			ev = poll_fd(o, o->want_out ? POLLIN | POLLOUT : POLLIN, deadline);
+			if (ev < 0)
+				return ev;
+			tls_step(o);	/* also on a timeout: no answer, no wait */
+			if (!ev && o->state == ST_HANDSHAKE &&
+			    now_monotonic_us() >= deadline)
+				return -ETIMEDOUT;
 			break;
 		case ST_UP:
 			if (!is_net(o)) {	/* a stdout pipe that was full */

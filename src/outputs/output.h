@@ -52,6 +52,12 @@ struct output_url {
 	char host[OUTPUT_HOST_LEN];	/* without the [] of an IPv6 literal */
 	uint16_t port;			/* default 514, 6514 for tls */
 	char path[OUTPUT_PATH_LEN];	/* jsonl: "-" (stdout) or an absolute path */
+	/* syslog+tls only, from ?ca=&cert=&key=&name= (percent-decoded):
+	 * absolute paths, "" = not given (ca: the system store; key: in cert) */
+	char ca[OUTPUT_PATH_LEN];
+	char cert[OUTPUT_PATH_LEN];
+	char key[OUTPUT_PATH_LEN];
+	char name[OUTPUT_HOST_LEN];	/* expected collector name; "" = host */
 };
 
 /* Pure URL parser behind output_open (fuzzed). 0 or -EINVAL with a

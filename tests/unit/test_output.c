@@ -516,4 +516,127 @@ TEST(open_errors)
 	fx_close(&f);
 }
 
+/* --- syslog+tls options ---------------------------------------------- */
+
+struct tls_url_case {
+	const char *url;
+	int ret;
+	const char *ca, *cert, *key, *name;
+	const char *err;	/* substring of the message */
+};
+
+static const struct tls_url_case tls_url_cases[] = {
+	{ "syslog+tls://h:6514?ca=/etc/ssl/ca.pem", 0, "/etc/ssl/ca.pem", "", "", "", NULL },
+	{ "syslog+tls://127.0.0.1?ca=/c.pem&cert=/cl.pem&key=/cl.key&name=collector.example",
+	  0, "/c.pem", "/cl.pem", "/cl.key", "collector.example", NULL },
+	{ "syslog+tls://h?cert=/both.pem", 0, "", "/both.pem", "", "", NULL },
+	{ "syslog+tls://h?name=192.0.2.7&format=rfc3164", 0, "", "", "", "192.0.2.7", NULL },
+	{ "syslog+tls://h?name=::1", 0, "", "", "", "::1", NULL },
+	{ "syslog+tls://h?ca=/a%26b%3Fc%25.pem", 0, "/a&b?c%.pem", "", "", "", NULL },
+	{ "syslog+tls://h?ca=", -EINVAL, NULL, NULL, NULL, NULL, "ca= is empty" },
+	{ "syslog+tls://h?ca", -EINVAL, NULL, NULL, NULL, NULL, "ca= is empty" },
+	{ "syslog+tls://h?ca=rel.pem", -EINVAL, NULL, NULL, NULL, NULL, "ca= must be an absolute path" },
+	{ "syslog+tls://h?ca=/a&ca=/b", -EINVAL, NULL, NULL, NULL, NULL, "ca= given twice" },
+	{ "syslog+tls://h?key=/k.pem", -EINVAL, NULL, NULL, NULL, NULL, "key= needs cert=" },
+	{ "syslog+tls://h?name=a%20b", -EINVAL, NULL, NULL, NULL, NULL, "name= must be a host name" },
+	{ "syslog+tls://h?name=a/b", -EINVAL, NULL, NULL, NULL, NULL, "name= must be a host name" },
+	{ "syslog+tls://h?ca=/a%0a", -EINVAL, NULL, NULL, NULL, NULL, "control character" },
+	{ "syslog+tls://h?ca=/a%00", -EINVAL, NULL, NULL, NULL, NULL, "control character" },
+	{ "syslog+tls://h?ca=/a%2", -EINVAL, NULL, NULL, NULL, NULL, "bad %-escape" },
+	{ "syslog+tls://h?ca=/a%zz", -EINVAL, NULL, NULL, NULL, NULL, "bad %-escape" },
+	{ "syslog+tcp://h?ca=/a.pem", -EINVAL, NULL, NULL, NULL, NULL, "ca= applies to syslog+tls only" },
+	{ "syslog+udp://h?name=x", -EINVAL, NULL, NULL, NULL, NULL, "name= applies to syslog+tls only" },
+	{ "syslog+tls://h?verify=no", -EINVAL, NULL, NULL, NULL, NULL,
+	  "unknown option 'verify' (use format=, framing=, ca=, cert=, key=, name=)" },
+};
+
+TEST(tls_url_options)
+{
+	for (size_t i = 0; i < sizeof(tls_url_cases) / sizeof(tls_url_cases[0]); i++) {
+		const struct tls_url_case *c = &tls_url_cases[i];
+		struct output_url u;
+		char err[512];
+		int ret = output_url_parse(c->url, strlen(c->url), &u, err, sizeof(err));
+
+		if (ret != c->ret) {
+			test_fail("%s: ret %d, expected %d (%s)", c->url, ret, c->ret, err);
+			continue;
+		}
+		if (ret < 0) {
+			if (!strstr(err, c->err))
+				test_fail("%s: message \"%s\" lacks \"%s\"", c->url, err, c->err);
+			continue;
+		}
+		if (u.kind != OUTPUT_TLS || strcmp(u.ca, c->ca) || strcmp(u.cert, c->cert) ||
+		    strcmp(u.key, c->key) || strcmp(u.name, c->name))
+			test_fail("%s: ca '%s' cert '%s' key '%s' name '%s'",
+				  c->url, u.ca, u.cert, u.key, u.name);
+	}
+}
+
+TEST(tls_url_option_too_long)
+{
+	char url[1200], err[512];
+	struct output_url u;
+	int n = snprintf(url, sizeof(url), "syslog+tls://h?ca=/");
+
+	memset(url + n, 'a', 600);
+	url[n + 600] = '\0';
+	CHECK_INT(output_url_parse(url, strlen(url), &u, err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "ca=: too long"));
+	n = snprintf(url, sizeof(url), "syslog+tls://h?name=");
+	memset(url + n, 'a', 300);
+	url[n + 300] = '\0';
+	CHECK_INT(output_url_parse(url, strlen(url), &u, err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "name=: too long"));
+}
+
+/* Files are read at open: a missing, empty or mismatched one is an error
+ * naming the path, before any connection. */
+TEST(tls_open_file_errors)
+{
+	struct fx f;
+	struct output *o = (struct output *)1;
+	char url[512], err[512], cmd[1024];
+
+	fx_open(&f);
+	snprintf(url, sizeof(url), "syslog+tls://127.0.0.1:1?ca=%s/missing.pem", f.dir);
+	CHECK_INT(output_open(url, NULL, NULL, f.store, &o, err, sizeof(err)), -ENOENT);
+	CHECK(o == NULL);
+	CHECK(strstr(err, "cannot read CA file") && strstr(err, "missing.pem") &&
+	      strstr(err, "No such file"));
+
+	snprintf(cmd, sizeof(cmd), "echo not a certificate > %s/junk.pem", f.dir);
+	CHECK_INT(system(cmd), 0);
+	snprintf(url, sizeof(url), "syslog+tls://127.0.0.1:1?ca=%s/junk.pem", f.dir);
+	CHECK_INT(output_open(url, NULL, NULL, f.store, &o, err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "junk.pem: no usable certificate"));
+
+	/* two self-signed pairs; certificate a with key b does not match */
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && for n in a b; do openssl req -x509 -newkey ec "
+		 "-pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=$n -days 1 "
+		 "-keyout $n.key -out $n.pem >/dev/null 2>&1 || exit 1; done", f.dir);
+	if (system(cmd) != 0) {
+		printf("SKIP tls_open_file_errors: no openssl CLI for key pairs\n");
+		goto out;
+	}
+	snprintf(url, sizeof(url), "syslog+tls://127.0.0.1:1?ca=%s/a.pem&cert=%s/a.pem&key=%s/b.key",
+		 f.dir, f.dir, f.dir);
+	CHECK_INT(output_open(url, NULL, NULL, f.store, &o, err, sizeof(err)), -EINVAL);
+	if (!strstr(err, "b.key does not match certificate"))
+		test_fail("message: %s", err);
+	snprintf(url, sizeof(url), "syslog+tls://127.0.0.1:1?ca=%s/a.pem&cert=%s/a.pem&key=%s/nokey",
+		 f.dir, f.dir, f.dir);
+	CHECK_INT(output_open(url, NULL, NULL, f.store, &o, err, sizeof(err)), -ENOENT);
+	CHECK(strstr(err, "cannot read client key") && strstr(err, "nokey"));
+	/* a good pair opens (no loop: no connection attempt yet) */
+	snprintf(url, sizeof(url), "syslog+tls://127.0.0.1:1?ca=%s/a.pem&cert=%s/a.pem&key=%s/a.key",
+		 f.dir, f.dir, f.dir);
+	CHECK_INT(output_open(url, NULL, NULL, f.store, &o, err, sizeof(err)), 0);
+	output_free(o);
+out:
+	fx_close(&f);
+}
+
 TEST_MAIN()
