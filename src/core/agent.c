@@ -20,13 +20,17 @@
 #include "cli/cli.h"
 #include "conf/conf.h"
 #include "core/agent.h"
+#include "checks/checks.h"
 #include "core/event.h"
+#include "core/harden.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/notify.h"
 #include "core/tracker.h"
 #include "core/wgdev.h"
 #include "outputs/format.h"
 #include "outputs/output.h"
+#include "sources/confwatch.h"
 #include "sources/dyndbg.h"
 #include "sources/kmsg.h"
 #include "sources/rtnl.h"
@@ -51,6 +55,10 @@ struct agent {
 	struct kmsg_reader *kmsg;
 	uint64_t kmsg_seq;
 	struct rtnl *rtnl;
+	struct confwatch *cw;
+	struct checks *checks;
+	struct loop_timer watchdog;
+	unsigned ticks;
 	int inotify_fd, inotify_wd;
 	enum event_source pass_src;	/* what triggered the current pass */
 	int sigfd, ioctl_fd;
@@ -58,6 +66,38 @@ struct agent {
 	uint64_t journaled, failed;
 	bool nl_warned;
 };
+
+/* Friendly names come from config-file comments ("# Name = alice"). */
+static void add_peer_name(struct agent *a, struct event *ev)
+{
+	const char *ifn = event_get(ev, "iface"), *b64 = event_get(ev, "peer");
+	const char *name;
+	uint8_t key[WG_KEY_LEN];
+
+	if (!a->cw || !ifn || !b64 || event_get(ev, "peer_name") ||
+	    key_from_base64(key, b64, strlen(b64)) < 0)
+		return;
+	name = confwatch_peer_name(a->cw, ifn, key);
+	if (name && name[0])
+		event_set(ev, "peer_name", name);
+}
+
+/* Key/value state for the config watcher and the checks: journal meta,
+ * written in the loop turn's transaction. */
+static int state_get(void *ctx, const char *key, char *val, size_t len)
+{
+	struct agent *a = ctx;
+
+	return store_meta_get(a->store, key, val, len);
+}
+
+static int state_set(void *ctx, const char *key, const char *val)
+{
+	struct agent *a = ctx;
+	int ret = store_begin(a->store);
+
+	return ret < 0 ? ret : store_meta_set(a->store, key, val);
+}
 
 static int agent_emit(void *ctx, struct event *ev)
 {
@@ -69,6 +109,7 @@ static int agent_emit(void *ctx, struct event *ev)
 		ev->time_us = now_realtime_us();
 	if (ev->source == SRC_KMSG || ev->source == SRC_JOURNAL)
 		tracker_resolve(a->tracker, ev);
+	add_peer_name(a, ev);
 	ret = store_begin(a->store);
 	if (ret == 0)
 		ret = store_append(a->store, ev);
@@ -78,6 +119,8 @@ static int agent_emit(void *ctx, struct event *ev)
 		return ret;
 	}
 	a->journaled++;
+	if (a->checks)
+		checks_event(a->checks, ev);	/* alerts come back through here */
 	if (a->opts.print) {
 		ssize_t n;
 
@@ -206,6 +249,11 @@ static void poll_tick(void *ctx)
 	watch_uapi_dir(a);	/* the directory may appear after we start */
 	agent_poll(a);
 	trim_journal(a);
+	/* A periodic rehash catches what inotify missed, about every 30 s. */
+	if (a->cw && a->ticks++ % (unsigned)(30000 / a->conf->interval_ms + 1) == 0)
+		confwatch_rescan(a->cw, &a->sink);
+	if (a->checks)
+		checks_tick(a->checks, now_realtime_us());
 	loop_timer_arm(a->loop, &a->poll_timer,
 		       now_monotonic_us() + (int64_t)a->conf->interval_ms * 1000);
 }
@@ -337,6 +385,52 @@ static void open_kmsg(struct agent *a)
 	on_kmsg(a, kmsg_reader_fd(a->kmsg), EPOLLIN);
 }
 
+static void on_confwatch(void *ctx, int fd, uint32_t events)
+{
+	struct agent *a = ctx;
+
+	confwatch_read(a->cw, &a->sink);
+}
+
+static void open_confwatch(struct agent *a)
+{
+	struct confwatch_state st = { state_get, state_set, a };
+	int ret = confwatch_open(a->conf->config_dir, &st, &a->cw);
+
+	if (ret < 0) {
+		log_warnx("config watch on %s unavailable: %s", a->conf->config_dir, strerror(-ret));
+		return;
+	}
+	if (confwatch_fd(a->cw) >= 0 &&
+	    loop_add_fd(a->loop, confwatch_fd(a->cw), EPOLLIN, on_confwatch, a) < 0)
+		log_warn("confwatch: epoll");
+}
+
+static void on_watchdog(void *ctx)
+{
+	struct agent *a = ctx;
+
+	notify_watchdog();
+	loop_timer_arm(a->loop, &a->watchdog, now_monotonic_us() + notify_watchdog_interval_us() / 2);
+}
+
+/* Everything that needed privileges is open: keep CAP_NET_ADMIN (each
+ * WireGuard netlink request is checked when sent) and drop the rest. */
+static void drop_privileges(struct agent *a)
+{
+	struct harden_opts ho = { .keep = HARDEN_KEEP_DEFAULT };
+	char why[256], caps[128];
+	uint64_t kept = 0;
+
+	if (geteuid() != 0)
+		return;
+	if (harden_drop(&ho, &kept, why, sizeof(why)) < 0)
+		log_warnx("privileges: could not drop: %s", why);
+	else
+		log_info("privileges: kept %s; dropped the rest",
+			 harden_caps_str(kept, caps, sizeof(caps)));
+}
+
 /* Real-time sources: rtnetlink links, the UAPI run directory, /dev/kmsg.
  * Each is optional: without one, polling still observes everything. */
 static void open_watchers(struct agent *a)
@@ -400,6 +494,7 @@ static void on_signal(void *ctx, int fd, uint32_t events)
 		case SIGINT:
 		case SIGTERM:
 			log_info("signal %d: stopping", (int)si.ssi_signo);
+			notify_stopping();
 			agent_event(a, EV_AGENT_STOPPED, si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
 			loop_stop(a->loop);
 			break;
@@ -468,6 +563,8 @@ static void agent_close(struct agent *a)
 {
 	for (size_t i = 0; i < a->n_outputs; i++)
 		output_free(a->outputs[i]);
+	checks_free(a->checks);
+	confwatch_free(a->cw);
 	tracker_free(a->tracker);
 	kmsg_reader_free(a->kmsg);
 	rtnl_free(a->rtnl);
@@ -503,6 +600,8 @@ int agent_main(struct conf *c, const struct agent_opts *o)
 	a.sink.ctx = &a;
 	a.poll_timer.cb = poll_tick;
 	a.poll_timer.ctx = &a;
+	a.watchdog.cb = on_watchdog;
+	a.watchdog.ctx = &a;
 	if (c->hostname[0])
 		snprintf(a.hostname, sizeof(a.hostname), "%s", c->hostname);
 	else if (gethostname(a.hostname, sizeof(a.hostname) - 1) < 0)
@@ -517,6 +616,14 @@ int agent_main(struct conf *c, const struct agent_opts *o)
 		log_warnx("cannot load state: %s", strerror(-ret));
 		goto out;
 	}
+	open_confwatch(&a);
+	{
+		struct checks_state cs = { state_get, state_set, &a };
+
+		ret = checks_new(c, &cs, a.cw, &a.sink, &a.checks);
+		if (ret < 0)
+			log_warnx("checks unavailable: %s", strerror(-ret));
+	}
 	if (open_outputs(&a) < 0) {
 		status = 2;
 		goto out;
@@ -526,6 +633,8 @@ int agent_main(struct conf *c, const struct agent_opts *o)
 	if (o->mode == AGENT_CHECK) {
 		bool baseline = tracker_is_baseline(a.tracker);
 
+		if (a.cw)
+			confwatch_rescan(a.cw, &a.sink);
 		agent_poll(&a);
 		if (baseline) {
 			unsigned ni, np;
@@ -554,6 +663,13 @@ int agent_main(struct conf *c, const struct agent_opts *o)
 		agent_event(&a, EV_AGENT_STARTED, baseline ? "baseline" : NULL);
 	}
 	open_watchers(&a);
+	if (a.cw)
+		confwatch_rescan(a.cw, &a.sink);
+	before_sleep(&a);	/* the start is journaled before privileges go */
+	drop_privileges(&a);
+	notify_ready();
+	if (notify_watchdog_interval_us() > 0)
+		on_watchdog(&a);
 	log_info("running: %s, poll every %llu ms, %s, %zu output(s)",
 		 a.nl ? "kernel netlink + UAPI" : "UAPI (no kernel module)",
 		 (unsigned long long)c->interval_ms,
