@@ -1,9 +1,483 @@
-/* collector.c - `wgaudit collector` subcommands and their options. */
+/* collector.c - `wgaudit collector run|status|logs`: options, the run
+ * loop (listeners -> parser -> database), heartbeat and retention timers.
+ *
+ * One thread, one epoll loop (core/loop.c): records are inserted as they
+ * are read and committed in one transaction in the loop's before-sleep
+ * hook, so a burst of thousands of records costs one fsync-free WAL commit
+ * per turn, and no sender waits for another.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
 #include "collector/collector.h"
+#include "collector/cstore.h"
+#include "collector/listen.h"
+#include "collector/query.h"
+#include "collector/syslogparse.h"
+#include "core/log.h"
+#include "core/loop.h"
+#include "util/util.h"
+
+#define WGAUDIT_APP		"wireguard-audit"
+#define WGAUDIT_SD_ID		"wgaudit@32473"
+#define HEARTBEAT_US		(5 * 1000 * 1000)
+#define RETENTION_US		(60 * 1000 * 1000)
+#define RETENTION_AGAIN_US	(100 * 1000)
+#define RETENTION_BUDGET	20000
+#define LISTEN_URLS_MAX		8
+#define RATELOG_US		(10 * 1000 * 1000)
+#define MALFORMED_FLAGS		(SYSLOG_F_NOPRI | SYSLOG_F_BADHDR | SYSLOG_F_BADSD | SYSLOG_F_BADTIME)
+
+struct run_opts {
+	const char *db;
+	const char *listen[LISTEN_URLS_MAX];
+	unsigned nlisten;
+	struct listen_opts lo;
+	uint64_t retention_ms;	/* 0 = keep forever */
+	uint64_t max_db_bytes;	/* 0 = no limit */
+};
+
+struct collector {
+	struct run_opts *o;
+	struct loop *loop;
+	struct cstore *db;
+	struct lset *ls;
+	struct cstats st;
+	struct loop_timer heartbeat, retention;
+	int sigfd;
+	int64_t malformed_log_us;
+	unsigned malformed_suppressed;
+	bool db_failed;
+};
+
+/* --- records ------------------------------------------------------------ */
+
+static bool slice_is(struct slice s, const char *v)
+{
+	return s.n == strlen(v) && !memcmp(s.p, v, s.n);
+}
+
+static void copy_slice(char *out, size_t len, struct slice s)
+{
+	size_t n = s.n < len - 1 ? s.n : len - 1;
+
+	memcpy(out, s.p, n);
+	out[n] = '\0';
+}
+
+/* Event type, interface and peer of a wgaudit record: from the SD when
+ * the agent sent RFC 5424, else from its MSG key=values (RFC 3164). The
+ * full key is preferred; the MSG's short "peer=" is the fallback. */
+static void wgaudit_fields(const struct syslog_msg *m, char *type, char *iface, char *peer)
+{
+	copy_slice(type, 64, m->msgid.n ? m->msgid : msg_type(m->msg));
+	if (sd_get(m->sd, WGAUDIT_SD_ID, "iface", iface, 64) < 0)
+		msg_kv_get(m->msg, "iface", iface, 64);
+	if (sd_get(m->sd, WGAUDIT_SD_ID, "peer", peer, 64) < 0 &&
+	    msg_kv_get(m->msg, "pubkey", peer, 64) < 0)
+		msg_kv_get(m->msg, "peer", peer, 64);
+}
+
+static void log_malformed(struct collector *c, const char *src, unsigned flags)
+{
+	int64_t now = now_monotonic_us();
+
+	if (c->malformed_log_us && now - c->malformed_log_us < RATELOG_US) {
+		c->malformed_suppressed++;
+		return;
+	}
+	log_warnx("collector: %s: malformed record stored as received (%s%s%s%s)"
+		  " (%u more suppressed)", src,
+		  flags & SYSLOG_F_NOPRI ? "no PRI " : "",
+		  flags & SYSLOG_F_BADHDR ? "bad header " : "",
+		  flags & SYSLOG_F_BADSD ? "bad structured data " : "",
+		  flags & SYSLOG_F_BADTIME ? "bad time stamp" : "",
+		  c->malformed_suppressed);
+	c->malformed_log_us = now;
+	c->malformed_suppressed = 0;
+}
+
+static void on_record(void *ctx, const char *buf, size_t len, const char *src, const char *proto)
+{
+	struct collector *c = ctx;
+	char type[64] = "", iface[64] = "", peer[64] = "";
+	struct crec r = { .src = src, .proto = proto };
+	struct syslog_msg m;
+
+	c->st.received++;
+	r.recv_us = now_realtime_us();
+	syslog_parse(buf, len, r.recv_us, &m);
+	if (m.flags & MALFORMED_FLAGS) {
+		c->st.malformed++;
+		log_malformed(c, src, m.flags);
+	}
+	if (slice_is(m.app, WGAUDIT_APP)) {
+		wgaudit_fields(&m, type, iface, peer);
+		r.type = type;
+		r.iface = iface;
+		r.peer = peer;
+	}
+	r.m = &m;
+	if (cstore_add(c->db, &r) < 0) {
+		c->st.rejected++;
+		if (!c->db_failed)
+			log_warnx("collector: records are being lost: the database refuses them");
+		c->db_failed = true;
+		return;
+	}
+	c->db_failed = false;
+	c->st.stored++;
+}
+
+/* --- loop hooks --------------------------------------------------------- */
+
+static void before_sleep(void *ctx)
+{
+	struct collector *c = ctx;
+
+	if (cstore_commit(c->db) < 0)
+		log_warnx("collector: commit failed; this turn's records are lost");
+}
+
+static void put_stats(struct collector *c, bool stopping)
+{
+	c->st.heartbeat_us = now_realtime_us();
+	c->st.pid = stopping ? 0 : (long)getpid();
+	listen_describe(c->ls, c->st.listeners, sizeof(c->st.listeners));
+	if (cstore_commit(c->db) < 0 || cstore_put_stats(c->db, &c->st) < 0)
+		log_warnx("collector: cannot write the heartbeat");
+}
+
+static void on_heartbeat(void *ctx)
+{
+	struct collector *c = ctx;
+
+	put_stats(c, false);
+	loop_timer_arm(c->loop, &c->heartbeat, now_monotonic_us() + HEARTBEAT_US);
+}
+
+static void on_retention(void *ctx)
+{
+	struct collector *c = ctx;
+	int64_t cutoff = 0;
+	bool more = false;
+	long n;
+
+	if (c->o->retention_ms)
+		cutoff = now_realtime_us() - (int64_t)c->o->retention_ms * 1000;
+	n = cstore_retention(c->db, cutoff, c->o->max_db_bytes, RETENTION_BUDGET, &more);
+	if (n > 0) {
+		c->st.retention_deleted += (uint64_t)n;
+		log_debug("collector: retention deleted %ld records", n);
+	}
+	/* Big backlog: continue soon, in slices, so senders are served between. */
+	loop_timer_arm(c->loop, &c->retention,
+		       now_monotonic_us() + (more ? RETENTION_AGAIN_US : RETENTION_US));
+}
+
+static void on_signal(void *ctx, int fd, uint32_t events)
+{
+	struct collector *c = ctx;
+	struct signalfd_siginfo si;
+
+	if (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		log_info("collector: signal %u: stopping", si.ssi_signo);
+	loop_stop(c->loop);
+}
+
+static int signals_setup(struct collector *c)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	sigset_t set;
+
+	sigaction(SIGPIPE, &ign, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	c->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (c->sigfd < 0)
+		return -errno;
+	return loop_add_fd(c->loop, c->sigfd, EPOLLIN, on_signal, c);
+}
+
+static int collector_run(struct run_opts *o)
+{
+	struct collector c = { .o = o, .sigfd = -1 };
+	struct listen_hooks h = { .record = on_record, .ctx = &c, .st = &c.st };
+	char desc[512];
+	int ret, status = 1;
+
+	ret = cstore_open(o->db, false, &c.db);
+	if (ret < 0) {
+		fprintf(stderr, "wgaudit: collector: cannot open %s: %s\n", o->db, strerror(-ret));
+		return 1;
+	}
+	if ((ret = loop_new(&c.loop)) < 0 || (ret = signals_setup(&c)) < 0 ||
+	    (ret = listen_new(c.loop, &o->lo, &h, &c.ls)) < 0) {
+		fprintf(stderr, "wgaudit: collector: %s\n", strerror(-ret));
+		goto out;
+	}
+	for (unsigned i = 0; i < o->nlisten; i++) {
+		ret = listen_add(c.ls, o->listen[i]);
+		if (ret == -EINVAL) {
+			status = 2;
+			goto out;
+		}
+		if (ret < 0)
+			goto out;
+	}
+	c.st.started_us = now_realtime_us();
+	loop_set_before_sleep(c.loop, before_sleep, &c);
+	c.heartbeat = (struct loop_timer){ .cb = on_heartbeat, .ctx = &c };
+	c.retention = (struct loop_timer){ .cb = on_retention, .ctx = &c };
+	on_heartbeat(&c);
+	if (o->retention_ms || o->max_db_bytes)
+		on_retention(&c);
+	listen_describe(c.ls, desc, sizeof(desc));
+	log_info("collector: listening on %s, database %s", desc, o->db);
+	ret = loop_run(c.loop);
+	if (ret < 0) {
+		errno = -ret;
+		log_warn("collector: loop");
+		goto out;
+	}
+	status = 0;
+out:
+	if (c.db && c.ls)
+		put_stats(&c, true);
+	listen_free(c.ls);
+	if (c.sigfd >= 0)
+		close(c.sigfd);
+	loop_free(c.loop);
+	cstore_free(c.db);
+	return status;
+}
+
+/* --- options ------------------------------------------------------------ */
+
+/* "64k", "1G", "500000": bytes, binary multiples. */
+static int parse_size(const char *s, uint64_t max, uint64_t *out)
+{
+	static const struct { char c; unsigned shift; } units[] = {
+		{ 'k', 10 }, { 'K', 10 }, { 'm', 20 }, { 'M', 20 }, { 'g', 30 }, { 'G', 30 },
+		{ 't', 40 }, { 'T', 40 },
+	};
+	size_t n = strlen(s);
+	unsigned shift = 0;
+	uint64_t v;
+
+	if (n && (s[n - 1] == 'b' || s[n - 1] == 'B') && n > 1 && !(s[n - 2] >= '0' && s[n - 2] <= '9'))
+		n--;	/* "64kB", "1GB" */
+	for (size_t i = 0; n && i < ARRAY_SIZE(units); i++)
+		if (s[n - 1] == units[i].c) {
+			shift = units[i].shift;
+			n--;
+			break;
+		}
+	if (parse_u64(s, n, max >> shift, &v) < 0)
+		return -EINVAL;
+	*out = v << shift;
+	return 0;
+}
+
+/* "30d", "12h", "90m", "3600s", "2w"; "0" or "forever" = no limit.
+ * (util's parse_duration_ms stops at 30 days: retention goes further.) */
+static int parse_retention(const char *s, uint64_t *out_ms)
+{
+	static const struct { char c; uint64_t ms; } units[] = {
+		{ 's', 1000 }, { 'm', 60000 }, { 'h', 3600000 }, { 'd', 86400000 },
+		{ 'w', 7 * 86400000ULL },
+	};
+	size_t n = strlen(s);
+	uint64_t mul = 1000, v;
+
+	if (!strcmp(s, "forever") || !strcmp(s, "0")) {
+		*out_ms = 0;
+		return 0;
+	}
+	for (size_t i = 0; n && i < ARRAY_SIZE(units); i++)
+		if (s[n - 1] == units[i].c) {
+			mul = units[i].ms;
+			n--;
+			break;
+		}
+	if (parse_u64(s, n, 100 * 366 * 86400000ULL / mul, &v) < 0 || v == 0)
+		return -EINVAL;
+	*out_ms = v * mul;
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: wgaudit collector run [options]\n"
+		"       wgaudit collector status [--db PATH] [--json]\n"
+		"       wgaudit collector logs [--db PATH] [--source APP] [--host H] [--type T]\n"
+		"                              [--since DURATION] [--tail N] [--follow] [--json]\n"
+		"\nrun: receive syslog (RFC 5424 / RFC 3164, any sender) and store it.\n"
+		"  --listen URL          tcp://ADDR:PORT or udp://ADDR:PORT, repeatable\n"
+		"                        (default tcp://127.0.0.1:5514 and udp://127.0.0.1:5514);\n"
+		"                        TCP takes octet-counted and LF-framed records\n"
+		"  --db PATH             database (default " CSTORE_DEFAULT_PATH ")\n"
+		"  --max-message SIZE    largest record kept (default 64k; larger: dropped, counted)\n"
+		"  --retention DURATION  delete records older than this (default 30d; 0 = never)\n"
+		"  --max-db-size SIZE    delete the oldest records above this (default 1G; 0 = none)\n"
+		"  --max-connections N   TCP connections at once (default 1024)\n"
+		"  --idle-timeout DUR    close a silent connection (default 5m)\n"
+		"  --frame-timeout DUR   close a connection that leaves a record unfinished (default 30s)\n"
+		"logs: --source APP matches APP as a prefix: 'wireguard' finds the agents'\n"
+		"  'wireguard-audit' records. --since 10m: received in the last 10 minutes.\n"
+		"  --tail N: the last N (default 20, or all with --since).\n"
+		"Exit status: 0 ok, 1 runtime failure, 2 usage error.\n");
+}
+
+enum { O_LISTEN = 256, O_DB, O_MAXMSG, O_RETENTION, O_MAXDB, O_MAXCONN, O_IDLE, O_FRAME,
+       O_SOURCE, O_HOST, O_TYPE, O_SINCE, O_TAIL, O_FOLLOW, O_JSON };
+
+static const struct option longopts[] = {
+	{ "listen", required_argument, NULL, O_LISTEN },
+	{ "db", required_argument, NULL, O_DB },
+	{ "max-message", required_argument, NULL, O_MAXMSG },
+	{ "retention", required_argument, NULL, O_RETENTION },
+	{ "max-db-size", required_argument, NULL, O_MAXDB },
+	{ "max-connections", required_argument, NULL, O_MAXCONN },
+	{ "idle-timeout", required_argument, NULL, O_IDLE },
+	{ "frame-timeout", required_argument, NULL, O_FRAME },
+	{ "source", required_argument, NULL, O_SOURCE },
+	{ "host", required_argument, NULL, O_HOST },
+	{ "type", required_argument, NULL, O_TYPE },
+	{ "since", required_argument, NULL, O_SINCE },
+	{ "tail", required_argument, NULL, O_TAIL },
+	{ "follow", no_argument, NULL, O_FOLLOW },
+	{ "json", no_argument, NULL, O_JSON },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Which options each subcommand takes (index: opt - O_LISTEN). */
+static const char *const opt_cmds[] = {
+	"run", "run status logs", "run", "run", "run", "run", "run", "run",
+	"logs", "logs", "logs", "logs", "logs", "logs", "status logs",
+};
+
+static int bad(const char *opt, const char *arg, const char *want)
+{
+	fprintf(stderr, "wgaudit: collector: %s: \"%s\" is not %s\n", opt, arg, want);
+	return 2;
+}
 
 int collector_main(int argc, char **argv)
 {
-	fprintf(stderr, "wgaudit: collector: not built yet\n");
-	return 1;
+	static struct run_opts ro;
+	struct cquery q = { .tail = -1 };
+	bool json = false, follow = false;
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+	uint64_t v;
+	int opt, verbose = 0;
+
+	if (!cmd || !strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
+		usage(cmd ? stdout : stderr);
+		return cmd ? 0 : 2;
+	}
+	if (strcmp(cmd, "run") && strcmp(cmd, "status") && strcmp(cmd, "logs")) {
+		fprintf(stderr, "wgaudit: collector: unknown command '%s' (run, status, logs)\n", cmd);
+		return 2;
+	}
+	memset(&ro, 0, sizeof(ro));
+	ro.db = CSTORE_DEFAULT_PATH;
+	ro.lo = (struct listen_opts){ .max_msg = 64 * 1024, .max_conns = 1024,
+				      .idle_us = 300 * 1000000LL, .frame_us = 30 * 1000000LL };
+	ro.retention_ms = 30 * 86400000ULL;
+	ro.max_db_bytes = 1ULL << 30;
+	optind = 0;	/* glibc: full rescan of the new vector */
+	while ((opt = getopt_long(argc - 1, argv + 1, "vh", longopts, NULL)) != -1) {
+		if (opt >= O_LISTEN && opt <= O_JSON && !strstr(opt_cmds[opt - O_LISTEN], cmd)) {
+			fprintf(stderr, "wgaudit: collector %s: --%s is not an option of %s\n",
+				cmd, longopts[opt - O_LISTEN].name, cmd);
+			return 2;
+		}
+		switch (opt) {
+		case 'v': verbose++; break;
+		case 'h': usage(stdout); return 0;
+		case O_LISTEN:
+			if (ro.nlisten == LISTEN_URLS_MAX)
+				return bad("--listen", optarg, "allowed: at most 8 listeners");
+			ro.listen[ro.nlisten++] = optarg;
+			break;
+		case O_DB: ro.db = optarg; break;
+		case O_MAXMSG:
+			if (parse_size(optarg, 16 << 20, &v) < 0 || v < 480)
+				return bad("--max-message", optarg, "a size from 480 to 16M (64k)");
+			ro.lo.max_msg = (size_t)v;
+			break;
+		case O_RETENTION:
+			if (parse_retention(optarg, &ro.retention_ms) < 0)
+				return bad("--retention", optarg, "a duration (30d, 12h, 0)");
+			break;
+		case O_MAXDB:
+			if (parse_size(optarg, 1ULL << 50, &ro.max_db_bytes) < 0)
+				return bad("--max-db-size", optarg, "a size (1G, 500M, 0)");
+			break;
+		case O_MAXCONN:
+			if (parse_u64(optarg, strlen(optarg), 100000, &v) < 0 || v == 0)
+				return bad("--max-connections", optarg, "a count from 1 to 100000");
+			ro.lo.max_conns = (unsigned)v;
+			break;
+		case O_IDLE:
+		case O_FRAME:
+			if (parse_duration_ms(optarg, strlen(optarg), &v) < 0)
+				return bad(opt == O_IDLE ? "--idle-timeout" : "--frame-timeout",
+					   optarg, "a duration (500ms, 10s, 5m)");
+			*(opt == O_IDLE ? &ro.lo.idle_us : &ro.lo.frame_us) = (int64_t)v * 1000;
+			break;
+		case O_SOURCE: q.app = optarg; break;
+		case O_HOST: q.host = optarg; break;
+		case O_TYPE: q.type = optarg; break;
+		case O_SINCE:
+			if (parse_retention(optarg, &v) < 0 || v == 0)
+				return bad("--since", optarg, "a duration (10m, 2h, 7d)");
+			q.since_us = now_realtime_us() - (int64_t)v * 1000;
+			break;
+		case O_TAIL:
+			if (parse_u64(optarg, strlen(optarg), 10000000, &v) < 0)
+				return bad("--tail", optarg, "a count");
+			q.tail = (long)v;
+			break;
+		case O_FOLLOW: follow = true; break;
+		case O_JSON: json = true; break;
+		default:
+			fprintf(stderr, "Try 'wgaudit collector --help'.\n");
+			return 2;
+		}
+	}
+	if (optind < argc - 1) {
+		fprintf(stderr, "wgaudit: collector %s: unexpected argument '%s'\n",
+			cmd, argv[optind + 1]);
+		return 2;
+	}
+	log_init(1, verbose);
+	if (!strcmp(cmd, "status"))
+		return query_status(ro.db, json);
+	if (!strcmp(cmd, "logs")) {
+		if (q.tail < 0)
+			q.tail = q.since_us ? 0 : 20;	/* 0 = all since */
+		else if (q.tail == 0)
+			q.tail = -1;	/* --tail 0: nothing old, only --follow */
+		return query_logs(ro.db, &q, follow, json);
+	}
+	if (ro.nlisten == 0) {
+		ro.listen[ro.nlisten++] = "tcp://127.0.0.1:5514";
+		ro.listen[ro.nlisten++] = "udp://127.0.0.1:5514";
+	}
+	return collector_run(&ro);
 }

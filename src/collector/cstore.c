@@ -1,0 +1,590 @@
+/* cstore.c - the collector's SQLite database.
+ *
+ * This is the one file besides store/store.c that includes sqlite3.h:
+ * the collector keeps what it receives from many agents in its own file
+ * (collector.db), with its own schema, retention and write pattern (bulk
+ * inserts from the network, one transaction per loop turn), which has
+ * nothing in common with the agent's event journal and output cursors.
+ * Sharing store.c would couple the two schemas and their migrations; all of
+ * the collector's SQL lives here instead, and the rest of the collector
+ * sees only cstore.h.
+ *
+ * Writes: WAL, synchronous=NORMAL (a power cut may lose the last turns'
+ * records, never corrupt the file), one prepared INSERT, one transaction
+ * per loop turn. The per-host summary is aggregated in memory during a
+ * turn and written once at commit, so a busy sender costs one row update
+ * per turn, not one per record. auto_vacuum=INCREMENTAL lets retention
+ * give pages back to the file system without a full VACUUM.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "collector/cstore.h"
+#include "collector/syslogparse.h"
+#include "core/log.h"
+#include "util/util.h"
+
+#define CSTORE_SCHEMA_VERSION	1
+#define BUSY_TIMEOUT_MS		5000
+#define AGG_MAX			64
+#define HOST_MAX		256
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS msg ("
+	" id INTEGER PRIMARY KEY,"
+	" recv_us INTEGER NOT NULL,"	/* collector's clock */
+	" time_us INTEGER,"		/* sender's clock, NULL = not given */
+	" src TEXT NOT NULL,"		/* sender address */
+	" proto TEXT NOT NULL,"
+	" facility INTEGER NOT NULL,"
+	" severity INTEGER NOT NULL,"
+	" host TEXT NOT NULL,"		/* HOSTNAME, else the sender address */
+	" app TEXT,"
+	" procid TEXT,"
+	" msgid TEXT,"
+	" sd TEXT,"
+	" msg TEXT NOT NULL,"
+	" type TEXT,"			/* wgaudit records: event type */
+	" iface TEXT,"
+	" peer TEXT,"
+	" flags INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX IF NOT EXISTS msg_host ON msg(host);"
+	"CREATE INDEX IF NOT EXISTS msg_app ON msg(app);"
+	"CREATE INDEX IF NOT EXISTS msg_type ON msg(type) WHERE type IS NOT NULL;"
+	"CREATE INDEX IF NOT EXISTS msg_peer ON msg(peer) WHERE peer IS NOT NULL;"
+	"CREATE TABLE IF NOT EXISTS source ("
+	" host TEXT PRIMARY KEY, last_us INTEGER NOT NULL,"
+	" count INTEGER NOT NULL, last_src TEXT);"
+	"CREATE TABLE IF NOT EXISTS stats ("
+	" id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER, started_us INTEGER,"
+	" heartbeat_us INTEGER, listeners TEXT, received INTEGER, stored INTEGER,"
+	" rejected INTEGER, oversize INTEGER, malformed INTEGER,"
+	" framing_errors INTEGER, conns_accepted INTEGER, conns_refused INTEGER,"
+	" conns_timed_out INTEGER, retention_deleted INTEGER);";
+
+struct agg {
+	char host[HOST_MAX];
+	char src[64];
+	int64_t last_us;
+	uint64_t count;
+};
+
+struct cstore {
+	sqlite3 *db;
+	sqlite3_stmt *ins, *src_up;
+	bool in_txn;
+	struct agg agg[AGG_MAX];
+	unsigned nagg;
+};
+
+static int db_err(struct cstore *s, const char *what)
+{
+	log_warnx("collector db: %s: %s", what, sqlite3_errmsg(s->db));
+	return -EIO;
+}
+
+static int exec(struct cstore *s, const char *sql, const char *what)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		log_warnx("collector db: %s: %s", what, msg ? msg : "?");
+		sqlite3_free(msg);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int64_t pragma_int(struct cstore *s, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int migrate(struct cstore *s)
+{
+	int64_t v = pragma_int(s, "PRAGMA user_version");
+	char sql[64];
+	int ret;
+
+	if (v < 0)
+		return db_err(s, "user_version");
+	if (v > CSTORE_SCHEMA_VERSION) {
+		log_warnx("collector db: schema %lld is newer than this wgaudit (%d)",
+			  (long long)v, CSTORE_SCHEMA_VERSION);
+		return -EPROTO;
+	}
+	if (v == CSTORE_SCHEMA_VERSION)
+		return 0;
+	/* Must precede the first table to take effect on a new file. */
+	ret = exec(s, "PRAGMA auto_vacuum = INCREMENTAL", "auto_vacuum");
+	if (ret < 0)
+		return ret;
+	ret = exec(s, "BEGIN IMMEDIATE", "begin");
+	if (ret < 0)
+		return ret;
+	ret = exec(s, schema, "schema");
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", CSTORE_SCHEMA_VERSION);
+	if (ret == 0)
+		ret = exec(s, sql, "user_version");
+	if (ret == 0)
+		return exec(s, "COMMIT", "commit");
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return ret;
+}
+
+static int prepare(struct cstore *s)
+{
+	static const char ins[] =
+		"INSERT INTO msg (recv_us, time_us, src, proto, facility, severity,"
+		" host, app, procid, msgid, sd, msg, type, iface, peer, flags)"
+		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	static const char src_up[] =
+		"INSERT INTO source (host, last_us, count, last_src) VALUES (?,?,?,?)"
+		" ON CONFLICT(host) DO UPDATE SET last_us = max(last_us, excluded.last_us),"
+		" count = count + excluded.count, last_src = excluded.last_src";
+
+	if (sqlite3_prepare_v3(s->db, ins, -1, SQLITE_PREPARE_PERSISTENT, &s->ins, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(s->db, src_up, -1, SQLITE_PREPARE_PERSISTENT, &s->src_up, NULL) != SQLITE_OK)
+		return db_err(s, "prepare");
+	return 0;
+}
+
+int cstore_open(const char *path, bool readonly, struct cstore **out)
+{
+	struct cstore *s;
+	int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	int ret = -EIO, fd;
+
+	*out = NULL;
+	if (readonly && access(path, R_OK) < 0)
+		return -errno;
+	if (!readonly) {
+		/* Records can carry anything senders log: owner-only. */
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return -errno;
+		close(fd);
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		ret = db_err(s, path);
+		goto out;
+	}
+	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	if (!readonly) {
+		if ((ret = exec(s, "PRAGMA journal_mode = WAL", "journal_mode")) < 0 ||
+		    (ret = exec(s, "PRAGMA synchronous = NORMAL", "synchronous")) < 0 ||
+		    (ret = migrate(s)) < 0 || (ret = prepare(s)) < 0)
+			goto out;
+	} else if (pragma_int(s, "PRAGMA user_version") != CSTORE_SCHEMA_VERSION) {
+		ret = -ENOENT;
+		goto out;
+	}
+	*out = s;
+	s = NULL;
+	ret = 0;
+out:
+	cstore_free(s);
+	return ret;
+}
+
+void cstore_free(struct cstore *s)
+{
+	if (!s)
+		return;
+	if (s->in_txn)
+		cstore_commit(s);
+	sqlite3_finalize(s->ins);
+	sqlite3_finalize(s->src_up);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+static int begin(struct cstore *s)
+{
+	int ret;
+
+	if (s->in_txn)
+		return 0;
+	ret = exec(s, "BEGIN IMMEDIATE", "begin");
+	if (ret == 0)
+		s->in_txn = true;
+	return ret;
+}
+
+static void bind_slice(sqlite3_stmt *st, int i, struct slice v)
+{
+	if (v.n)
+		sqlite3_bind_text(st, i, v.p, (int)v.n, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static void bind_str(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v && *v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static int agg_flush(struct cstore *s)
+{
+	int ret = 0;
+
+	for (unsigned i = 0; i < s->nagg; i++) {
+		struct agg *a = &s->agg[i];
+
+		sqlite3_bind_text(s->src_up, 1, a->host, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s->src_up, 2, a->last_us);
+		sqlite3_bind_int64(s->src_up, 3, (sqlite3_int64)a->count);
+		sqlite3_bind_text(s->src_up, 4, a->src, -1, SQLITE_STATIC);
+		if (sqlite3_step(s->src_up) != SQLITE_DONE)
+			ret = db_err(s, "source");
+		sqlite3_reset(s->src_up);
+	}
+	s->nagg = 0;
+	return ret;
+}
+
+static int agg_add(struct cstore *s, const char *host, size_t hl, const char *src, int64_t t)
+{
+	struct agg *a;
+	int ret;
+
+	if (hl >= HOST_MAX)
+		hl = HOST_MAX - 1;
+	for (unsigned i = 0; i < s->nagg; i++) {
+		a = &s->agg[i];
+		if (!strncmp(a->host, host, hl) && a->host[hl] == '\0') {
+			a->count++;
+			a->last_us = t;
+			return 0;
+		}
+	}
+	if (s->nagg == AGG_MAX && (ret = agg_flush(s)) < 0)
+		return ret;
+	a = &s->agg[s->nagg++];
+	memcpy(a->host, host, hl);
+	a->host[hl] = '\0';
+	snprintf(a->src, sizeof(a->src), "%s", src);
+	a->count = 1;
+	a->last_us = t;
+	return 0;
+}
+
+int cstore_add(struct cstore *s, const struct crec *r)
+{
+	const struct syslog_msg *m = r->m;
+	sqlite3_stmt *st = s->ins;
+	struct slice host = m->host;
+	int ret;
+
+	ret = begin(s);
+	if (ret < 0)
+		return ret;
+	if (host.n == 0)
+		host = (struct slice){ r->src, strlen(r->src) };
+	sqlite3_bind_int64(st, 1, r->recv_us);
+	if (m->time_us)
+		sqlite3_bind_int64(st, 2, m->time_us);
+	else
+		sqlite3_bind_null(st, 2);
+	sqlite3_bind_text(st, 3, r->src, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, r->proto, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, m->facility);
+	sqlite3_bind_int(st, 6, m->severity);
+	sqlite3_bind_text(st, 7, host.p, (int)host.n, SQLITE_STATIC);
+	bind_slice(st, 8, m->app);
+	bind_slice(st, 9, m->procid);
+	bind_slice(st, 10, m->msgid);
+	bind_slice(st, 11, m->sd);
+	sqlite3_bind_text(st, 12, m->msg.n ? m->msg.p : "", (int)m->msg.n, SQLITE_STATIC);
+	bind_str(st, 13, r->type);
+	bind_str(st, 14, r->iface);
+	bind_str(st, 15, r->peer);
+	sqlite3_bind_int(st, 16, (int)m->flags);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		ret = db_err(s, "insert");
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (ret == 0)
+		ret = agg_add(s, host.p, host.n, r->src, r->recv_us);
+	return ret;
+}
+
+int cstore_commit(struct cstore *s)
+{
+	int ret;
+
+	if (!s->in_txn)
+		return 0;
+	ret = agg_flush(s);
+	if (exec(s, "COMMIT", "commit") < 0) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		ret = -EIO;
+	}
+	s->in_txn = false;
+	return ret;
+}
+
+int cstore_put_stats(struct cstore *s, const struct cstats *st)
+{
+	static const char sql[] =
+		"INSERT OR REPLACE INTO stats (id, pid, started_us, heartbeat_us, listeners,"
+		" received, stored, rejected, oversize, malformed, framing_errors,"
+		" conns_accepted, conns_refused, conns_timed_out, retention_deleted)"
+		" VALUES (1,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	const uint64_t v[] = { st->received, st->stored, st->rejected, st->oversize,
+			       st->malformed, st->framing_errors, st->conns_accepted,
+			       st->conns_refused, st->conns_timed_out, st->retention_deleted };
+	sqlite3_stmt *q;
+	int ret = 0;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+		return db_err(s, "stats");
+	sqlite3_bind_int64(q, 1, st->pid);
+	sqlite3_bind_int64(q, 2, st->started_us);
+	sqlite3_bind_int64(q, 3, st->heartbeat_us);
+	sqlite3_bind_text(q, 4, st->listeners, -1, SQLITE_STATIC);
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++)
+		sqlite3_bind_int64(q, 5 + (int)i, (sqlite3_int64)v[i]);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		ret = db_err(s, "stats");
+	sqlite3_finalize(q);
+	return ret;
+}
+
+static long delete_where(struct cstore *s, const char *sql, int64_t arg, long budget)
+{
+	sqlite3_stmt *q;
+	long n = -EIO;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+		return db_err(s, "retention");
+	/* A statement without ?1 or ?2 ignores that bind (SQLITE_RANGE). */
+	sqlite3_bind_int64(q, 1, arg);
+	sqlite3_bind_int64(q, 2, budget);
+	if (sqlite3_step(q) == SQLITE_DONE)
+		n = sqlite3_changes(s->db);
+	else
+		db_err(s, "retention");
+	sqlite3_finalize(q);
+	return n;
+}
+
+long cstore_retention(struct cstore *s, int64_t min_recv_us, uint64_t max_bytes,
+		      long budget, bool *more)
+{
+	long total = 0, n;
+	int64_t psize, live;
+
+	*more = false;
+	if (cstore_commit(s) < 0)
+		return -EIO;
+	if (begin(s) < 0)
+		return -EIO;
+	if (min_recv_us > 0) {
+		/* recv_us grows with id, so the rows to drop are a prefix in
+		 * id order: walk it through the primary key, no index needed. */
+		n = delete_where(s, "DELETE FROM msg WHERE id IN (SELECT id FROM msg"
+				 " WHERE recv_us < ?1 ORDER BY id LIMIT ?2)", min_recv_us, budget);
+		if (n < 0)
+			goto fail;
+		total += n;
+		*more = n == budget;
+		n = delete_where(s, "DELETE FROM source WHERE last_us < ?1",
+				 min_recv_us, 0);
+		if (n < 0)
+			goto fail;
+	}
+	psize = pragma_int(s, "PRAGMA page_size");
+	live = (pragma_int(s, "PRAGMA page_count") - pragma_int(s, "PRAGMA freelist_count")) * psize;
+	if (max_bytes && psize > 0 && live > (int64_t)max_bytes && total < budget) {
+		/* Drop the oldest tenth of what is over, at least 1000 rows. */
+		int64_t rows = pragma_int(s, "SELECT count(*) FROM msg"), drop;
+
+		drop = rows * (live - (int64_t)max_bytes) / (live ? live : 1) + rows / 10 + 1000;
+		if (drop > budget - total)
+			drop = budget - total;
+		n = delete_where(s, "DELETE FROM msg WHERE id IN (SELECT id FROM msg"
+				 " ORDER BY id LIMIT ?2)", 0, drop);
+		if (n < 0)
+			goto fail;
+		total += n;
+		*more = *more || n == drop;
+	}
+	if (cstore_commit(s) < 0)
+		return -EIO;
+	if (total > 0)
+		exec(s, "PRAGMA incremental_vacuum", "incremental_vacuum");
+	return total;
+fail:
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->in_txn = false;
+	return -EIO;
+}
+
+static const char *col(sqlite3_stmt *q, int i)
+{
+	return (const char *)sqlite3_column_text(q, i);
+}
+
+int cstore_query(struct cstore *s, const struct cquery *q,
+		 int (*cb)(void *ctx, const struct crow *r), void *ctx, int64_t *last_id)
+{
+	char sql[1024];
+	sqlite3_stmt *st;
+	int rc, ret = 0, i = 1;
+	size_t n;
+
+	if (q->tail < 0)
+		return 0;
+	n = (size_t)snprintf(sql, sizeof(sql),
+		"SELECT id, recv_us, time_us, facility, severity, src, proto, host, app,"
+		" procid, msgid, type, iface, peer, sd, msg FROM msg WHERE id > ?1");
+	if (q->app)
+		n += (size_t)snprintf(sql + n, sizeof(sql) - n,
+			" AND substr(app, 1, length(?2)) = ?2");
+	if (q->host)
+		n += (size_t)snprintf(sql + n, sizeof(sql) - n, " AND host = ?3");
+	if (q->type)
+		n += (size_t)snprintf(sql + n, sizeof(sql) - n, " AND type = ?4");
+	if (q->since_us)
+		n += (size_t)snprintf(sql + n, sizeof(sql) - n, " AND recv_us >= ?5");
+	if (q->tail > 0)
+		snprintf(sql + n, sizeof(sql) - n,
+			 " ORDER BY id DESC LIMIT ?6) ORDER BY id");
+	else
+		snprintf(sql + n, sizeof(sql) - n, " ORDER BY id");
+	if (q->tail > 0) {
+		/* the last N, printed oldest first */
+		char inner[1024];
+
+		snprintf(inner, sizeof(inner), "SELECT * FROM (%s", sql);
+		snprintf(sql, sizeof(sql), "%s", inner);
+	}
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_err(s, "query");
+	sqlite3_bind_int64(st, 1, q->after_id);
+	if (q->app)
+		sqlite3_bind_text(st, 2, q->app, -1, SQLITE_STATIC);
+	if (q->host)
+		sqlite3_bind_text(st, 3, q->host, -1, SQLITE_STATIC);
+	if (q->type)
+		sqlite3_bind_text(st, 4, q->type, -1, SQLITE_STATIC);
+	if (q->since_us)
+		sqlite3_bind_int64(st, 5, q->since_us);
+	if (q->tail > 0)
+		sqlite3_bind_int64(st, 6, q->tail);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct crow r = { 0 };
+
+		i = 0;
+		r.id = sqlite3_column_int64(st, i++);
+		r.recv_us = sqlite3_column_int64(st, i++);
+		r.time_us = sqlite3_column_int64(st, i++);
+		r.facility = sqlite3_column_int(st, i++);
+		r.severity = sqlite3_column_int(st, i++);
+		r.src = col(st, i++);
+		r.proto = col(st, i++);
+		r.host = col(st, i++);
+		r.app = col(st, i++);
+		r.procid = col(st, i++);
+		r.msgid = col(st, i++);
+		r.type = col(st, i++);
+		r.iface = col(st, i++);
+		r.peer = col(st, i++);
+		r.sd = col(st, i);
+		r.sd_len = (size_t)sqlite3_column_bytes(st, i++);
+		r.msg = col(st, i);
+		r.msg_len = (size_t)sqlite3_column_bytes(st, i++);
+		if (last_id)
+			*last_id = r.id;
+		if (cb(ctx, &r))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = db_err(s, "query");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int cstore_get_stats(struct cstore *s, struct cstats *st)
+{
+	static const char sql[] =
+		"SELECT pid, started_us, heartbeat_us, listeners, received, stored, rejected,"
+		" oversize, malformed, framing_errors, conns_accepted, conns_refused,"
+		" conns_timed_out, retention_deleted FROM stats WHERE id = 1";
+	uint64_t *v[] = { &st->received, &st->stored, &st->rejected, &st->oversize,
+			  &st->malformed, &st->framing_errors, &st->conns_accepted,
+			  &st->conns_refused, &st->conns_timed_out, &st->retention_deleted };
+	sqlite3_stmt *q;
+	int ret = -ENOENT;
+
+	memset(st, 0, sizeof(*st));
+	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+		return db_err(s, "stats");
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		st->pid = (long)sqlite3_column_int64(q, 0);
+		st->started_us = sqlite3_column_int64(q, 1);
+		st->heartbeat_us = sqlite3_column_int64(q, 2);
+		snprintf(st->listeners, sizeof(st->listeners), "%s", col(q, 3) ? col(q, 3) : "");
+		for (size_t i = 0; i < ARRAY_SIZE(v); i++)
+			*v[i] = (uint64_t)sqlite3_column_int64(q, 4 + (int)i);
+		ret = 0;
+	}
+	sqlite3_finalize(q);
+	return ret;
+}
+
+int cstore_sources(struct cstore *s, int (*cb)(void *ctx, const struct csource *r), void *ctx)
+{
+	sqlite3_stmt *q;
+	int ret = 0;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT host, last_us, count, last_src FROM source"
+			       " ORDER BY last_us DESC", -1, &q, NULL) != SQLITE_OK)
+		return db_err(s, "sources");
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		struct csource r = {
+			.host = col(q, 0), .last_us = sqlite3_column_int64(q, 1),
+			.count = (uint64_t)sqlite3_column_int64(q, 2), .last_src = col(q, 3),
+		};
+
+		if (cb(ctx, &r))
+			break;
+	}
+	sqlite3_finalize(q);
+	return ret;
+}
+
+int cstore_size(struct cstore *s, int64_t *rows, int64_t *bytes)
+{
+	*rows = pragma_int(s, "SELECT count(*) FROM msg");
+	*bytes = pragma_int(s, "PRAGMA page_count") * pragma_int(s, "PRAGMA page_size");
+	return *rows < 0 ? -EIO : 0;
+}
+
+int64_t cstore_max_id(struct cstore *s)
+{
+	int64_t v = pragma_int(s, "SELECT coalesce(max(id), 0) FROM msg");
+
+	return v < 0 ? 0 : v;
+}

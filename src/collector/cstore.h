@@ -1,0 +1,81 @@
+/* cstore.h - the collector's database: received records, per-host
+ * summary, the running collector's heartbeat and counters. A separate
+ * SQLite file from the agent's journal; all of the collector's SQL. */
+#ifndef WGAUDIT_CSTORE_H
+#define WGAUDIT_CSTORE_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cstore;
+struct syslog_msg;
+
+#define CSTORE_DEFAULT_PATH	"/var/lib/wgaudit/collector.db"
+
+/* One received record. Strings are NUL-terminated, NULL = absent. */
+struct crec {
+	int64_t recv_us;
+	const char *src;	/* sender address, "1.2.3.4" / "::1" */
+	const char *proto;	/* "tcp" "udp" "tls" */
+	const struct syslog_msg *m;
+	const char *type, *iface, *peer;	/* wgaudit records only */
+};
+
+/* Counters the collector keeps; written with the heartbeat. */
+struct cstats {
+	int64_t started_us, heartbeat_us;
+	long pid;
+	uint64_t received, stored, rejected, oversize, malformed, framing_errors;
+	uint64_t conns_accepted, conns_refused, conns_timed_out, retention_deleted;
+	char listeners[512];
+};
+
+/* A row read back. Text pointers are valid only inside the callback;
+ * msg and sd may hold any bytes (their lengths are given). */
+struct crow {
+	int64_t id, recv_us, time_us;
+	int facility, severity;
+	const char *src, *proto, *host, *app, *procid, *msgid, *type, *iface, *peer;
+	const char *sd, *msg;
+	size_t sd_len, msg_len;
+};
+
+struct cquery {
+	const char *app;	/* prefix: "wireguard" matches "wireguard-audit" */
+	const char *host, *type;
+	int64_t since_us;	/* received at or after; 0 = any */
+	long tail;		/* > 0 the last N matching, 0 all, < 0 none */
+	int64_t after_id;	/* only id > after_id (follow) */
+};
+
+struct csource {
+	const char *host, *last_src;
+	int64_t last_us;
+	uint64_t count;
+};
+
+/* 0 or -errno. readonly opens an existing file for the CLI. */
+int cstore_open(const char *path, bool readonly, struct cstore **out);
+void cstore_free(struct cstore *s);
+/* Appends in the open batch (started on demand); cstore_commit ends it. */
+int cstore_add(struct cstore *s, const struct crec *r);
+int cstore_commit(struct cstore *s);
+int cstore_put_stats(struct cstore *s, const struct cstats *st);
+/* Deletes records received before min_recv_us (0 = no age limit) and,
+ * while the live data is larger than max_bytes (0 = none), the oldest
+ * ones; at most budget rows per call so the loop is never held long.
+ * *more says another call has work. Returns rows deleted or -errno. */
+long cstore_retention(struct cstore *s, int64_t min_recv_us, uint64_t max_bytes,
+		      long budget, bool *more);
+
+/* Rows in id order; cb returning non-zero stops. Sets *last_id. */
+int cstore_query(struct cstore *s, const struct cquery *q,
+		 int (*cb)(void *ctx, const struct crow *r), void *ctx, int64_t *last_id);
+/* 0, -ENOENT (no collector ever ran on this file) or -errno. */
+int cstore_get_stats(struct cstore *s, struct cstats *st);
+int cstore_sources(struct cstore *s, int (*cb)(void *ctx, const struct csource *r), void *ctx);
+/* The highest record id, 0 if none. */
+int64_t cstore_max_id(struct cstore *s);
+/* Rows, and the file's size in bytes. */
+int cstore_size(struct cstore *s, int64_t *rows, int64_t *bytes);
+#endif
