@@ -1,6 +1,7 @@
 /* status.c - `wgaudit status [--json]`: a live view of every WireGuard
  * interface in scope, read once from netlink/UAPI (no daemon needed), with
- * state computed by the agent's rule and friendly names from the store. */
+ * state computed by the agent's rule and friendly names from the config
+ * file comments ("# Name = alice"). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,11 +9,58 @@
 #include "cli/cli.h"
 #include "conf/conf.h"
 #include "core/wgdev.h"
+#include "sources/confwatch.h"
 #include "sources/uapi.h"
 #include "sources/wgnl.h"
 #include "util/util.h"
 
 #define MAX_IFACES 256
+#define MAX_CONF_BYTES (4u << 20)
+
+static int peer_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct conf_peer *)a)->public_key,
+		      ((const struct conf_peer *)b)->public_key, WG_KEY_LEN);
+}
+
+/* Friendly names from CONFIG_DIR/IFACE.conf comments; ci left empty when
+ * there is no readable file. Peers sorted by key for bsearch. */
+static void load_names(const struct conf *c, const char *iface, struct conf_iface *ci)
+{
+	char path[512], err[256];
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	memset(ci, 0, sizeof(*ci));
+	snprintf(path, sizeof(path), "%s/%s.conf", c->config_dir, iface);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	buf = malloc(MAX_CONF_BYTES);
+	if (buf)
+		len = fread(buf, 1, MAX_CONF_BYTES, f);
+	fclose(f);
+	if (buf && len < MAX_CONF_BYTES && confwatch_parse(buf, len, ci, err, sizeof(err)) == 0)
+		qsort(ci->peers, ci->n_peers, sizeof(*ci->peers), peer_cmp);
+	else
+		conf_iface_release(ci);
+	if (buf)
+		wipe(buf, len);	/* the file holds the private key */
+	free(buf);
+}
+
+static const char *peer_name(const struct conf_iface *ci, const uint8_t *key)
+{
+	struct conf_peer k;
+	const struct conf_peer *p;
+
+	if (!ci->n_peers)
+		return NULL;
+	memcpy(k.public_key, key, WG_KEY_LEN);
+	p = bsearch(&k, ci->peers, ci->n_peers, sizeof(k), peer_cmp);
+	return p && p->name[0] ? p->name : NULL;
+}
 
 static bool wanted(const struct conf *c, const char *name)
 {
@@ -45,7 +93,8 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
-static void print_text(const struct conf *c, const struct wg_device *d, int64_t now)
+static void print_text(const struct conf *c, const struct wg_device *d,
+		       const struct conf_iface *ci, int64_t now)
 {
 	char b64[WG_KEY_B64_LEN], ep[ENDPOINT_STR_LEN], ago[96], rx[32], tx[32];
 	char aips[1024];
@@ -66,6 +115,8 @@ static void print_text(const struct conf *c, const struct wg_device *d, int64_t 
 		fmt_bytes(tx, sizeof(tx), p->tx_bytes);
 		wg_peer_format_aips(d, p, aips, sizeof(aips));
 		printf("\npeer: %s\n", b64);
+		if (peer_name(ci, p->public_key))
+			printf("  name: %s\n", peer_name(ci, p->public_key));
 		printf("  state: %s\n", peer_state(c, now, p->last_handshake_sec));
 		if (ep[0])
 			printf("  endpoint: %s\n", ep);
@@ -78,7 +129,8 @@ static void print_text(const struct conf *c, const struct wg_device *d, int64_t 
 	printf("\n");
 }
 
-static void print_json(const struct conf *c, const struct wg_device *d, int64_t now, bool first)
+static void print_json(const struct conf *c, const struct wg_device *d,
+		       const struct conf_iface *ci, int64_t now, bool first)
 {
 	char b64[WG_KEY_B64_LEN], ep[ENDPOINT_STR_LEN], aips[1024];
 
@@ -96,7 +148,12 @@ static void print_json(const struct conf *c, const struct wg_device *d, int64_t 
 		key_to_base64(b64, p->public_key);
 		endpoint_format(ep, &p->endpoint);
 		wg_peer_format_aips(d, p, aips, sizeof(aips));
-		printf("%s{\"public_key\":\"%s\",\"endpoint\":", i ? "," : "", b64);
+		printf("%s{\"public_key\":\"%s\",\"name\":", i ? "," : "", b64);
+		if (peer_name(ci, p->public_key))
+			json_str(peer_name(ci, p->public_key));
+		else
+			printf("null");
+		printf(",\"endpoint\":");
 		if (ep[0])
 			json_str(ep);
 		else
@@ -148,10 +205,16 @@ int cmd_status(struct conf *c, const struct cli_opts *o)
 			status = 1;
 			continue;
 		}
-		if (o->json)
-			print_json(c, &dev, now, shown == 0);
-		else
-			print_text(c, &dev, now);
+		{
+			struct conf_iface ci;
+
+			load_names(c, names[i], &ci);
+			if (o->json)
+				print_json(c, &dev, &ci, now, shown == 0);
+			else
+				print_text(c, &dev, &ci, now);
+			conf_iface_release(&ci);
+		}
 		shown++;
 		wg_device_clear(&dev);
 	}

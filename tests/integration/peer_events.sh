@@ -9,11 +9,27 @@ lab_server
 lab_client 1
 lab_client 2
 
+# The admin's config file names client 1 (friendly names in events/status).
+mkdir -p "$LAB/wgconf"
+cat > "$LAB/wgconf/$SIF.conf" <<WGCONF
+[Interface]
+ListenPort = 51820
+
+# Name = alice laptop
+[Peer]
+PublicKey = $(cat "$LAB/c1.pub")
+AllowedIPs = 10.232.0.2/32
+
+[Peer]
+PublicKey = $(cat "$LAB/c2.pub")
+AllowedIPs = 10.232.0.3/32
+WGCONF
 cat > "$LAB/wgaudit.conf" <<CONF
 [agent]
 interval = 300ms
 active_after = 4s
 transfer_interval = 1s
+config_dir = $LAB/wgconf
 CONF
 
 agent_start -c "$LAB/wgaudit.conf"
@@ -33,10 +49,11 @@ in_cli 1 ping -c 2 -W 2 10.232.0.1 >/dev/null
 C1=$(cat "$LAB/c1.pub")
 if wait_for 10 has_event PEER_ACTIVE "$C1"; then
 	ep=$(grep '"type":"PEER_ACTIVE"' "$LAB/events.jsonl" | grep -F "$C1" | tail -1 | python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["endpoint"])')
-	if [ "$ep" = "10.231.1.2:40001" ] && has_event PEER_HANDSHAKE "$C1"; then
+	name=$(grep '"type":"PEER_ACTIVE"' "$LAB/events.jsonl" | grep -F "$C1" | tail -1 | python3 -c 'import json,sys; print(json.loads(sys.stdin.read()).get("peer_name"))')
+	if [ "$ep" = "10.231.1.2:40001" ] && has_event PEER_HANDSHAKE "$C1" && [ "$name" = "alice laptop" ]; then
 		pass active_after_ping
 	else
-		fail active_after_ping "endpoint '$ep', handshake events $(ev_count PEER_HANDSHAKE "$C1")"
+		fail active_after_ping "endpoint '$ep', peer_name '$name', handshake events $(ev_count PEER_HANDSHAKE "$C1")"
 	fi
 else
 	fail active_after_ping "no PEER_ACTIVE for client 1"
@@ -128,15 +145,16 @@ else
 fi
 
 # status: live table and JSON.
-st=$(in_srv "$WGAUDIT" status --interface "$SIF" 2>&1)
-js=$(in_srv "$WGAUDIT" status --json --interface "$SIF" 2>&1)
+st=$(in_srv "$WGAUDIT" status -c "$LAB/wgaudit.conf" --interface "$SIF" 2>&1)
+js=$(in_srv "$WGAUDIT" status -c "$LAB/wgaudit.conf" --json --interface "$SIF" 2>&1)
 if echo "$st" | grep -q "peer: $C1" && echo "$st" | grep -q "endpoint: 10.231.1.2:40111" &&
+   echo "$st" | grep -q "name: alice laptop" &&
    echo "$js" | python3 -c '
 import json,sys
 d = json.load(sys.stdin)
 peers = d["interfaces"][0]["peers"]
 assert len(peers) == 2, peers
-assert any(p["endpoint"] == "10.231.1.2:40111" for p in peers)
+assert any(p["endpoint"] == "10.231.1.2:40111" and p["name"] == "alice laptop" for p in peers)
 '; then
 	pass status_text_and_json
 else
