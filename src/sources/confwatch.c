@@ -11,8 +11,9 @@
  *
  * Continuity: the last hash and public view of each file go to the state
  * callbacks (the agent's store meta), so a change made while the agent was
- * down is reported once, by the first rescan. A file never seen before is
- * recorded silently (a fresh install is a baseline, not an alert storm). */
+ * down is reported once, by the first rescan. The first run over a
+ * directory records its files silently (a fresh install is a baseline, not
+ * an alert storm); after that, a name without a saved hash is a new file. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -765,6 +766,7 @@ struct confwatch {
 	char dir[CW_DIR_MAX + 1];
 	int ifd, wd;
 	bool started;		/* first rescan done */
+	bool history;		/* this dir was watched before (conffiles saved) */
 	bool full_warned;
 	struct confwatch_state st;
 	struct cw_file *files;
@@ -1264,7 +1266,9 @@ static int cw_check(struct confwatch *cw, const char *name,
 	ret = snap_take(path, f && f->synced ? f->ident : NULL, f, &s);
 	if (ret < 0 && ret != -ENOENT) {
 		/* Unreadable is not deleted: keep the last view. */
-		if (!f || f->last_errno != -ret) {
+		if ((!f || f->last_errno != -ret) && ret == -EINVAL) {
+			log_warnx("%s: not a regular file, ignored", path);
+		} else if (!f || f->last_errno != -ret) {
 			errno = -ret;
 			log_warn("%s", path);
 		}
@@ -1273,6 +1277,7 @@ static int cw_check(struct confwatch *cw, const char *name,
 		snap_release(&s);
 		return 0;
 	}
+	ret = 0;		/* -ENOENT: absent, s.present says so */
 	if (s.same) {
 		if (f)
 			f->last_errno = 0;
@@ -1296,6 +1301,12 @@ static int cw_check(struct confwatch *cw, const char *name,
 		ret = view_from_iface(&o, &f->ci, f->present, f->ident);
 	} else {
 		ret = view_from_state(cw, path, &o);
+		if (ret == -ENOENT && (cw->history || cw->started)) {
+			/* A dir we watched before: a new name is a new file. */
+			memset(&o, 0, sizeof(o));
+			o.port_known = o.addr_known = o.peers_known = true;
+			ret = s.present ? 0 : -ENOENT;
+		}
 		if (ret == -ENOENT) {
 			/* First sight: the baseline, recorded silently. */
 			ret = 0;
@@ -1474,6 +1485,14 @@ int confwatch_open(const char *dir, const struct confwatch_state *st,
 	if (cw->ifd < 0)
 		log_warn("inotify_init1: %s is rescanned only", cw->dir);
 	watch_add(cw);
+	cw->saved_files = malloc(CONFWATCH_MAX_FILES * IFNAMSIZ + 1);
+	if (cw->saved_files && st_get(cw, "conffiles", cw->dir, cw->saved_files,
+				      CONFWATCH_MAX_FILES * IFNAMSIZ + 1) == 0) {
+		cw->history = true;
+	} else {
+		free(cw->saved_files);
+		cw->saved_files = NULL;
+	}
 	/* Known at once for lookups; compared with the saved state later. */
 	list_dir(cw, &ns);
 	names_sort_unique(&ns);
@@ -1512,17 +1531,8 @@ int confwatch_rescan(struct confwatch *cw, const struct event_sink *sink)
 	list_dir(cw, &ns);
 	for (size_t i = 0; i < cw->nfiles; i++)
 		names_add(&ns, cw->files[i].name);
-	if (!cw->started) {
-		char *saved = malloc(CONFWATCH_MAX_FILES * IFNAMSIZ + 1);
-
-		if (saved && st_get(cw, "conffiles", cw->dir, saved,
-				    CONFWATCH_MAX_FILES * IFNAMSIZ + 1) == 0) {
-			names_add_list(&ns, saved);
-			cw->saved_files = saved;
-			saved = NULL;
-		}
-		free(saved);
-	}
+	if (!cw->started && cw->saved_files)
+		names_add_list(&ns, cw->saved_files);
 	names_sort_unique(&ns);
 	for (size_t i = 0; i < ns.n; i++) {
 		int r = cw_check(cw, ns.v[i], sink, false);
