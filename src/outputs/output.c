@@ -1,5 +1,7 @@
-/* output.c - deliver journaled events to syslog collectors (TCP, UDP) and
- * JSON lines (stdout, file).
+/* output.c - deliver journaled events to syslog collectors (TCP, TLS, UDP)
+ * and JSON lines (stdout, file). The OpenSSL side of TLS is in tls.c; here
+ * TLS is one more state (ST_HANDSHAKE) and a ciphertext ack map (see
+ * tls_acked()). docs/tls.md is the operator's view.
  *
  * The journal is the queue. Each output keeps a cursor in the store (named
  * by its URL) and reads events after it into one bounded send buffer,
@@ -19,6 +21,8 @@
  * Nothing here blocks the loop: sockets are non-blocking, connect completes
  * on EPOLLOUT, a full socket buffer waits for EPOLLOUT, and one turn sends
  * at most OUT_TURN_BATCHES batches before yielding through a zero timer.
+ * The TLS handshake runs from the loop too (WANT_READ / WANT_WRITE become
+ * epoll interest) and is bounded by OUT_HANDSHAKE_MS.
  * Exception: a host name that is not a numeric address is resolved with a
  * blocking getaddrinfo() on each (re)connect; use an address for a
  * collector whose DNS may hang.
