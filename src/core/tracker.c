@@ -18,7 +18,7 @@ enum peer_state { ST_NEVER = 0, ST_ACTIVE = 1, ST_INACTIVE = 2 };
 
 struct tpeer {
 	uint8_t key[WG_KEY_LEN];
-	char endpoint[ENDPOINT_STR_LEN];
+	union endpoint ep;		/* binary: compared every poll, formatted for events */
 	int64_t last_handshake;
 	uint64_t rx, tx;		/* last observed */
 	uint64_t rx_mark, tx_mark;	/* at the last PEER_TRANSFER */
@@ -178,7 +178,7 @@ static void peer_save(struct tracker *t, const struct tiface *ti,
 	memset(&r, 0, sizeof(r));
 	snprintf(r.iface, sizeof(r.iface), "%s", ti->name);
 	memcpy(r.public_key, p->key, WG_KEY_LEN);
-	snprintf(r.endpoint, sizeof(r.endpoint), "%s", p->endpoint);
+	endpoint_format(r.endpoint, &p->ep);
 	if (aips)
 		snprintf(r.allowed_ips, sizeof(r.allowed_ips), "%s", aips);
 	r.last_handshake = p->last_handshake;
@@ -243,7 +243,8 @@ static int load_peer(void *ctx, const struct peer_row *r)
 	if (!p)
 		return -ENOMEM;
 	memcpy(p->key, r->public_key, WG_KEY_LEN);
-	snprintf(p->endpoint, sizeof(p->endpoint), "%s", r->endpoint);
+	if (r->endpoint[0])
+		endpoint_parse(r->endpoint, strlen(r->endpoint), &p->ep);
 	p->last_handshake = r->last_handshake;
 	p->rx = r->rx;
 	p->tx = r->tx;
@@ -325,13 +326,14 @@ static void emit(struct tracker *t, struct event *ev)
 static void peer_fields(struct event *ev, const struct tiface *ti,
 			const struct tpeer *p, const char *aips)
 {
-	char b64[WG_KEY_B64_LEN];
+	char b64[WG_KEY_B64_LEN], ep[ENDPOINT_STR_LEN];
 
 	key_to_base64(b64, p->key);
 	event_set(ev, "iface", ti->name);
 	event_set(ev, "peer", b64);
-	if (p->endpoint[0])
-		event_set(ev, "endpoint", p->endpoint);
+	endpoint_format(ep, &p->ep);
+	if (ep[0])
+		event_set(ev, "endpoint", ep);
 	if (aips)
 		event_set(ev, "allowed_ips", aips);
 	event_set_u64(ev, "rx", p->rx);
@@ -436,12 +438,11 @@ static void observe_peer(struct tracker *t, struct tiface *ti,
 			 bool quiet, enum event_source src)
 {
 	struct tpeer *p = peer_find(ti, o->public_key);
-	char ep[ENDPOINT_STR_LEN], aips[STORE_AIPS_LEN], prev_ep[ENDPOINT_STR_LEN];
+	char aips[STORE_AIPS_LEN], prev_ep[ENDPOINT_STR_LEN];
 	bool dirty = false, have_aips = false;
 	int state;
 	struct event ev;
 
-	endpoint_format(ep, &o->endpoint);
 	if (!p) {
 		p = calloc(1, sizeof(*p));
 		if (p)
@@ -451,7 +452,7 @@ static void observe_peer(struct tracker *t, struct tiface *ti,
 			log_warnx("%s: out of memory tracking a peer", ti->name);
 			return;
 		}
-		memcpy(p->endpoint, ep, sizeof(ep));
+		p->ep = o->endpoint;
 		p->last_handshake = o->last_handshake_sec;
 		p->rx = p->rx_mark = o->rx_bytes;
 		p->tx = p->tx_mark = o->tx_bytes;
@@ -492,12 +493,14 @@ static void observe_peer(struct tracker *t, struct tiface *ti,
 	p->tx = o->tx_bytes;
 	p->keepalive = o->keepalive;
 
-	if (strcmp(ep, p->endpoint)) {
-		memcpy(prev_ep, p->endpoint, sizeof(prev_ep));
-		memcpy(p->endpoint, ep, sizeof(ep));
+	if (!endpoint_equal(&o->endpoint, &p->ep)) {
+		bool had = p->ep.sa.sa_family != AF_UNSPEC;
+
+		endpoint_format(prev_ep, &p->ep);
+		p->ep = o->endpoint;
 		dirty = true;
 		/* The first endpoint a server learns is a connection, not a roam. */
-		if (prev_ep[0] && ep[0] && !quiet) {
+		if (had && p->ep.sa.sa_family != AF_UNSPEC && !quiet) {
 			event_init(&ev, EV_PEER_ENDPOINT_CHANGED, src);
 			peer_fields(&ev, ti, p, AIPS());
 			event_set(&ev, "prev_endpoint", prev_ep);
@@ -717,6 +720,7 @@ void tracker_resolve(struct tracker *t, struct event *ev)
 {
 	const char *ids = event_get(ev, "peer_id"), *ifn = event_get(ev, "iface");
 	const char *ep = event_get(ev, "endpoint");
+	union endpoint want;
 	struct idmap *m;
 	struct tiface *ti;
 	const char *ab = event_get(ev, "peer_abbrev");
@@ -739,7 +743,7 @@ void tracker_resolve(struct tracker *t, struct event *ev)
 	}
 	/* Only a line that carries both the number and an endpoint may teach
 	 * a mapping, and only when exactly one live peer has that endpoint. */
-	if (!ep || !ti)
+	if (!ep || !ti || endpoint_parse(ep, strlen(ep), &want) < 0)
 		return;
 	{
 		struct tpeer *found = NULL;
@@ -747,7 +751,7 @@ void tracker_resolve(struct tracker *t, struct event *ev)
 
 		for (size_t b = 0; b < ti->nbuckets && matches < 2; b++)
 			for (struct tpeer *p = ti->buckets[b]; p; p = p->next)
-				if (!strcmp(p->endpoint, ep)) {
+				if (endpoint_equal(&p->ep, &want)) {
 					found = p;
 					matches++;
 				}
