@@ -1646,14 +1646,18 @@ static int cmp_peer_key(const void *key, const void *elem)
 	return memcmp(key, ((const struct conf_peer *)elem)->public_key, WG_KEY_LEN);
 }
 
+const struct conf_peer *conf_iface_peer(const struct conf_iface *ci,
+					const uint8_t key[static WG_KEY_LEN])
+{
+	if (!ci || !ci->n_peers)
+		return NULL;
+	return bsearch(key, ci->peers, ci->n_peers, sizeof(*ci->peers), cmp_peer_key);
+}
+
 const char *confwatch_peer_name(const struct confwatch *cw, const char *iface,
 				const uint8_t key[static WG_KEY_LEN])
 {
-	const struct conf_iface *ci = confwatch_iface(cw, iface);
-	const struct conf_peer *pe;
+	const struct conf_peer *pe = conf_iface_peer(confwatch_iface(cw, iface), key);
 
-	if (!ci || !ci->n_peers)
-		return NULL;
-	pe = bsearch(key, ci->peers, ci->n_peers, sizeof(*ci->peers), cmp_peer_key);
 	return pe && pe->name[0] ? pe->name : NULL;
 }

@@ -82,6 +82,11 @@ const struct conf_iface *confwatch_iface(const struct confwatch *cw, const char 
 const char *confwatch_peer_name(const struct confwatch *cw, const char *iface,
 				const uint8_t key[static WG_KEY_LEN]);
 
+/* The [Peer] with this key in ci (binary search: peers are sorted), or
+ * NULL. For checks that hold a conf_iface already. */
+const struct conf_peer *conf_iface_peer(const struct conf_iface *ci,
+					const uint8_t key[static WG_KEY_LEN]);
+
 /* Pure parser of one file's text (tests, fuzzing). 0; or -EINVAL with
  * "LINE: message" (first problem, "(and N more)") in err, and out still
  * holds every part that did parse (release it either way); or -ENOMEM with

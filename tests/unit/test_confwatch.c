@@ -339,6 +339,14 @@ TEST(parses_wg_quick_server)
 	check_server(&ci);
 	CHECK_STR(ci.name, "");
 	CHECK_STR(ci.sha256, "");
+	for (size_t i = 0; i < ci.n_peers; i++)
+		CHECK(conf_iface_peer(&ci, ci.peers[i].public_key) == &ci.peers[i]);
+	{
+		uint8_t k[WG_KEY_LEN] = { 0 };
+
+		CHECK(conf_iface_peer(&ci, k) == NULL);
+		CHECK(conf_iface_peer(NULL, k) == NULL);
+	}
 	conf_iface_release(&ci);
 	free(buf);
 }
