@@ -10,6 +10,11 @@ ifeq ($(HAVE_SYSTEMD),1)
 DEPS       += libsystemd
 CPPFLAGS   += -DHAVE_SYSTEMD=1
 endif
+HAVE_LIBCAPNG := $(shell $(PKG_CONFIG) --exists libcap-ng && echo 1)
+ifeq ($(HAVE_LIBCAPNG),1)
+DEPS       += libcap-ng
+CPPFLAGS   += -DHAVE_LIBCAPNG=1
+endif
 
 WARN       := -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter -Wno-format-truncation -Wmissing-prototypes
 ifneq ($(WERROR),)
