@@ -264,8 +264,15 @@ int query_logs(const char *db, const struct cquery *q, bool follow, bool json)
 		}
 		if (!follow)
 			break;
-		if (poll(&pfd, 1, FOLLOW_POLL_MS) > 0)
-			break;	/* SIGINT / SIGTERM: a clean stop */
+		if (poll(&pfd, 1, FOLLOW_POLL_MS) > 0) {
+			/* SIGINT / SIGTERM: a clean stop. Consume it, or it is
+			 * delivered when the mask is restored. */
+			struct signalfd_siginfo si;
+
+			if (read(pfd.fd, &si, sizeof(si)) < 0)
+				log_warn("signalfd");
+			break;
+		}
 		/* busy (a checkpoint): try again on the next tick */
 		cstore_query(s, &fq, print_row, &json, &fq.after_id);
 	}
