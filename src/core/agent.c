@@ -47,6 +47,7 @@ struct agent {
 	struct store *store;
 	struct tracker *tracker;
 	struct wgnl *nl;		/* NULL without the kernel module */
+	struct uapi *uapi;		/* UAPI read buffer + key cache, lazily */
 	struct wg_device dev;		/* reused by every observation */
 	struct output *outputs[CONF_MAX_OUTPUTS];
 	size_t n_outputs;
@@ -198,7 +199,8 @@ static void agent_poll(struct agent *a)
 		if (!in_scope(a->conf, names[i]))
 			continue;
 		ret = i < nk ? wgnl_get_device(a->nl, names[i], &a->dev)
-			     : uapi_get_device(a->conf->uapi_dir, names[i], &a->dev);
+			     : !a->uapi && !(a->uapi = uapi_new()) ? -ENOMEM
+			     : uapi_get_device(a->uapi, a->conf->uapi_dir, names[i], &a->dev);
 		if (ret < 0) {
 			tracker_observe_failed(a->tracker, names[i], ret);
 			continue;
@@ -419,16 +421,19 @@ static void on_watchdog(void *ctx)
 static void drop_privileges(struct agent *a)
 {
 	struct harden_opts ho = { .keep = HARDEN_KEEP_DEFAULT };
-	char why[256], caps[128];
+	char why[256];
 	uint64_t kept = 0;
 
 	if (geteuid() != 0)
 		return;
+	/* The flood check's packet counter opens AF_PACKET sockets as
+	 * interfaces appear: CAP_NET_RAW is checked at socket creation. */
+	if (a->conf->check_flood && a->conf->flood_packets)
+		ho.keep |= HARDEN_KEEP_PACKETS;
 	if (harden_drop(&ho, &kept, why, sizeof(why)) < 0)
 		log_warnx("privileges: could not drop: %s", why);
 	else
-		log_info("privileges: kept %s; dropped the rest",
-			 harden_caps_str(kept, caps, sizeof(caps)));
+		log_info("privileges: %s", why);
 }
 
 /* Real-time sources: rtnetlink links, the UAPI run directory, /dev/kmsg.
@@ -547,8 +552,13 @@ static int open_outputs(struct agent *a)
 		const struct conf_output *co = &a->conf->outputs[i];
 		int ret;
 
+		char key[128];
+
 		oo.min_severity = co->min_severity;
 		oo.facility = co->facility;
+		/* A named output keeps its cursor when its URL is edited. */
+		snprintf(key, sizeof(key), "output:%s", a->conf->output_names[i]);
+		oo.cursor_key = a->conf->output_names[i][0] ? key : NULL;
 		ret = output_open(co->url, &oo, a->loop, a->store, &a->outputs[i], err, sizeof(err));
 		if (ret < 0) {
 			fprintf(stderr, "wgaudit: %s\n", err);
@@ -571,6 +581,7 @@ static void agent_close(struct agent *a)
 	if (a->inotify_fd >= 0)
 		close(a->inotify_fd);
 	wgnl_free(a->nl);
+	uapi_free(a->uapi);
 	wg_device_release(&a->dev);
 	store_free(a->store);
 	if (a->sigfd >= 0)

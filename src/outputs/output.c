@@ -89,7 +89,8 @@ struct out_mark {
 };
 
 struct output {
-	char *name;			/* the URL: cursor key and log prefix */
+	char *name;			/* the URL: log prefix */
+	char *cursor_key;		/* where the delivery cursor is kept */
 	struct output_url url;
 	struct output_opts opts;
 	char host[256];			/* HOSTNAME we send */
@@ -611,7 +612,7 @@ static void confirm(struct output *o)
 		o->off = o->len = 0;
 	}
 	if (o->cursor != before) {
-		int ret = store_cursor_set(o->store, o->name, o->cursor);
+		int ret = store_cursor_set(o->store, o->cursor_key, o->cursor);
 
 		if (ret < 0)
 			log_warnx("output %s: cannot save cursor %lld: %s", o->name,
@@ -1228,14 +1229,21 @@ int output_open(const char *url, const struct output_opts *opts,
 	o->backoff_ms = OUT_BACKOFF_MIN_MS;
 	o->rng = (uint64_t)now_monotonic_us() ^ ((uint64_t)(uintptr_t)o << 16) ^ 0x9e3779b97f4a7c15ULL;
 
-	ret = store_cursor_get(store, url, &o->cursor);
+	if (opts && opts->cursor_key && opts->cursor_key[0])
+		o->cursor_key = strdup(opts->cursor_key);
+	else
+		o->cursor_key = strndup(url, strcspn(url, "?"));
+	ret = -ENOMEM;
+	if (!o->cursor_key)
+		goto out;
+	ret = store_cursor_get(store, o->cursor_key, &o->cursor);
 	if (ret < 0)
 		goto out;
 	if (o->cursor < 0) {
 		ret = store_last_id(store, &o->cursor);
 		if (ret < 0)
 			goto out;
-		ret = store_cursor_set(store, url, o->cursor);
+		ret = store_cursor_set(store, o->cursor_key, o->cursor);
 		if (ret < 0)
 			goto out;
 	}
@@ -1270,6 +1278,7 @@ void output_free(struct output *o)
 	free(o->rec);
 	free(o->buf);
 	free(o->name);
+	free(o->cursor_key);
 	free(o);
 }
 

@@ -13,6 +13,10 @@ struct output_opts {
 	int min_severity;	/* deliver events with severity <= this (LOG_DEBUG = all) */
 	int facility;		/* syslog facility number (LOG_USER >> 3 = 1 by default) */
 	const char *hostname;	/* HOSTNAME / "host" field */
+	/* Where the delivery cursor is kept. NULL/"": the URL without its
+	 * query, so changing ?format= or a TLS option does not restart
+	 * delivery at the journal's end. */
+	const char *cursor_key;
 };
 
 /* Parse an output URL (DESIGN.md): syslog+tcp://H:P, syslog+tls://H:P,
