@@ -174,6 +174,7 @@ int cmd_status(struct conf *c, const struct cli_opts *o)
 	char (*names)[IFNAMSIZ] = calloc(MAX_IFACES, IFNAMSIZ);
 	struct wg_device dev;
 	struct wgnl *nl = NULL;
+	struct uapi *uapi = NULL;
 	size_t nk = 0, nu = 0, shown = 0;
 	int64_t now = now_realtime_us() / 1000000;
 	int status = 0, ret;
@@ -199,7 +200,8 @@ int cmd_status(struct conf *c, const struct cli_opts *o)
 		if (!wanted(c, names[i]))
 			continue;
 		ret = i < nk ? wgnl_get_device(nl, names[i], &dev)
-			     : uapi_get_device(c->uapi_dir, names[i], &dev);
+			     : !uapi && !(uapi = uapi_new()) ? -ENOMEM
+			     : uapi_get_device(uapi, c->uapi_dir, names[i], &dev);
 		if (ret < 0) {
 			fprintf(stderr, "wgaudit: %s: %s\n", names[i], strerror(-ret));
 			status = 1;
@@ -234,6 +236,7 @@ int cmd_status(struct conf *c, const struct cli_opts *o)
 	}
 	wg_device_release(&dev);
 	wgnl_free(nl);
+	uapi_free(uapi);
 	free(names);
 	return status;
 }

@@ -1,7 +1,9 @@
 /* uapi.c - userspace WireGuard (wireguard-go, boringtun) over the
  * cross-platform UAPI socket. I/O (connect, get=1, bounded read) is kept
- * apart from the pure parser uapi_parse() so tests and fuzzers reach it
- * with a plain buffer. */
+ * apart from the line parser: uapi_parse() drives it over a plain buffer,
+ * uapi_get_device() line by line as the reply arrives, through one fixed
+ * 64 KiB buffer in a reusable handle (a 10k-peer reply is ~3.3 MB: it is
+ * never held whole, copied, or wiped whole). */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -12,6 +14,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -25,11 +28,59 @@
  * smaller non-zero last_handshake_time_sec is boringtun's "seconds since". */
 #define UAPI_WALLCLOCK_MIN	978307200
 #define UAPI_ERRNO_MAX		4095
-#define UAPI_READ_CHUNK		(64u << 10)
+#define UAPI_KEYCACHE_SLOTS	64
 
 struct uapi_ctx {
 	struct wg_device *dev;
 	struct wg_peer *peer;	/* the peer lines now apply to, NULL before */
+	struct uapi *u;		/* key cache; NULL = derive every time */
+	const char *ifname;	/* cache key; NULL = no caching */
+	int err;		/* the errno= line's value */
+	bool have_errno;
+	bool secret_line;	/* the line just parsed held the private key */
+};
+
+/* The private key -> public key cache, per interface name. X25519 through
+ * OpenSSL's EVP costs ~5 % of a 10k-peer poll (and maps in most of
+ * libcrypto); the key almost never changes between polls.
+ *
+ * What is kept to recognise "same key as last poll" is tag =
+ * BLAKE2s-256(key = hash_key, msg = private key), never the key itself.
+ * This is acceptable because:
+ *  - BLAKE2s is preimage resistant (256-bit), and the private key has 256
+ *    bits of entropy: the tag cannot be turned back into the key, nor
+ *    brute-forced;
+ *  - hash_key is 32 random bytes drawn per process (getrandom) and never
+ *    leaves it, so a tag means nothing outside this process: it cannot be
+ *    matched against a tag of a candidate key computed elsewhere;
+ *  - tags live in this heap block only: never written to disk, the state
+ *    store, a log line or an event; uapi_free() wipes the whole block.
+ * A self-contained BLAKE2s rather than OpenSSL's SHA-256: EVP_Digest goes
+ * through OpenSSL 3's provider fetch (and its init) on every call, which is
+ * the kind of per-poll cost this cache is here to remove. A keyed hash also
+ * makes accidental equality with anything else meaningless.
+ * A tag collision (2^-256) would at worst report a stale public key. */
+struct uapi_keycache {
+	char ifname[IFNAMSIZ];		/* "" = free slot */
+	uint8_t tag[32];
+	uint8_t pub[WG_KEY_LEN];
+};
+
+/* One reusable handle: the fixed read buffer and the key cache, so a
+ * steady-state poll allocates nothing and touches 64 KiB, not megabytes. */
+struct uapi {
+	struct uapi_ctx c;
+	size_t fill;		/* bytes in buf: at most one partial line between feeds */
+	size_t hi;		/* high-water mark of buf written this reply: wiped at the end */
+	size_t nul;		/* index of the first NUL in buf[0..fill), or SIZE_MAX */
+	uint64_t total;		/* bytes of this reply so far */
+	int state;		/* 0 reading, 1 complete, < 0 failed */
+	bool cache_ok;		/* hash_key drawn: caching possible */
+	unsigned cache_next;	/* round-robin eviction */
+	unsigned long derivations;
+	uint8_t hash_key[32];
+	struct uapi_keycache cache[UAPI_KEYCACHE_SLOTS];
+	char buf[UAPI_BUF_LEN];
 };
 
 /* A number line: any parse failure or overflow is a bad value. */
@@ -38,11 +89,61 @@ static int num(const char *v, size_t len, uint64_t max, uint64_t *out)
 	return parse_u64(v, len, max, out) < 0 ? -EINVAL : 0;
 }
 
+static struct uapi_keycache *cache_find(struct uapi *u, const char *ifname)
+{
+	for (size_t i = 0; i < UAPI_KEYCACHE_SLOTS; i++) {
+		if (u->cache[i].ifname[0] && !strcmp(u->cache[i].ifname, ifname))
+			return &u->cache[i];
+	}
+	return NULL;
+}
+
+/* The public key of priv, from the cache when this interface's key has the
+ * same tag as last time, else derived (and remembered). */
+static int derive_public(struct uapi_ctx *c, uint8_t pub[static WG_KEY_LEN],
+			 const uint8_t priv[static WG_KEY_LEN])
+{
+	struct uapi *u = c->u;
+	struct uapi_keycache *e;
+	uint8_t tag[32];
+	int ret;
+
+	if (!u || !u->cache_ok || !c->ifname || strlen(c->ifname) >= IFNAMSIZ) {
+		if (u)
+			u->derivations++;
+		return key_public_from_private(pub, priv);
+	}
+	blake2s256(tag, priv, WG_KEY_LEN, u->hash_key, sizeof(u->hash_key));
+	e = cache_find(u, c->ifname);
+	if (e && !memcmp(e->tag, tag, sizeof(tag))) {
+		memcpy(pub, e->pub, WG_KEY_LEN);
+		ret = 0;
+		goto out;
+	}
+	u->derivations++;
+	ret = key_public_from_private(pub, priv);
+	if (!e) {
+		e = &u->cache[u->cache_next];
+		u->cache_next = (u->cache_next + 1) % UAPI_KEYCACHE_SLOTS;
+	}
+	if (ret < 0) {
+		wipe(e, sizeof(*e));	/* forget: no stale answer later */
+		goto out;
+	}
+	memcpy(e->ifname, c->ifname, strlen(c->ifname) + 1);
+	memcpy(e->tag, tag, sizeof(tag));
+	memcpy(e->pub, pub, WG_KEY_LEN);
+out:
+	wipe(tag, sizeof(tag));
+	return ret;
+}
+
 static int on_private_key(struct uapi_ctx *c, const char *v, size_t len)
 {
 	uint8_t priv[WG_KEY_LEN];
 	int ret;
 
+	c->secret_line = true;
 	ret = key_from_hex(priv, v, len);
 	if (ret < 0) {
 		ret = -EINVAL;
@@ -53,7 +154,7 @@ static int on_private_key(struct uapi_ctx *c, const char *v, size_t len)
 		c->dev->has_public_key = false;
 		goto out;
 	}
-	ret = key_public_from_private(c->dev->public_key, priv);
+	ret = derive_public(c, c->dev->public_key, priv);
 	c->dev->has_public_key = ret == 0;
 out:
 	wipe(priv, sizeof(priv));
@@ -95,6 +196,7 @@ static int on_public_key(struct uapi_ctx *c, const char *v, size_t len)
 
 static int on_preshared_key(struct uapi_ctx *c, const char *v, size_t len)
 {
+	c->secret_line = true;	/* the stream wipes the line */
 	return 0;	/* secret: not parsed, not copied, not looked at */
 }
 
@@ -128,9 +230,30 @@ static int zone_by_name(const char *v, size_t len, union endpoint *ep)
 	return endpoint_parse(tmp, (size_t)n, ep);
 }
 
+/* "A.B.C.D:PORT" is nearly every endpoint: parsed here without inet_pton;
+ * anything else (or anything odd) goes to endpoint_parse, which gives the
+ * same answer for the IPv4 case (same split at the last ':', same strict
+ * dotted quad, same port bound). */
+static int endpoint_ipv4(const char *v, size_t len, union endpoint *ep)
+{
+	const char *colon = memrchr(v, ':', len);
+	struct in_addr a;
+	uint64_t port;
+
+	if (!colon || ipv4_parse(v, (size_t)(colon - v), &a) < 0 ||
+	    parse_u64(colon + 1, len - (size_t)(colon - v) - 1, 65535, &port) < 0)
+		return -EINVAL;
+	memset(ep, 0, sizeof(*ep));
+	ep->sin.sin_family = AF_INET;
+	ep->sin.sin_addr = a;
+	ep->sin.sin_port = htons((uint16_t)port);
+	return 0;
+}
+
 static int on_endpoint(struct uapi_ctx *c, const char *v, size_t len)
 {
-	if (endpoint_parse(v, len, &c->peer->endpoint) == 0 ||
+	if (endpoint_ipv4(v, len, &c->peer->endpoint) == 0 ||
+	    endpoint_parse(v, len, &c->peer->endpoint) == 0 ||
 	    zone_by_name(v, len, &c->peer->endpoint) == 0)
 		return 0;
 	return -EINVAL;
@@ -174,10 +297,10 @@ static int on_keepalive(struct uapi_ctx *c, const char *v, size_t len)
 	return ret;
 }
 
-/* "10.0.0.2/32" or "fd00::2/128". */
+/* "10.0.0.2/32" or "fd00::2/128". IPv4 without inet_pton (every peer has
+ * one, every poll); IPv6 through it. */
 static int parse_allowed_ip(const char *v, size_t len, struct wg_allowedip *aip)
 {
-	char host[INET6_ADDRSTRLEN];
 	const char *slash = memrchr(v, '/', len);
 	size_t hlen;
 	uint64_t cidr;
@@ -186,16 +309,18 @@ static int parse_allowed_ip(const char *v, size_t len, struct wg_allowedip *aip)
 	if (!slash)
 		return -EINVAL;
 	hlen = (size_t)(slash - v);
-	if (hlen == 0 || hlen >= sizeof(host))
+	if (hlen == 0 || hlen >= INET6_ADDRSTRLEN)
 		return -EINVAL;
-	memcpy(host, v, hlen);
-	host[hlen] = '\0';
-	if (memchr(host, ':', hlen)) {
+	if (memchr(v, ':', hlen)) {
+		char host[INET6_ADDRSTRLEN];
+
+		memcpy(host, v, hlen);
+		host[hlen] = '\0';
 		if (inet_pton(AF_INET6, host, &aip->ip6) != 1)
 			return -EINVAL;
 		aip->family = AF_INET6;
 	} else {
-		if (inet_pton(AF_INET, host, &aip->ip4) != 1)
+		if (ipv4_parse(v, hlen, &aip->ip4) < 0)
 			return -EINVAL;
 		aip->family = AF_INET;
 	}
@@ -216,34 +341,53 @@ static int on_allowed_ip(struct uapi_ctx *c, const char *v, size_t len)
 	return wg_device_add_aip(c->dev, &aip);
 }
 
+enum uapi_key_id {
+	K_PRIVATE_KEY, K_LISTEN_PORT, K_FWMARK, K_PUBLIC_KEY, K_PRESHARED_KEY,
+	K_PROTOCOL_VERSION, K_ENDPOINT, K_HS_SEC, K_HS_NSEC, K_TX_BYTES,
+	K_RX_BYTES, K_KEEPALIVE, K_ALLOWED_IP, K_ERRNO,
+};
+
 static const struct uapi_key {
 	const char *name;
 	bool peer;	/* only valid after a public_key line */
 	int (*fn)(struct uapi_ctx *c, const char *v, size_t len);
 } uapi_keys[] = {
-	{ "private_key",			false,	on_private_key },
-	{ "listen_port",			false,	on_listen_port },
-	{ "fwmark",				false,	on_fwmark },
-	{ "public_key",				false,	on_public_key },
-	{ "preshared_key",			true,	on_preshared_key },
-	{ "protocol_version",			true,	on_protocol_version },
-	{ "endpoint",				true,	on_endpoint },
-	{ "last_handshake_time_sec",		true,	on_handshake_sec },
-	{ "last_handshake_time_nsec",		true,	on_handshake_nsec },
-	{ "tx_bytes",				true,	on_tx_bytes },
-	{ "rx_bytes",				true,	on_rx_bytes },
-	{ "persistent_keepalive_interval",	true,	on_keepalive },
-	{ "allowed_ip",				true,	on_allowed_ip },
+	[K_PRIVATE_KEY]		= { "private_key",			false,	on_private_key },
+	[K_LISTEN_PORT]		= { "listen_port",			false,	on_listen_port },
+	[K_FWMARK]		= { "fwmark",				false,	on_fwmark },
+	[K_PUBLIC_KEY]		= { "public_key",			false,	on_public_key },
+	[K_PRESHARED_KEY]	= { "preshared_key",			true,	on_preshared_key },
+	[K_PROTOCOL_VERSION]	= { "protocol_version",			true,	on_protocol_version },
+	[K_ENDPOINT]		= { "endpoint",				true,	on_endpoint },
+	[K_HS_SEC]		= { "last_handshake_time_sec",		true,	on_handshake_sec },
+	[K_HS_NSEC]		= { "last_handshake_time_nsec",		true,	on_handshake_nsec },
+	[K_TX_BYTES]		= { "tx_bytes",				true,	on_tx_bytes },
+	[K_RX_BYTES]		= { "rx_bytes",				true,	on_rx_bytes },
+	[K_KEEPALIVE]		= { "persistent_keepalive_interval",	true,	on_keepalive },
+	[K_ALLOWED_IP]		= { "allowed_ip",			true,	on_allowed_ip },
+	[K_ERRNO]		= { "errno",				false,	NULL },
 };
 
-static const struct uapi_key *uapi_key_find(const char *k, size_t len)
+/* ~90,000 lines per 10k-peer poll: pick the one candidate by length and
+ * first character, then one memcmp. -1 for a key we do not know. */
+static int uapi_key_find(const char *k, size_t len)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(uapi_keys); i++) {
-		if (strlen(uapi_keys[i].name) == len &&
-		    memcmp(uapi_keys[i].name, k, len) == 0)
-			return &uapi_keys[i];
+	int id = -1;
+
+	switch (len) {
+	case 5:  id = K_ERRNO; break;
+	case 6:  id = K_FWMARK; break;
+	case 8:  id = k[0] == 'e' ? K_ENDPOINT : k[0] == 't' ? K_TX_BYTES : K_RX_BYTES; break;
+	case 10: id = k[0] == 'p' ? K_PUBLIC_KEY : K_ALLOWED_IP; break;
+	case 11: id = k[0] == 'p' ? K_PRIVATE_KEY : K_LISTEN_PORT; break;
+	case 13: id = K_PRESHARED_KEY; break;
+	case 16: id = K_PROTOCOL_VERSION; break;
+	case 23: id = K_HS_SEC; break;
+	case 24: id = K_HS_NSEC; break;
+	case 29: id = K_KEEPALIVE; break;
+	default: return -1;
 	}
-	return NULL;
+	return memcmp(uapi_keys[id].name, k, len) == 0 ? id : -1;
 }
 
 /* "errno=N": wireguard-go writes negative codes (errno=-5), the protocol
@@ -259,63 +403,84 @@ static int parse_errno(const char *v, size_t len, int *err)
 	return 0;
 }
 
-int uapi_parse(const char *buf, size_t len, struct wg_device *dev)
+static void ctx_begin(struct uapi_ctx *c, struct wg_device *dev,
+		      struct uapi *u, const char *ifname)
 {
-	struct uapi_ctx c = { .dev = dev };
-	size_t pos = 0;
-	bool have_errno = false;
-	int err = 0, ret = -EPROTO;
-
+	memset(c, 0, sizeof(*c));
+	c->dev = dev;
+	c->u = u;
+	c->ifname = ifname;
 	wg_device_clear(dev);
 	dev->impl = WG_IMPL_UAPI;
+}
+
+/* One line without its '\n'. 0 = go on, 1 = the final blank line (the
+ * reply's result is c->err), < 0 = error. */
+static int parse_line(struct uapi_ctx *c, const char *line, size_t llen)
+{
+	const char *eq;
+	int id;
+
+	if (llen == 0)	/* the blank line ends the reply, only after errno= */
+		return c->have_errno ? 1 : -EPROTO;
+	if (c->have_errno)
+		return -EPROTO;	/* errno= must be the last line */
+	eq = memchr(line, '=', llen);
+	if (!eq)
+		return -EPROTO;
+	id = uapi_key_find(line, (size_t)(eq - line));
+	if (id < 0)
+		return 0;	/* a newer implementation's key */
+	if (id == K_ERRNO) {
+		if (parse_errno(eq + 1, llen - (size_t)(eq - line) - 1, &c->err) < 0)
+			return -EPROTO;
+		c->have_errno = true;
+		return 0;
+	}
+	if (uapi_keys[id].peer && !c->peer)
+		return -EPROTO;
+	return uapi_keys[id].fn(c, eq + 1, llen - (size_t)(eq - line) - 1);
+}
+
+static void ctx_fail(struct uapi_ctx *c)
+{
+	wg_device_clear(c->dev);
+	c->dev->impl = WG_IMPL_UAPI;
+}
+
+int uapi_parse(const char *buf, size_t len, struct wg_device *dev)
+{
+	struct uapi_ctx c;
+	size_t pos = 0;
+	int ret = -EPROTO;
+
+	ctx_begin(&c, dev, NULL, NULL);
 	/* NUL is never part of the protocol; refusing it up front keeps every
 	 * value parser below free of embedded-terminator surprises. */
 	if (memchr(buf, '\0', len))
 		goto out;
 	while (pos < len) {
-		const char *line = buf + pos, *nl, *eq;
-		const struct uapi_key *k;
-		size_t llen;
+		const char *line = buf + pos, *nl = memchr(line, '\n', len - pos);
 
-		nl = memchr(line, '\n', len - pos);
-		if (!nl)
-			goto out;	/* truncated */
-		llen = (size_t)(nl - line);
-		pos += llen + 1;
-		if (llen == 0) {
-			/* The blank line ends the reply, only after errno= and
-			 * only at the very end of what was read. */
-			if (!have_errno || pos != len)
-				goto out;
-			ret = err;
+		if (!nl) {
+			ret = -EPROTO;	/* truncated */
 			goto out;
 		}
-		if (have_errno)
-			goto out;	/* errno= must be the last line */
-		eq = memchr(line, '=', llen);
-		if (!eq)
-			goto out;
-		if (eq - line == 5 && memcmp(line, "errno", 5) == 0) {
-			if (parse_errno(eq + 1, (size_t)(nl - eq - 1), &err) < 0)
-				goto out;
-			have_errno = true;
-			continue;
-		}
-		k = uapi_key_find(line, (size_t)(eq - line));
-		if (!k)
-			continue;	/* a newer implementation's key */
-		if (k->peer && !c.peer)
-			goto out;
-		ret = k->fn(&c, eq + 1, (size_t)(nl - eq - 1));
+		pos += (size_t)(nl - line) + 1;
+		ret = parse_line(&c, line, (size_t)(nl - line));
 		if (ret < 0)
 			goto out;
+		if (ret == 1) {
+			/* only at the very end of what was read */
+			ret = pos == len ? c.err : -EPROTO;
+			goto out;
+		}
 		ret = -EPROTO;
 	}
 out:
-	if (ret < 0) {
-		wg_device_clear(dev);
-		dev->impl = WG_IMPL_UAPI;
-	}
+	if (ret < 0)
+		ctx_fail(&c);
+	wipe(&c, sizeof(c));
 	return ret;
 }
 
@@ -444,100 +609,178 @@ static int send_all(int fd, const char *p, size_t len, int64_t deadline_us)
 	return 0;
 }
 
-/* Does buf[0..len) end a reply? The only blank line is the final one, so
- * "\n\n" (or a lone "\n" first) is the end; from is where new bytes begin. */
-static bool reply_complete(const char *buf, size_t len, size_t from, size_t *end)
+struct uapi *uapi_new(void)
 {
-	size_t i = from ? from - 1 : 0;
+	struct uapi *u = calloc(1, sizeof(*u));
+	size_t got = 0;
 
-	if (len && buf[0] == '\n') {
-		*end = 1;
-		return true;
+	if (!u)
+		return NULL;
+	u->nul = SIZE_MAX;
+	while (got < sizeof(u->hash_key)) {
+		ssize_t n = getrandom(u->hash_key + got, sizeof(u->hash_key) - got, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
 	}
-	for (; i + 1 < len; i++) {
-		if (buf[i] == '\n' && buf[i + 1] == '\n') {
-			*end = i + 2;
-			return true;
-		}
-	}
-	return false;
+	/* Without a secret hash key no cache: derive every poll (correct,
+	 * just slower). */
+	u->cache_ok = got == sizeof(u->hash_key);
+	return u;
 }
 
-/* Read until the blank line, EOF, the size cap or the deadline. *out holds
- * the private key in hex: the caller wipes it before freeing. */
-static int read_reply(int fd, int64_t deadline_us, char **out, size_t *out_len)
+void uapi_free(struct uapi *u)
 {
-	char *buf = NULL, *nbuf;
-	size_t len = 0, cap = 0, end = 0;
+	if (!u)
+		return;
+	wipe(u, sizeof(*u));
+	free(u);
+}
+
+void uapi_stream_begin(struct uapi *u, const char *ifname, struct wg_device *dev)
+{
+	ctx_begin(&u->c, dev, u, ifname);
+	u->fill = 0;
+	u->hi = 0;
+	u->nul = SIZE_MAX;
+	u->total = 0;
+	u->state = 0;
+}
+
+/* n new bytes were put at buf[fill..]: hand every complete line to the
+ * parser, keep the partial last one at the front. Returns u->state. */
+static int stream_consume(struct uapi *u, size_t n)
+{
+	size_t ls = 0, end = u->fill + n, scan = u->fill;
+	const char *z;
+
+	if (u->state)
+		return u->state;	/* after the blank line: not this reply */
+	if (end > u->hi)
+		u->hi = end;
+	u->total += n;
+	z = memchr(u->buf + u->fill, '\0', n);
+	if (z && u->nul == SIZE_MAX)
+		u->nul = (size_t)(z - u->buf);
+	u->fill = end;
+	for (;;) {
+		char *line = u->buf + ls;
+		char *nl = memchr(u->buf + scan, '\n', end - scan);
+		size_t llen;
+		int ret;
+
+		if (!nl)
+			break;
+		llen = (size_t)(nl - line);
+		/* NUL is never part of the protocol (see uapi_parse). */
+		if (u->nul < (size_t)(nl - u->buf)) {
+			u->state = -EPROTO;
+			return u->state;
+		}
+		ret = parse_line(&u->c, line, llen);
+		if (u->c.secret_line) {
+			/* A key's hex is gone right after use (no other copy:
+			 * see the move below). */
+			wipe(line, llen);
+			u->c.secret_line = false;
+		}
+		if (ret) {
+			u->state = ret;
+			return u->state;
+		}
+		ls = scan = (size_t)(nl - u->buf) + 1;
+	}
+	if (ls == 0 && end == UAPI_BUF_LEN) {
+		u->state = -EPROTO;	/* a line longer than the buffer */
+		return u->state;
+	}
+	if (u->total > UAPI_MAX_REPLY) {
+		u->state = -EMSGSIZE;
+		return u->state;
+	}
+	if (ls) {
+		size_t part = end - ls, stale = part > ls ? part : ls;
+
+		memmove(u->buf, u->buf + ls, part);
+		/* What the move left behind of the partial line (perhaps the
+		 * start of a key line): the only duplicate bytes ever made. */
+		wipe(u->buf + stale, end - stale);
+		u->fill = part;
+		if (u->nul != SIZE_MAX)
+			u->nul -= ls;	/* >= ls: else the line holding it failed */
+	}
+	return 0;
+}
+
+int uapi_stream_feed(struct uapi *u, const char *data, size_t len)
+{
+	while (len && !u->state) {
+		size_t room = UAPI_BUF_LEN - u->fill, k = len < room ? len : room;
+
+		memcpy(u->buf + u->fill, data, k);
+		stream_consume(u, k);
+		data += k;
+		len -= k;
+	}
+	return u->state;
+}
+
+int uapi_stream_end(struct uapi *u)
+{
 	int ret;
 
-	for (;;) {
-		ssize_t n;
-
-		if (len == cap) {
-			size_t ncap = cap ? cap * 2 : UAPI_READ_CHUNK;
-
-			if (cap >= UAPI_MAX_REPLY) {
-				ret = -EMSGSIZE;
-				goto out;
-			}
-			if (ncap > UAPI_MAX_REPLY)
-				ncap = UAPI_MAX_REPLY;
-			nbuf = malloc(ncap);
-			if (!nbuf) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			/* Not realloc: the old block must be wiped, not freed
-			 * with key material in it. */
-			if (buf) {
-				memcpy(nbuf, buf, len);
-				wipe(buf, cap);
-				free(buf);
-			}
-			buf = nbuf;
-			cap = ncap;
-		}
-		n = recv(fd, buf + len, cap - len, 0);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN) {
-				ret = -errno;
-				goto out;
-			}
-			ret = wait_fd(fd, POLLIN, deadline_us);
-			if (ret < 0)
-				goto out;
-			continue;
-		}
-		if (n == 0) {
-			end = len;	/* EOF: the parser judges completeness */
-			break;
-		}
-		len += (size_t)n;
-		if (reply_complete(buf, len, len - (size_t)n, &end))
-			break;
-	}
-	*out = buf;
-	*out_len = end;
-	/* Bytes after the terminator are not part of this reply. */
-	wipe(buf + end, cap - end);
-	return 0;
-out:
-	if (buf) {
-		wipe(buf, cap);
-		free(buf);
-	}
+	if (u->state == 1)
+		ret = u->c.err;
+	else if (u->state < 0)
+		ret = u->state;
+	else
+		ret = -EPROTO;	/* EOF before the blank line: truncated */
+	if (ret < 0)
+		ctx_fail(&u->c);
+	/* The one whole-buffer wipe per poll: 64 KiB at most, whatever the
+	 * reply's size. */
+	wipe(u->buf, u->hi > u->fill ? u->hi : u->fill);
+	u->fill = u->hi = 0;
+	u->nul = SIZE_MAX;
+	u->c.dev = NULL;
+	u->c.peer = NULL;
+	u->c.ifname = NULL;
 	return ret;
 }
 
-int uapi_get_device(const char *dir, const char *ifname, struct wg_device *dev)
+/* Read and parse until the blank line, EOF, the size cap or the deadline. */
+static int read_device(struct uapi *u, int fd, int64_t deadline_us)
+{
+	for (;;) {
+		ssize_t n = recv(fd, u->buf + u->fill, UAPI_BUF_LEN - u->fill, 0);
+		int ret;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				return -errno;
+			ret = wait_fd(fd, POLLIN, deadline_us);
+			if (ret < 0)
+				return ret;
+			continue;
+		}
+		if (n == 0)
+			return 0;	/* EOF: uapi_stream_end judges */
+		ret = stream_consume(u, (size_t)n);
+		if (ret)
+			return ret < 0 ? ret : 0;
+	}
+}
+
+int uapi_get_device(struct uapi *u, const char *dir, const char *ifname,
+		    struct wg_device *dev)
 {
 	static const char req[] = "get=1\n\n";
 	int64_t deadline_us = now_monotonic_us() + (int64_t)UAPI_TIMEOUT_MS * 1000;
-	char *reply = NULL;
-	size_t len = 0;
 	int fd, ret;
 
 	wg_device_clear(dev);
@@ -549,10 +792,11 @@ int uapi_get_device(const char *dir, const char *ifname, struct wg_device *dev)
 	ret = send_all(fd, req, sizeof(req) - 1, deadline_us);
 	if (ret < 0)
 		goto out;
-	ret = read_reply(fd, deadline_us, &reply, &len);
+	uapi_stream_begin(u, ifname, dev);
+	ret = read_device(u, fd, deadline_us);
 	if (ret < 0)
-		goto out;
-	ret = uapi_parse(reply, len, dev);
+		u->state = ret;
+	ret = uapi_stream_end(u);
 	if (ret < 0)
 		goto out;
 	uapi_fix_relative_handshakes(dev, now_realtime_us() / 1000000);
@@ -560,13 +804,20 @@ int uapi_get_device(const char *dir, const char *ifname, struct wg_device *dev)
 	dev->impl = WG_IMPL_UAPI;
 out:
 	close(fd);
-	if (reply) {
-		wipe(reply, len);
-		free(reply);
-	}
 	if (ret < 0)
 		wg_device_clear(dev);
 	return ret;
+}
+
+unsigned long uapi_key_derivations(const struct uapi *u)
+{
+	return u->derivations;
+}
+
+void uapi_debug_mem(const struct uapi *u, const void **p, size_t *len)
+{
+	*p = u;
+	*len = sizeof(*u);
 }
 
 static int name_cmp(const void *a, const void *b)

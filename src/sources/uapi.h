@@ -11,14 +11,24 @@ struct wg_device;
 #define UAPI_DEFAULT_DIR	"/var/run/wireguard"
 #define UAPI_MAX_REPLY		(64u << 20)	/* cap on one get=1 reply */
 #define UAPI_TIMEOUT_MS		2000
+#define UAPI_BUF_LEN		(64u << 10)	/* longest line, '\n' included */
+
+/* A reusable reader: the fixed read buffer and the private -> public key
+ * cache (see uapi.c). One per poller; not thread-safe. */
+struct uapi;
+struct uapi *uapi_new(void);	/* NULL on ENOMEM */
+void uapi_free(struct uapi *u);	/* wipes; NULL-safe */
 
 /* Interfaces whose DIR/NAME.sock exists and accepts a connection, sorted.
  * A missing DIR is 0 interfaces. -ENOSPC when more than max exist (the
  * first max found are in names, *n == max). */
 int uapi_list(const char *dir, char (*names)[IFNAMSIZ], size_t max, size_t *n);
-/* Connect, send get=1, read the bounded reply (timeout), parse. On any
- * error dev is left cleared: never a partial view. */
-int uapi_get_device(const char *dir, const char *ifname, struct wg_device *dev);
+/* Connect, send get=1, parse the reply as it arrives (at most
+ * UAPI_MAX_REPLY bytes, UAPI_TIMEOUT_MS in all, no line longer than
+ * UAPI_BUF_LEN: -EMSGSIZE, -ETIMEDOUT, -EPROTO). On any error dev is left
+ * cleared: never a partial view. */
+int uapi_get_device(struct uapi *u, const char *dir, const char *ifname,
+		    struct wg_device *dev);
 /* Pure parser of a complete reply ("key=value\n"... "errno=0\n\n").
  * Hex private key -> public_key, wiped; preshared_key skipped uncopied.
  * 0, -EPROTO (malformed), -EINVAL (bad value), or the reply's -errno. */
@@ -28,4 +38,16 @@ int uapi_parse(const char *buf, size_t len, struct wg_device *dev);
  * device is relative; its non-zero times become now_sec - value and
  * dev->relative_handshake is set. uapi_get_device calls this. */
 void uapi_fix_relative_handshakes(struct wg_device *dev, int64_t now_sec);
+
+/* The incremental parser uapi_get_device runs, fed from memory (tests,
+ * fuzzers): begin, feed any chunks (0 = wants more, 1 = complete, < 0 =
+ * failed; bytes after the final blank line are ignored), end (the result,
+ * as uapi_parse's; -EPROTO if incomplete; dev cleared on error; the buffer
+ * wiped). ifname selects the key-cache entry (NULL: no cache). */
+void uapi_stream_begin(struct uapi *u, const char *ifname, struct wg_device *dev);
+int uapi_stream_feed(struct uapi *u, const char *data, size_t len);
+int uapi_stream_end(struct uapi *u);
+/* For tests: how many X25519 derivations u ran; u's whole memory. */
+unsigned long uapi_key_derivations(const struct uapi *u);
+void uapi_debug_mem(const struct uapi *u, const void **p, size_t *len);
 #endif

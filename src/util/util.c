@@ -138,36 +138,184 @@ out:
 	return ret;
 }
 
-static int hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+/* Hex digit values; 0x80 marks a non-digit. A table, not branches: every
+ * poll decodes ~10,000 public keys (and the private key, so no branch on a
+ * digit's value either: one check of the OR of all lookups at the end). */
+#define HX(c) ((c) >= '0' && (c) <= '9' ? (c) - '0' :			\
+	       (c) >= 'a' && (c) <= 'f' ? (c) - 'a' + 10 :		\
+	       (c) >= 'A' && (c) <= 'F' ? (c) - 'A' + 10 : 0x80)
+#define HX4(c) HX(c), HX((c) + 1), HX((c) + 2), HX((c) + 3)
+#define HX16(c) HX4(c), HX4((c) + 4), HX4((c) + 8), HX4((c) + 12)
+static const uint8_t hex_tab[256] = {
+	HX16(0x00), HX16(0x10), HX16(0x20), HX16(0x30),
+	HX16(0x40), HX16(0x50), HX16(0x60), HX16(0x70),
+	HX16(0x80), HX16(0x90), HX16(0xa0), HX16(0xb0),
+	HX16(0xc0), HX16(0xd0), HX16(0xe0), HX16(0xf0),
+};
+#undef HX16
+#undef HX4
+#undef HX
 
 int key_from_hex(uint8_t key[static WG_KEY_LEN], const char *s, size_t len)
 {
-	uint8_t tmp[WG_KEY_LEN];
+	const unsigned char *u = (const unsigned char *)s;
+	uint8_t tmp[WG_KEY_LEN], bad = 0;
 	int ret = -EINVAL;
 
 	if (len != 2 * WG_KEY_LEN)
 		return -EINVAL;
 	for (size_t i = 0; i < WG_KEY_LEN; i++) {
-		int hi = hex_val(s[2 * i]), lo = hex_val(s[2 * i + 1]);
+		uint8_t hi = hex_tab[u[2 * i]], lo = hex_tab[u[2 * i + 1]];
 
-		if (hi < 0 || lo < 0)
-			goto out;
-		tmp[i] = (uint8_t)(hi << 4 | lo);
+		bad |= hi | lo;
+		tmp[i] = (uint8_t)(hi << 4 | (lo & 0x0f));
 	}
-	memcpy(key, tmp, WG_KEY_LEN);
-	ret = 0;
-out:
+	if (!(bad & 0x80)) {
+		memcpy(key, tmp, WG_KEY_LEN);
+		ret = 0;
+	}
 	wipe(tmp, sizeof(tmp));
 	return ret;
+}
+
+/* Strict dotted quad, exactly what glibc's inet_pton(AF_INET) accepts: four
+ * parts of 1-3 digits, each <= 255, no leading zero, nothing else. */
+int ipv4_parse(const char *s, size_t len, struct in_addr *out)
+{
+	uint8_t b[4];
+	size_t i = 0;
+
+	for (int part = 0; part < 4; part++) {
+		unsigned v = 0, nd = 0;
+
+		if (part) {
+			if (i >= len || s[i] != '.')
+				return -EINVAL;
+			i++;
+		}
+		while (i < len && nd < 4) {
+			unsigned d = (unsigned char)s[i] - '0';
+
+			if (d > 9)
+				break;
+			if (nd && v == 0)
+				return -EINVAL;	/* leading zero */
+			v = v * 10 + d;
+			nd++;
+			i++;
+		}
+		if (nd == 0 || v > 255)
+			return -EINVAL;
+		b[part] = (uint8_t)v;
+	}
+	if (i != len)
+		return -EINVAL;
+	memcpy(&out->s_addr, b, 4);	/* network order: b[0] first */
+	return 0;
+}
+
+/* BLAKE2s (RFC 7693), one-shot, 32-byte digest. */
+static const uint32_t b2s_iv[8] = {
+	0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+	0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+};
+static const uint8_t b2s_sigma[10][16] = {
+	{ 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 },
+	{ 14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3 },
+	{ 11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4 },
+	{ 7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8 },
+	{ 9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13 },
+	{ 2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9 },
+	{ 12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11 },
+	{ 13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10 },
+	{ 6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5 },
+	{ 10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0 },
+};
+
+static uint32_t ror32(uint32_t x, unsigned n)
+{
+	return x >> n | x << (32 - n);
+}
+
+static void b2s_compress(uint32_t h[8], const uint8_t blk[64], uint64_t t, int last)
+{
+	uint32_t m[16], v[16];
+
+	for (int i = 0; i < 16; i++)
+		m[i] = (uint32_t)blk[4 * i] | (uint32_t)blk[4 * i + 1] << 8 |
+		       (uint32_t)blk[4 * i + 2] << 16 | (uint32_t)blk[4 * i + 3] << 24;
+	for (int i = 0; i < 8; i++) {
+		v[i] = h[i];
+		v[i + 8] = b2s_iv[i];
+	}
+	v[12] ^= (uint32_t)t;
+	v[13] ^= (uint32_t)(t >> 32);
+	if (last)
+		v[14] = ~v[14];
+#define G(a, b, c, d, x, y) do {					\
+		v[a] += v[b] + (x); v[d] = ror32(v[d] ^ v[a], 16);	\
+		v[c] += v[d]; v[b] = ror32(v[b] ^ v[c], 12);		\
+		v[a] += v[b] + (y); v[d] = ror32(v[d] ^ v[a], 8);	\
+		v[c] += v[d]; v[b] = ror32(v[b] ^ v[c], 7);		\
+	} while (0)
+	for (int r = 0; r < 10; r++) {
+		const uint8_t *s = b2s_sigma[r];
+
+		G(0, 4, 8, 12, m[s[0]], m[s[1]]);
+		G(1, 5, 9, 13, m[s[2]], m[s[3]]);
+		G(2, 6, 10, 14, m[s[4]], m[s[5]]);
+		G(3, 7, 11, 15, m[s[6]], m[s[7]]);
+		G(0, 5, 10, 15, m[s[8]], m[s[9]]);
+		G(1, 6, 11, 12, m[s[10]], m[s[11]]);
+		G(2, 7, 8, 13, m[s[12]], m[s[13]]);
+		G(3, 4, 9, 14, m[s[14]], m[s[15]]);
+	}
+#undef G
+	for (int i = 0; i < 8; i++)
+		h[i] ^= v[i] ^ v[i + 8];
+	wipe(m, sizeof(m));
+	wipe(v, sizeof(v));
+}
+
+void blake2s256(uint8_t out[static 32], const void *in, size_t len,
+		const uint8_t *key, size_t keylen)
+{
+	const uint8_t *p = in;
+	uint8_t blk[64];
+	uint32_t h[8];
+	uint64_t t = 0;
+
+	if (keylen > 32)
+		keylen = 32;
+	memcpy(h, b2s_iv, sizeof(h));
+	h[0] ^= 0x01010000u ^ (uint32_t)keylen << 8 ^ 32u;
+	if (keylen) {
+		memset(blk, 0, sizeof(blk));
+		memcpy(blk, key, keylen);
+		t = 64;
+		b2s_compress(h, blk, t, len == 0);
+	}
+	if (len || !keylen) {
+		while (len > 64) {
+			t += 64;
+			b2s_compress(h, p, t, 0);
+			p += 64;
+			len -= 64;
+		}
+		memset(blk, 0, sizeof(blk));
+		if (len)
+			memcpy(blk, p, len);
+		t += len;
+		b2s_compress(h, blk, t, 1);
+	}
+	for (int i = 0; i < 8; i++) {
+		out[4 * i] = (uint8_t)h[i];
+		out[4 * i + 1] = (uint8_t)(h[i] >> 8);
+		out[4 * i + 2] = (uint8_t)(h[i] >> 16);
+		out[4 * i + 3] = (uint8_t)(h[i] >> 24);
+	}
+	wipe(h, sizeof(h));
+	wipe(blk, sizeof(blk));
 }
 
 int key_is_zero(const uint8_t key[static WG_KEY_LEN])

@@ -1,3 +1,4 @@
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -391,6 +392,403 @@ TEST(boringtun_relative_handshake)
 	wg_device_release(&dev);
 }
 
+/* ---- the streaming parser (what uapi_get_device runs per recv) ---- */
+
+static uint32_t rng_state = 12345;
+
+static uint32_t rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 17;
+	rng_state ^= rng_state << 5;
+	return rng_state;
+}
+
+/* Feed buf to the stream in chunks: 0 = one at once, 1 = byte by byte,
+ * other = random sizes 1..chunk. */
+static int stream_str(struct uapi *u, const char *ifname, const char *buf,
+		      size_t len, size_t chunk, struct wg_device *dev)
+{
+	size_t off = 0;
+
+	uapi_stream_begin(u, ifname, dev);
+	while (off < len) {
+		size_t k = chunk == 0 ? len - off : chunk == 1 ? 1 : 1 + rng() % chunk;
+
+		if (k > len - off)
+			k = len - off;
+		if (uapi_stream_feed(u, buf + off, k) != 0)
+			break;
+		off += k;
+	}
+	return uapi_stream_end(u);
+}
+
+static int same_device(const struct wg_device *a, const struct wg_device *b)
+{
+	return a->has_public_key == b->has_public_key &&
+	       !memcmp(a->public_key, b->public_key, WG_KEY_LEN) &&
+	       a->listen_port == b->listen_port && a->fwmark == b->fwmark &&
+	       a->n_peers == b->n_peers && a->n_aips == b->n_aips &&
+	       (!a->n_peers || !memcmp(a->peers, b->peers, a->n_peers * sizeof(*a->peers))) &&
+	       (!a->n_aips || !memcmp(a->aips, b->aips, a->n_aips * sizeof(*a->aips)));
+}
+
+/* No byte of the private key, binary or hex, anywhere in the handle. */
+static int handle_holds(const struct uapi *u, const char *hex)
+{
+	const void *mem;
+	size_t mlen;
+	uint8_t key[WG_KEY_LEN];
+	int ret;
+
+	uapi_debug_mem(u, &mem, &mlen);
+	key_from_hex(key, hex, 64);
+	ret = has_bytes(mem, mlen, key, WG_KEY_LEN) || has_bytes(mem, mlen, hex, 64) ||
+	      has_bytes(mem, mlen, hex, 16);
+	wipe(key, sizeof(key));
+	return ret;
+}
+
+static char *many_peers_reply(size_t n, size_t *len)
+{
+	char *buf = malloc(n * 400 + 32), *p = buf;
+
+	for (size_t i = 0; i < n; i++) {
+		p += sprintf(p, "public_key=%064zx\npreshared_key=%064x\nprotocol_version=1\n"
+			     "endpoint=%zu.%zu.%zu.%zu:%zu\nlast_handshake_time_sec=%zu\n"
+			     "last_handshake_time_nsec=0\ntx_bytes=%zu\nrx_bytes=%zu\n"
+			     "persistent_keepalive_interval=0\n"
+			     "allowed_ip=10.%zu.%zu.0/24\nallowed_ip=fd01::%zx/128\n",
+			     i + 1, 0, 10 + i % 200, i / 256 % 256, i % 256,
+			     i % 3, 1000 + i, 1795608453 + i, i * 7, i * 9,
+			     i / 256 % 256, i % 256, i);
+	}
+	p += sprintf(p, "errno=0\n\n");
+	*len = (size_t)(p - buf);
+	return buf;
+}
+
+TEST(stream_matches_parse_in_any_chunks)
+{
+	static const char *files[] = {
+		"uapi-wggo-server.txt", "uapi-wggo-client.txt",
+		"uapi-wggo-nokey.txt", "uapi-wggo-empty.txt",
+	};
+	static const size_t chunks[] = { 0, 1, 2, 3, 7, 64, 1000, 70000 };
+	struct uapi *u = uapi_new();
+	struct wg_device want = { 0 }, got = { 0 };
+
+	CHECK(u != NULL);
+	for (size_t f = 0; u && f <= ARRAY_SIZE(files); f++) {
+		size_t len;
+		char *buf = f < ARRAY_SIZE(files) ? test_read_data(files[f], &len)
+						  : many_peers_reply(3000, &len);
+
+		CHECK(buf != NULL);
+		if (!buf)
+			continue;
+		CHECK_INT(uapi_parse(buf, len, &want), 0);
+		for (size_t c = 0; c < ARRAY_SIZE(chunks); c++) {
+			int ret = stream_str(u, "wgs0", buf, len, chunks[c], &got);
+
+			if (ret != 0 || !same_device(&want, &got))
+				test_fail("file %zu chunk %zu: %d, %s", f, chunks[c], ret,
+					  ret ? "" : "different device");
+		}
+		if (f == 0)
+			CHECK(!handle_holds(u, rfc_priv_hex));
+		free(buf);
+	}
+	wg_device_release(&want);
+	wg_device_release(&got);
+	uapi_free(u);
+}
+
+TEST(stream_truncated_at_every_offset)
+{
+	struct uapi *u = uapi_new();
+	struct wg_device dev = { 0 };
+	size_t len;
+	char *buf = test_read_data("uapi-wggo-server.txt", &len);
+
+	CHECK(buf && u);
+	for (size_t i = 0; buf && u && i < len; i++) {
+		int ret = stream_str(u, "wgs0", buf, i, i % 5, &dev);
+
+		if (ret != -EPROTO || dev.n_peers || dev.n_aips || dev.has_public_key) {
+			test_fail("cut at %zu: %d, %zu peers", i, ret, dev.n_peers);
+			break;
+		}
+	}
+	if (u)
+		CHECK(!handle_holds(u, rfc_priv_hex));
+	free(buf);
+	wg_device_release(&dev);
+	uapi_free(u);
+}
+
+TEST(stream_hostile_same_as_parse)
+{
+	static const char *cases[] = {
+		"errno=0\n\n", "listen_port=1\n\n", "listen_port=1\n", "", "\n",
+		"errno=-22\n\n", "listen_port=5\nerrno=-5\n\n", "errno=99999\n\n",
+		"errno=\n\n", "errno=0\nlisten_port=1\n\n", "listen_port\nerrno=0\n\n",
+		PK "allowed_ip=10.0.0.256/32\nerrno=0\n\n", PK "endpoint=10.0.0.1:65536\nerrno=0\n\n",
+		PK "endpoint=1.2.3.4:5\nallowed_ip=1.2.3.4/32\nerrno=0\n\n",
+		PK "endpoint=01.2.3.4:5\nerrno=0\n\n", PK "allowed_ip=1.2.3.04/32\nerrno=0\n\n",
+		PK "allowed_ip=1.2.3/32\nerrno=0\n\n", PK "allowed_ip=+1.2.3.4/32\nerrno=0\n\n",
+		PK "allowed_ip=1..2.3/32\nerrno=0\n\n", PK "endpoint=[::1]:5\nerrno=0\n\n",
+		"tx_bytes=1\n" PK "errno=0\n\n", "=\nerrno=0\n\n", "errn=0\nerrno=0\n\n",
+		"private_key=zz\nerrno=0\n\n", "listen_port=1\nerrno=0\n\n",
+	};
+	static const char nul[] = "listen_port=1\0\nerrno=0\n\n";
+	struct uapi *u = uapi_new();
+	struct wg_device a = { 0 }, b = { 0 };
+
+	for (size_t i = 0; u && i < ARRAY_SIZE(cases); i++) {
+		int want = parse_str(cases[i], &a);
+
+		for (size_t c = 0; c < 3; c++) {
+			int got = stream_str(u, NULL, cases[i], strlen(cases[i]), c, &b);
+
+			if (got != want || !same_device(&a, &b))
+				test_fail("case %zu chunk %zu: %d, want %d", i, c, got, want);
+		}
+	}
+	/* NUL anywhere in the reply */
+	CHECK_INT(stream_str(u, NULL, nul, sizeof(nul) - 1, 1, &b), -EPROTO);
+	CHECK_INT(stream_str(u, NULL, nul, sizeof(nul) - 1, 0, &b), -EPROTO);
+	check_cleared(&b);
+	/* a NUL after a complete line is found when its own line is parsed */
+	static const char nul2[] = "listen_port=1\nx\0=1\nerrno=0\n\n";
+	CHECK_INT(stream_str(u, NULL, nul2, sizeof(nul2) - 1, 0, &b), -EPROTO);
+	/* bytes after the final blank line are not part of the reply */
+	CHECK_INT(stream_str(u, NULL, "listen_port=3\nerrno=0\n\nxx", 25, 0, &b), 0);
+	CHECK_INT(b.listen_port, 3);
+	wg_device_release(&a);
+	wg_device_release(&b);
+	uapi_free(u);
+}
+
+TEST(stream_line_at_buffer_limit)
+{
+	struct uapi *u = uapi_new();
+	struct wg_device dev = { 0 };
+	size_t max = UAPI_BUF_LEN;	/* a line's bytes, '\n' included */
+	char *buf = malloc(2 * max + 64);
+	static const char tail[] = "listen_port=7\nerrno=0\n\n";
+
+	for (int lead = 0; u && buf && lead < 2; lead++) {
+		/* with lead, the long line starts mid-buffer (moved to front) */
+		size_t off = lead ? (size_t)sprintf(buf, "fwmark=5\n") : 0, n;
+
+		memcpy(buf + off, "future_key=", 11);
+		memset(buf + off + 11, 'a', max - 12);
+		buf[off + max - 1] = '\n';
+		memcpy(buf + off + max, tail, sizeof(tail));
+		n = off + max + sizeof(tail) - 1;
+		for (size_t c = 0; c < 4; c++) {
+			size_t ch = c == 3 ? 5000 : c;
+
+			CHECK_INT(stream_str(u, "wgl", buf, n, ch, &dev), 0);
+			CHECK_INT(dev.listen_port, 7);
+		}
+		/* one byte more */
+		memmove(buf + off + 1, buf + off, n - off);
+		buf[off] = 'x';
+		for (size_t c = 0; c < 4; c++) {
+			size_t ch = c == 3 ? 5000 : c;
+
+			CHECK_INT(stream_str(u, "wgl", buf, n + 1, ch, &dev), -EPROTO);
+			check_cleared(&dev);
+		}
+		/* the pure parser has no line limit */
+		CHECK_INT(uapi_parse(buf, n + 1, &dev), 0);
+	}
+	free(buf);
+	wg_device_release(&dev);
+	uapi_free(u);
+}
+
+TEST(stream_total_cap)
+{
+	struct uapi *u = uapi_new();
+	struct wg_device dev = { 0 };
+	size_t chunk = 1 << 20;
+	char *buf = malloc(chunk);
+	int ret = 0;
+
+	for (size_t i = 0; buf && i < chunk; i += 64) {
+		memcpy(buf + i, "future=", 7);
+		memset(buf + i + 7, 'b', 56);
+		buf[i + 63] = '\n';
+	}
+	uapi_stream_begin(u, NULL, &dev);
+	for (size_t total = 0; buf && ret == 0 && total <= UAPI_MAX_REPLY + chunk; total += chunk)
+		ret = uapi_stream_feed(u, buf, chunk);
+	CHECK_INT(ret, -EMSGSIZE);
+	CHECK_INT(uapi_stream_end(u), -EMSGSIZE);
+	free(buf);
+	wg_device_release(&dev);
+	uapi_free(u);
+}
+
+TEST(key_cache)
+{
+	struct uapi *u = uapi_new();
+	struct wg_device dev = { 0 };
+	char r1[256], r2[256], hex2[65];
+	uint8_t priv2[WG_KEY_LEN], pub1[WG_KEY_LEN], pub2[WG_KEY_LEN];
+
+	CHECK(u != NULL);
+	if (!u)
+		return;
+	/* a second key: the RFC scalar with its first byte changed */
+	memcpy(hex2, rfc_priv_hex, 65);
+	hex2[0] = '0';
+	hex2[1] = '7';
+	key_from_hex(priv2, hex2, 64);
+	CHECK_INT(key_public_from_private(pub2, priv2), 0);
+	wipe(priv2, sizeof(priv2));
+	key_from_hex(pub1, rfc_pub_hex, 64);
+	snprintf(r1, sizeof(r1), "private_key=%s\nlisten_port=1\nerrno=0\n\n", rfc_priv_hex);
+	snprintf(r2, sizeof(r2), "private_key=%s\nlisten_port=1\nerrno=0\n\n", hex2);
+
+	CHECK_INT(stream_str(u, "wgk0", r1, strlen(r1), 0, &dev), 0);
+	CHECK(dev.has_public_key && !memcmp(dev.public_key, pub1, WG_KEY_LEN));
+	CHECK_INT(uapi_key_derivations(u), 1);
+	/* same key again, in bytes: from the cache */
+	CHECK_INT(stream_str(u, "wgk0", r1, strlen(r1), 1, &dev), 0);
+	CHECK(dev.has_public_key && !memcmp(dev.public_key, pub1, WG_KEY_LEN));
+	CHECK_INT(uapi_key_derivations(u), 1);
+	/* the key changed: derived anew */
+	CHECK_INT(stream_str(u, "wgk0", r2, strlen(r2), 0, &dev), 0);
+	CHECK(dev.has_public_key && !memcmp(dev.public_key, pub2, WG_KEY_LEN));
+	CHECK_INT(uapi_key_derivations(u), 2);
+	CHECK_INT(stream_str(u, "wgk0", r2, strlen(r2), 3, &dev), 0);
+	CHECK_INT(uapi_key_derivations(u), 2);
+	/* another interface has its own entry */
+	CHECK_INT(stream_str(u, "wgk1", r1, strlen(r1), 0, &dev), 0);
+	CHECK(!memcmp(dev.public_key, pub1, WG_KEY_LEN));
+	CHECK_INT(uapi_key_derivations(u), 3);
+	CHECK_INT(stream_str(u, "wgk0", r2, strlen(r2), 0, &dev), 0);
+	CHECK(!memcmp(dev.public_key, pub2, WG_KEY_LEN));
+	CHECK_INT(stream_str(u, "wgk1", r1, strlen(r1), 0, &dev), 0);
+	CHECK_INT(uapi_key_derivations(u), 3);
+	/* no name: no cache */
+	CHECK_INT(stream_str(u, NULL, r1, strlen(r1), 0, &dev), 0);
+	CHECK_INT(uapi_key_derivations(u), 4);
+	/* a failed reply after the key line still reports nothing */
+	CHECK_INT(stream_str(u, "wgk0", r1, strlen(r1) - 1, 0, &dev), -EPROTO);
+	CHECK(!dev.has_public_key);
+	/* neither key, binary or hex, anywhere in the handle */
+	CHECK(!handle_holds(u, rfc_priv_hex));
+	CHECK(!handle_holds(u, hex2));
+	wipe(r1, sizeof(r1));
+	wipe(r2, sizeof(r2));
+	wipe(hex2, sizeof(hex2));
+	wg_device_release(&dev);
+	uapi_free(u);
+}
+
+TEST(blake2s_vectors)
+{
+	static const struct { size_t n; const char *plain, *keyed; } v[] = {
+		{ 0, "69217a3079908094e11121d042354a7c1f55b6482ca1a51e1b250dfd1ed0eef9",
+		     "48a8997da407876b3d79c0d92325ad3b89cbb754d86ab71aee047ad345fd2c49" },
+		{ 64, "56f34e8b96557e90c1f24b52d0c89d51086acf1b00f634cf1dde9233b8eaaa3e",
+		      "8975b0577fd35566d750b362b0897a26c399136df07bababbde6203ff2954ed4" },
+		{ 65, "1b53ee94aaf34e4b159d48de352c7f0661d0a40edff95a0b1639b4090e974472",
+		      "21fe0ceb0052be7fb0f004187cacd7de67fa6eb0938d927677f2398c132317a8" },
+		{ 255, "f03f5789d3336b80d002d59fdf918bdb775b00956ed5528e86aa994acb38fe2d",
+		       "3fb735061abc519dfe979e54c1ee5bfad0a9d858b3315bad34bde999efd724dd" },
+	};
+	uint8_t msg[255], key[32], out[32], want[32];
+
+	for (size_t i = 0; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)i;
+	memcpy(key, msg, sizeof(key));
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
+		blake2s256(out, msg, v[i].n, NULL, 0);
+		key_from_hex(want, v[i].plain, 64);
+		if (memcmp(out, want, 32))
+			test_fail("unkeyed %zu", v[i].n);
+		blake2s256(out, msg, v[i].n, key, sizeof(key));
+		key_from_hex(want, v[i].keyed, 64);
+		if (memcmp(out, want, 32))
+			test_fail("keyed %zu", v[i].n);
+	}
+	blake2s256(out, "abc", 3, NULL, 0);
+	key_from_hex(want, "508c5e8c327c14e2e1a72ba34eeb452f37458b209ed63a294d999b4c86675982", 64);
+	CHECK(!memcmp(out, want, 32));
+}
+
+TEST(ipv4_parse_same_as_inet_pton)
+{
+	static const char alpha[] = "0123456789...+- x";
+	char s[24];
+	struct in_addr a, b;
+
+	for (int i = 0; i < 300000; i++) {
+		size_t n = rng() % 17;
+		int want, got;
+
+		for (size_t j = 0; j < n; j++)
+			s[j] = alpha[rng() % (sizeof(alpha) - 1)];
+		/* bias towards dotted quads */
+		if (i % 3 == 0) {
+			n = (size_t)snprintf(s, sizeof(s), "%u.%u.%u.%u", rng() % 300,
+					     rng() % 260, rng() % 1000, rng() % 256);
+			if (i % 9 == 0)
+				s[rng() % n] = alpha[rng() % (sizeof(alpha) - 1)];
+		}
+		s[n] = '\0';
+		want = inet_pton(AF_INET, s, &a) == 1;
+		got = ipv4_parse(s, n, &b) == 0;
+		if (want != got || (want && a.s_addr != b.s_addr)) {
+			test_fail("\"%s\": inet_pton %d, ipv4_parse %d", s, want, got);
+			break;
+		}
+	}
+	CHECK_INT(ipv4_parse("1.2.3.4", 7, &b), 0);
+	CHECK_INT(ntohl(b.s_addr), 0x01020304);
+	CHECK_INT(ipv4_parse("255.255.255.255", 15, &b), 0);
+	CHECK_INT(ipv4_parse("1.2.3.4", 5, &b), -EINVAL);	/* "1.2.3" */
+	CHECK_INT(ipv4_parse("", 0, &b), -EINVAL);
+}
+
+TEST(key_from_hex_every_byte)
+{
+	char s[65];
+	uint8_t k[WG_KEY_LEN];
+
+	for (int c = 0; c < 256; c++) {
+		for (size_t pos = 0; pos < 64; pos += 63) {
+			int valid = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+				    (c >= 'A' && c <= 'F');
+
+			memset(s, '0', 64);
+			s[pos] = (char)c;
+			memset(k, 0xee, sizeof(k));
+			if ((key_from_hex(k, s, 64) == 0) != valid)
+				test_fail("char %d at %zu", c, pos);
+			if (valid) {
+				int v = c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+
+				if (k[pos / 2] != (pos ? v : v << 4))
+					test_fail("value of char %d at %zu", c, pos);
+			} else if (k[0] != 0xee) {
+				test_fail("key written on error, char %d", c);
+			}
+		}
+	}
+	CHECK_INT(key_from_hex(k, "0102", 4), -EINVAL);
+	CHECK_INT(key_from_hex(k, rfc_pub_hex, 64), 0);
+	CHECK_INT(k[0], 0x1c);
+	CHECK_INT(k[31], 0x19);
+}
+
 /* ---- the socket client against a fake UAPI server in a child ---- */
 
 static char tmpdir[64];
@@ -471,6 +869,7 @@ static void reap(pid_t pid)
 
 TEST(get_device_over_socket)
 {
+	struct uapi *u = uapi_new();
 	struct wg_device dev = { 0 };
 	size_t len;
 	char *buf = test_read_data("uapi-wggo-server.txt", &len);
@@ -484,17 +883,59 @@ TEST(get_device_over_socket)
 	lfd = listen_at("wgt0");
 	CHECK(lfd >= 0);
 	pid = serve_once(lfd, buf, len, 7);
-	CHECK_INT(uapi_get_device(tmpdir, "wgt0", &dev), 0);
+	CHECK_INT(uapi_get_device(u, tmpdir, "wgt0", &dev), 0);
 	reap(pid);
 	CHECK_STR(dev.name, "wgt0");
 	CHECK_INT(dev.impl, WG_IMPL_UAPI);
 	CHECK_INT(dev.n_peers, 3);
 	CHECK(!dev.relative_handshake);
+	CHECK(dev.has_public_key);
+	/* the next poll: the same key comes from the cache */
+	pid = serve_once(lfd, buf, len, 4096);
+	CHECK_INT(uapi_get_device(u, tmpdir, "wgt0", &dev), 0);
+	reap(pid);
+	CHECK_INT(dev.n_peers, 3);
+	CHECK(dev.has_public_key);
+	CHECK_INT(uapi_key_derivations(u), 1);
+	CHECK(!handle_holds(u, rfc_priv_hex));
+	{
+		uint8_t priv[WG_KEY_LEN];
+
+		key_from_hex(priv, rfc_priv_hex, 64);
+		CHECK(!holds_key(&dev, priv));
+		wipe(priv, sizeof(priv));
+	}
+
+	/* byte by byte over the socket */
+	static const char small[] = "private_key=a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4\n"
+				    "listen_port=9\n" PK "endpoint=10.1.2.3:4\nerrno=0\n\n";
+	pid = serve_once(lfd, small, sizeof(small) - 1, 1);
+	CHECK_INT(uapi_get_device(u, tmpdir, "wgt0", &dev), 0);
+	reap(pid);
+	CHECK_INT(dev.listen_port, 9);
+	CHECK_INT(dev.n_peers, 1);
+	CHECK_INT(uapi_key_derivations(u), 1);
+	CHECK(!handle_holds(u, rfc_priv_hex));
+
+	/* larger than the buffer, in odd-sized writes, as uapi_parse sees it */
+	{
+		struct wg_device want = { 0 };
+		size_t blen;
+		char *big = many_peers_reply(2000, &blen);
+
+		CHECK_INT(uapi_parse(big, blen, &want), 0);
+		pid = serve_once(lfd, big, blen, 4093);
+		CHECK_INT(uapi_get_device(u, tmpdir, "wgt0", &dev), 0);
+		reap(pid);
+		CHECK(same_device(&want, &dev));
+		free(big);
+		wg_device_release(&want);
+	}
 
 	/* boringtun: relative handshake times converted */
 	static const char bt[] = PK "last_handshake_time_sec=12\nerrno=0\n\n";
 	pid = serve_once(lfd, bt, sizeof(bt) - 1, 4096);
-	CHECK_INT(uapi_get_device(tmpdir, "wgt0", &dev), 0);
+	CHECK_INT(uapi_get_device(u, tmpdir, "wgt0", &dev), 0);
 	reap(pid);
 	CHECK(dev.relative_handshake);
 	CHECK(dev.n_peers == 1 && dev.peers[0].last_handshake_sec > 978307200);
@@ -502,22 +943,24 @@ TEST(get_device_over_socket)
 	/* an error reply leaves dev cleared */
 	static const char er[] = "errno=-22\n\n";
 	pid = serve_once(lfd, er, sizeof(er) - 1, 4096);
-	CHECK_INT(uapi_get_device(tmpdir, "wgt0", &dev), -EINVAL);
+	CHECK_INT(uapi_get_device(u, tmpdir, "wgt0", &dev), -EINVAL);
 	reap(pid);
 	check_cleared(&dev);
 
 	/* a reply cut short by EOF */
 	pid = serve_once(lfd, buf, len / 2, 4096 | CLOSE_AFTER);
-	CHECK_INT(uapi_get_device(tmpdir, "wgt0", &dev), -EPROTO);
+	CHECK_INT(uapi_get_device(u, tmpdir, "wgt0", &dev), -EPROTO);
 	reap(pid);
 	check_cleared(&dev);
 	close(lfd);
 	free(buf);
 	wg_device_release(&dev);
+	uapi_free(u);
 }
 
 TEST(get_device_timeout_and_errors)
 {
+	struct uapi *u = uapi_new();
 	struct wg_device dev = { 0 };
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int lfd, fd;
@@ -527,15 +970,15 @@ TEST(get_device_timeout_and_errors)
 	lfd = listen_at("wgslow");
 	CHECK(lfd >= 0);
 	pid = serve_once(lfd, NULL, 0, 0);
-	CHECK_INT(uapi_get_device(tmpdir, "wgslow", &dev), -ETIMEDOUT);
+	CHECK_INT(uapi_get_device(u, tmpdir, "wgslow", &dev), -ETIMEDOUT);
 	reap(pid);
 	close(lfd);
 
-	CHECK_INT(uapi_get_device(tmpdir, "nosuch", &dev), -ENOENT);
-	CHECK_INT(uapi_get_device(tmpdir, "../etc", &dev), -EINVAL);
-	CHECK_INT(uapi_get_device(tmpdir, "a/b", &dev), -EINVAL);
-	CHECK_INT(uapi_get_device(tmpdir, "", &dev), -EINVAL);
-	CHECK_INT(uapi_get_device(tmpdir, "0123456789abcdef", &dev), -EINVAL);
+	CHECK_INT(uapi_get_device(u, tmpdir, "nosuch", &dev), -ENOENT);
+	CHECK_INT(uapi_get_device(u, tmpdir, "../etc", &dev), -EINVAL);
+	CHECK_INT(uapi_get_device(u, tmpdir, "a/b", &dev), -EINVAL);
+	CHECK_INT(uapi_get_device(u, tmpdir, "", &dev), -EINVAL);
+	CHECK_INT(uapi_get_device(u, tmpdir, "0123456789abcdef", &dev), -EINVAL);
 
 	/* stale: a socket file nobody listens on any more */
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -543,10 +986,11 @@ TEST(get_device_timeout_and_errors)
 	unlink(sun.sun_path);
 	CHECK(bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0);
 	close(fd);
-	CHECK_INT(uapi_get_device(tmpdir, "stale", &dev), -ECONNREFUSED);
+	CHECK_INT(uapi_get_device(u, tmpdir, "stale", &dev), -ECONNREFUSED);
 	/* and it is not ours to remove */
 	CHECK(access(sun.sun_path, F_OK) == 0);
 	wg_device_release(&dev);
+	uapi_free(u);
 }
 
 TEST(list_sockets)
