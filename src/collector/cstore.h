@@ -60,6 +60,8 @@ void cstore_free(struct cstore *s);
 /* Appends in the open batch (started on demand); cstore_commit ends it. */
 int cstore_add(struct cstore *s, const struct crec *r);
 int cstore_commit(struct cstore *s);
+/* Records added since the last commit. */
+unsigned long cstore_pending(const struct cstore *s);
 int cstore_put_stats(struct cstore *s, const struct cstats *st);
 /* Deletes records received before min_recv_us (0 = no age limit) and,
  * while the live data is larger than max_bytes (0 = none), the oldest
