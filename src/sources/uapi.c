@@ -368,26 +368,29 @@ static const struct uapi_key {
 	[K_ERRNO]		= { "errno",				false,	NULL },
 };
 
-/* ~90,000 lines per 10k-peer poll: pick the one candidate by length and
- * first character, then one memcmp. -1 for a key we do not know. */
+/* ~130,000 lines per 10k-peer poll: pick the one candidate by length and
+ * first character, then one fixed-size compare (inlined). -1 for a key we
+ * do not know. */
 static int uapi_key_find(const char *k, size_t len)
 {
-	int id = -1;
-
+#define IS(id, lit) (memcmp(k, lit, sizeof(lit) - 1) == 0 ? (id) : -1)
 	switch (len) {
-	case 5:  id = K_ERRNO; break;
-	case 6:  id = K_FWMARK; break;
-	case 8:  id = k[0] == 'e' ? K_ENDPOINT : k[0] == 't' ? K_TX_BYTES : K_RX_BYTES; break;
-	case 10: id = k[0] == 'p' ? K_PUBLIC_KEY : K_ALLOWED_IP; break;
-	case 11: id = k[0] == 'p' ? K_PRIVATE_KEY : K_LISTEN_PORT; break;
-	case 13: id = K_PRESHARED_KEY; break;
-	case 16: id = K_PROTOCOL_VERSION; break;
-	case 23: id = K_HS_SEC; break;
-	case 24: id = K_HS_NSEC; break;
-	case 29: id = K_KEEPALIVE; break;
+	case 5:  return IS(K_ERRNO, "errno");
+	case 6:  return IS(K_FWMARK, "fwmark");
+	case 8:  return k[0] == 'e' ? IS(K_ENDPOINT, "endpoint") :
+			k[0] == 't' ? IS(K_TX_BYTES, "tx_bytes") : IS(K_RX_BYTES, "rx_bytes");
+	case 10: return k[0] == 'p' ? IS(K_PUBLIC_KEY, "public_key") :
+			IS(K_ALLOWED_IP, "allowed_ip");
+	case 11: return k[0] == 'p' ? IS(K_PRIVATE_KEY, "private_key") :
+			IS(K_LISTEN_PORT, "listen_port");
+	case 13: return IS(K_PRESHARED_KEY, "preshared_key");
+	case 16: return IS(K_PROTOCOL_VERSION, "protocol_version");
+	case 23: return IS(K_HS_SEC, "last_handshake_time_sec");
+	case 24: return IS(K_HS_NSEC, "last_handshake_time_nsec");
+	case 29: return IS(K_KEEPALIVE, "persistent_keepalive_interval");
 	default: return -1;
 	}
-	return memcmp(uapi_keys[id].name, k, len) == 0 ? id : -1;
+#undef IS
 }
 
 /* "errno=N": wireguard-go writes negative codes (errno=-5), the protocol

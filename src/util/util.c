@@ -138,20 +138,22 @@ out:
 	return ret;
 }
 
-/* Hex digit values; 0x80 marks a non-digit. A table, not branches: every
- * poll decodes ~10,000 public keys (and the private key, so no branch on a
- * digit's value either: one check of the OR of all lookups at the end). */
-#define HX(c) ((c) >= '0' && (c) <= '9' ? (c) - '0' :			\
-	       (c) >= 'a' && (c) <= 'f' ? (c) - 'a' + 10 :		\
-	       (c) >= 'A' && (c) <= 'F' ? (c) - 'A' + 10 : 0x80)
-#define HX4(c) HX(c), HX((c) + 1), HX((c) + 2), HX((c) + 3)
-#define HX16(c) HX4(c), HX4((c) + 4), HX4((c) + 8), HX4((c) + 12)
-static const uint8_t hex_tab[256] = {
-	HX16(0x00), HX16(0x10), HX16(0x20), HX16(0x30),
-	HX16(0x40), HX16(0x50), HX16(0x60), HX16(0x70),
-	HX16(0x80), HX16(0x90), HX16(0xa0), HX16(0xb0),
-	HX16(0xc0), HX16(0xd0), HX16(0xe0), HX16(0xf0),
-};
+/* Hex digit values, pre-shifted for the high nibble; 0x100 marks a
+ * non-digit. Tables, not branches: every poll decodes ~10,000 public keys
+ * (and the private key, so no branch on a digit's value either: one check
+ * of the OR of all lookups at the end). */
+#define HX(c, sh) ((c) >= '0' && (c) <= '9' ? ((c) - '0') << (sh) :	\
+		   (c) >= 'a' && (c) <= 'f' ? ((c) - 'a' + 10) << (sh) :	\
+		   (c) >= 'A' && (c) <= 'F' ? ((c) - 'A' + 10) << (sh) : 0x100)
+#define HX4(c, sh) HX(c, sh), HX((c) + 1, sh), HX((c) + 2, sh), HX((c) + 3, sh)
+#define HX16(c, sh) HX4(c, sh), HX4((c) + 4, sh), HX4((c) + 8, sh), HX4((c) + 12, sh)
+#define HX256(sh) HX16(0x00, sh), HX16(0x10, sh), HX16(0x20, sh), HX16(0x30, sh), \
+	HX16(0x40, sh), HX16(0x50, sh), HX16(0x60, sh), HX16(0x70, sh),	\
+	HX16(0x80, sh), HX16(0x90, sh), HX16(0xa0, sh), HX16(0xb0, sh),	\
+	HX16(0xc0, sh), HX16(0xd0, sh), HX16(0xe0, sh), HX16(0xf0, sh)
+static const uint16_t hex_hi[256] = { HX256(4) };
+static const uint16_t hex_lo[256] = { HX256(0) };
+#undef HX256
 #undef HX16
 #undef HX4
 #undef HX
@@ -159,18 +161,19 @@ static const uint8_t hex_tab[256] = {
 int key_from_hex(uint8_t key[static WG_KEY_LEN], const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	uint8_t tmp[WG_KEY_LEN], bad = 0;
+	uint8_t tmp[WG_KEY_LEN];
+	unsigned bad = 0;
 	int ret = -EINVAL;
 
 	if (len != 2 * WG_KEY_LEN)
 		return -EINVAL;
 	for (size_t i = 0; i < WG_KEY_LEN; i++) {
-		uint8_t hi = hex_tab[u[2 * i]], lo = hex_tab[u[2 * i + 1]];
+		unsigned x = hex_hi[u[2 * i]] | hex_lo[u[2 * i + 1]];
 
-		bad |= hi | lo;
-		tmp[i] = (uint8_t)(hi << 4 | (lo & 0x0f));
+		bad |= x;
+		tmp[i] = (uint8_t)x;
 	}
-	if (!(bad & 0x80)) {
+	if (!(bad & 0x100)) {
 		memcpy(key, tmp, WG_KEY_LEN);
 		ret = 0;
 	}
@@ -182,35 +185,36 @@ int key_from_hex(uint8_t key[static WG_KEY_LEN], const char *s, size_t len)
  * parts of 1-3 digits, each <= 255, no leading zero, nothing else. */
 int ipv4_parse(const char *s, size_t len, struct in_addr *out)
 {
-	uint8_t b[4];
-	size_t i = 0;
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	uint32_t addr = 0;
 
+	if (len < 7 || len > 15)
+		return -EINVAL;
 	for (int part = 0; part < 4; part++) {
-		unsigned v = 0, nd = 0;
+		unsigned v, d;
 
-		if (part) {
-			if (i >= len || s[i] != '.')
-				return -EINVAL;
-			i++;
-		}
-		while (i < len && nd < 4) {
-			unsigned d = (unsigned char)s[i] - '0';
-
-			if (d > 9)
-				break;
-			if (nd && v == 0)
+		if (part && (p == end || *p++ != '.'))
+			return -EINVAL;
+		if (p == end || (v = *p - '0') > 9)
+			return -EINVAL;
+		p++;
+		if (p < end && (d = *p - '0') <= 9) {
+			if (v == 0)
 				return -EINVAL;	/* leading zero */
 			v = v * 10 + d;
-			nd++;
-			i++;
+			p++;
+			if (p < end && (d = *p - '0') <= 9) {
+				v = v * 10 + d;
+				p++;
+				if (v > 255)
+					return -EINVAL;
+			}
 		}
-		if (nd == 0 || v > 255)
-			return -EINVAL;
-		b[part] = (uint8_t)v;
+		addr = addr << 8 | v;
 	}
-	if (i != len)
+	if (p != end)
 		return -EINVAL;
-	memcpy(&out->s_addr, b, 4);	/* network order: b[0] first */
+	out->s_addr = htonl(addr);
 	return 0;
 }
 
