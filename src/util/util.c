@@ -142,9 +142,9 @@ out:
  * non-digit. Tables, not branches: every poll decodes ~10,000 public keys
  * (and the private key, so no branch on a digit's value either: one check
  * of the OR of all lookups at the end). */
-#define HX(c, sh) ((c) >= '0' && (c) <= '9' ? ((unsigned)(c) - '0') << (sh) :	\
-		   (c) >= 'a' && (c) <= 'f' ? ((unsigned)(c) - 'a' + 10) << (sh) :	\
-		   (c) >= 'A' && (c) <= 'F' ? ((unsigned)(c) - 'A' + 10) << (sh) : 0x100u)
+#define HX(c, sh) ((c) >= '0' && (c) <= '9' ? (((c) - '0') & 15) << (sh) :	\
+		   (c) >= 'a' && (c) <= 'f' ? (((c) - 'a' + 10) & 15) << (sh) :	\
+		   (c) >= 'A' && (c) <= 'F' ? (((c) - 'A' + 10) & 15) << (sh) : 0x100)
 #define HX4(c, sh) HX(c, sh), HX((c) + 1, sh), HX((c) + 2, sh), HX((c) + 3, sh)
 #define HX16(c, sh) HX4(c, sh), HX4((c) + 4, sh), HX4((c) + 8, sh), HX4((c) + 12, sh)
 #define HX256(sh) HX16(0x00, sh), HX16(0x10, sh), HX16(0x20, sh), HX16(0x30, sh), \
