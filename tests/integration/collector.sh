@@ -215,6 +215,47 @@ kill "$FPID"; wait "$FPID"; FRC=$?
 grep -q followed "$DIR/follow.out" && [ "$FRC" = 0 ] && pass logs_follow ||
 	fail logs_follow "rc=$FRC $(cat "$DIR/follow.out")"
 
+# --- retention: by size, then by age (a second collector, its own file) ------
+DB2=$DIR/retention.db
+P2=$(rsyslog_free_port tcp)
+start_ret() {	# start_ret OPTIONS...: a collector on DB2
+	"$WGAUDIT" collector run --db "$DB2" --listen "tcp://127.0.0.1:$P2" "$@" \
+		> "$DIR/retention.log" 2>&1 &
+	RPID=$!
+	for _ in $(seq 50); do grep -q "listening on" "$DIR/retention.log" && break; sleep 0.1; done
+}
+rstat() {	# rstat FIELD
+	"$WGAUDIT" collector status --db "$DB2" --json |
+		python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"
+}
+start_ret --retention 0 --max-db-size 300k
+python3 - "$P2" <<'EOF'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+m = b"<13>1 - h retained - - - " + b"x" * 400
+s.sendall(b"".join(b"%d %s" % (len(m), m) for _ in range(3000)))
+s.close()
+EOF
+# 3000 records of ~420 bytes do not fit in 300k: the oldest go.
+for _ in $(seq 150); do
+	R=$(rstat rows)
+	[ "$R" -gt 0 ] && [ "$R" -lt 3000 ] && break
+	sleep 0.1
+done
+[ "$R" -gt 0 ] && [ "$R" -lt 3000 ] && pass retention_size ||
+	fail retention_size "rows=$R under --max-db-size 300k"
+kill "$RPID"; wait "$RPID"
+start_ret --retention 2s
+for _ in $(seq 100); do
+	R=$(rstat rows)
+	[ "$R" = 0 ] && break
+	sleep 0.1
+done
+[ "$R" = 0 ] && pass retention_age || fail retention_age "rows=$R after 10 s with --retention 2s"
+kill "$RPID"; wait "$RPID"
+DEL=$(rstat retention_deleted)
+[ "$DEL" -ge 1 ] && pass retention_counted || fail retention_counted "retention_deleted=$DEL"
+
 # --- clean stop ---------------------------------------------------------------
 kill "$COLL_PID"; wait "$COLL_PID"; RC=$?; COLL_PID=
 [ "$RC" = 0 ] && coll status --db "$DB" | grep -q "not running" && pass collector_clean_stop ||
