@@ -107,6 +107,7 @@ static const struct conf_key conf_keys[] = {
 	CK(SECT_KMSG, "enabled", K_BOOL, kmsg, 0),
 	CK(SECT_KMSG, "dynamic_debug", K_BOOL, enable_dyndbg, 0),
 	CK(SECT_KMSG, "accept_user_records", K_BOOL, kmsg_accept_user, 0),
+	CK(SECT_KMSG, "wireguard_go_log", K_PATH, wggo_log, 0),
 	CK(SECT_JOURNAL, "max_events", K_COUNT, journal_max_events, 0),
 	CK(SECT_JOURNAL, "max_age", K_AGE, journal_max_age_ms, 0),
 	OK_("url", K_URL, url),

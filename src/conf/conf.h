@@ -72,6 +72,9 @@ struct conf {
 	char allowed_ifaces[CONF_MAX_IFACES * IFNAMSIZ];	/* "wg0 wg1", "" = none */
 	size_t n_allows;
 	struct conf_allow allows[CONF_MAX_ALLOWS];
+	/* [kmsg] wireguard_go_log: wireguard-go's verbose log (LOG_LEVEL=verbose,
+	 * stdout redirected to a file) followed like the kernel log; "" = none */
+	char wggo_log[256];
 };
 
 void conf_defaults(struct conf *c);

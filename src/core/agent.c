@@ -33,8 +33,10 @@
 #include "sources/confwatch.h"
 #include "sources/dyndbg.h"
 #include "sources/kmsg.h"
+#include "sources/logtail.h"
 #include "sources/rtnl.h"
 #include "sources/uapi.h"
+#include "sources/wglog.h"
 #include "sources/wgnl.h"
 #include "store/store.h"
 
@@ -57,6 +59,7 @@ struct agent {
 	uint64_t kmsg_seq;
 	struct rtnl *rtnl;
 	struct confwatch *cw;
+	struct logtail *wggo;		/* wireguard-go's verbose log, if configured */
 	struct checks *checks;
 	struct loop_timer watchdog;
 	unsigned ticks;
@@ -216,6 +219,46 @@ static void agent_poll(struct agent *a)
 
 static void watch_uapi_dir(struct agent *a);
 
+static void on_wggo_line(void *ctx, const char *line, size_t len)
+{
+	struct agent *a = ctx;
+	struct event ev;
+
+	if (wglog_parse(line, len, &ev) == 0)
+		agent_emit(a, &ev);
+}
+
+/* New lines of wireguard-go's log; the position commits with the events. */
+static void read_wggo_log(struct agent *a)
+{
+	struct logtail_pos pos;
+	char v[48];
+
+	if (!a->wggo || logtail_read(a->wggo, on_wggo_line, a, &pos) <= 0)
+		return;
+	snprintf(v, sizeof(v), "%llu:%llu", (unsigned long long)pos.inode,
+		 (unsigned long long)pos.offset);
+	state_set(a, "wggo_log_pos", v);
+}
+
+static void open_wggo_log(struct agent *a)
+{
+	struct logtail_pos pos = { 0, 0 }, *p = NULL;
+	char v[48], *colon;
+	int ret;
+
+	if (!a->conf->wggo_log[0])
+		return;
+	if (store_meta_get(a->store, "wggo_log_pos", v, sizeof(v)) == 0 &&
+	    (colon = strchr(v, ':')) &&
+	    parse_u64(v, (size_t)(colon - v), UINT64_MAX, &pos.inode) == 0 &&
+	    parse_u64(colon + 1, strlen(colon + 1), UINT64_MAX, &pos.offset) == 0)
+		p = &pos;
+	ret = logtail_open(a->conf->wggo_log, p, &a->wggo);
+	if (ret < 0)
+		log_warnx("%s: %s", a->conf->wggo_log, strerror(-ret));
+}
+
 /* Keep the journal within its configured bounds; what goes is counted in
  * an EVENTS_DROPPED event, never lost silently. */
 static void trim_journal(struct agent *a)
@@ -250,6 +293,7 @@ static void poll_tick(void *ctx)
 
 	watch_uapi_dir(a);	/* the directory may appear after we start */
 	agent_poll(a);
+	read_wggo_log(a);
 	trim_journal(a);
 	/* A periodic rehash catches what inotify missed, about every 30 s. */
 	if (a->cw && a->ticks++ % (unsigned)(30000 / a->conf->interval_ms + 1) == 0)
@@ -458,6 +502,8 @@ static void open_watchers(struct agent *a)
 	}
 	watch_uapi_dir(a);
 	open_kmsg(a);
+	open_wggo_log(a);
+	read_wggo_log(a);
 }
 
 /* The commit point: everything journaled this turn becomes visible. */
@@ -577,6 +623,7 @@ static void agent_close(struct agent *a)
 	confwatch_free(a->cw);
 	tracker_free(a->tracker);
 	kmsg_reader_free(a->kmsg);
+	logtail_free(a->wggo);
 	rtnl_free(a->rtnl);
 	if (a->inotify_fd >= 0)
 		close(a->inotify_fd);
