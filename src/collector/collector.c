@@ -23,6 +23,7 @@
 
 #include "collector/collector.h"
 #include "collector/cstore.h"
+#include "collector/ctls.h"
 #include "collector/listen.h"
 #include "collector/query.h"
 #include "collector/syslogparse.h"
@@ -49,6 +50,7 @@ struct run_opts {
 	const char *listen[LISTEN_URLS_MAX];
 	unsigned nlisten;
 	struct listen_opts lo;
+	struct ctls_opts tls;	/* cert == NULL: no TLS listener */
 	uint64_t retention_ms;	/* 0 = keep forever */
 	uint64_t max_db_bytes;	/* 0 = no limit */
 };
@@ -253,9 +255,20 @@ static int collector_run(struct run_opts *o)
 	char desc[512];
 	int ret, status = 1;
 
+	if (o->tls.cert) {
+		char err[512];
+
+		/* Read once, before any socket: a bad file fails the start. */
+		ret = ctls_ctx_new(&o->tls, &o->lo.tls, err, sizeof(err));
+		if (ret < 0) {
+			fprintf(stderr, "wgaudit: collector: %s\n", err);
+			return 1;
+		}
+	}
 	ret = cstore_open(o->db, false, &c.db);
 	if (ret < 0) {
 		fprintf(stderr, "wgaudit: collector: cannot open %s: %s\n", o->db, strerror(-ret));
+		ctls_ctx_free(o->lo.tls);
 		return 1;
 	}
 	if ((ret = loop_new(&c.loop)) < 0 || (ret = signals_setup(&c)) < 0 ||
@@ -297,6 +310,8 @@ out:
 		close(c.sigfd);
 	loop_free(c.loop);
 	cstore_free(c.db);
+	ctls_ctx_free(o->lo.tls);
+	o->lo.tls = NULL;
 	return status;
 }
 
@@ -362,9 +377,16 @@ static void usage(FILE *f)
 		"       wgaudit collector logs [--db PATH] [--source APP] [--host H] [--type T]\n"
 		"                              [--since DURATION] [--tail N] [--follow] [--json]\n"
 		"\nrun: receive syslog (RFC 5424 / RFC 3164, any sender) and store it.\n"
-		"  --listen URL          tcp://ADDR:PORT or udp://ADDR:PORT, repeatable\n"
-		"                        (default tcp://127.0.0.1:5514 and udp://127.0.0.1:5514);\n"
-		"                        TCP takes octet-counted and LF-framed records\n"
+		"  --listen URL          tcp://ADDR:PORT, udp://ADDR:PORT or tls://ADDR:PORT,\n"
+		"                        repeatable (default tcp://127.0.0.1:5514 and\n"
+		"                        udp://127.0.0.1:5514); TCP and TLS take octet-counted\n"
+		"                        and LF-framed records\n"
+		"  --tls-cert PEM        server certificate chain for tls:// (RFC 5425, TLS 1.2+)\n"
+		"  --tls-key PEM         its unencrypted private key (default: in --tls-cert)\n"
+		"  --tls-ca PEM          verify client certificates against these CAs\n"
+		"  --tls-require-client-cert  refuse TLS clients without a valid certificate\n"
+		"  --handshake-timeout DUR  close a TLS connection not through its handshake\n"
+		"                        (default 10s)\n"
 		"  --db PATH             database (default " CSTORE_DEFAULT_PATH ")\n"
 		"  --max-message SIZE    largest record kept (default 64k; larger: dropped, counted)\n"
 		"  --retention DURATION  delete records older than this (default 30d; 0 = never)\n"
@@ -379,7 +401,7 @@ static void usage(FILE *f)
 }
 
 enum { O_LISTEN = 256, O_DB, O_MAXMSG, O_RETENTION, O_MAXDB, O_MAXCONN, O_IDLE, O_FRAME,
-       O_SOURCE, O_HOST, O_TYPE, O_SINCE, O_TAIL, O_FOLLOW, O_JSON };
+       O_TLSCERT, O_TLSKEY, O_TLSCA, O_TLSREQ, O_HANDSHAKE, O_SOURCE, O_HOST, O_TYPE, O_SINCE, O_TAIL, O_FOLLOW, O_JSON };
 
 static const struct option longopts[] = {
 	{ "listen", required_argument, NULL, O_LISTEN },
@@ -390,6 +412,11 @@ static const struct option longopts[] = {
 	{ "max-connections", required_argument, NULL, O_MAXCONN },
 	{ "idle-timeout", required_argument, NULL, O_IDLE },
 	{ "frame-timeout", required_argument, NULL, O_FRAME },
+	{ "tls-cert", required_argument, NULL, O_TLSCERT },
+	{ "tls-key", required_argument, NULL, O_TLSKEY },
+	{ "tls-ca", required_argument, NULL, O_TLSCA },
+	{ "tls-require-client-cert", no_argument, NULL, O_TLSREQ },
+	{ "handshake-timeout", required_argument, NULL, O_HANDSHAKE },
 	{ "source", required_argument, NULL, O_SOURCE },
 	{ "host", required_argument, NULL, O_HOST },
 	{ "type", required_argument, NULL, O_TYPE },
@@ -405,6 +432,7 @@ static const struct option longopts[] = {
 /* Which options each subcommand takes (index: opt - O_LISTEN). */
 static const char *const opt_cmds[] = {
 	"run", "run status logs", "run", "run", "run", "run", "run", "run",
+	"run", "run", "run", "run", "run",
 	"logs", "logs", "logs", "logs", "logs", "logs", "status logs",
 };
 
@@ -412,6 +440,28 @@ static int bad(const char *opt, const char *arg, const char *want)
 {
 	fprintf(stderr, "wgaudit: collector: %s: \"%s\" is not %s\n", opt, arg, want);
 	return 2;
+}
+
+/* The --tls-* options and tls:// listeners go together. 0 or 2. */
+static int tls_opts_check(const struct run_opts *o)
+{
+	bool tls = false;
+
+	for (unsigned i = 0; i < o->nlisten; i++)
+		tls |= !strncmp(o->listen[i], "tls://", 6);
+	if (tls && !o->tls.cert) {
+		fprintf(stderr, "wgaudit: collector: --listen tls:// needs --tls-cert (and --tls-key)\n");
+		return 2;
+	}
+	if (!tls && (o->tls.cert || o->tls.key || o->tls.ca || o->tls.require_client_cert)) {
+		fprintf(stderr, "wgaudit: collector: --tls-* options need a --listen tls://ADDR:PORT\n");
+		return 2;
+	}
+	if (o->tls.require_client_cert && !o->tls.ca) {
+		fprintf(stderr, "wgaudit: collector: --tls-require-client-cert needs --tls-ca\n");
+		return 2;
+	}
+	return 0;
 }
 
 int collector_main(int argc, char **argv)
@@ -434,7 +484,8 @@ int collector_main(int argc, char **argv)
 	memset(&ro, 0, sizeof(ro));
 	ro.db = CSTORE_DEFAULT_PATH;
 	ro.lo = (struct listen_opts){ .max_msg = 64 * 1024, .max_conns = 1024,
-				      .idle_us = 300 * 1000000LL, .frame_us = 30 * 1000000LL };
+				      .idle_us = 300 * 1000000LL, .frame_us = 30 * 1000000LL,
+				      .handshake_us = 10 * 1000000LL };
 	ro.retention_ms = 30 * 86400000ULL;
 	ro.max_db_bytes = 1ULL << 30;
 	optind = 0;	/* glibc: full rescan of the new vector */
@@ -478,6 +529,15 @@ int collector_main(int argc, char **argv)
 					   optarg, "a duration (500ms, 10s, 5m)");
 			*(opt == O_IDLE ? &ro.lo.idle_us : &ro.lo.frame_us) = (int64_t)v * 1000;
 			break;
+		case O_TLSCERT: ro.tls.cert = optarg; break;
+		case O_TLSKEY: ro.tls.key = optarg; break;
+		case O_TLSCA: ro.tls.ca = optarg; break;
+		case O_TLSREQ: ro.tls.require_client_cert = true; break;
+		case O_HANDSHAKE:
+			if (parse_duration_ms(optarg, strlen(optarg), &v) < 0 || v == 0)
+				return bad("--handshake-timeout", optarg, "a duration (500ms, 10s, 1m)");
+			ro.lo.handshake_us = (int64_t)v * 1000;
+			break;
 		case O_SOURCE: q.app = optarg; break;
 		case O_HOST: q.host = optarg; break;
 		case O_TYPE: q.type = optarg; break;
@@ -517,5 +577,5 @@ int collector_main(int argc, char **argv)
 		ro.listen[ro.nlisten++] = "tcp://127.0.0.1:5514";
 		ro.listen[ro.nlisten++] = "udp://127.0.0.1:5514";
 	}
-	return collector_run(&ro);
+	return tls_opts_check(&ro) ?: collector_run(&ro);
 }

@@ -30,7 +30,7 @@
 #include "core/log.h"
 #include "util/util.h"
 
-#define CSTORE_SCHEMA_VERSION	1
+#define CSTORE_SCHEMA_VERSION	2
 #define BUSY_TIMEOUT_MS		5000
 #define AGG_MAX			64
 #define HOST_MAX		256
@@ -68,7 +68,13 @@ static const char schema[] =
 	" heartbeat_us INTEGER, listeners TEXT, received INTEGER, stored INTEGER,"
 	" rejected INTEGER, oversize INTEGER, malformed INTEGER,"
 	" framing_errors INTEGER, conns_accepted INTEGER, conns_refused INTEGER,"
-	" conns_timed_out INTEGER, retention_deleted INTEGER);";
+	" conns_timed_out INTEGER, retention_deleted INTEGER, tls_failed INTEGER);";
+
+/* From each older user_version to the next; [1] takes 1 to 2. */
+static const char *const upgrades[] = {
+	NULL,
+	"ALTER TABLE stats ADD COLUMN tls_failed INTEGER;",
+};
 
 struct agg {
 	char host[HOST_MAX];
@@ -81,6 +87,7 @@ struct cstore {
 	sqlite3 *db;
 	sqlite3_stmt *ins, *src_up;
 	bool in_txn;
+	int version;		/* user_version; a reader takes 1 too */
 	unsigned long pending;
 	struct agg agg[AGG_MAX];
 	unsigned nagg;
@@ -139,7 +146,10 @@ static int migrate(struct cstore *s)
 	ret = exec(s, "BEGIN IMMEDIATE", "begin");
 	if (ret < 0)
 		return ret;
-	ret = exec(s, schema, "schema");
+	if (v == 0)
+		ret = exec(s, schema, "schema");
+	for (; ret == 0 && v > 0 && v < CSTORE_SCHEMA_VERSION; v++)
+		ret = exec(s, upgrades[v], "schema upgrade");
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", CSTORE_SCHEMA_VERSION);
 	if (ret == 0)
 		ret = exec(s, sql, "user_version");
@@ -196,9 +206,17 @@ int cstore_open(const char *path, bool readonly, struct cstore **out)
 		    (ret = exec(s, "PRAGMA synchronous = NORMAL", "synchronous")) < 0 ||
 		    (ret = migrate(s)) < 0 || (ret = prepare(s)) < 0)
 			goto out;
-	} else if (pragma_int(s, "PRAGMA user_version") != CSTORE_SCHEMA_VERSION) {
-		ret = -ENOENT;
-		goto out;
+		s->version = CSTORE_SCHEMA_VERSION;
+	} else {
+		/* A file a collector of schema 1 is still writing reads fine:
+		 * only the newer counters are missing (shown as 0). */
+		int64_t v = pragma_int(s, "PRAGMA user_version");
+
+		if (v < 1 || v > CSTORE_SCHEMA_VERSION) {
+			ret = -ENOENT;
+			goto out;
+		}
+		s->version = (int)v;
 	}
 	*out = s;
 	s = NULL;
@@ -361,11 +379,12 @@ int cstore_put_stats(struct cstore *s, const struct cstats *st)
 	static const char sql[] =
 		"INSERT OR REPLACE INTO stats (id, pid, started_us, heartbeat_us, listeners,"
 		" received, stored, rejected, oversize, malformed, framing_errors,"
-		" conns_accepted, conns_refused, conns_timed_out, retention_deleted)"
-		" VALUES (1,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+		" conns_accepted, conns_refused, conns_timed_out, retention_deleted, tls_failed)"
+		" VALUES (1,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 	const uint64_t v[] = { st->received, st->stored, st->rejected, st->oversize,
 			       st->malformed, st->framing_errors, st->conns_accepted,
-			       st->conns_refused, st->conns_timed_out, st->retention_deleted };
+			       st->conns_refused, st->conns_timed_out, st->retention_deleted,
+			       st->tls_failed };
 	sqlite3_stmt *q;
 	int ret = 0;
 
@@ -544,15 +563,20 @@ int cstore_get_stats(struct cstore *s, struct cstats *st)
 	static const char sql[] =
 		"SELECT pid, started_us, heartbeat_us, listeners, received, stored, rejected,"
 		" oversize, malformed, framing_errors, conns_accepted, conns_refused,"
-		" conns_timed_out, retention_deleted FROM stats WHERE id = 1";
+		" conns_timed_out, retention_deleted, tls_failed FROM stats WHERE id = 1";
+	static const char sql_v1[] =
+		"SELECT pid, started_us, heartbeat_us, listeners, received, stored, rejected,"
+		" oversize, malformed, framing_errors, conns_accepted, conns_refused,"
+		" conns_timed_out, retention_deleted, 0 FROM stats WHERE id = 1";
 	uint64_t *v[] = { &st->received, &st->stored, &st->rejected, &st->oversize,
 			  &st->malformed, &st->framing_errors, &st->conns_accepted,
-			  &st->conns_refused, &st->conns_timed_out, &st->retention_deleted };
+			  &st->conns_refused, &st->conns_timed_out, &st->retention_deleted,
+			  &st->tls_failed };
 	sqlite3_stmt *q;
 	int ret = -ENOENT;
 
 	memset(st, 0, sizeof(*st));
-	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db, s->version < 2 ? sql_v1 : sql, -1, &q, NULL) != SQLITE_OK)
 		return db_err(s, "stats");
 	if (sqlite3_step(q) == SQLITE_ROW) {
 		st->pid = (long)sqlite3_column_int64(q, 0);

@@ -27,6 +27,7 @@ struct cstats {
 	long pid;
 	uint64_t received, stored, rejected, oversize, malformed, framing_errors;
 	uint64_t conns_accepted, conns_refused, conns_timed_out, retention_deleted;
+	uint64_t tls_failed;	/* TLS handshakes refused, broken or too slow */
 	char listeners[512];
 };
 

@@ -1,4 +1,4 @@
-/* listen.c - TCP and UDP syslog listeners on the shared epoll loop.
+/* listen.c - TCP, TLS and UDP syslog listeners on the shared epoll loop.
  *
  * One thread serves every sender, so no sender may hold it: sockets are
  * non-blocking, each readiness callback does a bounded amount of work
@@ -9,6 +9,15 @@
  * longer one is skipped by the framer without buffering it. A sender
  * that trickles a frame (slow loris) or goes silent is closed by the
  * sweep timer; beyond max_conns new connections are closed at once.
+ *
+ * TLS (RFC 5425) is the same connection with an OpenSSL session between
+ * the socket and the framer (ctls.c): SSL_accept and SSL_read run from the
+ * same readiness callback and never wait; when OpenSSL needs to write
+ * (handshake messages, alerts) the fd is re-armed for EPOLLOUT until it
+ * can, then back to EPOLLIN. A sender that does not finish its handshake
+ * within handshake_us is closed by the sweep, like a slow frame. Plaintext
+ * OpenSSL already decrypted is drained in the same turn (at most one TLS
+ * record, 16 KiB), because epoll will not announce it again.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -22,6 +31,7 @@
 #include <unistd.h>
 
 #include "collector/cstore.h"
+#include "collector/ctls.h"
 #include "collector/listen.h"
 #include "collector/syslogparse.h"
 #include "core/log.h"
@@ -41,7 +51,7 @@ struct lset;
 struct listener {
 	struct lset *ls;
 	int fd;
-	bool udp;
+	bool udp, tls;
 	char url[80];
 };
 
@@ -52,7 +62,10 @@ struct conn {
 	char *buf;
 	size_t have;
 	struct framer fr;
-	int64_t last_rx_us, partial_since_us;
+	struct ctls_conn *tls;	/* NULL: plain TCP */
+	bool hs_done;		/* TLS handshake finished */
+	bool want_write;	/* armed for EPOLLOUT (OpenSSL must write) */
+	int64_t opened_us, last_rx_us, partial_since_us;
 	struct conn *prev, *next;
 };
 
@@ -73,7 +86,7 @@ struct lset {
 	unsigned nconns;
 	struct loop_timer sweep;
 	char *dgram;		/* DGRAMS_PER_BATCH * (max_msg + 1) */
-	struct ratelog rl_frame, rl_oversize, rl_refused, rl_timeout;
+	struct ratelog rl_frame, rl_oversize, rl_refused, rl_timeout, rl_tls;
 };
 
 static bool ratelog_ok(struct ratelog *r, unsigned *suppressed)
@@ -95,6 +108,7 @@ static void conn_close(struct conn *c)
 	struct lset *ls = c->ls;
 
 	loop_del_fd(ls->loop, c->fd);
+	ctls_conn_free(c->tls);
 	close(c->fd);
 	if (c->prev)
 		c->prev->next = c->next;
@@ -141,7 +155,7 @@ static bool conn_frames(struct conn *c)
 			return false;
 		}
 		if (k == FRAME_MSG)
-			ls->h.record(ls->h.ctx, fr.p, fr.n, c->src, "tcp");
+			ls->h.record(ls->h.ctx, fr.p, fr.n, c->src, c->tls ? "tls" : "tcp");
 		if (k == FRAME_OVERSIZE) {
 			ls->h.st->oversize++;
 			ls->h.st->rejected++;
@@ -160,24 +174,88 @@ static bool conn_frames(struct conn *c)
 	return true;
 }
 
-static void conn_read(void *ctx, int fd, uint32_t events)
+/* Wait for what OpenSSL asked for: readable, or writable. */
+static void conn_want(struct conn *c, bool want_write)
 {
-	struct conn *c = ctx;
+	if (want_write == c->want_write)
+		return;
+	c->want_write = want_write;
+	loop_mod_fd(c->ls->loop, c->fd, want_write ? EPOLLOUT : EPOLLIN);
+}
+
+static void conn_tls_failed(struct conn *c, const char *why)
+{
+	struct lset *ls = c->ls;
+	unsigned sup;
+
+	ls->h.st->tls_failed++;
+	if (ratelog_ok(&ls->rl_tls, &sup))
+		log_warnx("collector: %s: %s, closing (%u more suppressed)", c->src, why, sup);
+}
+
+/* Bytes from the connection: > 0, 0 at the end, -EAGAIN, or -errno. */
+static ssize_t conn_recv(struct conn *c, void *buf, size_t len)
+{
+	char why[256];
+	bool ww;
+	ssize_t n;
+
+	if (!c->tls) {
+		n = read(c->fd, buf, len);
+		return n < 0 ? -errno : n;
+	}
+	n = ctls_read(c->tls, buf, len, &ww, why, sizeof(why));
+	conn_want(c, n == -EAGAIN && ww);
+	/* A broken record or alert mid-stream is hostile or corrupt input;
+	 * a reset is only a close. */
+	if (n < 0 && n != -EAGAIN && n != -EINTR && n != -ECONNRESET && n != -EPIPE)
+		conn_tls_failed(c, why);
+	return n;
+}
+
+/* 1 handshake done, 0 not yet, -1 failed and the connection closed. */
+static int conn_handshake(struct conn *c)
+{
+	char why[256];
+	bool ww;
+	int ret = ctls_accept(c->tls, &ww, why, sizeof(why));
+
+	if (ret == -EAGAIN) {
+		conn_want(c, ww);
+		return 0;
+	}
+	if (ret < 0) {
+		conn_tls_failed(c, why);
+		conn_close(c);
+		return -1;
+	}
+	conn_want(c, false);
+	c->hs_done = true;
+	c->last_rx_us = now_monotonic_us();
+	log_debug("collector: %s: %s%s%s", c->src, ctls_describe(c->tls),
+		  *ctls_peer_cn(c->tls) ? ", client CN=" : ", no client certificate",
+		  ctls_peer_cn(c->tls));
+	return 1;
+}
+
+static void conn_read(struct conn *c)
+{
 	size_t cap = c->ls->o.max_msg + FRAMER_HDR_MAX;
 	bool eof = false;
 
-	for (int i = 0; i < READS_PER_TURN && c->have < cap; i++) {
+	for (int i = 0; (i < READS_PER_TURN || (c->tls && ctls_pending(c->tls))) &&
+	     c->have < cap; i++) {
 		size_t want = cap - c->have;
-		ssize_t n = read(fd, c->buf + c->have, want);
+		ssize_t n = conn_recv(c, c->buf + c->have, want);
 
 		if (n == 0) {
 			eof = true;
 			break;
 		}
 		if (n < 0) {
-			if (errno == EINTR)
+			if (n == -EINTR)
 				continue;
-			eof = errno != EAGAIN;
+			eof = n != -EAGAIN;
 			break;
 		}
 		c->have += (size_t)n;
@@ -186,14 +264,17 @@ static void conn_read(void *ctx, int fd, uint32_t events)
 			conn_close(c);
 			return;
 		}
-		if ((size_t)n < want)
-			break;	/* drained */
+		/* A short read drains a socket; SSL_read returns one TLS
+		 * record at a time, so only EAGAIN says that for TLS. */
+		if (!c->tls && (size_t)n < want)
+			break;
 	}
 	if (eof) {
 		/* An LF sender may end without a final LF: the rest is a record
 		 * unless an oversize frame was being skipped. */
 		if (c->have && !c->fr.skip && !c->fr.skip_to_lf)
-			c->ls->h.record(c->ls->h.ctx, c->buf, c->have, c->src, "tcp");
+			c->ls->h.record(c->ls->h.ctx, c->buf, c->have, c->src,
+					c->tls ? "tls" : "tcp");
 		conn_close(c);
 		return;
 	}
@@ -201,6 +282,15 @@ static void conn_read(void *ctx, int fd, uint32_t events)
 		c->partial_since_us = 0;
 	else if (!c->partial_since_us)
 		c->partial_since_us = now_monotonic_us();
+}
+
+static void conn_event(void *ctx, int fd, uint32_t events)
+{
+	struct conn *c = ctx;
+
+	if (c->tls && !c->hs_done && conn_handshake(c) <= 0)
+		return;
+	conn_read(c);
 }
 
 static void tcp_accept(void *ctx, int fd, uint32_t events)
@@ -231,10 +321,16 @@ static void tcp_accept(void *ctx, int fd, uint32_t events)
 		c = calloc(1, sizeof(*c));
 		if (c)
 			c->buf = malloc(ls->o.max_msg + FRAMER_HDR_MAX);
-		if (!c || !c->buf || loop_add_fd(ls->loop, cfd, EPOLLIN, conn_read, c) < 0) {
+		if (c && c->buf && li->tls && ctls_conn_new(ls->o.tls, cfd, &c->tls) < 0) {
+			free(c->buf);
+			c->buf = NULL;
+		}
+		if (!c || !c->buf || loop_add_fd(ls->loop, cfd, EPOLLIN, conn_event, c) < 0) {
 			log_warnx("collector: cannot take a connection: out of memory");
-			if (c)
+			if (c) {
+				ctls_conn_free(c->tls);
 				free(c->buf);
+			}
 			free(c);
 			close(cfd);
 			continue;
@@ -243,7 +339,7 @@ static void tcp_accept(void *ctx, int fd, uint32_t events)
 		c->fd = cfd;
 		addr_text(&ss, c->src);
 		framer_init(&c->fr, ls->o.max_msg);
-		c->last_rx_us = now_monotonic_us();
+		c->opened_us = c->last_rx_us = now_monotonic_us();
 		c->next = ls->conns;
 		if (ls->conns)
 			ls->conns->prev = c;
@@ -306,12 +402,15 @@ static void sweep(void *ctx)
 	for (c = ls->conns; c; c = next) {
 		bool idle = now - c->last_rx_us > ls->o.idle_us;
 		bool slow = c->partial_since_us && now - c->partial_since_us > ls->o.frame_us;
+		bool hs = c->tls && !c->hs_done && now - c->opened_us > ls->o.handshake_us;
 
 		next = c->next;
-		if (!idle && !slow)
+		if (!idle && !slow && !hs)
 			continue;
 		ls->h.st->conns_timed_out++;
-		if (ratelog_ok(&ls->rl_timeout, &sup))
+		if (hs)
+			conn_tls_failed(c, "TLS handshake not completed in time");
+		else if (ratelog_ok(&ls->rl_timeout, &sup))
 			log_warnx("collector: %s: %s, closing (%u more suppressed)", c->src,
 				  slow ? "frame not completed in time" : "idle", sup);
 		conn_close(c);
@@ -385,7 +484,7 @@ int listen_add(struct lset *ls, const char *url)
 	struct sockaddr_storage ss;
 	struct listener *li;
 	socklen_t sl;
-	bool udp;
+	bool udp, tls = false;
 	int fd, ret, one = 1;
 	char host[64];
 
@@ -393,9 +492,16 @@ int listen_add(struct lset *ls, const char *url)
 		udp = false;
 	} else if (!strncmp(url, "udp://", 6)) {
 		udp = true;
+	} else if (!strncmp(url, "tls://", 6)) {
+		udp = false;
+		tls = true;
+		if (!ls->o.tls) {
+			log_warnx("collector: --listen %s: needs --tls-cert and --tls-key", url);
+			return -EINVAL;
+		}
 	} else {
-		log_warnx("collector: --listen %s: want tcp://HOST:PORT or udp://HOST:PORT"
-			  " (TLS is not supported yet)", url);
+		log_warnx("collector: --listen %s: want tcp://HOST:PORT, udp://HOST:PORT"
+			  " or tls://HOST:PORT", url);
 		return -EINVAL;
 	}
 	if (parse_hostport(url + 6, &ss, &sl) < 0) {
@@ -429,9 +535,10 @@ int listen_add(struct lset *ls, const char *url)
 	li->ls = ls;
 	li->fd = fd;
 	li->udp = udp;
+	li->tls = tls;
 	addr_text(&ss, host);
 	snprintf(li->url, sizeof(li->url), ss.ss_family == AF_INET6 ? "%s://[%s]:%u" : "%s://%s:%u",
-		 udp ? "udp" : "tcp", host,
+		 udp ? "udp" : tls ? "tls" : "tcp", host,
 		 ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
 			((struct sockaddr_in *)&ss)->sin_port));
 	ret = loop_add_fd(ls->loop, fd, EPOLLIN, udp ? udp_read : tcp_accept, li);

@@ -1,5 +1,5 @@
-/* listen.h - the collector's sockets: TCP (octet-counted or LF framing,
- * per frame) and UDP (one record per datagram) on one epoll loop;
+/* listen.h - the collector's sockets: TCP and TLS (octet-counted or LF
+ * framing, per frame) and UDP (one record per datagram) on one epoll loop;
  * per-connection buffers and limits. Records go to a callback. */
 #ifndef WGAUDIT_LISTEN_H
 #define WGAUDIT_LISTEN_H
@@ -9,17 +9,20 @@
 struct loop;
 struct cstats;
 struct lset;
+struct ctls_ctx;
 
 struct listen_opts {
 	size_t max_msg;		/* largest record; larger ones are dropped */
 	unsigned max_conns;	/* TCP connections at once; more are refused */
 	int64_t idle_us;	/* close a connection silent this long */
 	int64_t frame_us;	/* close one holding a partial frame this long */
+	int64_t handshake_us;	/* close a TLS one not through its handshake */
+	struct ctls_ctx *tls;	/* for tls:// listeners; owned by the caller */
 };
 
 struct listen_hooks {
 	/* One record's bytes (a frame or a datagram), the sender's address
-	 * and "tcp" / "udp". buf is valid only during the call. */
+	 * and "tcp" / "udp" / "tls". buf is valid only during the call. */
 	void (*record)(void *ctx, const char *buf, size_t len, const char *src,
 		       const char *proto);
 	void *ctx;
@@ -28,10 +31,11 @@ struct listen_hooks {
 
 int listen_new(struct loop *l, const struct listen_opts *o, const struct listen_hooks *h,
 	       struct lset **out);
-/* "tcp://HOST:PORT" or "udp://HOST:PORT" (HOST an address, [v6] bracketed,
- * PORT 0 = any). 0, -EINVAL (bad URL, message logged) or -errno. */
+/* "tcp://HOST:PORT", "udp://HOST:PORT" or "tls://HOST:PORT" (HOST an
+ * address, [v6] bracketed, PORT 0 = any; tls needs o->tls). 0, -EINVAL
+ * (bad URL, message logged) or -errno. */
 int listen_add(struct lset *ls, const char *url);
-/* The bound addresses, "tcp://127.0.0.1:5514 udp://..." */
+/* The bound addresses, "tcp://127.0.0.1:5514 udp://... tls://..." */
 void listen_describe(const struct lset *ls, char *out, size_t len);
 unsigned listen_conns(const struct lset *ls);
 void listen_free(struct lset *ls);

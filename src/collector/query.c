@@ -346,13 +346,14 @@ int query_status(const char *db, bool json)
 		printf(",\"received\":%llu,\"stored\":%llu,\"rejected\":%llu,\"oversize\":%llu,"
 		       "\"malformed\":%llu,\"framing_errors\":%llu,\"conns_accepted\":%llu,"
 		       "\"conns_refused\":%llu,\"conns_timed_out\":%llu,\"retention_deleted\":%llu,"
-		       "\"rows\":%lld,\"db_bytes\":%lld,\"sources\":[",
+		       "\"tls_failed\":%llu,\"rows\":%lld,\"db_bytes\":%lld,\"sources\":[",
 		       (unsigned long long)st.received, (unsigned long long)st.stored,
 		       (unsigned long long)st.rejected, (unsigned long long)st.oversize,
 		       (unsigned long long)st.malformed, (unsigned long long)st.framing_errors,
 		       (unsigned long long)st.conns_accepted, (unsigned long long)st.conns_refused,
 		       (unsigned long long)st.conns_timed_out,
-		       (unsigned long long)st.retention_deleted, (long long)rows, (long long)bytes);
+		       (unsigned long long)st.retention_deleted, (unsigned long long)st.tls_failed,
+		       (long long)rows, (long long)bytes);
 		cstore_sources(s, print_source, &sc);
 		fputs("]}\n", stdout);
 	} else {
@@ -368,9 +369,10 @@ int query_status(const char *db, bool json)
 		       (unsigned long long)st.received, (unsigned long long)st.stored,
 		       (unsigned long long)st.rejected, (unsigned long long)st.oversize,
 		       (unsigned long long)st.framing_errors, (unsigned long long)st.malformed);
-		printf("connections: %llu accepted, %llu refused, %llu timed out\n",
+		printf("connections: %llu accepted, %llu refused, %llu timed out,"
+		       " %llu TLS failures\n",
 		       (unsigned long long)st.conns_accepted, (unsigned long long)st.conns_refused,
-		       (unsigned long long)st.conns_timed_out);
+		       (unsigned long long)st.conns_timed_out, (unsigned long long)st.tls_failed);
 		printf("database: %s, %lld records, %lld bytes, %llu deleted by retention\n",
 		       db, (long long)rows, (long long)bytes,
 		       (unsigned long long)st.retention_deleted);
