@@ -448,10 +448,14 @@ long cstore_retention(struct cstore *s, int64_t min_recv_us, uint64_t max_bytes,
 	psize = pragma_int(s, "PRAGMA page_size");
 	live = (pragma_int(s, "PRAGMA page_count") - pragma_int(s, "PRAGMA freelist_count")) * psize;
 	if (max_bytes && psize > 0 && live > (int64_t)max_bytes && total < budget) {
-		/* Drop the oldest tenth of what is over, at least 1000 rows. */
+		/* Drop the oldest rows in proportion to what is over, plus 5%
+		 * headroom so the next turns do not trim again at once; never
+		 * the newest row (size retention must not empty the store). */
 		int64_t rows = pragma_int(s, "SELECT count(*) FROM msg"), drop;
 
-		drop = rows * (live - (int64_t)max_bytes) / (live ? live : 1) + rows / 10 + 1000;
+		drop = rows * (live - (int64_t)max_bytes) / (live ? live : 1) + rows / 20 + 1;
+		if (drop >= rows)
+			drop = rows - 1;
 		if (drop > budget - total)
 			drop = budget - total;
 		n = delete_where(s, "DELETE FROM msg WHERE id IN (SELECT id FROM msg"
