@@ -288,7 +288,8 @@ void flood_event(struct checks *ck, const struct event *ev)
 		if (!f->last_iface[0] || ck_get_u64(ev, "count", 1000000000, &n) < 0 || !n)
 			return;
 		fi = ckmap_get(&f->ifaces, f->last_iface);
-		if (!fi || !fi->n || t - fi->last_t > f->window_us)
+		if (!fi || !fi->n || t - fi->last_t > f->window_us ||
+		    t < now_realtime_us() - f->window_us)
 			return;		/* not after one of our lines: someone else's */
 		fl_add(fi, t, NULL, n, f->window_us);
 		fi->suppressed += n;
@@ -325,6 +326,11 @@ void flood_event(struct checks *ck, const struct event *ev)
 		return;
 	}
 	if (!fl_counted(ev->type))
+		return;
+	/* A line already older than the window when read - the ring buffer's
+	 * backlog at a first start or after a long stop - is history: it is
+	 * journaled, but it cannot make a flood that is happening now. */
+	if (t < now_realtime_us() - f->window_us)
 		return;
 	fi = fl_iface(f, iface);
 	if (!fi)

@@ -13,7 +13,10 @@
 
 #define KA "9AVMEBvljS1j+Suo3XUZu2wYZgiJdwdKUE2Mp6s44Ss="
 #define KB "hL5g6Lxr3h9MRPWX1ZnSsFeuRnFEAA0VA9oyA3cWWFg="
-#define T0 1800000000000000ll		/* µs */
+/* "Now" for the tests: the flood check ignores lines already older than
+ * its window when read, by the wall clock. */
+static int64_t t0_;
+#define T0 (t0_ ? t0_ : (t0_ = now_realtime_us()))
 #define S(n) ((int64_t)(n) * 1000000)
 
 /* A fake confwatch: the test's own definition of the opaque struct; the
@@ -286,6 +289,21 @@ TEST(flood_window_and_sources)
 	/* One alert per interface per flood_suppress. */
 	bad_init(ck, T0 + S(64), "wg0", "10.231.1.2:40001");
 	CHECK_INT(ngot, 1);
+	checks_free(ck);
+}
+
+TEST(flood_ignores_backlog)
+{
+	static struct conf c;
+	struct checks *ck;
+
+	conf_defaults(&c);
+	c.check_rogue = false;
+	ck = mk(&c, NULL);
+	/* 150 lines logged an hour before the agent read them. */
+	for (int i = 0; i < 150; i++)
+		bad_init(ck, T0 - S(3600) + i, "wg0", "10.231.1.2:40001");
+	CHECK_INT(ngot, 0);
 	checks_free(ck);
 }
 
