@@ -101,41 +101,6 @@ static ssize_t w_finish(struct wbuf *b)
 	return (ssize_t)b->pos;
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), 0 if invalid (overlong,
- * surrogate, > U+10FFFF, truncated). ASCII returns 1. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0];
-	size_t need;
-	uint32_t cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		need = 2;
-		cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		need = 3;
-		cp = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		need = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < need)
-		return 0;
-	for (size_t i = 1; i < need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return need;
-}
-
 static bool is_ctl(unsigned char c)
 {
 	return c < 0x20 || c == 0x7f;
@@ -159,7 +124,7 @@ static bool msg_needs_quotes(const char *v)
 			return true;
 		if (s[i] == ' ' || s[i] == '"' || s[i] == '\\' || is_ctl(s[i]))
 			return true;
-		l = utf8_len(s + i, n - i);
+		l = utf8_seq_len(s + i, n - i);
 		if (l == 0)
 			return true;
 		i += l;
@@ -176,7 +141,7 @@ static void msg_value(struct wbuf *b, const char *v)
 	if (q)
 		w_char(b, '"');
 	for (size_t i = 0; i < n;) {
-		size_t l = utf8_len(s + i, n - i);
+		size_t l = utf8_seq_len(s + i, n - i);
 
 		if (l == 0) {
 			w_hex2(b, "\\x", s[i]);
@@ -318,7 +283,7 @@ static void json_string(struct wbuf *b, const char *v)
 
 	w_char(b, '"');
 	for (size_t i = 0; i < n;) {
-		size_t l = utf8_len(s + i, n - i);
+		size_t l = utf8_seq_len(s + i, n - i);
 
 		if (l == 0) {
 			w_str(b, "\\ufffd");
@@ -449,7 +414,7 @@ static void sd_value(struct wbuf *b, const char *v)
 	size_t n = strlen(v);
 
 	for (size_t i = 0; i < n;) {
-		size_t l = utf8_len(s + i, n - i);
+		size_t l = utf8_seq_len(s + i, n - i);
 
 		if (l == 0) {
 			w_str(b, "\xef\xbf\xbd");

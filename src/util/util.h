@@ -54,6 +54,10 @@ int ipv4_parse(const char *s, size_t len, struct in_addr *out);
 void endpoint_format(char out[static ENDPOINT_STR_LEN], const union endpoint *ep);
 int endpoint_equal(const union endpoint *a, const union endpoint *b);
 
+/* Length of the valid UTF-8 sequence at s (1..4), 0 if invalid (overlong,
+ * surrogate, > U+10FFFF, truncated); ASCII is 1. n >= 1. */
+size_t utf8_seq_len(const unsigned char *s, size_t n);
+
 /* "1.50 KiB", "3.20 GiB" */
 void fmt_bytes(char *out, size_t len, uint64_t bytes);
 /* "2 minutes, 3 seconds ago" style, like wg(8); "never" for 0. */
