@@ -209,6 +209,8 @@ static void agent_poll(struct agent *a)
 			continue;
 		}
 		tracker_observe(a->tracker, &a->dev, a->pass_src);
+		if (a->checks)	/* rogue interface, packet counter on the listen port */
+			checks_iface(a->checks, a->dev.name, a->dev.listen_port);
 		observe_link(a, names[i]);
 		wg_device_clear(&a->dev);
 	}
@@ -717,12 +719,12 @@ int agent_main(struct conf *c, const struct agent_opts *o)
 	{
 		bool baseline = tracker_is_baseline(a.tracker);
 
+		if (a.cw)	/* the rogue checks need the config files first */
+			confwatch_rescan(a.cw, &a.sink);
 		agent_poll(&a);
 		agent_event(&a, EV_AGENT_STARTED, baseline ? "baseline" : NULL);
 	}
 	open_watchers(&a);
-	if (a.cw)
-		confwatch_rescan(a.cw, &a.sink);
 	before_sleep(&a);	/* the start is journaled before privileges go */
 	drop_privileges(&a);
 	notify_ready();
