@@ -48,8 +48,30 @@ lab_cleanup_quiet() {
 	return 0
 }
 
+# Every secret this lab generated (private and preshared keys, base64 and
+# hex) must appear nowhere the agent wrote: journal, events, logs, received
+# syslog. Runs at every lab's end, so the whole suite is covered.
+lab_secret_scan() {
+	local k b64 hex leaks=0 files
+	files=$(find "$LAB" -type f ! -name '*.key' ! -name '*.psk' 2>/dev/null)
+	[ -n "$files" ] || return 0
+	for k in "$LAB"/*.key "$LAB"/*.psk; do
+		[ -f "$k" ] || continue
+		b64=$(cat "$k")
+		hex=$(printf '%s' "$b64" | base64 -d 2>/dev/null | od -An -tx1 | tr -d ' \n')
+		# shellcheck disable=SC2086
+		if grep -qaF -e "$b64" -e "$hex" $files 2>/dev/null; then
+			echo "FAIL no_secret_in_outputs: $(basename "$k") found in: $(grep -laF -e "$b64" -e "$hex" $files | tr '\n' ' ')"
+			leaks=1
+		fi
+	done
+	[ $leaks = 0 ] && echo "PASS no_secret_in_outputs"
+	return 0
+}
+
 lab_cleanup() {
 	[ -n "${AGENT_PID:-}" ] && kill "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null
+	lab_secret_scan
 	lab_cleanup_quiet
 	[ -n "${KEEP_LAB:-}" ] || rm -rf "$LAB"
 }
@@ -89,13 +111,16 @@ lab_client() {
 	in_cli "$n" ip link set eth0 up
 	wg genkey > "$LAB/c$n.key"
 	wg pubkey < "$LAB/c$n.key" > "$LAB/c$n.pub"
+	wg genpsk > "$LAB/c$n.psk"	# a preshared key too: it must never be read out
 	wggo_up "$ns" "$cif" || { fail setup "wireguard-go $cif did not start"; exit 1; }
 	in_cli "$n" wg set "$cif" listen-port $((40000 + n)) private-key "$LAB/c$n.key" \
 		peer "$(cat "$LAB/srv.pub")" endpoint 10.231.$n.1:51820 allowed-ips 10.232.0.0/24 \
+		preshared-key "$LAB/c$n.psk" \
 		persistent-keepalive "$( [ "$ka" = 0 ] && echo off || echo "$ka")"
 	in_cli "$n" ip addr add 10.232.0.$((n + 1))/24 dev "$cif"
 	in_cli "$n" ip link set "$cif" up
-	in_srv wg set "$SIF" peer "$(cat "$LAB/c$n.pub")" allowed-ips 10.232.0.$((n + 1))/32
+	in_srv wg set "$SIF" peer "$(cat "$LAB/c$n.pub")" allowed-ips 10.232.0.$((n + 1))/32 \
+		preshared-key "$LAB/c$n.psk"
 }
 
 # Start the agent in the server namespace; events to $LAB/events.jsonl.

@@ -161,12 +161,5 @@ else
 	fail status_text_and_json "$st $js"
 fi
 
-# Never a private key anywhere the agent wrote.
-leaked=0
-for k in "$LAB"/*.key; do
-	priv=$(cat "$k")
-	hex=$(echo "$priv" | base64 -d | od -An -tx1 | tr -d ' \n')
-	if grep -rqaF -e "$priv" -e "$hex" "$LAB/state" "$LAB/events.jsonl" "$LAB/agent.out"; then leaked=1; fi
-done
-if [ $leaked = 0 ]; then pass no_private_key_written; else fail no_private_key_written "a private key was found in agent output or state"; fi
+# Secrets: lib.sh's lab_secret_scan checks every file at exit.
 exit $T_FAILED
