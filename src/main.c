@@ -81,14 +81,45 @@ struct override {
 	const char *section, *key, *value, *flag;
 };
 
+/* What the configuration is made of: the file and the command line. Set
+ * once in main(); read again on SIGHUP, so a reload gets the same
+ * overrides the start did. */
+static struct {
+	const char *path;
+	bool missing_ok;
+	size_t nov;
+	struct override ov[128];
+} config_src;
+
+/* Defaults, then the file, then the command line. 0, or 2 (errors printed). */
+static int load_conf(struct conf *c)
+{
+	int verbose = c->verbose;
+
+	conf_defaults(c);
+	c->verbose = verbose;
+	if (conf_load(c, config_src.path, config_src.missing_ok) != 0)
+		return 2;
+	for (size_t i = 0; i < config_src.nov; i++) {
+		const struct override *o = &config_src.ov[i];
+		char err[512];
+
+		if (conf_set(c, o->section, o->key, o->value, err, sizeof(err)) < 0) {
+			fprintf(stderr, "wgaudit: %s: %s\n", o->flag, err);
+			return 2;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	struct override ov[128];
+	struct override *ov = config_src.ov;
 	size_t nov = 0;
-	struct cli_opts o = { .tail = -1 };
+	struct cli_opts o = { .tail = -1, .reload = load_conf };
 	const char *config = NULL, *cmd = NULL;
 	static struct conf c;
-	int verbose = 0, opt, ret;
+	int verbose = 0, opt;
 	size_t ci;
 
 	if (argc > 1 && argv[1][0] != '-') {
@@ -130,7 +161,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		if (key) {
-			if (nov == ARRAY_SIZE(ov)) {
+			if (nov == ARRAY_SIZE(config_src.ov)) {
 				fprintf(stderr, "wgaudit: too many options\n");
 				return 2;
 			}
@@ -157,18 +188,11 @@ int main(int argc, char **argv)
 	}
 	log_init(1, verbose);
 
-	conf_defaults(&c);
+	config_src.path = config ? config : CONF_DEFAULT_PATH;
+	config_src.missing_ok = config == NULL;
+	config_src.nov = nov;
 	c.verbose = verbose;
-	ret = conf_load(&c, config ? config : CONF_DEFAULT_PATH, config == NULL);
-	if (ret != 0)
+	if (load_conf(&c) != 0)
 		return 2;
-	for (size_t i = 0; i < nov; i++) {
-		char err[512];
-
-		if (conf_set(&c, ov[i].section, ov[i].key, ov[i].value, err, sizeof(err)) < 0) {
-			fprintf(stderr, "wgaudit: %s: %s\n", ov[i].flag, err);
-			return 2;
-		}
-	}
 	return commands[ci].fn(&c, &o);
 }

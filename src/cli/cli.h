@@ -13,6 +13,7 @@ struct cli_opts {
 	bool follow;		/* --follow */
 	long tail;		/* --tail N; -1 = not given */
 	const char *kmsg_file;	/* replay --kmsg FILE */
+	int (*reload)(struct conf *c);	/* file + command line again (SIGHUP) */
 	int argc;		/* operands left after the options */
 	char **argv;
 };

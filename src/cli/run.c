@@ -6,7 +6,7 @@
 
 int cmd_run(struct conf *c, const struct cli_opts *o)
 {
-	struct agent_opts ao = { .mode = AGENT_RUN };
+	struct agent_opts ao = { .mode = AGENT_RUN, .reload = o->reload };
 	char err[64];
 
 	/* With no output configured, the foreground agent writes JSON lines

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -537,6 +538,81 @@ static void agent_event(struct agent *a, enum event_type type, const char *reaso
 	agent_emit(a, &ev);
 }
 
+static int open_outputs(struct agent *a);
+
+/* Settings that only a restart can change: they name what was opened
+ * before privileges were dropped. */
+static void keep_restart_only(struct conf *n, const struct conf *old)
+{
+	static const struct { const char *name; size_t off, len; } fields[] = {
+#define F(f) { #f, offsetof(struct conf, f), sizeof(((struct conf *)0)->f) }
+		F(state_dir), F(uapi_dir), F(config_dir), F(kmsg), F(kmsg_accept_user),
+		F(enable_dyndbg), F(wggo_log), F(flood_packets),
+#undef F
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+		char *nf = (char *)n + fields[i].off;
+		const char *of = (const char *)old + fields[i].off;
+
+		if (memcmp(nf, of, fields[i].len)) {
+			log_warnx("reload: %s changed: takes effect at the next restart", fields[i].name);
+			memcpy(nf, of, fields[i].len);
+		}
+	}
+}
+
+/* SIGHUP: read the configuration again. A file with errors changes
+ * nothing. Outputs are reopened (each resumes from its own cursor), the
+ * checks rebuilt (baselines live in the journal), thresholds and the
+ * interface scope applied from the next poll. */
+static void agent_reload(struct agent *a)
+{
+	struct conf *n = calloc(1, sizeof(*n));
+	struct tracker_opts to;
+	char err[64];
+
+	if (!a->opts.reload || !n) {
+		free(n);
+		return;
+	}
+	n->verbose = a->conf->verbose;
+	if (a->opts.reload(n) != 0) {
+		log_warnx("reload: the configuration has errors (above); keeping the running one");
+		free(n);
+		return;
+	}
+	if (!n->n_outputs && conf_set(n, "output", "url", "jsonl:-", err, sizeof(err)) < 0) {
+		free(n);
+		return;
+	}
+	keep_restart_only(n, a->conf);
+	before_sleep(a);	/* commit and hand over what is pending first */
+	for (size_t i = 0; i < a->n_outputs; i++) {
+		output_flush(a->outputs[i], 1000);
+		output_free(a->outputs[i]);
+	}
+	a->n_outputs = 0;
+	checks_free(a->checks);
+	a->checks = NULL;
+	*a->conf = *n;
+	free(n);
+	to.active_us = (int64_t)a->conf->active_ms * 1000;
+	to.transfer_interval_us = (int64_t)a->conf->transfer_interval_ms * 1000;
+	tracker_set_opts(a->tracker, &to);
+	{
+		struct checks_state cs = { state_get, state_set, a };
+
+		if (checks_new(a->conf, &cs, a->cw, &a->sink, &a->checks) < 0)
+			log_warnx("reload: checks unavailable");
+	}
+	if (open_outputs(a) < 0)
+		log_warnx("reload: an output could not be opened; the others run");
+	loop_timer_arm(a->loop, &a->poll_timer,
+		       now_monotonic_us() + (int64_t)a->conf->interval_ms * 1000);
+	log_info("reload: configuration applied, %zu output(s)", a->n_outputs);
+}
+
 static void on_signal(void *ctx, int fd, uint32_t events)
 {
 	struct agent *a = ctx;
@@ -552,7 +628,7 @@ static void on_signal(void *ctx, int fd, uint32_t events)
 			loop_stop(a->loop);
 			break;
 		case SIGHUP:
-			log_info("SIGHUP: polling now");
+			agent_reload(a);
 			agent_poll(a);
 			break;
 		}
@@ -607,7 +683,8 @@ static int open_outputs(struct agent *a)
 		/* A named output keeps its cursor when its URL is edited. */
 		snprintf(key, sizeof(key), "output:%s", a->conf->output_names[i]);
 		oo.cursor_key = a->conf->output_names[i][0] ? key : NULL;
-		ret = output_open(co->url, &oo, a->loop, a->store, &a->outputs[i], err, sizeof(err));
+		ret = output_open(co->url, &oo, a->loop, a->store, &a->outputs[a->n_outputs],
+				  err, sizeof(err));
 		if (ret < 0) {
 			fprintf(stderr, "wgaudit: %s\n", err);
 			return ret;

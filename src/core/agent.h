@@ -12,6 +12,9 @@ struct agent_opts {
 	enum agent_mode mode;
 	bool print;		/* check: print the new events on stdout */
 	bool json;		/* ... as JSON lines */
+	/* SIGHUP: build the configuration again (file + command line);
+	 * 0 or non-zero with the errors already printed. NULL: no reload. */
+	int (*reload)(struct conf *c);
 };
 
 /* Returns the process exit status. */

@@ -300,6 +300,11 @@ void tracker_free(struct tracker *t)
 	free(t);
 }
 
+void tracker_set_opts(struct tracker *t, const struct tracker_opts *o)
+{
+	t->opts = *o;
+}
+
 bool tracker_is_baseline(const struct tracker *t)
 {
 	return t->baseline;

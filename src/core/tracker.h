@@ -20,6 +20,8 @@ struct tracker_opts {
 int tracker_new(struct store *s, const struct tracker_opts *o,
 		const struct event_sink *sink, struct tracker **out);
 void tracker_free(struct tracker *t);
+/* New thresholds (configuration reload); the state is kept. */
+void tracker_set_opts(struct tracker *t, const struct tracker_opts *o);
 
 /* A pass observes interfaces one by one. The first pass on an empty store
  * is the baseline: it records state and emits no per-peer events. */
