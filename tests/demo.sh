@@ -46,7 +46,7 @@ sleep 2
 in_srv wg set "$SIF" peer "$NEW" remove
 sleep 2
 step "wgaudit status"
-in_srv "$WGAUDIT" status --interface "$SIF"
+in_srv "$WGAUDIT" status -c "$LAB/wgaudit.conf" --interface "$SIF"
 step "stopping (the journal stays in $LAB/state until cleanup)"
 agent_stop
 sleep 1
