@@ -61,6 +61,7 @@ struct agent {
 	struct rtnl *rtnl;
 	struct confwatch *cw;
 	struct logtail *wggo;		/* wireguard-go's verbose log, if configured */
+	struct loop_timer wggo_timer;
 	struct checks *checks;
 	struct loop_timer watchdog;
 	unsigned ticks;
@@ -236,12 +237,25 @@ static void read_wggo_log(struct agent *a)
 {
 	struct logtail_pos pos;
 	char v[48];
+	int n;
 
-	if (!a->wggo || logtail_read(a->wggo, on_wggo_line, a, &pos) <= 0)
+	if (!a->wggo)
+		return;
+	n = logtail_read(a->wggo, on_wggo_line, a, &pos);
+	/* Its own clock, not the poll interval: a flood is read as it comes
+	 * (a read is bounded; when it filled, come back on the next turn). */
+	loop_timer_arm(a->loop, &a->wggo_timer,
+		       now_monotonic_us() + (n >= 10000 ? 1000 : 200000));
+	if (n <= 0)
 		return;
 	snprintf(v, sizeof(v), "%llu:%llu", (unsigned long long)pos.inode,
 		 (unsigned long long)pos.offset);
 	state_set(a, "wggo_log_pos", v);
+}
+
+static void wggo_tick(void *ctx)
+{
+	read_wggo_log(ctx);
 }
 
 static void open_wggo_log(struct agent *a)
@@ -296,7 +310,6 @@ static void poll_tick(void *ctx)
 
 	watch_uapi_dir(a);	/* the directory may appear after we start */
 	agent_poll(a);
-	read_wggo_log(a);
 	trim_journal(a);
 	/* A periodic rehash catches what inotify missed, about every 30 s. */
 	if (a->cw && a->ticks++ % (unsigned)(30000 / a->conf->interval_ms + 1) == 0)
@@ -739,6 +752,8 @@ int agent_main(struct conf *c, const struct agent_opts *o)
 	a.poll_timer.ctx = &a;
 	a.watchdog.cb = on_watchdog;
 	a.watchdog.ctx = &a;
+	a.wggo_timer.cb = wggo_tick;
+	a.wggo_timer.ctx = &a;
 	if (c->hostname[0])
 		snprintf(a.hostname, sizeof(a.hostname), "%s", c->hostname);
 	else if (gethostname(a.hostname, sizeof(a.hostname) - 1) < 0)
