@@ -805,8 +805,21 @@ static void connected(struct output *o)
 	int one = 1;
 
 	o->state = ST_UP;
-	if (o->url.kind != OUTPUT_UDP)
+	if (o->url.kind != OUTPUT_UDP) {
+		/* A dead collector (host gone, link cut, or a peer that stopped
+		 * reading) must become an error we reconnect from, not a socket
+		 * that waits for hours: probe an idle connection after 30 s, and
+		 * give up on bytes unacknowledged for 60 s. */
+		int idle = 30, intvl = 10, cnt = 3;
+		unsigned int user_timeout_ms = 60000;
+
 		setsockopt(o->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+		setsockopt(o->fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+		setsockopt(o->fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+		setsockopt(o->fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+		setsockopt(o->fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms,
+			   sizeof(user_timeout_ms));
+	}
 	if (!o->tls || tls_peer_accepted(o->tls))
 		say_connected(o);
 	else

@@ -111,6 +111,23 @@ fi
 in_srv wg set "$SIF" peer "$NEW" remove
 if wait_for 5 has_event PEER_REMOVED "$NEW"; then pass peer_removed; else fail peer_removed "no PEER_REMOVED"; fi
 
+# The admin's config file changes: hashes and the peer diff, then the alert.
+NEWCONF=$(wg genkey | wg pubkey)
+old_sum=$(sha256sum "$LAB/wgconf/$SIF.conf" | cut -d' ' -f1)
+printf '\n# Name = bob\n[Peer]\nPublicKey = %s\nAllowedIPs = 10.232.0.77/32\n' "$NEWCONF" >> "$LAB/wgconf/$SIF.conf"
+new_sum=$(sha256sum "$LAB/wgconf/$SIF.conf" | cut -d' ' -f1)
+if wait_for 5 has_event ALERT_CONFIG_CHANGED; then
+	ch=$(grep '"type":"CONFIG_FILE_CHANGED"' "$LAB/events.jsonl" | tail -1)
+	if echo "$ch" | grep -qF "\"old_sha256\":\"$old_sum\"" && echo "$ch" | grep -qF "\"new_sha256\":\"$new_sum\"" &&
+	   echo "$ch" | grep -qF "\"peers_added\":\"$NEWCONF\"" && [ "$(ev_field ALERT_CONFIG_CHANGED severity)" = warning ]; then
+		pass config_change_alert
+	else
+		fail config_change_alert "$ch"
+	fi
+else
+	fail config_change_alert "no ALERT_CONFIG_CHANGED after editing $SIF.conf"
+fi
+
 # Restart: nothing re-emitted; a change made while down is reported once.
 agent_stop
 if has_event AGENT_STOPPED; then pass stop_event; else fail stop_event "no AGENT_STOPPED on SIGTERM"; fi
