@@ -62,6 +62,7 @@ struct agent {
 	struct confwatch *cw;
 	struct logtail *wggo;		/* wireguard-go's verbose log, if configured */
 	struct loop_timer wggo_timer;
+	bool trim_due;			/* a poll tick passed: bound the journal */
 	struct checks *checks;
 	struct loop_timer watchdog;
 	unsigned ticks;
@@ -310,7 +311,7 @@ static void poll_tick(void *ctx)
 
 	watch_uapi_dir(a);	/* the directory may appear after we start */
 	agent_poll(a);
-	trim_journal(a);
+	a->trim_due = true;
 	/* A periodic rehash catches what inotify missed, about every 30 s. */
 	if (a->cw && a->ticks++ % (unsigned)(30000 / a->conf->interval_ms + 1) == 0)
 		confwatch_rescan(a->cw, &a->sink);
@@ -522,16 +523,30 @@ static void open_watchers(struct agent *a)
 	read_wggo_log(a);
 }
 
-/* The commit point: everything journaled this turn becomes visible. */
-static void before_sleep(void *ctx)
+static void commit_and_kick(struct agent *a)
 {
-	struct agent *a = ctx;
 	int ret = store_commit(a->store);
 
 	if (ret < 0)
 		log_warnx("journal commit failed: %s", strerror(-ret));
 	for (size_t i = 0; i < a->n_outputs; i++)
 		output_kick(a->outputs[i]);
+}
+
+/* The commit point: everything journaled this turn becomes visible and
+ * the outputs take what they can. Only then is the journal bounded, so a
+ * burst an output can take at once is delivered before anything is
+ * trimmed; what a bound still drops is said by EVENTS_DROPPED. */
+static void before_sleep(void *ctx)
+{
+	struct agent *a = ctx;
+
+	commit_and_kick(a);
+	if (a->trim_due) {
+		a->trim_due = false;
+		trim_journal(a);
+		commit_and_kick(a);
+	}
 }
 
 static void agent_event(struct agent *a, enum event_type type, const char *reason)
