@@ -105,7 +105,13 @@ static int load_conf(struct conf *c)
 		char err[512];
 
 		if (conf_set(c, o->section, o->key, o->value, err, sizeof(err)) < 0) {
-			fprintf(stderr, "wgaudit: %s: %s\n", o->flag, err);
+			const char *msg = err;
+			size_t kl = strlen(o->key);
+
+			/* conf_set names the key; the user typed the flag. */
+			if (!strncmp(msg, o->key, kl) && !strncmp(msg + kl, ": ", 2))
+				msg += kl + 2;
+			fprintf(stderr, "wgaudit: %s: %s\n", o->flag, msg);
 			return 2;
 		}
 	}
