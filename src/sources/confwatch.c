@@ -85,11 +85,44 @@ static void hex(char *out, const uint8_t *b, size_t n)
 	out[2 * n] = '\0';
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "10.0.0.2/32, fd00::2/128" and "fd00::2/128,10.0.0.2/32" are the same
+ * AllowedIPs: blanks dropped, entries sorted, so a reordered list is not a
+ * change. */
+static void canon_list(const char *in, char *out, size_t len)
+{
+	char tmp[sizeof(((struct conf_peer *)0)->allowed_ips)];
+	char *items[sizeof(tmp) / 2 + 1];
+	size_t n = 0, o = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s", in);
+	for (char *save = NULL, *t = strtok_r(tmp, ", \t", &save); t;
+	     t = strtok_r(NULL, ", \t", &save))
+		items[n++] = t;
+	qsort(items, n, sizeof(*items), cmp_str);
+	out[0] = '\0';
+	for (size_t i = 0; i < n && o < len; i++) {
+		int w = snprintf(out + o, len - o, "%s%s", i ? "," : "", items[i]);
+
+		if (w < 0)
+			break;
+		o += (size_t)w;
+	}
+}
+
 static uint32_t peer_digest(const struct conf_peer *pe)
 {
 	char buf[sizeof(pe->allowed_ips) + sizeof(pe->endpoint) + 1];
+	char aips[sizeof(pe->allowed_ips)];
 	uint8_t md[32];
-	int n = snprintf(buf, sizeof(buf), "%s\n%s", pe->allowed_ips, pe->endpoint);
+	int n;
+
+	canon_list(pe->allowed_ips, aips, sizeof(aips));
+	n = snprintf(buf, sizeof(buf), "%s\n%s", aips, pe->endpoint);
 
 	if (n < 0 || sha256(buf, (size_t)n, md) < 0)
 		return 0;

@@ -865,6 +865,35 @@ TEST(rescan_catches_what_inotify_missed)
 	fx_done(&f);
 }
 
+TEST(reordered_allowed_ips_are_not_a_change)
+{
+	char pub[WG_KEY_B64_LEN], t1[512], t2[512], t3[512];
+	struct fx f;
+
+	fx_init(&f);
+	pubkey(pub);
+	snprintf(t1, sizeof(t1), "[Interface]\nListenPort = 51820\n[Peer]\nPublicKey = %s\n"
+		 "AllowedIPs = 10.0.0.2/32, fd00::2/128\n", pub);
+	snprintf(t2, sizeof(t2), "[Interface]\nListenPort = 51820\n[Peer]\nPublicKey = %s\n"
+		 "AllowedIPs = fd00::2/128,10.0.0.2/32\n", pub);
+	snprintf(t3, sizeof(t3), "[Interface]\nListenPort = 51820\n[Peer]\nPublicKey = %s\n"
+		 "AllowedIPs = fd00::2/128,10.0.0.3/32\n", pub);
+	fx_write(&f, "wg0.conf", t1);
+	fx_open(&f);
+	CHECK_INT(confwatch_rescan(f.cw, &f.sink), 0);
+	fx_write(&f, "wg0.conf", t2);
+	CHECK_INT(confwatch_rescan(f.cw, &f.sink), 0);
+	/* The bytes changed (hash alert), the peer did not. */
+	CHECK_INT(count(&f.log, EV_CONFIG_FILE_CHANGED), 1);
+	CHECK(field(find(&f.log, EV_CONFIG_FILE_CHANGED), "peers_changed") == NULL ||
+	      !strcmp(field(find(&f.log, EV_CONFIG_FILE_CHANGED), "peers_changed"), ""));
+	f.log.n = 0;
+	fx_write(&f, "wg0.conf", t3);
+	CHECK_INT(confwatch_rescan(f.cw, &f.sink), 0);
+	CHECK_STR(field(find(&f.log, EV_CONFIG_FILE_CHANGED), "peers_changed"), pub);
+	fx_done(&f);
+}
+
 TEST(dir_missing_then_created_and_removed)
 {
 	char keys[1][WG_KEY_B64_LEN], priv[WG_KEY_B64_LEN], pub[WG_KEY_B64_LEN];
