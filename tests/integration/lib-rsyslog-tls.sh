@@ -68,26 +68,7 @@ global(workDirectory="$dir/work" maxMessageSize="64k"
 module(load="imtcp" StreamDriver.Name="$drv" StreamDriver.Mode="1")
 input(type="imtcp" address="127.0.0.1" port="$port" streamDriver.authMode="anon")
 input(type="imtcp" address="127.0.0.1" port="$mport" streamDriver.authMode="x509/certvalid")
-template(name="wgaFields" type="string"
-	string="app=%app-name%|host=%hostname%|sev=%syslogseverity-text%|fac=%syslogfacility-text%|msgid=%msgid%|sd=%structured-data%|msg=%msg%\n")
-*.* action(type="omfile" file="$dir/received.log" template="wgaFields"
-	flushOnTXEnd="on" asyncWriting="off")
+$(_rsyslog_sink "$dir")
 CONF
-	"$RSYSLOGD" -N1 -f "$dir/rsyslog.conf" > "$dir/check.log" 2>&1 || {
-		echo "rsyslogd rejects the config: $(tail -3 "$dir/check.log")" >&2
-		return 1
-	}
-	"$RSYSLOGD" -n -f "$dir/rsyslog.conf" -i "$dir/rsyslogd.pid" \
-		> "$dir/rsyslogd.log" 2>&1 &
-	echo $! > "$dir/rsyslogd.bgpid"
-	for _ in $(seq 100); do
-		if _rsyslog_listening tcp "$port" && _rsyslog_listening tcp "$mport"; then
-			return 0
-		fi
-		kill -0 "$(cat "$dir/rsyslogd.bgpid")" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "rsyslogd did not start: $(tail -3 "$dir/rsyslogd.log")" >&2
-	rsyslog_stop "$dir"
-	return 1
+	_rsyslog_launch "$dir" "tcp:$port" "tcp:$mport"
 }

@@ -32,22 +32,22 @@ _rsyslog_listening() {	# proto port
 	ss -H $flag "sport = :$2" 2>/dev/null | grep -q .
 }
 
-rsyslog_start() {
-	local dir=$1 tport=$2 uport=$3
-	[ -x "$RSYSLOGD" ] || { echo "rsyslogd not installed" >&2; return 1; }
-	mkdir -p "$dir/work"
-	: > "$dir/received.log"
-	cat > "$dir/rsyslog.conf" <<EOF
-global(workDirectory="$dir/work" maxMessageSize="64k")
-module(load="imtcp")
-module(load="imudp")
-input(type="imtcp" address="127.0.0.1" port="$tport")
-input(type="imudp" address="127.0.0.1" port="$uport")
+# _rsyslog_sink DIR: what every private rsyslogd writes, one line per
+# message with the fields rsyslog parsed (shared by the TLS library).
+_rsyslog_sink() {
+	cat <<CONF
 template(name="wgaFields" type="string"
 	string="app=%app-name%|host=%hostname%|sev=%syslogseverity-text%|fac=%syslogfacility-text%|msgid=%msgid%|sd=%structured-data%|msg=%msg%\n")
-*.* action(type="omfile" file="$dir/received.log" template="wgaFields"
+*.* action(type="omfile" file="$1/received.log" template="wgaFields"
 	flushOnTXEnd="on" asyncWriting="off")
-EOF
+CONF
+}
+
+# _rsyslog_launch DIR PROTO:PORT...: check DIR/rsyslog.conf, start rsyslogd
+# on it, return 0 once every PROTO:PORT listens.
+_rsyslog_launch() {
+	local dir=$1 l ok
+	shift
 	"$RSYSLOGD" -N1 -f "$dir/rsyslog.conf" > "$dir/check.log" 2>&1 || {
 		echo "rsyslogd rejects the config: $(tail -3 "$dir/check.log")" >&2
 		return 1
@@ -56,15 +56,33 @@ EOF
 		> "$dir/rsyslogd.log" 2>&1 &
 	echo $! > "$dir/rsyslogd.bgpid"
 	for _ in $(seq 100); do
-		if _rsyslog_listening tcp "$tport" && _rsyslog_listening udp "$uport"; then
-			return 0
-		fi
+		ok=1
+		for l in "$@"; do
+			_rsyslog_listening "${l%%:*}" "${l#*:}" || ok=0
+		done
+		[ $ok = 1 ] && return 0
 		kill -0 "$(cat "$dir/rsyslogd.bgpid")" 2>/dev/null || break
 		sleep 0.1
 	done
 	echo "rsyslogd did not start: $(tail -3 "$dir/rsyslogd.log")" >&2
 	rsyslog_stop "$dir"
 	return 1
+}
+
+rsyslog_start() {
+	local dir=$1 tport=$2 uport=$3
+	[ -x "$RSYSLOGD" ] || { echo "rsyslogd not installed" >&2; return 1; }
+	mkdir -p "$dir/work"
+	: > "$dir/received.log"
+	{
+		echo "global(workDirectory=\"$dir/work\" maxMessageSize=\"64k\")"
+		echo 'module(load="imtcp")'
+		echo 'module(load="imudp")'
+		echo "input(type=\"imtcp\" address=\"127.0.0.1\" port=\"$tport\")"
+		echo "input(type=\"imudp\" address=\"127.0.0.1\" port=\"$uport\")"
+		_rsyslog_sink "$dir"
+	} > "$dir/rsyslog.conf"
+	_rsyslog_launch "$dir" "tcp:$tport" "udp:$uport"
 }
 
 rsyslog_stop() {
