@@ -38,6 +38,9 @@ churn() {	# tag n
 	sleep 0.5
 	while read -r k; do in_srv wg set "$SIF" peer "$k" remove; sleep 0.05; done < "$LAB/$1.keys"
 }
+# jsonl_has TAG N: the JSON-lines output holds N PEER_ADDED/REMOVED events
+# for the keys of TAG (a test waits for this before it compares or counts).
+jsonl_has() { [ "$(seq_jsonl "$LAB/$1.keys" | wc -l)" -ge "$2" ]; }
 # The (type, key prefix) sequence of PEER_ADDED/REMOVED for keys in FILE.
 seq_jsonl() {
 	python3 - "$LAB/events.jsonl" "$1" <<'PY'
@@ -77,6 +80,7 @@ fi
 # Outage: the collector is down for 10 s while 40 events happen.
 rsyslog_stop "$RS"
 churn outage 20
+wait_for 30 jsonl_has outage 40
 if [ "$(seq_jsonl "$LAB/outage.keys" | wc -l)" = 40 ]; then pass observation_continues_during_outage
 else fail observation_continues_during_outage "jsonl has $(seq_jsonl "$LAB/outage.keys" | wc -l) of 40 events while the collector is down"; fi
 sleep 10
@@ -95,6 +99,7 @@ kill -9 "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null
 rsyslog_start "$RS" "$TP" "$UP" || fail restart "rsyslogd did not restart"
 start_agent
 wait_for 60 sh -c "[ \$(grep -c 'msg=PEER_REMOVED' '$(rsyslog_out "$RS")') -ge 30 ]"
+wait_for 30 jsonl_has crash 20
 if [ "$(seq_jsonl "$LAB/crash.keys" | wc -l)" = 20 ] &&
    diff <(seq_jsonl "$LAB/crash.keys") <(seq_rsyslog "$LAB/crash.keys") > "$LAB/crash.diff"; then
 	pass kill9_no_loss_in_order
@@ -125,9 +130,12 @@ while time.time() < end:
 PY
 	HANG_PID=$!
 	sed -i "s|^url = syslog+tcp://.*|url = syslog+tcp://127.0.0.1:$HP|" "$LAB/wgaudit.conf"
+	started=$(ev_count AGENT_STARTED)
 	start_agent
-	sleep 1
+	wait_for 20 sh -c "[ \$(grep -c '\"type\":\"AGENT_STARTED\"' '$LAB/events.jsonl') -gt $started ]"
 	churn "$mode" 15
+	# The last removals show in the poll after them: wait for it (bounded).
+	wait_for 30 jsonl_has "$mode" 30
 	n=$(seq_jsonl "$LAB/$mode.keys" | wc -l)
 	if [ "$n" = 30 ] && kill -0 "$AGENT_PID" 2>/dev/null; then pass "collector_${mode}_does_not_stall"
 	else fail "collector_${mode}_does_not_stall" "jsonl has $n of 30 events; agent alive: $(kill -0 "$AGENT_PID" 2>/dev/null && echo yes || echo no)"; fi
