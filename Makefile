@@ -21,7 +21,7 @@ ifneq ($(WERROR),)
 WARN       += -Werror
 endif
 CFLAGS     ?= -O2 -g
-CFLAGS     += -std=gnu11 $(WARN) -fno-strict-aliasing
+CFLAGS     += -std=c11 $(WARN) -fno-strict-aliasing
 CPPFLAGS   += -Isrc -D_GNU_SOURCE -DWGAUDIT_VERSION='"$(VERSION)"' \
               $(shell $(PKG_CONFIG) --cflags $(DEPS))
 LDLIBS     += $(shell $(PKG_CONFIG) --libs $(DEPS))
@@ -35,7 +35,7 @@ else
 BUILD      := build/rel
 endif
 
-LIB_SRC    := $(sort $(wildcard src/*/*.c))
+LIB_SRC    := $(sort $(shell find src -mindepth 2 -name '*.c'))
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -52,23 +52,24 @@ $(BUILD)/wgaudit: $(BUILD)/src/main.o $(BUILD)/libwgaudit.a
 $(BUILD)/libwgaudit.a: $(LIB_OBJ)
 	rm -f $@; ar rcs $@ $^
 
-$(BUILD)/%.o: %.c $(wildcard src/*/*.h)
+# -MMD -MP: each object depends on the headers it includes, no more.
+$(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(BUILD)/libwgaudit.a
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwgaudit.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libwgaudit.a $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -MMD -MP -MF $(dir $@).$(notdir $@).d $(LDFLAGS) -o $@ $< $(BUILD)/libwgaudit.a $(LDLIBS)
 
 unit-bins: $(UNIT_BIN)
 
 # libFuzzer targets (clang). Each links the library built with the fuzzer flags.
 FUZZ_BUILD := build/fuzz
-FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -std=gnu11
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -std=c11
 FUZZ_OBJ   := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
-$(FUZZ_BUILD)/%.o: %.c $(wildcard src/*/*.h)
+$(FUZZ_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
 $(FUZZ_BUILD)/libwgaudit.a: $(FUZZ_OBJ)
 	rm -f $@; ar rcs $@ $^
 # Linking the archive pulls in only the objects a target needs.
@@ -94,5 +95,7 @@ install: wgaudit
 
 clean:
 	rm -rf build wgaudit
+
+-include $(shell find build -name '*.d' 2>/dev/null)
 
 .PHONY: all test check-asan demo install clean unit-bins fuzz

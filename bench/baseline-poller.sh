@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
 # bench/baseline-poller.sh - the baseline wgaudit replaces: the cron poller
 # of a widely copied vendor guide ("Step 3: Create Peer Monitoring Script",
 # seed 000_7103ee49dec04821), reproduced line for line for benchmarking,

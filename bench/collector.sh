@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
 # collector.sh - records/s stored by `wgaudit collector run` vs rsyslogd
 # receiving the same stream into a file, same machine, same run.
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
 # delivery.sh - sustained events/s the agent delivers to rsyslogd over
 # syslog+tcp:// (octet framing) and syslog+tls://, journal on disk, against
 # rsyslog's own forwarding of the same stream (imfile -> omfwd -> a second

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
 # kmsg_parse.sh - replay throughput on a 1,000,000-line mixed flood log,
 # against `grep -c wireguard` on the same file in the same run.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # bench/peers.sh [N...] - poll cost at scale, against the baselines, in one run.
 #
 # For each N (default: 1000 10000) this builds a throwaway lab: network

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # bench/profile-agent.sh [N] - where the agent's steady-state poll and memory
 # go, on the bench/peers.sh lab (N peers, default 10000).
 #   1. `wgaudit check` once (records the baseline), then once more under

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* main.c - wgaudit: WireGuard security telemetry. Subcommand table,
  * option parsing, config loading with command-line overrides. */
 #include <errno.h>
@@ -8,8 +9,29 @@
 #include "cli/cli.h"
 #include "collector/collector.h"
 #include "conf/conf.h"
-#include "core/log.h"
-#include "util/util.h"
+#include "daemon/agent.h"
+#include "base/log.h"
+#include "base/util.h"
+
+/* `wgaudit run` and `wgaudit check`: thin wrappers over the agent. */
+static int cmd_run(struct conf *c, const struct cli_opts *o)
+{
+	struct agent_opts ao = { .mode = AGENT_RUN, .reload = o->reload };
+	char err[64];
+
+	/* With no output configured, the foreground agent writes JSON lines
+	 * to stdout: useful at once, and what a systemd journal captures. */
+	if (!c->n_outputs && conf_set(c, "output", "url", "jsonl:-", err, sizeof(err)) < 0)
+		return 2;
+	return agent_main(c, &ao);
+}
+
+static int cmd_check(struct conf *c, const struct cli_opts *o)
+{
+	struct agent_opts ao = { .mode = AGENT_CHECK, .print = true, .json = o->json };
+
+	return agent_main(c, &ao);
+}
 
 static const struct {
 	const char *name;

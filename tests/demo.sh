@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # demo.sh - a throwaway lab: a wireguard-go server and two clients in network
 # namespaces, wgaudit watching the server, events shown live, then cleanup.
 # Installs what it needs (Debian 12, as root). Nothing leaves the machine.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
 # Everything the build, the tests and the demo use, from Debian 12 packages.
 set -e
 export DEBIAN_FRONTEND=noninteractive

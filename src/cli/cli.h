@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* cli.h - subcommands. main.c parses the command line into struct conf
  * (overrides) and struct cli_opts, then calls one of these; each returns
  * the process exit status: 0 ok, 1 runtime failure, 2 usage/config. */
@@ -18,12 +19,7 @@ struct cli_opts {
 	char **argv;
 };
 
-int cmd_run(struct conf *c, const struct cli_opts *o);
-int cmd_check(struct conf *c, const struct cli_opts *o);
 int cmd_status(struct conf *c, const struct cli_opts *o);
 int cmd_events(struct conf *c, const struct cli_opts *o);
 int cmd_replay(struct conf *c, const struct cli_opts *o);
-
-/* state_dir + "/wgaudit.db" */
-void cli_db_path(const struct conf *c, char *out, size_t len);
 #endif

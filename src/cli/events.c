@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* events.c - `wgaudit events [--tail N] [--follow] [--json]`: the local
  * event history, read from the journal the agent writes. Never needs the
  * agent running; with --follow it polls the journal (the agent commits one
@@ -12,11 +13,11 @@
 #include <unistd.h>
 #include "cli/cli.h"
 #include "conf/conf.h"
-#include "core/event.h"
-#include "core/log.h"
+#include "base/event.h"
+#include "base/log.h"
 #include "outputs/format.h"
 #include "store/store.h"
-#include "util/util.h"
+#include "base/util.h"
 
 #define EVENTS_DEFAULT_TAIL	20
 #define EVENTS_POLL_MS		250	/* --follow: how stale a line may be */
@@ -30,11 +31,6 @@ struct printer {
 	int werr;		/* errno of the first failed write */
 	char line[16384];
 };
-
-void cli_db_path(const struct conf *c, char *out, size_t len)
-{
-	snprintf(out, len, "%s/wgaudit.db", c->state_dir);
-}
 
 /* One line per event: "TIME SEVERITY TYPE k=v ..." or a JSON object.
  * A write error stops the read; the caller looks at stdout. */
@@ -160,7 +156,7 @@ static int open_journal(const struct conf *c, struct store **s)
 	char path[512];
 	int ret;
 
-	cli_db_path(c, path, sizeof(path));
+	store_db_path(c->state_dir, path, sizeof(path));
 	ret = store_open_readonly(path, s);
 	if (ret == -ENOENT) {
 		fprintf(stderr, "wgaudit: no event journal at %s (has the "

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* replay.c - `wgaudit replay --kmsg FILE [--json]`: parse a saved kernel log
  * into events and print them, one per line, as "TIME TYPE key=value..." or
  * as JSON lines.
@@ -31,11 +32,11 @@
 
 #include "cli/cli.h"
 #include "conf/conf.h"
-#include "core/event.h"
+#include "base/event.h"
 #include "outputs/format.h"
 #include "sources/kmsg.h"
 #include "sources/wglog.h"
-#include "util/util.h"
+#include "base/util.h"
 
 #define REPLAY_BUF	(1 << 20)
 #define REPLAY_LINE_MAX	16384	/* a kmsg record is at most 8 KiB */

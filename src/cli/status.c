@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* status.c - `wgaudit status [--json]`: a live view of every WireGuard
  * interface in scope, read once from netlink/UAPI (no daemon needed), with
  * state computed by the agent's rule and friendly names from the config
@@ -8,11 +9,11 @@
 #include <string.h>
 #include "cli/cli.h"
 #include "conf/conf.h"
-#include "core/wgdev.h"
+#include "base/wgdev.h"
 #include "sources/confwatch.h"
 #include "sources/uapi.h"
 #include "sources/wgnl.h"
-#include "util/util.h"
+#include "base/util.h"
 
 #define MAX_IFACES 256
 #define MAX_CONF_BYTES (4u << 20)

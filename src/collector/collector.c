@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* collector.c - `wgaudit collector run|status|logs`: options, the run
  * loop (listeners -> parser -> database), heartbeat and retention timers.
  *
@@ -27,9 +28,9 @@
 #include "collector/listen.h"
 #include "collector/query.h"
 #include "collector/syslogparse.h"
-#include "core/log.h"
-#include "core/loop.h"
-#include "util/util.h"
+#include "base/log.h"
+#include "base/loop.h"
+#include "base/util.h"
 
 #define WGAUDIT_APP		"wireguard-audit"
 #define WGAUDIT_SD_ID		"wgaudit@32473"

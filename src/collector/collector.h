@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* collector.h - `wgaudit collector`: receive syslog from agents (and any
  * other sender), store it in its own SQLite file, query it.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* cstore.c - the collector's SQLite database.
  *
  * This is the one file besides store/store.c that includes sqlite3.h:
@@ -27,8 +28,8 @@
 
 #include "collector/cstore.h"
 #include "collector/syslogparse.h"
-#include "core/log.h"
-#include "util/util.h"
+#include "base/log.h"
+#include "base/util.h"
 
 #define CSTORE_SCHEMA_VERSION	2
 #define BUSY_TIMEOUT_MS		5000

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* cstore.h - the collector's database: received records, per-host
  * summary, the running collector's heartbeat and counters. A separate
  * SQLite file from the agent's journal; all of the collector's SQL. */

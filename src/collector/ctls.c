@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* ctls.c - OpenSSL server sessions for the collector's tls:// listeners
  * (RFC 5425).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* ctls.h - the collector's TLS server side (RFC 5425): one context from
  * --tls-cert/--tls-key/--tls-ca, one non-blocking session per connection,
  * driven by the listener's epoll callbacks. */

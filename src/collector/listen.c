@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* listen.c - TCP, TLS and UDP syslog listeners on the shared epoll loop.
  *
  * One thread serves every sender, so no sender may hold it: sockets are
@@ -34,9 +35,9 @@
 #include "collector/ctls.h"
 #include "collector/listen.h"
 #include "collector/syslogparse.h"
-#include "core/log.h"
-#include "core/loop.h"
-#include "util/util.h"
+#include "base/log.h"
+#include "base/loop.h"
+#include "base/util.h"
 
 #define LISTEN_MAX		8
 #define READS_PER_TURN		4

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* listen.h - the collector's sockets: TCP and TLS (octet-counted or LF
  * framing, per frame) and UDP (one record per datagram) on one epoll loop;
  * per-connection buffers and limits. Records go to a callback. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* query.c - `collector status` and `collector logs`.
  *
  * Stored text is whatever senders sent: any byte, invalid UTF-8, NULs.
@@ -17,9 +18,9 @@
 #include "collector/cstore.h"
 #include "collector/query.h"
 #include "collector/syslogparse.h"
-#include "core/event.h"
-#include "core/log.h"
-#include "util/util.h"
+#include "base/event.h"
+#include "base/log.h"
+#include "base/util.h"
 
 #define FOLLOW_POLL_MS	250
 #define WGAUDIT_SD_ID	"wgaudit@32473"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* query.h - `collector status` and `collector logs`: read the collector's
  * database (never the running collector's memory). Return exit status. */
 #ifndef WGAUDIT_QUERY_H

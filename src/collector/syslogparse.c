@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* syslogparse.c - syslog records and TCP framing, from any sender.
  *
  * Every byte here comes from the network, from senders we do not control
@@ -18,7 +19,7 @@
 #include <errno.h>
 #include <string.h>
 #include "collector/syslogparse.h"
-#include "util/util.h"
+#include "base/util.h"
 
 #define PRI_MAX		191
 #define TAG_MAX		48

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* syslogparse.h - syslog records from any sender: RFC 5424, RFC 3164 and
  * the common deviations; the TCP framing decoder (RFC 6587 octet counting
  * and LF, auto-detected per frame). Pure: no I/O, no allocation. */

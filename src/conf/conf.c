@@ -34,10 +34,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "checks/cidr.h"
+#include "base/cidr.h"
 #include "conf/conf.h"
-#include "core/event.h"
-#include "util/util.h"
+#include "base/event.h"
+#include "base/util.h"
 
 #define CONF_MAX_FILE		(1u << 20)	/* a config is a few KiB */
 #define CONF_MAX_ERRORS		50	/* then stop: garbage in, not a config */

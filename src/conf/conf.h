@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* conf.h - configuration: INI file (inih) with command-line overrides.
  * Errors are "file:line: key: message", counted; the load fails (exit 2)
  * at the end. Every setting has a default so no file is needed. */

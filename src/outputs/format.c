@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* format.c - events to text. Pure: no I/O, no allocation, no locale.
  *
  * Every byte of a field value is untrusted (kernel log text, endpoints,
@@ -29,9 +30,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/event.h"
+#include "base/event.h"
 #include "outputs/format.h"
-#include "util/util.h"
+#include "base/util.h"
 
 /* RFC 5612 documentation PEN; the SD-ID is "wgaudit@32473". */
 #define SD_ID			"wgaudit@32473"

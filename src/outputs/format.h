@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* format.h - events to text: the syslog MSG ("TYPE key=value ..."), RFC 5424
  * and RFC 3164 records, JSON lines. Pure; no I/O. Each returns the length
  * written (excluding NUL) or -ENOSPC when out is too small. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* output.c - deliver journaled events to syslog collectors (TCP, TLS, UDP)
  * and JSON lines (stdout, file). The OpenSSL side of TLS is in tls.c; here
  * TLS is one more state (ST_HANDSHAKE) and a ciphertext ack map (see
@@ -49,14 +50,14 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 
-#include "core/event.h"
-#include "core/log.h"
-#include "core/loop.h"
+#include "base/event.h"
+#include "base/log.h"
+#include "base/loop.h"
 #include "outputs/format.h"
 #include "outputs/output.h"
 #include "outputs/tls.h"
 #include "store/store.h"
-#include "util/util.h"
+#include "base/util.h"
 
 #define OUT_BATCH		256		/* events per store read */
 #define OUT_MARK_CAP		4096		/* events in flight (unacked) */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* output.h - deliver journaled events. Each output reads the store from
  * its own cursor and advances it only on confirmed delivery; it never sees
  * a source. Network outputs are non-blocking and reconnect with backoff. */

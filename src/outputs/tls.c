@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* tls.c - OpenSSL client sessions for syslog+tls:// (RFC 5425).
  *
  * Policy, fixed here and nowhere else: TLS 1.2 or newer; the collector's

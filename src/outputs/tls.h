@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* tls.h - the OpenSSL half of syslog+tls:// outputs (RFC 5425): a context
  * built once per output from its URL (CA, client certificate and key read
  * then, never again), and one non-blocking session per TCP connection.

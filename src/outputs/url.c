@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* url.c - output URLs (DESIGN.md "Command line"): syslog+tcp|tls|udp://
  * HOST[:PORT][?format=rfc5424|rfc3164&framing=octet|lf&ca=&cert=&key=&name=]
  * and jsonl:-|jsonl:/path. Pure: bytes in, struct output_url or a message
@@ -10,7 +11,7 @@
 #include <arpa/inet.h>
 
 #include "outputs/output.h"
-#include "util/util.h"
+#include "base/util.h"
 
 #define URL_SHOW 200	/* at most this much of a URL is quoted in errors */
 

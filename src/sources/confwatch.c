@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* confwatch.c - WireGuard config files: inotify on the directory plus a
  * periodic rehash, SHA-256 of each NAME.conf, and a parse of its public
  * parts for a semantic diff (peers added / removed / changed, listen port,
@@ -28,8 +29,8 @@
 
 #include <openssl/evp.h>
 
-#include "core/event.h"
-#include "core/log.h"
+#include "base/event.h"
+#include "base/log.h"
 #include "sources/confwatch.h"
 
 #define CW_DIR_MAX	200	/* dir + "/" + 15 + ".conf" fits conf_iface.path */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* confwatch.h - watch WireGuard config files (/etc/wireguard/NAME.conf):
  * inotify plus a periodic rehash for missed events; SHA-256 of each file;
  * the public parts parsed (interface listen port and addresses, peers by
@@ -9,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "util/util.h"
+#include "base/util.h"
 
 struct event_sink;
 struct confwatch;

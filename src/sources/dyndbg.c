@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* dyndbg.c - see dyndbg.h. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* dyndbg.h - turn on WireGuard's dynamic debug messages (the handshake,
  * keypair and invalid-packet lines are pr_debug/net_dbg_ratelimited). */
 #ifndef WGAUDIT_DYNDBG_H

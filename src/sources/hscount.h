@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* hscount.h - count WireGuard handshake initiations arriving on a UDP
  * port, in the kernel, without reading packets and without the
  * rate-limited log: an AF_PACKET socket whose classic BPF filter accepts

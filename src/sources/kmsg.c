@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* kmsg.c - WireGuard kernel log lines to typed events. Pure: (buf, len)
  * in, struct out, no allocation, no NUL termination assumed, every scan
  * bounded by len. The /dev/kmsg reader is kmsgread.c. */
@@ -10,9 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/event.h"
+#include "base/event.h"
 #include "sources/kmsg.h"
-#include "util/util.h"
+#include "base/util.h"
 
 #define WG_PREFIX	"wireguard: "
 #define WG_PREFIX_LEN	(sizeof(WG_PREFIX) - 1)

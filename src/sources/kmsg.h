@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* kmsg.h - WireGuard kernel log lines to typed events. Parsing is pure;
  * the reader owns /dev/kmsg. */
 #ifndef WGAUDIT_KMSG_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* kmsgline.c - take the prefix off one line of a saved kernel log (raw
  * /dev/kmsg record, dmesg, dmesg -T, BSD or RFC 3339 syslog, journalctl -k)
  * for `wgaudit replay`. Pure, bounded by len. */
@@ -8,7 +9,7 @@
 #include <time.h>
 
 #include "sources/kmsg.h"
-#include "util/util.h"
+#include "base/util.h"
 
 static int is_digit(char c)
 {

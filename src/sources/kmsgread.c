@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* kmsgread.c - the live /dev/kmsg reader: one record per read(),
  * kernel-facility records only unless told otherwise, resume after a saved
  * sequence number, KMSG_GAP for what the ring overwrote. Parsing is kmsg.c. */
@@ -9,9 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/event.h"
+#include "base/event.h"
 #include "sources/kmsg.h"
-#include "util/util.h"
+#include "base/util.h"
 
 #define KMSG_READ_BUF	8192	/* CONSOLE_EXT_LOG_MAX: one record always fits */
 #define KMSG_BATCH	4096	/* records per drain before giving the loop back */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* logtail.c - see logtail.h. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* logtail.h - follow a growing text log (wireguard-go's verbose output
  * redirected to a file), surviving rotation and truncation, resuming at a
  * saved (inode, offset) after a restart. Lines are capped; an over-long

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* rtnl.c - link create/delete/up/down as it happens, from rtnetlink's
  * RTNLGRP_LINK multicast group (libmnl examples/rtnl/rtnl-link-event.c).
  *

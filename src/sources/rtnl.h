@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* rtnl.h - real-time link changes from rtnetlink (RTNLGRP_LINK, libmnl).
  * Parsing is pure; the watcher owns one NETLINK_ROUTE socket. */
 #ifndef WGAUDIT_RTNL_H

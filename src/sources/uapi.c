@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* uapi.c - userspace WireGuard (wireguard-go, boringtun) over the
  * cross-platform UAPI socket. I/O (connect, get=1, bounded read) is kept
  * apart from the line parser: uapi_parse() drives it over a plain buffer,
@@ -20,9 +21,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "core/wgdev.h"
+#include "base/wgdev.h"
 #include "sources/uapi.h"
-#include "util/util.h"
+#include "base/util.h"
 
 /* 2001-01-01T00:00:00Z. No WireGuard handshake is older than this, so a
  * smaller non-zero last_handshake_time_sec is boringtun's "seconds since". */

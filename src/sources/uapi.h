@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* uapi.h - userspace WireGuard (wireguard-go, boringtun) over the
  * cross-platform UAPI socket: /var/run/wireguard/IFACE.sock, "get=1". */
 #ifndef WGAUDIT_UAPI_H

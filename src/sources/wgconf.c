@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* wgconf.c - the public parts of a wg-quick / wg(8) config file: interface
  * ListenPort and Address, peers by public key with friendly names, allowed
  * IPs and endpoints. Pure and in place: PrivateKey and PresharedKey lines

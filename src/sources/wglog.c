@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* wglog.c - wireguard-go log lines (LOG_LEVEL=verbose) to the same events
  * the kernel's lines give. Format strings from wireguard-go's device package
  * (WIREGUARD-FACTS.md §2), with holes: %P the peer ("peer(AbCd…WxYz)"),
@@ -7,9 +8,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/event.h"
+#include "base/event.h"
 #include "sources/wglog.h"
-#include "util/util.h"
+#include "base/util.h"
 
 #define IFNAME_MAX	15
 #define ELLIPSIS	"\xe2\x80\xa6"	/* U+2026, as String() prints it */

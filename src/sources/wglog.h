@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* wglog.h - wireguard-go verbose log lines to typed events. Pure. */
 #ifndef WGAUDIT_WGLOG_H
 #define WGAUDIT_WGLOG_H

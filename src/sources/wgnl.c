@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* wgnl.c - kernel WireGuard over generic netlink (libmnl): link discovery
  * with RTM_GETLINK (IFLA_INFO_KIND "wireguard") and WG_CMD_GET_DEVICE
  * dumps. The message parser wgnl_parse_msg() is pure. */
@@ -17,9 +18,9 @@
 #include <linux/time_types.h>
 #include <linux/wireguard.h>
 
-#include "core/wgdev.h"
+#include "base/wgdev.h"
 #include "sources/wgnl.h"
-#include "util/util.h"
+#include "base/util.h"
 
 #define WGNL_DUMP_TRIES		5
 #define WGNL_RECV_TIMEOUT_S	5

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* wgnl.h - kernel WireGuard over generic netlink (libmnl): interface
  * discovery (RTM_GETLINK, kind "wireguard") and WG_CMD_GET_DEVICE dumps. */
 #ifndef WGAUDIT_WGNL_H

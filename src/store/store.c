@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* store.c - the SQLite state: event journal, output cursors, peer and
  * interface rows, meta. The only file that includes sqlite3.h.
  *
@@ -13,8 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <sqlite3.h>
-#include "core/event.h"
-#include "core/log.h"
+#include "base/event.h"
+#include "base/log.h"
 #include "store/store.h"
 
 /* Long enough for a checkpoint or a big trim in the agent to finish
@@ -472,6 +473,11 @@ static int store_open_mode(const char *path, bool readonly, struct store **out)
 out:
 	store_free(s);
 	return ret;
+}
+
+void store_db_path(const char *state_dir, char *out, size_t len)
+{
+	snprintf(out, len, "%s/wgaudit.db", state_dir);
 }
 
 int store_open(const char *path, struct store **out)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* store.h - the SQLite state: event journal, per-output cursors, peer and
  * interface state, small key/value meta (kmsg cursor, ...). The only module
  * that includes sqlite3.h. Every function returns 0 or -errno (-EIO for an
@@ -9,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "util/util.h"
+#include "base/util.h"
 
 struct store;
 struct event;
@@ -44,6 +45,8 @@ struct iface_row {
 	int64_t first_seen_us, updated_us;
 };
 
+/* The database file of a state dir: DIR "/wgaudit.db". */
+void store_db_path(const char *state_dir, char *out, size_t len);
 /* Opens (creating if needed) the database file; WAL mode, migrations. */
 int store_open(const char *path, struct store **out);
 /* Opens an existing database for reading (the CLI): never creates it,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* fuzz_conf.c - libFuzzer target for the config parser (conf_parse) and
  * the override path (conf_set). Seeds: tests/fuzz/corpus/conf/, built from
  * tests/data/conf-*.conf. Messages are discarded (err NULL). */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* fuzz_confwatch.c - libFuzzer target for the config-file parser
  * (confwatch_parse). Seeds: tests/fuzz/corpus/confwatch/, built from
  * tests/data/wgconf-*.conf. Besides memory safety it checks the parser's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* fuzz_kmsg.c - libFuzzer target: raw record parsing, line prefix
  * stripping and the WireGuard line parser over untrusted bytes. The input
  * is copied to an exact-size buffer so any over-read trips ASan. */
@@ -5,7 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "core/event.h"
+#include "base/event.h"
 #include "sources/kmsg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

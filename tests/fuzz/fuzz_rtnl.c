@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* fuzz_rtnl.c - libFuzzer target for the rtnetlink link parser: the pure
  * rtnl_parse() and rtnl_feed() through one long-lived ifindex cache, so
  * NEW/DEL sequences across inputs reach the cache paths (growth, eviction,

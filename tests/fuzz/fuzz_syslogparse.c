@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* fuzz_syslogparse.c - libFuzzer target: the collector's TCP framing and
  * record parser over untrusted bytes. The input is fed to the framer in
  * chunks whose sizes come from the input itself, through a buffer of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* fuzz_uapi - libFuzzer target for the UAPI get=1 reply parser, both the
  * pure uapi_parse() and the streaming parser uapi_get_device() runs (fed in
  * chunks whose sizes come from the input), which must agree.
@@ -6,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/wgdev.h"
+#include "base/wgdev.h"
 #include "sources/uapi.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

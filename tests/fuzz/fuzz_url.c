@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* fuzz_url.c - output URLs (config file and --output) through the pure
  * parser. The parser must not read past size (the input is not
  * NUL-terminated here) and must always NUL-terminate what it returns. */

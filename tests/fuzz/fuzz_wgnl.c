@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* fuzz_wgnl - libFuzzer target for the WG_CMD_GET_DEVICE message parser.
  * The input is a stream of netlink messages as one recv() returns them;
  * each goes to wgnl_parse_msg() into one device, as a dump does (this
@@ -8,7 +9,7 @@
 
 #include <libmnl/libmnl.h>
 
-#include "core/wgdev.h"
+#include "base/wgdev.h"
 #include "sources/wgnl.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

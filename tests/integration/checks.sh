@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # The checks (docs/checks.md) on a real tunnel: wireguard-go in namespaces,
 # the agent in the server namespace. Phase 1 is benign (steady traffic, a
 # fresh handshake, an allowed roam) and must raise no ALERT_*; it also

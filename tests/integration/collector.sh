@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
 # collector.sh - `wgaudit collector` against real senders on loopback:
 # util-linux logger (TCP octet-counted and LF, UDP, RFC 5424 and 3164), a
 # private rsyslogd forwarding with omfwd, the wgaudit agent itself; hostile

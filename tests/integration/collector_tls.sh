@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
 # collector_tls.sh - `wgaudit collector run --listen tls://` (RFC 5425)
 # against real senders on loopback: the wgaudit agent with a client
 # certificate, `openssl s_client` with a good, a missing and a foreign

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Delivery to a real rsyslogd: nothing lost and in order across a collector
 # outage and across kill -9 of the agent; an unreachable, hanging or
 # garbage-sending collector never stalls observation (the JSON-lines output

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Privilege drop of a running agent: once its sources are open, `wgaudit run`
 # keeps CAP_NET_ADMIN only (docs/systemd.md "Privileges"), no_new_privs is
 # set, and it still observes everything (UAPI sockets, new peers) without it.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Real-time interface events (rtnetlink + UAPI socket directory) and the
 # /dev/kmsg source: parsing, peer resolution by endpoint, facility filter,
 # resume after restart, and ring-buffer gaps. Kernel-log lines are written

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # A bounded journal drops its oldest events only with an EVENTS_DROPPED
 # event that says how many; delivery of what was journaled is unaffected.
 # Events come from a wireguard-go log file the agent follows.

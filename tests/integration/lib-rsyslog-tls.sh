@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # lib-rsyslog-tls.sh - a private rsyslogd with the TLS stream driver on
 # 127.0.0.1, for tests of syslog+tls:// (RFC 5425). Sourced after lib.sh and
 # lib-rsyslog.sh (it reuses rsyslog_stop / rsyslog_wait_lines / rsyslog_out /

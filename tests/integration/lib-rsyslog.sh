@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # lib-rsyslog.sh - a private rsyslogd on 127.0.0.1 for integration tests.
 # Sourced after lib.sh. It loads no imuxsock/imklog, has its own config,
 # pid file and work dir under DIR, listens on loopback only and writes what

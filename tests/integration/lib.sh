@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # lib.sh - real WireGuard labs for integration tests: wireguard-go in
 # network namespaces joined by veth. Sourced by tests/integration/*.sh.
 #   lab_init TAG          names: namespaces wga-TAG-srv, wga-TAG-cN; interfaces TAGs, TAGcN

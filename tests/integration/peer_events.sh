@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Peer events from real wireguard-go tunnels: baseline, handshake/active,
 # roaming, transfer deltas, peers added/removed at runtime, inactive,
 # restart continuity (no duplicates, nothing missed), check and status.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # SIGHUP reloads the configuration: outputs are swapped, a broken file
 # changes nothing, restart-only settings say so. Events come from a
 # wireguard-go log file the agent follows (no tunnel needed).

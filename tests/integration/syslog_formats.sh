@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # syslog_formats.sh - the agent's syslog output as a real rsyslogd parses it:
 # TCP octet-counted RFC 5424, TCP LF-framed RFC 3164, UDP RFC 5424. Asserts
 # on rsyslog's parsed fields (APP-NAME, HOSTNAME, severity, facility, MSGID,

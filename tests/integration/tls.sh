@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # tls.sh - syslog+tls:// (RFC 5425) to a real rsyslogd with its TLS stream
 # driver on 127.0.0.1. A throwaway PKI is generated now with the openssl
 # CLI and deleted at exit: a trusted CA, a server certificate for localhost

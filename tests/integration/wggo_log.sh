@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # wireguard-go's own log (LOG_LEVEL=verbose, foreground, stdout to a file)
 # followed by the agent: handshake lines become the kernel-table events with
 # the abbreviated peer(AbCd…WxYz) resolved to the full public key; the

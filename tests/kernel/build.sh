@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # tests/kernel/build.sh - build the kernel lab: Debian's cloud kernel (which
 # ships wireguard.ko) plus an initramfs with busybox, wg, iproute2, the lab's
 # helpers and (when built) wgaudit. Idempotent; everything lives in

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # tests/kernel/run.sh - the real-kernel lab: boot Debian's cloud kernel under
 # QEMU/TCG with the initramfs from build.sh, let tests/kernel/init run its
 # scenario (real wireguard.ko, namespaces, handshakes, roaming, bad packets),

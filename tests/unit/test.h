@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* test.h - a tiny unit test harness. Each TEST() is a case; CHECK* record a
  * failure with file:line and continue. Output, one line per case:
  *   PASS name  |  FAIL name: file:line: expr

@@ -1,15 +1,16 @@
+// SPDX-License-Identifier: GPL-2.0
 /* test_checks.c - the checks through their public entry points, with a
  * collecting sink, an in-memory state store and a fake config watcher. */
 #include "test.h"
 
 #include <errno.h>
 
-#include "checks/checks.h"
-#include "checks/checks_int.h"
+#include "engine/checks/checks.h"
+#include "engine/checks/checks_int.h"
 #include "conf/conf.h"
-#include "core/event.h"
+#include "base/event.h"
 #include "sources/confwatch.h"
-#include "util/util.h"
+#include "base/util.h"
 
 #define KA "9AVMEBvljS1j+Suo3XUZu2wYZgiJdwdKUE2Mp6s44Ss="
 #define KB "hL5g6Lxr3h9MRPWX1ZnSsFeuRnFEAA0VA9oyA3cWWFg="

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* test_cidr.c - prefix parsing and matching for the endpoint allow-lists. */
 #include "test.h"
 
@@ -5,7 +6,7 @@
 #include <errno.h>
 #include <sys/socket.h>
 
-#include "checks/cidr.h"
+#include "base/cidr.h"
 
 static bool in(const char *list, const char *ep)
 {

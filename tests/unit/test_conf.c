@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* test_conf.c - config file parsing, error messages with line numbers,
  * CLI overrides. Messages are compared whole: they are the user interface. */
 #include "test.h"

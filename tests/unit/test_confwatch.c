@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* Config watcher: the public-part parser on real wg-quick files (names in
  * every style, CRLF, comments, repeated keys), secrets never copied,
  * hostile input; the live watcher in a temp dir with an in-memory state:
@@ -13,7 +14,7 @@
 #include <openssl/rand.h>
 
 #include "test.h"
-#include "core/event.h"
+#include "base/event.h"
 #include "sources/confwatch.h"
 
 #define K_ALICE "x2enSDBsVA6bCW5qBO7OjKzQHy06VnNTyGgFp2wWI4A="

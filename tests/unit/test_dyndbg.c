@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* dyndbg_enable against a stand-in control file: what it writes, and the
  * sentence it gives when the kernel cannot. */
 #include <errno.h>

@@ -1,6 +1,7 @@
+// SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include "test.h"
-#include "core/event.h"
+#include "base/event.h"
 
 TEST(type_table)
 {

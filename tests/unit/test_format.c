@@ -1,7 +1,8 @@
+// SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <stdbool.h>
 #include "test.h"
-#include "core/event.h"
+#include "base/event.h"
 #include "outputs/format.h"
 
 #define KEY "xTIL0nHQ8AzW7VVc2YIIDhmDdBSmjJdZJwGAPsr4g1A="

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* test_harden.c - the /proc status parser and cap names everywhere; the
  * drop itself as root, in forked children so this process keeps its
  * capabilities, checked from outside through /proc/<child>/status. */
@@ -11,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "test.h"
-#include "core/harden.h"
+#include "sys/harden.h"
 
 static const char status_text[] =
 	"Name:\twgaudit\n"

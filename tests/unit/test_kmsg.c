@@ -1,12 +1,13 @@
+// SPDX-License-Identifier: GPL-2.0
 #include <dirent.h>
 #include <errno.h>
 #include <time.h>
 #include <unistd.h>
 #include "test.h"
-#include "core/event.h"
+#include "base/event.h"
 #include "sources/kmsg.h"
 #include "cli/cli.h"
-#include "util/util.h"
+#include "base/util.h"
 
 /* Parse from an exact-size heap copy so ASan sees any over-read. */
 static int parse_n(const char *s, size_t n, struct event *ev)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -8,12 +9,12 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 #include "test.h"
-#include "core/event.h"
-#include "core/loop.h"
+#include "base/event.h"
+#include "base/loop.h"
 #include "outputs/format.h"
 #include "outputs/output.h"
 #include "store/store.h"
-#include "util/util.h"
+#include "base/util.h"
 
 /* --- URL table ------------------------------------------------------- */
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* test_rtnl.c - rtnetlink link messages built with libmnl, fed to the pure
  * parser and to the cached feed; a live dummy link when run as root. */
 #include <errno.h>

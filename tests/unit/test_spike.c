@@ -1,7 +1,8 @@
+// SPDX-License-Identifier: GPL-2.0
 /* test_spike.c - the transfer-spike baseline maths (checks/spike.c). */
 #include "test.h"
 
-#include "checks/checks_int.h"
+#include "engine/checks/checks_int.h"
 
 static const struct spike_params P = { .factor = 10, .warmup = 5, .min_bytes = 1 << 20 };
 

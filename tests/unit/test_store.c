@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* test_store.c - the SQLite journal, cursors, meta, peer and interface rows. */
 #include "test.h"
 #include <errno.h>
@@ -6,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sqlite3.h>
-#include "core/event.h"
+#include "base/event.h"
 #include "store/store.h"
 
 static char tmpdir[64];

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* test_syslogparse.c - the collector's record parser and TCP framing, on
  * bytes captured from real senders (tests/data/syslog-*.txt):
  *   syslog-logger-tcp-octet.txt  util-linux 2.38 logger --tcp --octet-count
@@ -11,7 +12,7 @@
 #include <errno.h>
 #include "test.h"
 #include "collector/syslogparse.h"
-#include "core/event.h"
+#include "base/event.h"
 #include "outputs/format.h"
 
 /* 2026-11-25T12:40:00Z: captures were made on Nov 25 2026. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* Tracker against a real SQLite store in a temp dir: baseline, each
  * transition, counter reset, restart continuity, and the rule that a failed
  * or incomplete observation never yields PEER_REMOVED / IFACE_DESTROYED. */
@@ -6,9 +7,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "test.h"
-#include "core/event.h"
-#include "core/tracker.h"
-#include "core/wgdev.h"
+#include "base/event.h"
+#include "engine/tracker.h"
+#include "base/wgdev.h"
 #include "store/store.h"
 
 #define NOW0 1780000000000000LL	/* µs */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -9,9 +10,9 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "core/wgdev.h"
+#include "base/wgdev.h"
 #include "sources/uapi.h"
-#include "util/util.h"
+#include "base/util.h"
 
 /* The fixtures carry RFC 7748 section 5.2's first input scalar in place of
  * the captured interface's real private key. Its X25519 public key (scalar

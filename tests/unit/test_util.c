@@ -1,7 +1,8 @@
+// SPDX-License-Identifier: GPL-2.0
 #include <arpa/inet.h>
 #include <errno.h>
 #include "test.h"
-#include "util/util.h"
+#include "base/util.h"
 
 TEST(parse_u64_bounds)
 {

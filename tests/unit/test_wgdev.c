@@ -1,8 +1,9 @@
+// SPDX-License-Identifier: GPL-2.0
 #include <arpa/inet.h>
 #include <errno.h>
 
 #include "test.h"
-#include "core/wgdev.h"
+#include "base/wgdev.h"
 
 static struct wg_allowedip v4(const char *a, uint8_t cidr)
 {

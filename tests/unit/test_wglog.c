@@ -1,9 +1,10 @@
+// SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <time.h>
 #include "test.h"
-#include "core/event.h"
+#include "base/event.h"
 #include "sources/wglog.h"
-#include "util/util.h"
+#include "base/util.h"
 
 static const char *show_line(const char *line)
 {

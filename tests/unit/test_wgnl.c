@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
@@ -6,9 +7,9 @@
 #include <linux/wireguard.h>
 
 #include "test.h"
-#include "core/wgdev.h"
+#include "base/wgdev.h"
 #include "sources/wgnl.h"
-#include "util/util.h"
+#include "base/util.h"
 
 /* RFC 7748 5.2 scalar and its X25519 public key (see test_uapi.c). */
 static const char priv_hex[] =

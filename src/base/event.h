@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+/* event.h - struct event and the event type table (DESIGN.md "Events"). */
+#ifndef WGAUDIT_EVENT_H
+#define WGAUDIT_EVENT_H
+#include <stddef.h>
+#include <stdint.h>
+#include <syslog.h>
+
+/* X(name, default syslog severity) - names exactly as DESIGN.md spells them. */
+#define EVENT_TYPES(X) \
+	X(PEER_ACTIVE, LOG_INFO) \
+	X(PEER_INACTIVE, LOG_NOTICE) \
+	X(PEER_HANDSHAKE, LOG_INFO) \
+	X(PEER_ENDPOINT_CHANGED, LOG_NOTICE) \
+	X(PEER_TRANSFER, LOG_INFO) \
+	X(PEER_ADDED, LOG_NOTICE) \
+	X(PEER_REMOVED, LOG_NOTICE) \
+	X(IFACE_CREATED, LOG_NOTICE) \
+	X(IFACE_DESTROYED, LOG_NOTICE) \
+	X(IFACE_UP, LOG_NOTICE) \
+	X(IFACE_DOWN, LOG_NOTICE) \
+	X(IFACE_CHANGED, LOG_NOTICE) \
+	X(MODULE_LOADED, LOG_INFO) \
+	X(INVALID_IP_PACKET, LOG_DEBUG) \
+	X(NO_PEER_FOR_DESTINATION, LOG_DEBUG) \
+	X(NO_ENDPOINT_FOR_PEER, LOG_NOTICE) \
+	X(NETNS_EXITING, LOG_INFO) \
+	X(PEER_CREATED, LOG_INFO) \
+	X(PEER_DESTROYED, LOG_INFO) \
+	X(KEYPAIR_DESTROYED, LOG_DEBUG) \
+	X(KEYPAIR_CREATED, LOG_INFO) \
+	X(COOKIE_INVALID, LOG_WARNING) \
+	X(COOKIE_RECEIVED, LOG_INFO) \
+	X(INVALID_MAC, LOG_WARNING) \
+	X(INVALID_HANDSHAKE_INITIATION, LOG_WARNING) \
+	X(HANDSHAKE_INITIATION_RECEIVED, LOG_INFO) \
+	X(INVALID_HANDSHAKE_RESPONSE, LOG_WARNING) \
+	X(HANDSHAKE_RESPONSE_RECEIVED, LOG_INFO) \
+	X(KERNEL_WARNING, LOG_ERR) \
+	X(KEEPALIVE_RECEIVED, LOG_DEBUG) \
+	X(UNALLOWED_SRC_IP, LOG_WARNING) \
+	X(MALFORMED_PACKET, LOG_WARNING) \
+	X(INVALID_NONCE, LOG_WARNING) \
+	X(HANDSHAKE_DROPPED, LOG_WARNING) \
+	X(HANDSHAKE_INITIATION_SENT, LOG_INFO) \
+	X(HANDSHAKE_RESPONSE_SENT, LOG_INFO) \
+	X(COOKIE_SENT, LOG_NOTICE) \
+	X(KEEPALIVE_SENT, LOG_DEBUG) \
+	X(NO_ROUTE, LOG_WARNING) \
+	X(SOCKET_ERROR, LOG_ERR) \
+	X(HANDSHAKE_GAVE_UP, LOG_NOTICE) \
+	X(HANDSHAKE_RETRY, LOG_INFO) \
+	X(KEYS_ZEROED, LOG_INFO) \
+	X(KMSG_SUPPRESSED, LOG_NOTICE) \
+	X(KERNEL_MESSAGE, LOG_INFO) \
+	X(CONFIG_FILE_CHANGED, LOG_NOTICE) \
+	X(ALERT_UNKNOWN_ENDPOINT, LOG_WARNING) \
+	X(ALERT_TRANSFER_SPIKE, LOG_WARNING) \
+	X(ALERT_HANDSHAKE_FLOOD, LOG_WARNING) \
+	X(ALERT_CONFIG_CHANGED, LOG_WARNING) \
+	X(ALERT_ROGUE_INTERFACE, LOG_WARNING) \
+	X(ALERT_ROGUE_PEER, LOG_WARNING) \
+	X(AGENT_STARTED, LOG_INFO) \
+	X(AGENT_STOPPED, LOG_INFO) \
+	X(KMSG_GAP, LOG_WARNING) \
+	X(EVENTS_DROPPED, LOG_WARNING) \
+	X(OBSERVE_FAILED, LOG_WARNING)
+
+enum event_type {
+#define EVENT_ENUM(name, sev) EV_##name,
+	EVENT_TYPES(EVENT_ENUM)
+#undef EVENT_ENUM
+	EV__COUNT
+};
+
+/* X(enum suffix, text) */
+#define EVENT_SOURCES(X) \
+	X(POLL, "poll") X(KMSG, "kmsg") X(RTNL, "rtnl") \
+	X(INOTIFY, "inotify") X(JOURNAL, "journal") X(AGENT, "agent")
+
+enum event_source {
+#define EVENT_SRC_ENUM(name, text) SRC_##name,
+	EVENT_SOURCES(EVENT_SRC_ENUM)
+#undef EVENT_SRC_ENUM
+	SRC__COUNT
+};
+
+#define EVENT_MAX_FIELDS	32
+#define EVENT_BUF_LEN		3072
+
+/* Fields are (key, value) NUL-terminated strings kept in buf, addressed by
+ * offset so a struct event can be copied by value. Keys are lower_snake;
+ * well-known ones: iface, peer (full base64 key), peer_name, peer_id,
+ * endpoint. Order of insertion is kept. */
+struct event_field {
+	uint16_t key;
+	uint16_t val;
+};
+
+struct event {
+	int64_t id;		/* journal id; 0 until stored */
+	int64_t time_us;	/* wall clock, µs since the epoch */
+	enum event_type type;
+	int severity;		/* LOG_EMERG .. LOG_DEBUG */
+	enum event_source source;
+	unsigned nfields;
+	uint16_t used;
+	struct event_field f[EVENT_MAX_FIELDS];
+	char buf[EVENT_BUF_LEN];
+};
+
+/* Reset ev for a new event of this type, default severity, time 0. */
+void event_init(struct event *ev, enum event_type type, enum event_source src);
+/* Append or replace a field. Values longer than the room left are
+ * truncated (never split mid UTF-8 is not promised); -ENOSPC if no slot. */
+int event_set(struct event *ev, const char *key, const char *val);
+int event_setf(struct event *ev, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int event_set_u64(struct event *ev, const char *key, uint64_t v);
+/* NULL when absent. */
+const char *event_get(const struct event *ev, const char *key);
+static inline const char *event_key(const struct event *ev, unsigned i)
+{
+	return ev->buf + ev->f[i].key;
+}
+static inline const char *event_val(const struct event *ev, unsigned i)
+{
+	return ev->buf + ev->f[i].val;
+}
+
+const char *event_type_name(enum event_type t);
+int event_type_from_name(const char *name, enum event_type *out);	/* 0 / -ENOENT */
+int event_type_severity(enum event_type t);
+const char *event_source_name(enum event_source s);
+int event_source_from_name(const char *name, enum event_source *out);
+const char *severity_name(int sev);	/* "emerg" .. "debug" */
+int severity_from_name(const char *name, int *out);
+
+/* Fields as a compact blob of "key\0val\0" pairs (for the journal). */
+size_t event_fields_encode(const struct event *ev, char *out, size_t len);
+/* Validates every byte; -EINVAL on a malformed blob. */
+int event_fields_decode(struct event *ev, const char *blob, size_t len);
+
+/* Where sources put events. The agent's sink runs checks and appends to
+ * the store; `replay` prints; tests collect. */
+struct event_sink {
+	int (*emit)(void *ctx, struct event *ev);
+	void *ctx;
+};
+
+static inline int event_emit(const struct event_sink *s, struct event *ev)
+{
+	return s->emit(s->ctx, ev);
+}
+#endif

@@ -1,0 +1,582 @@
+// SPDX-License-Identifier: GPL-2.0
+/* util.c - bounded parsing and formatting. See util.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <openssl/evp.h>
+#include "base/util.h"
+
+int parse_u64(const char *s, size_t len, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (len == 0)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		unsigned d = (unsigned char)s[i] - '0';
+
+		if (d > 9)
+			return -EINVAL;
+		if (d > max || v > (max - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+int parse_i64(const char *s, size_t len, int64_t *out)
+{
+	uint64_t v;
+	int neg = len > 0 && s[0] == '-';
+	int ret;
+
+	ret = parse_u64(s + neg, len - neg, neg ? (uint64_t)INT64_MAX + 1 : INT64_MAX, &v);
+	if (ret < 0)
+		return ret;
+	*out = neg ? (int64_t)(0 - v) : (int64_t)v;
+	return 0;
+}
+
+static const struct {
+	const char *suffix;
+	uint64_t ms;
+} duration_units[] = {
+	{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }, { "d", 86400000 },
+};
+
+int parse_duration_ms(const char *s, size_t len, uint64_t *out_ms)
+{
+	const uint64_t max_ms = 30ull * 86400000;
+	size_t digits = 0;
+	uint64_t v, mult = 1000;
+	int ret;
+
+	while (digits < len && s[digits] >= '0' && s[digits] <= '9')
+		digits++;
+	if (digits < len) {
+		size_t i;
+
+		for (i = 0; i < ARRAY_SIZE(duration_units); i++) {
+			if (strlen(duration_units[i].suffix) == len - digits &&
+			    !memcmp(s + digits, duration_units[i].suffix, len - digits))
+				break;
+		}
+		if (i == ARRAY_SIZE(duration_units))
+			return -EINVAL;
+		mult = duration_units[i].ms;
+	}
+	ret = parse_u64(s, digits, max_ms, &v);
+	if (ret < 0)
+		return ret;
+	if (v == 0 || v > max_ms / mult)
+		return -ERANGE;
+	*out_ms = v * mult;
+	return 0;
+}
+
+static const char b64[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static int b64_val(char c)
+{
+	const char *p = c ? memchr(b64, c, 64) : NULL;
+
+	return p ? (int)(p - b64) : -1;
+}
+
+void key_to_base64(char out[static WG_KEY_B64_LEN], const uint8_t key[static WG_KEY_LEN])
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < WG_KEY_LEN; i += 3) {
+		uint32_t v = (uint32_t)key[i] << 16;
+
+		if (i + 1 < WG_KEY_LEN)
+			v |= (uint32_t)key[i + 1] << 8;
+		if (i + 2 < WG_KEY_LEN)
+			v |= key[i + 2];
+		out[o++] = b64[(v >> 18) & 63];
+		out[o++] = b64[(v >> 12) & 63];
+		out[o++] = i + 1 < WG_KEY_LEN ? b64[(v >> 6) & 63] : '=';
+		out[o++] = i + 2 < WG_KEY_LEN ? b64[v & 63] : '=';
+	}
+	out[o] = '\0';
+}
+
+/* 32 bytes encode to 43 significant chars + '='; the last char carries only
+ * 4 bits, so its low 2 bits must be zero (as wg(8) insists). */
+int key_from_base64(uint8_t key[static WG_KEY_LEN], const char *s, size_t len)
+{
+	uint8_t tmp[WG_KEY_LEN + 1];
+	size_t o = 0;
+	int ret = -EINVAL;
+
+	if (len != 44 || s[43] != '=')
+		return -EINVAL;
+	for (size_t i = 0; i < 44; i += 4) {
+		int v[4];
+		uint32_t w;
+
+		for (int j = 0; j < 4; j++)
+			v[j] = (i + j == 43) ? 0 : b64_val(s[i + j]);
+		if (v[0] < 0 || v[1] < 0 || v[2] < 0 || v[3] < 0)
+			goto out;
+		w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
+		tmp[o++] = w >> 16;
+		tmp[o++] = w >> 8;
+		if (o < sizeof(tmp))
+			tmp[o++] = w;
+	}
+	if (b64_val(s[42]) & 3)
+		goto out;
+	memcpy(key, tmp, WG_KEY_LEN);
+	ret = 0;
+out:
+	wipe(tmp, sizeof(tmp));
+	return ret;
+}
+
+/* Hex digit values, pre-shifted for the high nibble; 0x100 marks a
+ * non-digit. Tables, not branches: every poll decodes ~10,000 public keys
+ * (and the private key, so no branch on a digit's value either: one check
+ * of the OR of all lookups at the end). */
+#define HX(c, sh) ((c) >= '0' && (c) <= '9' ? (((c) - '0') & 15) << (sh) :	\
+		   (c) >= 'a' && (c) <= 'f' ? (((c) - 'a' + 10) & 15) << (sh) :	\
+		   (c) >= 'A' && (c) <= 'F' ? (((c) - 'A' + 10) & 15) << (sh) : 0x100)
+#define HX4(c, sh) HX(c, sh), HX((c) + 1, sh), HX((c) + 2, sh), HX((c) + 3, sh)
+#define HX16(c, sh) HX4(c, sh), HX4((c) + 4, sh), HX4((c) + 8, sh), HX4((c) + 12, sh)
+#define HX256(sh) HX16(0x00, sh), HX16(0x10, sh), HX16(0x20, sh), HX16(0x30, sh), \
+	HX16(0x40, sh), HX16(0x50, sh), HX16(0x60, sh), HX16(0x70, sh),	\
+	HX16(0x80, sh), HX16(0x90, sh), HX16(0xa0, sh), HX16(0xb0, sh),	\
+	HX16(0xc0, sh), HX16(0xd0, sh), HX16(0xe0, sh), HX16(0xf0, sh)
+static const uint16_t hex_hi[256] = { HX256(4) };
+static const uint16_t hex_lo[256] = { HX256(0) };
+#undef HX256
+#undef HX16
+#undef HX4
+#undef HX
+
+int key_from_hex(uint8_t key[static WG_KEY_LEN], const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	uint8_t tmp[WG_KEY_LEN];
+	unsigned bad = 0;
+	int ret = -EINVAL;
+
+	if (len != 2 * WG_KEY_LEN)
+		return -EINVAL;
+	for (size_t i = 0; i < WG_KEY_LEN; i++) {
+		unsigned x = hex_hi[u[2 * i]] | hex_lo[u[2 * i + 1]];
+
+		bad |= x;
+		tmp[i] = (uint8_t)x;
+	}
+	if (!(bad & 0x100)) {
+		memcpy(key, tmp, WG_KEY_LEN);
+		ret = 0;
+	}
+	wipe(tmp, sizeof(tmp));
+	return ret;
+}
+
+/* Strict dotted quad, exactly what glibc's inet_pton(AF_INET) accepts: four
+ * parts of 1-3 digits, each <= 255, no leading zero, nothing else. */
+int ipv4_parse(const char *s, size_t len, struct in_addr *out)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	uint32_t addr = 0;
+
+	if (len < 7 || len > 15)
+		return -EINVAL;
+	for (int part = 0; part < 4; part++) {
+		unsigned v, d;
+
+		if (part && (p == end || *p++ != '.'))
+			return -EINVAL;
+		if (p == end || (v = *p - '0') > 9)
+			return -EINVAL;
+		p++;
+		if (p < end && (d = *p - '0') <= 9) {
+			if (v == 0)
+				return -EINVAL;	/* leading zero */
+			v = v * 10 + d;
+			p++;
+			if (p < end && (d = *p - '0') <= 9) {
+				v = v * 10 + d;
+				p++;
+				if (v > 255)
+					return -EINVAL;
+			}
+		}
+		addr = addr << 8 | v;
+	}
+	if (p != end)
+		return -EINVAL;
+	out->s_addr = htonl(addr);
+	return 0;
+}
+
+/* BLAKE2s (RFC 7693), one-shot, 32-byte digest. */
+static const uint32_t b2s_iv[8] = {
+	0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+	0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+};
+static const uint8_t b2s_sigma[10][16] = {
+	{ 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 },
+	{ 14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3 },
+	{ 11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4 },
+	{ 7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8 },
+	{ 9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13 },
+	{ 2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9 },
+	{ 12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11 },
+	{ 13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10 },
+	{ 6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5 },
+	{ 10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0 },
+};
+
+static uint32_t ror32(uint32_t x, unsigned n)
+{
+	return x >> n | x << (32 - n);
+}
+
+static void b2s_compress(uint32_t h[8], const uint8_t blk[64], uint64_t t, int last)
+{
+	uint32_t m[16], v[16];
+
+	for (int i = 0; i < 16; i++)
+		m[i] = (uint32_t)blk[4 * i] | (uint32_t)blk[4 * i + 1] << 8 |
+		       (uint32_t)blk[4 * i + 2] << 16 | (uint32_t)blk[4 * i + 3] << 24;
+	for (int i = 0; i < 8; i++) {
+		v[i] = h[i];
+		v[i + 8] = b2s_iv[i];
+	}
+	v[12] ^= (uint32_t)t;
+	v[13] ^= (uint32_t)(t >> 32);
+	if (last)
+		v[14] = ~v[14];
+#define G(a, b, c, d, x, y) do {					\
+		v[a] += v[b] + (x); v[d] = ror32(v[d] ^ v[a], 16);	\
+		v[c] += v[d]; v[b] = ror32(v[b] ^ v[c], 12);		\
+		v[a] += v[b] + (y); v[d] = ror32(v[d] ^ v[a], 8);	\
+		v[c] += v[d]; v[b] = ror32(v[b] ^ v[c], 7);		\
+	} while (0)
+	for (int r = 0; r < 10; r++) {
+		const uint8_t *s = b2s_sigma[r];
+
+		G(0, 4, 8, 12, m[s[0]], m[s[1]]);
+		G(1, 5, 9, 13, m[s[2]], m[s[3]]);
+		G(2, 6, 10, 14, m[s[4]], m[s[5]]);
+		G(3, 7, 11, 15, m[s[6]], m[s[7]]);
+		G(0, 5, 10, 15, m[s[8]], m[s[9]]);
+		G(1, 6, 11, 12, m[s[10]], m[s[11]]);
+		G(2, 7, 8, 13, m[s[12]], m[s[13]]);
+		G(3, 4, 9, 14, m[s[14]], m[s[15]]);
+	}
+#undef G
+	for (int i = 0; i < 8; i++)
+		h[i] ^= v[i] ^ v[i + 8];
+	wipe(m, sizeof(m));
+	wipe(v, sizeof(v));
+}
+
+void blake2s256(uint8_t out[static 32], const void *in, size_t len,
+		const uint8_t *key, size_t keylen)
+{
+	const uint8_t *p = in;
+	uint8_t blk[64];
+	uint32_t h[8];
+	uint64_t t = 0;
+
+	if (keylen > 32)
+		keylen = 32;
+	memcpy(h, b2s_iv, sizeof(h));
+	h[0] ^= 0x01010000u ^ (uint32_t)keylen << 8 ^ 32u;
+	if (keylen) {
+		memset(blk, 0, sizeof(blk));
+		memcpy(blk, key, keylen);
+		t = 64;
+		b2s_compress(h, blk, t, len == 0);
+	}
+	if (len || !keylen) {
+		while (len > 64) {
+			t += 64;
+			b2s_compress(h, p, t, 0);
+			p += 64;
+			len -= 64;
+		}
+		memset(blk, 0, sizeof(blk));
+		if (len)
+			memcpy(blk, p, len);
+		t += len;
+		b2s_compress(h, blk, t, 1);
+	}
+	for (int i = 0; i < 8; i++) {
+		out[4 * i] = (uint8_t)h[i];
+		out[4 * i + 1] = (uint8_t)(h[i] >> 8);
+		out[4 * i + 2] = (uint8_t)(h[i] >> 16);
+		out[4 * i + 3] = (uint8_t)(h[i] >> 24);
+	}
+	wipe(h, sizeof(h));
+	wipe(blk, sizeof(blk));
+}
+
+int key_is_zero(const uint8_t key[static WG_KEY_LEN])
+{
+	uint8_t acc = 0;
+
+	for (size_t i = 0; i < WG_KEY_LEN; i++)
+		acc |= key[i];
+	return acc == 0;
+}
+
+int key_public_from_private(uint8_t pub[static WG_KEY_LEN],
+			    const uint8_t priv[static WG_KEY_LEN])
+{
+	EVP_PKEY *pk;
+	size_t len = WG_KEY_LEN;
+	int ret = -EINVAL;
+
+	/* OpenSSL clamps the scalar itself, as the kernel does. It copies the
+	 * key into its own secure-cleared structure, freed below. */
+	pk = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, WG_KEY_LEN);
+	if (!pk)
+		return -EINVAL;
+	if (EVP_PKEY_get_raw_public_key(pk, pub, &len) == 1 && len == WG_KEY_LEN)
+		ret = 0;
+	EVP_PKEY_free(pk);
+	return ret;
+}
+
+/* Parse [ADDR] or ADDR, and optional %scope with a numeric scope id. */
+int endpoint_parse(const char *s, size_t len, union endpoint *out)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *colon, *end = s + len;
+	uint64_t port, scope = 0;
+	size_t hlen;
+
+	memset(out, 0, sizeof(*out));
+	if (len == 0 || len >= 128 || memchr(s, '\0', len))
+		return -EINVAL;
+	if (s[0] == '[') {
+		const char *rb = memchr(s, ']', len);
+		const char *pct, *slash;
+
+		if (!rb || rb + 1 >= end || rb[1] != ':')
+			return -EINVAL;
+		colon = rb + 1;
+		/* The kernel's %pISpfsc appends "/flowinfo%scope" after the
+		 * port; wg(8) and UAPI put "%scope" inside the brackets. */
+		slash = memchr(colon, '/', (size_t)(end - colon));
+		pct = memchr(s, '%', (size_t)(rb - s));
+		if (slash) {
+			const char *p2 = memchr(slash, '%', (size_t)(end - slash));
+			uint64_t flow;
+
+			if (!p2 || parse_u64(slash + 1, (size_t)(p2 - slash - 1), UINT32_MAX, &flow) ||
+			    parse_u64(p2 + 1, (size_t)(end - p2 - 1), UINT32_MAX, &scope))
+				return -EINVAL;
+			end = slash;
+		}
+		if (pct) {
+			if (slash || parse_u64(pct + 1, (size_t)(rb - pct - 1), UINT32_MAX, &scope))
+				return -EINVAL;
+		}
+		hlen = (size_t)((pct ? pct : rb) - s - 1);
+		if (hlen == 0 || hlen >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, s + 1, hlen);
+		host[hlen] = '\0';
+		if (inet_pton(AF_INET6, host, &out->sin6.sin6_addr) != 1)
+			return -EINVAL;
+		out->sin6.sin6_family = AF_INET6;
+		out->sin6.sin6_scope_id = (uint32_t)scope;
+	} else {
+		colon = memrchr(s, ':', len);
+		if (!colon)
+			return -EINVAL;
+		hlen = (size_t)(colon - s);
+		if (hlen == 0 || hlen >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, s, hlen);
+		host[hlen] = '\0';
+		if (inet_pton(AF_INET, host, &out->sin.sin_addr) != 1)
+			return -EINVAL;
+		out->sin.sin_family = AF_INET;
+	}
+	if (parse_u64(colon + 1, (size_t)(end - colon - 1), 65535, &port) < 0) {
+		memset(out, 0, sizeof(*out));
+		return -EINVAL;
+	}
+	if (out->sa.sa_family == AF_INET)
+		out->sin.sin_port = htons((uint16_t)port);
+	else
+		out->sin6.sin6_port = htons((uint16_t)port);
+	return 0;
+}
+
+void endpoint_format(char out[static ENDPOINT_STR_LEN], const union endpoint *ep)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	out[0] = '\0';
+	if (ep->sa.sa_family == AF_INET) {
+		inet_ntop(AF_INET, &ep->sin.sin_addr, host, sizeof(host));
+		snprintf(out, ENDPOINT_STR_LEN, "%s:%u", host, ntohs(ep->sin.sin_port));
+	} else if (ep->sa.sa_family == AF_INET6) {
+		inet_ntop(AF_INET6, &ep->sin6.sin6_addr, host, sizeof(host));
+		if (ep->sin6.sin6_scope_id)
+			snprintf(out, ENDPOINT_STR_LEN, "[%s%%%u]:%u", host,
+				 ep->sin6.sin6_scope_id, ntohs(ep->sin6.sin6_port));
+		else
+			snprintf(out, ENDPOINT_STR_LEN, "[%s]:%u", host, ntohs(ep->sin6.sin6_port));
+	}
+}
+
+int endpoint_equal(const union endpoint *a, const union endpoint *b)
+{
+	if (a->sa.sa_family != b->sa.sa_family)
+		return 0;
+	switch (a->sa.sa_family) {
+	case AF_INET:
+		return a->sin.sin_port == b->sin.sin_port &&
+		       a->sin.sin_addr.s_addr == b->sin.sin_addr.s_addr;
+	case AF_INET6:
+		return a->sin6.sin6_port == b->sin6.sin6_port &&
+		       a->sin6.sin6_scope_id == b->sin6.sin6_scope_id &&
+		       !memcmp(&a->sin6.sin6_addr, &b->sin6.sin6_addr, sizeof(struct in6_addr));
+	default:
+		return 1;
+	}
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), 0 if invalid (overlong,
+ * surrogate, > U+10FFFF, truncated). ASCII returns 1. */
+size_t utf8_seq_len(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	size_t need;
+	uint32_t cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		need = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		need = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		need = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < need)
+		return 0;
+	for (size_t i = 1; i < need; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return need;
+}
+
+void fmt_bytes(char *out, size_t len, uint64_t bytes)
+{
+	static const char *units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	double v = (double)bytes;
+	size_t u = 0;
+
+	if (bytes < 1024) {
+		snprintf(out, len, "%llu B", (unsigned long long)bytes);
+		return;
+	}
+	v /= 1024;
+	while (v >= 1024 && u + 1 < ARRAY_SIZE(units)) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(out, len, "%.2f %s", v, units[u]);
+}
+
+void fmt_ago(char *out, size_t len, int64_t now_sec, int64_t then_sec)
+{
+	static const struct { const char *name; int64_t secs; } units[] = {
+		{ "year", 365 * 86400 }, { "day", 86400 }, { "hour", 3600 },
+		{ "minute", 60 }, { "second", 1 },
+	};
+	int64_t left;
+	size_t o = 0;
+
+	if (then_sec <= 0) {
+		snprintf(out, len, "never");
+		return;
+	}
+	left = now_sec - then_sec;
+	if (left <= 0) {
+		snprintf(out, len, left < 0 ? "in the future" : "now");
+		return;
+	}
+	out[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(units) && o < len; i++) {
+		int64_t n = left / units[i].secs;
+		int w;
+
+		if (!n)
+			continue;
+		left -= n * units[i].secs;
+		w = snprintf(out + o, len - o, "%s%lld %s%s", o ? ", " : "",
+			     (long long)n, units[i].name, n == 1 ? "" : "s");
+		if (w < 0)
+			break;
+		o += (size_t)w;
+	}
+	if (o < len)
+		snprintf(out + o, len - o, " ago");
+}
+
+void fmt_rfc3339_us(char out[static 32], int64_t time_us)
+{
+	time_t sec = (time_t)(time_us / 1000000);
+	long us = (long)(time_us % 1000000);
+	struct tm tm;
+
+	if (us < 0) {
+		us += 1000000;
+		sec--;
+	}
+	gmtime_r(&sec, &tm);
+	snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ",
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+		 tm.tm_hour, tm.tm_min, tm.tm_sec, us);
+}
+
+static int64_t clock_us(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t now_realtime_us(void)
+{
+	return clock_us(CLOCK_REALTIME);
+}
+
+int64_t now_monotonic_us(void)
+{
+	return clock_us(CLOCK_MONOTONIC);
+}
+
+void wipe(void *p, size_t len)
+{
+	explicit_bzero(p, len);
+}

@@ -1,0 +1,853 @@
+// SPDX-License-Identifier: GPL-2.0
+/* agent.c - the daemon. One thread, one epoll loop:
+ *   poll timer -> list interfaces -> netlink/UAPI snapshot -> tracker
+ *   tracker/kmsg -> sink: journal the event (store transaction)
+ *   before sleep -> commit the transaction -> kick every output
+ * Every event is committed before any output can see it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "conf/conf.h"
+#include "daemon/agent.h"
+#include "engine/checks/checks.h"
+#include "base/event.h"
+#include "sys/harden.h"
+#include "base/log.h"
+#include "base/loop.h"
+#include "sys/notify.h"
+#include "engine/tracker.h"
+#include "base/wgdev.h"
+#include "outputs/format.h"
+#include "outputs/output.h"
+#include "sources/confwatch.h"
+#include "sources/dyndbg.h"
+#include "sources/kmsg.h"
+#include "sources/logtail.h"
+#include "sources/rtnl.h"
+#include "sources/uapi.h"
+#include "sources/wglog.h"
+#include "sources/wgnl.h"
+#include "store/store.h"
+
+#define MAX_IFACES 256
+
+struct agent {
+	struct conf *conf;
+	struct agent_opts opts;
+	struct loop *loop;
+	struct store *store;
+	struct tracker *tracker;
+	struct wgnl *nl;		/* NULL without the kernel module */
+	struct uapi *uapi;		/* UAPI read buffer + key cache, lazily */
+	struct wg_device dev;		/* reused by every observation */
+	struct output *outputs[CONF_MAX_OUTPUTS];
+	size_t n_outputs;
+	struct event_sink sink;
+	struct loop_timer poll_timer;
+	struct kmsg_reader *kmsg;
+	uint64_t kmsg_seq;
+	struct rtnl *rtnl;
+	struct confwatch *cw;
+	struct logtail *wggo;		/* wireguard-go's verbose log, if configured */
+	struct loop_timer wggo_timer;
+	bool trim_due;			/* a poll tick passed: bound the journal */
+	struct checks *checks;
+	struct loop_timer watchdog;
+	unsigned ticks;
+	int inotify_fd, inotify_wd;
+	enum event_source pass_src;	/* what triggered the current pass */
+	int sigfd, ioctl_fd;
+	char hostname[256];
+	uint64_t journaled, failed;
+	bool nl_warned;
+};
+
+/* Friendly names come from config-file comments ("# Name = alice"). */
+static void add_peer_name(struct agent *a, struct event *ev)
+{
+	const char *ifn = event_get(ev, "iface"), *b64 = event_get(ev, "peer");
+	const char *name;
+	uint8_t key[WG_KEY_LEN];
+
+	if (!a->cw || !ifn || !b64 || event_get(ev, "peer_name") ||
+	    key_from_base64(key, b64, strlen(b64)) < 0)
+		return;
+	name = confwatch_peer_name(a->cw, ifn, key);
+	if (name && name[0])
+		event_set(ev, "peer_name", name);
+}
+
+/* Key/value state for the config watcher and the checks: journal meta,
+ * written in the loop turn's transaction. */
+static int state_get(void *ctx, const char *key, char *val, size_t len)
+{
+	struct agent *a = ctx;
+
+	return store_meta_get(a->store, key, val, len);
+}
+
+static int state_set(void *ctx, const char *key, const char *val)
+{
+	struct agent *a = ctx;
+	int ret = store_begin(a->store);
+
+	return ret < 0 ? ret : store_meta_set(a->store, key, val);
+}
+
+static int agent_emit(void *ctx, struct event *ev)
+{
+	struct agent *a = ctx;
+	char line[8192];
+	int ret;
+
+	if (!ev->time_us)
+		ev->time_us = now_realtime_us();
+	if (ev->source == SRC_KMSG || ev->source == SRC_JOURNAL)
+		tracker_resolve(a->tracker, ev);
+	add_peer_name(a, ev);
+	ret = store_begin(a->store);
+	if (ret == 0)
+		ret = store_append(a->store, ev);
+	if (ret < 0) {
+		a->failed++;
+		log_warnx("cannot journal %s: %s", event_type_name(ev->type), strerror(-ret));
+		return ret;
+	}
+	a->journaled++;
+	if (a->checks)
+		checks_event(a->checks, ev);	/* alerts come back through here */
+	if (a->opts.print) {
+		ssize_t n;
+
+		if (a->opts.json) {
+			n = format_json(ev, a->hostname, line, sizeof(line));
+			if (n > 0)
+				printf("%s\n", line);
+		} else {
+			char ts[32];
+
+			fmt_rfc3339_us(ts, ev->time_us);
+			n = format_msg(ev, line, sizeof(line));
+			if (n > 0)
+				printf("%s %-7s %s\n", ts, severity_name(ev->severity), line);
+		}
+		fflush(stdout);
+	}
+	return 0;
+}
+
+static bool in_scope(void *ctx, const char *name)
+{
+	const struct conf *c = ctx;
+
+	if (!c->n_ifaces)
+		return true;
+	for (size_t i = 0; i < c->n_ifaces; i++)
+		if (!strcmp(c->ifaces[i], name))
+			return true;
+	return false;
+}
+
+static void observe_link(struct agent *a, const char *name)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (a->ioctl_fd >= 0 && ioctl(a->ioctl_fd, SIOCGIFFLAGS, &ifr) == 0)
+		tracker_link_state(a->tracker, name, ifr.ifr_flags & IFF_UP, SRC_POLL);
+}
+
+/* One observation pass over every WireGuard interface in scope. */
+static void agent_poll(struct agent *a)
+{
+	char (*names)[IFNAMSIZ] = calloc(MAX_IFACES, IFNAMSIZ);
+	size_t nk = 0, nu = 0;
+	bool complete = true;
+	int ret;
+
+	if (!names) {
+		log_warnx("poll: out of memory");
+		return;
+	}
+	if (!a->nl) {
+		ret = wgnl_open(&a->nl);
+		if (ret < 0 && ret != -ENOENT && !a->nl_warned) {
+			log_warnx("kernel WireGuard netlink unavailable: %s", strerror(-ret));
+			a->nl_warned = true;
+		}
+	}
+	if (a->nl && (ret = wgnl_list(a->nl, names, MAX_IFACES, &nk)) < 0) {
+		log_warnx("listing kernel WireGuard interfaces failed: %s", strerror(-ret));
+		complete = false;
+		nk = 0;
+	}
+	ret = uapi_list(a->conf->uapi_dir, names + nk, MAX_IFACES - nk, &nu);
+	if (ret < 0 && ret != -ENOENT) {
+		log_warnx("listing %s failed: %s", a->conf->uapi_dir, strerror(-ret));
+		complete = false;
+		nu = 0;
+	}
+	tracker_pass_begin(a->tracker, now_realtime_us());
+	for (size_t i = 0; i < nk + nu; i++) {
+		if (!in_scope(a->conf, names[i]))
+			continue;
+		ret = i < nk ? wgnl_get_device(a->nl, names[i], &a->dev)
+			     : !a->uapi && !(a->uapi = uapi_new()) ? -ENOMEM
+			     : uapi_get_device(a->uapi, a->conf->uapi_dir, names[i], &a->dev);
+		if (ret < 0) {
+			tracker_observe_failed(a->tracker, names[i], ret);
+			continue;
+		}
+		tracker_observe(a->tracker, &a->dev, a->pass_src);
+		if (a->checks)	/* rogue interface, packet counter on the listen port */
+			checks_iface(a->checks, a->dev.name, a->dev.listen_port);
+		observe_link(a, names[i]);
+		wg_device_clear(&a->dev);
+	}
+	tracker_pass_end(a->tracker, complete, a->pass_src, in_scope, a->conf);
+	a->pass_src = SRC_POLL;
+	free(names);
+}
+
+static void watch_uapi_dir(struct agent *a);
+
+static void on_wggo_line(void *ctx, const char *line, size_t len)
+{
+	struct agent *a = ctx;
+	struct event ev;
+
+	if (wglog_parse(line, len, &ev) == 0)
+		agent_emit(a, &ev);
+}
+
+/* New lines of wireguard-go's log; the position commits with the events. */
+static void read_wggo_log(struct agent *a)
+{
+	struct logtail_pos pos;
+	char v[48];
+	int n;
+
+	if (!a->wggo)
+		return;
+	n = logtail_read(a->wggo, on_wggo_line, a, &pos);
+	/* Its own clock, not the poll interval: a flood is read as it comes
+	 * (a read is bounded; when it filled, come back on the next turn). */
+	loop_timer_arm(a->loop, &a->wggo_timer,
+		       now_monotonic_us() + (n >= 10000 ? 1000 : 200000));
+	if (n <= 0)
+		return;
+	snprintf(v, sizeof(v), "%llu:%llu", (unsigned long long)pos.inode,
+		 (unsigned long long)pos.offset);
+	state_set(a, "wggo_log_pos", v);
+}
+
+static void wggo_tick(void *ctx)
+{
+	read_wggo_log(ctx);
+}
+
+static void open_wggo_log(struct agent *a)
+{
+	struct logtail_pos pos = { 0, 0 }, *p = NULL;
+	char v[48], *colon;
+	int ret;
+
+	if (!a->conf->wggo_log[0])
+		return;
+	if (store_meta_get(a->store, "wggo_log_pos", v, sizeof(v)) == 0 &&
+	    (colon = strchr(v, ':')) &&
+	    parse_u64(v, (size_t)(colon - v), UINT64_MAX, &pos.inode) == 0 &&
+	    parse_u64(colon + 1, strlen(colon + 1), UINT64_MAX, &pos.offset) == 0)
+		p = &pos;
+	ret = logtail_open(a->conf->wggo_log, p, &a->wggo);
+	if (ret < 0)
+		log_warnx("%s: %s", a->conf->wggo_log, strerror(-ret));
+}
+
+/* Keep the journal within its configured bounds; what goes is counted in
+ * an EVENTS_DROPPED event, never lost silently. */
+static void trim_journal(struct agent *a)
+{
+	const struct conf *c = a->conf;
+	uint64_t dropped = 0;
+	struct event ev;
+	int ret;
+
+	if (!c->journal_max_events && !c->journal_max_age_ms)
+		return;
+	store_begin(a->store);
+	ret = store_trim(a->store, c->journal_max_events,
+			 (int64_t)c->journal_max_age_ms * 1000, &dropped);
+	if (ret < 0) {
+		log_warnx("journal trim failed: %s", strerror(-ret));
+		return;
+	}
+	if (!dropped)
+		return;
+	log_warnx("journal bound reached: %llu oldest event(s) dropped",
+		  (unsigned long long)dropped);
+	event_init(&ev, EV_EVENTS_DROPPED, SRC_AGENT);
+	event_set_u64(&ev, "count", dropped);
+	event_set(&ev, "reason", "journal bound");
+	agent_emit(a, &ev);
+}
+
+static void poll_tick(void *ctx)
+{
+	struct agent *a = ctx;
+
+	watch_uapi_dir(a);	/* the directory may appear after we start */
+	agent_poll(a);
+	a->trim_due = true;
+	/* A periodic rehash catches what inotify missed, about every 30 s. */
+	if (a->cw && a->ticks++ % (unsigned)(30000 / a->conf->interval_ms + 1) == 0)
+		confwatch_rescan(a->cw, &a->sink);
+	if (a->checks)
+		checks_tick(a->checks, now_realtime_us());
+	loop_timer_arm(a->loop, &a->poll_timer,
+		       now_monotonic_us() + (int64_t)a->conf->interval_ms * 1000);
+}
+
+/* A link or socket changed: observe soon (coalescing a burst of changes),
+ * so interfaces appear and vanish in real time, not at the next tick. */
+static void poll_soon(struct agent *a, enum event_source src)
+{
+	int64_t soon = now_monotonic_us() + 100000;
+
+	a->pass_src = src;
+	if (!a->poll_timer.deadline_us || a->poll_timer.deadline_us > soon)
+		loop_timer_arm(a->loop, &a->poll_timer, soon);
+}
+
+static void on_link(void *ctx, const struct rtnl_link *l)
+{
+	struct agent *a = ctx;
+
+	if (l->dump || !rtnl_link_maybe_wg(l) || !in_scope(a->conf, l->name))
+		return;
+	if (l->change == RTNL_LINK_NEW)
+		tracker_link_state(a->tracker, l->name, l->up, SRC_RTNL);
+	poll_soon(a, SRC_RTNL);
+}
+
+static void on_rtnl(void *ctx, int fd, uint32_t events)
+{
+	struct agent *a = ctx;
+	int ret = rtnl_read(a->rtnl, on_link, a);
+
+	if (ret == -ENOBUFS) {
+		log_warnx("rtnetlink overran: some link changes were lost; polling everything");
+		poll_soon(a, SRC_POLL);
+		rtnl_request_dump(a->rtnl);
+	} else if (ret < 0 && ret != -EAGAIN) {
+		log_warnx("rtnetlink: %s", strerror(-ret));
+	}
+}
+
+/* UAPI sockets appearing in or leaving the run directory. */
+static void on_inotify(void *ctx, int fd, uint32_t events)
+{
+	struct agent *a = ctx;
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool relevant = false;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ie = (const struct inotify_event *)p;
+
+			if (ie->len && strstr(ie->name, ".sock"))
+				relevant = true;
+			p += sizeof(*ie) + ie->len;
+		}
+	}
+	if (relevant)
+		poll_soon(a, SRC_INOTIFY);
+}
+
+static void watch_uapi_dir(struct agent *a)
+{
+	if (a->inotify_fd < 0 || a->inotify_wd >= 0)
+		return;
+	a->inotify_wd = inotify_add_watch(a->inotify_fd, a->conf->uapi_dir,
+					  IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM);
+}
+
+static void on_kmsg(void *ctx, int fd, uint32_t events)
+{
+	struct agent *a = ctx;
+	uint64_t seq = a->kmsg_seq;
+	int ret = kmsg_reader_drain(a->kmsg, &a->sink, &seq);
+	char v[24];
+
+	if (ret < 0 && ret != -EAGAIN)
+		log_warnx("/dev/kmsg: %s", strerror(-ret));
+	if (seq != a->kmsg_seq) {
+		/* Same transaction as the events: cursor and events commit together. */
+		a->kmsg_seq = seq;
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)seq);
+		store_begin(a->store);
+		store_meta_set(a->store, "kmsg_seq", v);
+	}
+}
+
+static void open_kmsg(struct agent *a)
+{
+	struct kmsg_reader_opts ko = { .accept_user = a->conf->kmsg_accept_user };
+	char boot[37], saved_boot[40], v[24], why[256];
+	uint64_t seq;
+	int ret;
+
+	if (a->conf->enable_dyndbg) {
+		ret = dyndbg_enable(DYNDBG_CONTROL, why, sizeof(why));
+		if (ret < 0)
+			log_warnx("cannot enable WireGuard dynamic debug: %s; "
+				  "kernel handshake lines will be missing, polling carries on", why);
+		else
+			log_info("WireGuard dynamic debug enabled");
+	}
+	if (!a->conf->kmsg)
+		return;
+	/* A saved sequence number only means something within its boot. */
+	if (kmsg_boot_id(boot) == 0 &&
+	    store_meta_get(a->store, "kmsg_boot", saved_boot, sizeof(saved_boot)) == 0 &&
+	    !strcmp(boot, saved_boot) &&
+	    store_meta_get(a->store, "kmsg_seq", v, sizeof(v)) == 0 &&
+	    parse_u64(v, strlen(v), UINT64_MAX, &seq) == 0) {
+		ko.resume = true;
+		ko.resume_seq = seq;
+		a->kmsg_seq = seq;
+	}
+	ret = kmsg_reader_open(&ko, &a->kmsg);
+	if (ret < 0) {
+		log_warnx("cannot read /dev/kmsg: %s; kernel log events are off, polling carries on",
+			  strerror(-ret));
+		return;
+	}
+	if (kmsg_boot_id(boot) == 0) {
+		store_begin(a->store);
+		store_meta_set(a->store, "kmsg_boot", boot);
+	}
+	if (loop_add_fd(a->loop, kmsg_reader_fd(a->kmsg), EPOLLIN, on_kmsg, a) < 0) {
+		log_warn("kmsg: epoll");
+		return;
+	}
+	on_kmsg(a, kmsg_reader_fd(a->kmsg), EPOLLIN);
+}
+
+static void on_confwatch(void *ctx, int fd, uint32_t events)
+{
+	struct agent *a = ctx;
+
+	confwatch_read(a->cw, &a->sink);
+}
+
+static void open_confwatch(struct agent *a)
+{
+	struct confwatch_state st = { state_get, state_set, a };
+	int ret = confwatch_open(a->conf->config_dir, &st, &a->cw);
+
+	if (ret < 0) {
+		log_warnx("config watch on %s unavailable: %s", a->conf->config_dir, strerror(-ret));
+		return;
+	}
+	if (confwatch_fd(a->cw) >= 0 &&
+	    loop_add_fd(a->loop, confwatch_fd(a->cw), EPOLLIN, on_confwatch, a) < 0)
+		log_warn("confwatch: epoll");
+}
+
+static void on_watchdog(void *ctx)
+{
+	struct agent *a = ctx;
+
+	notify_watchdog();
+	loop_timer_arm(a->loop, &a->watchdog, now_monotonic_us() + notify_watchdog_interval_us() / 2);
+}
+
+/* Everything that needed privileges is open: keep CAP_NET_ADMIN (each
+ * WireGuard netlink request is checked when sent) and drop the rest. */
+static void drop_privileges(struct agent *a)
+{
+	struct harden_opts ho = { .keep = HARDEN_KEEP_DEFAULT };
+	char why[256];
+	uint64_t kept = 0;
+
+	if (geteuid() != 0)
+		return;
+	/* The flood check's packet counter opens AF_PACKET sockets as
+	 * interfaces appear: CAP_NET_RAW is checked at socket creation. */
+	if (a->conf->check_flood && a->conf->flood_packets)
+		ho.keep |= HARDEN_KEEP_PACKETS;
+	if (harden_drop(&ho, &kept, why, sizeof(why)) < 0)
+		log_warnx("privileges: could not drop: %s", why);
+	else
+		log_info("privileges: %s", why);
+}
+
+/* Real-time sources: rtnetlink links, the UAPI run directory, /dev/kmsg.
+ * Each is optional: without one, polling still observes everything. */
+static void open_watchers(struct agent *a)
+{
+	int ret = rtnl_open(&a->rtnl);
+
+	if (ret == 0) {
+		rtnl_request_dump(a->rtnl);
+		if (loop_add_fd(a->loop, rtnl_fd(a->rtnl), EPOLLIN, on_rtnl, a) < 0)
+			log_warn("rtnetlink: epoll");
+	} else {
+		log_warnx("rtnetlink link events unavailable (%s); interfaces are seen at each poll",
+			  strerror(-ret));
+	}
+	a->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (a->inotify_fd >= 0 &&
+	    loop_add_fd(a->loop, a->inotify_fd, EPOLLIN, on_inotify, a) < 0) {
+		close(a->inotify_fd);
+		a->inotify_fd = -1;
+	}
+	watch_uapi_dir(a);
+	open_kmsg(a);
+	open_wggo_log(a);
+	read_wggo_log(a);
+}
+
+static void commit_and_kick(struct agent *a)
+{
+	int ret = store_commit(a->store);
+
+	if (ret < 0)
+		log_warnx("journal commit failed: %s", strerror(-ret));
+	for (size_t i = 0; i < a->n_outputs; i++)
+		output_kick(a->outputs[i]);
+}
+
+/* The commit point: everything journaled this turn becomes visible and
+ * the outputs take what they can. Only then is the journal bounded, so a
+ * burst an output can take at once is delivered before anything is
+ * trimmed; what a bound still drops is said by EVENTS_DROPPED. */
+static void before_sleep(void *ctx)
+{
+	struct agent *a = ctx;
+
+	commit_and_kick(a);
+	if (a->trim_due) {
+		a->trim_due = false;
+		trim_journal(a);
+		commit_and_kick(a);
+	}
+}
+
+static void agent_event(struct agent *a, enum event_type type, const char *reason)
+{
+	struct event ev;
+	unsigned ni, np;
+
+	tracker_counts(a->tracker, &ni, &np);
+	event_init(&ev, type, SRC_AGENT);
+	event_set(&ev, "version", WGAUDIT_VERSION);
+	event_set_u64(&ev, "ifaces", ni);
+	event_set_u64(&ev, "peers", np);
+	if (reason)
+		event_set(&ev, "reason", reason);
+	if (type == EV_AGENT_STOPPED)
+		event_set_u64(&ev, "journaled", a->journaled);
+	agent_emit(a, &ev);
+}
+
+static int open_outputs(struct agent *a);
+
+/* Settings that only a restart can change: they name what was opened
+ * before privileges were dropped. */
+static void keep_restart_only(struct conf *n, const struct conf *old)
+{
+	static const struct { const char *name; size_t off, len; } fields[] = {
+#define F(f) { #f, offsetof(struct conf, f), sizeof(((struct conf *)0)->f) }
+		F(state_dir), F(uapi_dir), F(config_dir), F(kmsg), F(kmsg_accept_user),
+		F(enable_dyndbg), F(wggo_log), F(flood_packets),
+#undef F
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+		char *nf = (char *)n + fields[i].off;
+		const char *of = (const char *)old + fields[i].off;
+
+		if (memcmp(nf, of, fields[i].len)) {
+			log_warnx("reload: %s changed: takes effect at the next restart", fields[i].name);
+			memcpy(nf, of, fields[i].len);
+		}
+	}
+}
+
+/* SIGHUP: read the configuration again. A file with errors changes
+ * nothing. Outputs are reopened (each resumes from its own cursor), the
+ * checks rebuilt (baselines live in the journal), thresholds and the
+ * interface scope applied from the next poll. */
+static void agent_reload(struct agent *a)
+{
+	struct conf *n = calloc(1, sizeof(*n));
+	struct tracker_opts to;
+	char err[64];
+
+	if (!a->opts.reload || !n) {
+		free(n);
+		return;
+	}
+	n->verbose = a->conf->verbose;
+	if (a->opts.reload(n) != 0) {
+		log_warnx("reload: the configuration has errors (above); keeping the running one");
+		free(n);
+		return;
+	}
+	if (!n->n_outputs && conf_set(n, "output", "url", "jsonl:-", err, sizeof(err)) < 0) {
+		free(n);
+		return;
+	}
+	keep_restart_only(n, a->conf);
+	before_sleep(a);	/* commit and hand over what is pending first */
+	for (size_t i = 0; i < a->n_outputs; i++) {
+		output_flush(a->outputs[i], 1000);
+		output_free(a->outputs[i]);
+	}
+	a->n_outputs = 0;
+	checks_free(a->checks);
+	a->checks = NULL;
+	*a->conf = *n;
+	free(n);
+	to.active_us = (int64_t)a->conf->active_ms * 1000;
+	to.transfer_interval_us = (int64_t)a->conf->transfer_interval_ms * 1000;
+	tracker_set_opts(a->tracker, &to);
+	{
+		struct checks_state cs = { state_get, state_set, a };
+
+		if (checks_new(a->conf, &cs, a->cw, &a->sink, &a->checks) < 0)
+			log_warnx("reload: checks unavailable");
+	}
+	if (open_outputs(a) < 0)
+		log_warnx("reload: an output could not be opened; the others run");
+	loop_timer_arm(a->loop, &a->poll_timer,
+		       now_monotonic_us() + (int64_t)a->conf->interval_ms * 1000);
+	log_info("reload: configuration applied, %zu output(s)", a->n_outputs);
+}
+
+static void on_signal(void *ctx, int fd, uint32_t events)
+{
+	struct agent *a = ctx;
+	struct signalfd_siginfo si;
+
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGINT:
+		case SIGTERM:
+			log_info("signal %d: stopping", (int)si.ssi_signo);
+			notify_stopping();
+			agent_event(a, EV_AGENT_STOPPED, si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+			loop_stop(a->loop);
+			break;
+		case SIGHUP:
+			agent_reload(a);
+			agent_poll(a);
+			break;
+		}
+	}
+}
+
+static int open_signals(struct agent *a)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	a->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (a->sigfd < 0)
+		return -errno;
+	return loop_add_fd(a->loop, a->sigfd, EPOLLIN, on_signal, a);
+}
+
+static int open_state(struct agent *a)
+{
+	char path[512];
+	int ret;
+
+	if (mkdir(a->conf->state_dir, 0700) < 0 && errno != EEXIST) {
+		log_warn("cannot create state directory %s", a->conf->state_dir);
+		return -errno;
+	}
+	store_db_path(a->conf->state_dir, path, sizeof(path));
+	ret = store_open(path, &a->store);
+	if (ret < 0)
+		log_warnx("cannot open the journal %s: %s", path, strerror(-ret));
+	return ret;
+}
+
+static int open_outputs(struct agent *a)
+{
+	struct output_opts oo = { .hostname = a->hostname };
+	char err[256];
+
+	for (size_t i = 0; i < a->conf->n_outputs; i++) {
+		const struct conf_output *co = &a->conf->outputs[i];
+		int ret;
+
+		char key[128];
+
+		oo.min_severity = co->min_severity;
+		oo.facility = co->facility;
+		/* A named output keeps its cursor when its URL is edited. */
+		snprintf(key, sizeof(key), "output:%s", a->conf->output_names[i]);
+		oo.cursor_key = a->conf->output_names[i][0] ? key : NULL;
+		ret = output_open(co->url, &oo, a->loop, a->store, &a->outputs[a->n_outputs],
+				  err, sizeof(err));
+		if (ret < 0) {
+			fprintf(stderr, "wgaudit: %s\n", err);
+			return ret;
+		}
+		a->n_outputs++;
+	}
+	return 0;
+}
+
+static void agent_close(struct agent *a)
+{
+	for (size_t i = 0; i < a->n_outputs; i++)
+		output_free(a->outputs[i]);
+	checks_free(a->checks);
+	confwatch_free(a->cw);
+	tracker_free(a->tracker);
+	kmsg_reader_free(a->kmsg);
+	logtail_free(a->wggo);
+	rtnl_free(a->rtnl);
+	if (a->inotify_fd >= 0)
+		close(a->inotify_fd);
+	wgnl_free(a->nl);
+	uapi_free(a->uapi);
+	wg_device_release(&a->dev);
+	store_free(a->store);
+	if (a->sigfd >= 0)
+		close(a->sigfd);
+	if (a->ioctl_fd >= 0)
+		close(a->ioctl_fd);
+	loop_free(a->loop);
+}
+
+int agent_main(struct conf *c, const struct agent_opts *o)
+{
+	struct agent a;
+	struct tracker_opts to = {
+		.active_us = (int64_t)c->active_ms * 1000,
+		.transfer_interval_us = (int64_t)c->transfer_interval_ms * 1000,
+	};
+	int status = 1, ret;
+
+	memset(&a, 0, sizeof(a));
+	a.conf = c;
+	a.opts = *o;
+	a.sigfd = -1;
+	a.inotify_fd = -1;
+	a.inotify_wd = -1;
+	a.pass_src = SRC_POLL;
+	a.sink.emit = agent_emit;
+	a.sink.ctx = &a;
+	a.poll_timer.cb = poll_tick;
+	a.poll_timer.ctx = &a;
+	a.watchdog.cb = on_watchdog;
+	a.watchdog.ctx = &a;
+	a.wggo_timer.cb = wggo_tick;
+	a.wggo_timer.ctx = &a;
+	if (c->hostname[0])
+		snprintf(a.hostname, sizeof(a.hostname), "%s", c->hostname);
+	else if (gethostname(a.hostname, sizeof(a.hostname) - 1) < 0)
+		snprintf(a.hostname, sizeof(a.hostname), "-");
+	a.ioctl_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (loop_new(&a.loop) < 0 || open_state(&a) < 0)
+		goto out;
+	ret = tracker_new(a.store, &to, &a.sink, &a.tracker);
+	if (ret < 0) {
+		log_warnx("cannot load state: %s", strerror(-ret));
+		goto out;
+	}
+	open_confwatch(&a);
+	{
+		struct checks_state cs = { state_get, state_set, &a };
+
+		ret = checks_new(c, &cs, a.cw, &a.sink, &a.checks);
+		if (ret < 0)
+			log_warnx("checks unavailable: %s", strerror(-ret));
+	}
+	if (open_outputs(&a) < 0) {
+		status = 2;
+		goto out;
+	}
+	loop_set_before_sleep(a.loop, before_sleep, &a);
+
+	if (o->mode == AGENT_CHECK) {
+		bool baseline = tracker_is_baseline(a.tracker);
+
+		if (a.cw)
+			confwatch_rescan(a.cw, &a.sink);
+		agent_poll(&a);
+		if (baseline) {
+			unsigned ni, np;
+
+			tracker_counts(a.tracker, &ni, &np);
+			log_info("first run: baseline recorded (%u interface(s), %u peer(s)); "
+				 "changes are reported from the next run", ni, np);
+		}
+		before_sleep(&a);
+		for (size_t i = 0; i < a.n_outputs; i++)
+			if (output_flush(a.outputs[i], 5000) < 0)
+				log_warnx("%s: not everything was delivered; it stays journaled",
+					  output_name(a.outputs[i]));
+		status = a.failed ? 1 : 0;
+		goto out;
+	}
+
+	if (open_signals(&a) < 0) {
+		log_warn("signalfd");
+		goto out;
+	}
+	{
+		bool baseline = tracker_is_baseline(a.tracker);
+
+		if (a.cw)	/* the rogue checks need the config files first */
+			confwatch_rescan(a.cw, &a.sink);
+		agent_poll(&a);
+		agent_event(&a, EV_AGENT_STARTED, baseline ? "baseline" : NULL);
+	}
+	open_watchers(&a);
+	before_sleep(&a);	/* the start is journaled before privileges go */
+	drop_privileges(&a);
+	notify_ready();
+	if (notify_watchdog_interval_us() > 0)
+		on_watchdog(&a);
+	log_info("running: %s, poll every %llu ms, %s, %zu output(s)",
+		 a.nl ? "kernel netlink + UAPI" : "UAPI (no kernel module)",
+		 (unsigned long long)c->interval_ms,
+		 a.kmsg ? "kernel log on" : "kernel log off", a.n_outputs);
+	loop_timer_arm(a.loop, &a.poll_timer, now_monotonic_us() + (int64_t)c->interval_ms * 1000);
+	ret = loop_run(a.loop);
+	before_sleep(&a);
+	for (size_t i = 0; i < a.n_outputs; i++)
+		output_flush(a.outputs[i], 2000);
+	status = ret < 0 ? 1 : 0;
+out:
+	agent_close(&a);
+	return status;
+}

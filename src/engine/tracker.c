@@ -1,0 +1,772 @@
+// SPDX-License-Identifier: GPL-2.0
+/* tracker.c - derive the events WireGuard never emits from successive
+ * snapshots: handshakes, active/inactive, roaming, transfer, peers and
+ * interfaces coming and going. See tracker.h.
+ *
+ * Memory: one struct tpeer per peer for the agent's lifetime; a poll of an
+ * unchanged peer touches its record and nothing else. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "base/event.h"
+#include "base/log.h"
+#include "engine/tracker.h"
+#include "base/wgdev.h"
+#include "store/store.h"
+
+enum peer_state { ST_NEVER = 0, ST_ACTIVE = 1, ST_INACTIVE = 2 };
+
+struct tpeer {
+	uint8_t key[WG_KEY_LEN];
+	union endpoint ep;		/* binary: compared every poll, formatted for events */
+	int64_t last_handshake;
+	uint64_t rx, tx;		/* last observed */
+	uint64_t rx_mark, tx_mark;	/* at the last PEER_TRANSFER */
+	int64_t mark_us;
+	int64_t first_seen_us;
+	uint16_t keepalive;
+	uint8_t state;
+	uint32_t gen;			/* pass in which it was last seen */
+	struct tpeer *next;		/* hash chain */
+};
+
+struct tiface {
+	char name[IFNAMSIZ];
+	uint32_t ifindex;
+	int impl;
+	bool has_key, up, link_known, failing;
+	uint8_t key[WG_KEY_LEN];
+	uint16_t listen_port;
+	uint32_t gen;
+	int64_t first_seen_us;
+	struct tpeer **buckets;
+	size_t nbuckets, npeers;
+	struct tiface *next;
+};
+
+/* Kernel peer numbers learned from log lines (peer %llu). */
+struct idmap {
+	uint64_t id;
+	char iface[IFNAMSIZ];
+	uint8_t key[WG_KEY_LEN];
+};
+#define IDMAP_SIZE 1024
+
+struct tracker {
+	struct store *store;
+	struct tracker_opts opts;
+	const struct event_sink *sink;
+	struct tiface *ifaces;
+	uint32_t gen;
+	int64_t now_us;
+	bool baseline;
+	struct idmap idmap[IDMAP_SIZE];	/* direct-mapped cache by id */
+};
+
+static uint64_t key_hash(const uint8_t key[static WG_KEY_LEN])
+{
+	uint64_t h;
+
+	/* Public keys are curve points: their bytes are already uniform. */
+	memcpy(&h, key + 8, sizeof(h));
+	return h;
+}
+
+static struct tpeer *peer_find(const struct tiface *ti, const uint8_t *key)
+{
+	struct tpeer *p;
+
+	if (!ti->nbuckets)
+		return NULL;
+	for (p = ti->buckets[key_hash(key) & (ti->nbuckets - 1)]; p; p = p->next)
+		if (!memcmp(p->key, key, WG_KEY_LEN))
+			return p;
+	return NULL;
+}
+
+static int peer_insert(struct tiface *ti, struct tpeer *p)
+{
+	if (ti->npeers + 1 > ti->nbuckets) {
+		size_t n = ti->nbuckets ? ti->nbuckets * 2 : 64;
+		struct tpeer **b = calloc(n, sizeof(*b));
+
+		if (!b)
+			return -ENOMEM;
+		for (size_t i = 0; i < ti->nbuckets; i++) {
+			struct tpeer *q, *next;
+
+			for (q = ti->buckets[i]; q; q = next) {
+				next = q->next;
+				q->next = b[key_hash(q->key) & (n - 1)];
+				b[key_hash(q->key) & (n - 1)] = q;
+			}
+		}
+		free(ti->buckets);
+		ti->buckets = b;
+		ti->nbuckets = n;
+	}
+	p->next = ti->buckets[key_hash(p->key) & (ti->nbuckets - 1)];
+	ti->buckets[key_hash(p->key) & (ti->nbuckets - 1)] = p;
+	ti->npeers++;
+	return 0;
+}
+
+static void peer_unlink(struct tiface *ti, struct tpeer *p)
+{
+	struct tpeer **pp = &ti->buckets[key_hash(p->key) & (ti->nbuckets - 1)];
+
+	for (; *pp; pp = &(*pp)->next) {
+		if (*pp == p) {
+			*pp = p->next;
+			ti->npeers--;
+			return;
+		}
+	}
+}
+
+static struct tiface *iface_find(const struct tracker *t, const char *name)
+{
+	for (struct tiface *ti = t->ifaces; ti; ti = ti->next)
+		if (!strcmp(ti->name, name))
+			return ti;
+	return NULL;
+}
+
+static struct tiface *iface_new(struct tracker *t, const char *name)
+{
+	struct tiface *ti = calloc(1, sizeof(*ti));
+
+	if (!ti)
+		return NULL;
+	snprintf(ti->name, sizeof(ti->name), "%s", name);
+	ti->next = t->ifaces;
+	t->ifaces = ti;
+	return ti;
+}
+
+static void iface_free(struct tiface *ti)
+{
+	for (size_t i = 0; i < ti->nbuckets; i++) {
+		struct tpeer *p, *next;
+
+		for (p = ti->buckets[i]; p; p = next) {
+			next = p->next;
+			free(p);
+		}
+	}
+	free(ti->buckets);
+	free(ti);
+}
+
+static void iface_unlink(struct tracker *t, struct tiface *ti)
+{
+	for (struct tiface **pp = &t->ifaces; *pp; pp = &(*pp)->next) {
+		if (*pp == ti) {
+			*pp = ti->next;
+			return;
+		}
+	}
+}
+
+/* ---- persistence ---- */
+
+static void peer_save(struct tracker *t, const struct tiface *ti,
+		      const struct tpeer *p, const char *aips)
+{
+	struct peer_row r;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.iface, sizeof(r.iface), "%s", ti->name);
+	memcpy(r.public_key, p->key, WG_KEY_LEN);
+	endpoint_format(r.endpoint, &p->ep);
+	if (aips)
+		snprintf(r.allowed_ips, sizeof(r.allowed_ips), "%s", aips);
+	r.last_handshake = p->last_handshake;
+	r.rx = p->rx;
+	r.tx = p->tx;
+	r.rx_mark = p->rx_mark;
+	r.tx_mark = p->tx_mark;
+	r.mark_us = p->mark_us;
+	r.state = p->state;
+	r.keepalive = p->keepalive;
+	r.first_seen_us = p->first_seen_us;
+	r.updated_us = t->now_us;
+	if (store_peer_put(t->store, &r) < 0)
+		log_warnx("store: cannot save peer state for %s", ti->name);
+}
+
+static void iface_save(struct tracker *t, const struct tiface *ti)
+{
+	struct iface_row r;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.name, sizeof(r.name), "%s", ti->name);
+	r.ifindex = ti->ifindex;
+	r.impl = ti->impl;
+	r.has_public_key = ti->has_key;
+	memcpy(r.public_key, ti->key, WG_KEY_LEN);
+	r.listen_port = ti->listen_port;
+	r.up = ti->up;
+	r.first_seen_us = ti->first_seen_us;
+	r.updated_us = t->now_us;
+	if (store_iface_put(t->store, &r) < 0)
+		log_warnx("store: cannot save interface state for %s", ti->name);
+}
+
+static int load_iface(void *ctx, const struct iface_row *r)
+{
+	struct tracker *t = ctx;
+	struct tiface *ti = iface_find(t, r->name);
+
+	if (!ti && !(ti = iface_new(t, r->name)))
+		return -ENOMEM;
+	ti->ifindex = r->ifindex;
+	ti->impl = r->impl;
+	ti->has_key = r->has_public_key;
+	memcpy(ti->key, r->public_key, WG_KEY_LEN);
+	ti->listen_port = r->listen_port;
+	ti->up = r->up;
+	ti->link_known = true;
+	ti->first_seen_us = r->first_seen_us;
+	return 0;
+}
+
+static int load_peer(void *ctx, const struct peer_row *r)
+{
+	struct tracker *t = ctx;
+	struct tiface *ti = iface_find(t, r->iface);
+	struct tpeer *p;
+
+	if (!ti && !(ti = iface_new(t, r->iface)))
+		return -ENOMEM;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	memcpy(p->key, r->public_key, WG_KEY_LEN);
+	if (r->endpoint[0])
+		endpoint_parse(r->endpoint, strlen(r->endpoint), &p->ep);
+	p->last_handshake = r->last_handshake;
+	p->rx = r->rx;
+	p->tx = r->tx;
+	p->rx_mark = r->rx_mark;
+	p->tx_mark = r->tx_mark;
+	p->mark_us = r->mark_us;
+	p->state = (uint8_t)r->state;
+	p->keepalive = r->keepalive;
+	p->first_seen_us = r->first_seen_us;
+	if (peer_insert(ti, p) < 0) {
+		free(p);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int tracker_new(struct store *s, const struct tracker_opts *o,
+		const struct event_sink *sink, struct tracker **out)
+{
+	struct tracker *t;
+	char v[8];
+	int ret;
+
+	*out = NULL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->store = s;
+	t->opts = *o;
+	t->sink = sink;
+	ret = store_iface_load(s, load_iface, t);
+	if (ret == 0)
+		ret = store_peer_load(s, NULL, load_peer, t);
+	if (ret < 0) {
+		tracker_free(t);
+		return ret;
+	}
+	t->baseline = store_meta_get(s, "baseline", v, sizeof(v)) < 0;
+	*out = t;
+	return 0;
+}
+
+void tracker_free(struct tracker *t)
+{
+	struct tiface *ti, *next;
+
+	if (!t)
+		return;
+	for (ti = t->ifaces; ti; ti = next) {
+		next = ti->next;
+		iface_free(ti);
+	}
+	free(t);
+}
+
+void tracker_set_opts(struct tracker *t, const struct tracker_opts *o)
+{
+	t->opts = *o;
+}
+
+bool tracker_is_baseline(const struct tracker *t)
+{
+	return t->baseline;
+}
+
+void tracker_counts(const struct tracker *t, unsigned *ifaces, unsigned *peers)
+{
+	*ifaces = *peers = 0;
+	for (const struct tiface *ti = t->ifaces; ti; ti = ti->next) {
+		(*ifaces)++;
+		*peers += (unsigned)ti->npeers;
+	}
+}
+
+/* ---- events ---- */
+
+static void emit(struct tracker *t, struct event *ev)
+{
+	ev->time_us = t->now_us;
+	if (event_emit(t->sink, ev) < 0)
+		log_warnx("event %s could not be journaled", event_type_name(ev->type));
+}
+
+static void peer_fields(struct event *ev, const struct tiface *ti,
+			const struct tpeer *p, const char *aips)
+{
+	char b64[WG_KEY_B64_LEN], ep[ENDPOINT_STR_LEN];
+
+	key_to_base64(b64, p->key);
+	event_set(ev, "iface", ti->name);
+	event_set(ev, "peer", b64);
+	endpoint_format(ep, &p->ep);
+	if (ep[0])
+		event_set(ev, "endpoint", ep);
+	if (aips)
+		event_set(ev, "allowed_ips", aips);
+	event_set_u64(ev, "rx", p->rx);
+	event_set_u64(ev, "tx", p->tx);
+}
+
+static void set_handshake(struct event *ev, int64_t lh)
+{
+	char ts[32];
+
+	if (!lh) {
+		event_set(ev, "last_handshake", "never");
+		return;
+	}
+	fmt_rfc3339_us(ts, lh * 1000000);
+	event_set(ev, "last_handshake", ts);
+}
+
+static int state_of(const struct tracker *t, int64_t lh)
+{
+	if (!lh)
+		return ST_NEVER;
+	/* A handshake stamped in the future (clock step) still counts. */
+	return t->now_us - lh * 1000000 <= t->opts.active_us ? ST_ACTIVE : ST_INACTIVE;
+}
+
+void tracker_pass_begin(struct tracker *t, int64_t now_us)
+{
+	t->gen++;
+	t->now_us = now_us;
+}
+
+static void iface_event(struct tracker *t, const struct tiface *ti,
+			enum event_type type, enum event_source src)
+{
+	struct event ev;
+	char b64[WG_KEY_B64_LEN];
+
+	event_init(&ev, type, src);
+	event_set(&ev, "iface", ti->name);
+	if (ti->has_key) {
+		key_to_base64(b64, ti->key);
+		event_set(&ev, "pubkey", b64);
+	}
+	if (ti->listen_port)
+		event_set_u64(&ev, "listen_port", ti->listen_port);
+	event_set(&ev, "impl", ti->impl == WG_IMPL_KERNEL ? "kernel" : "userspace");
+	event_set_u64(&ev, "peers", ti->npeers);
+	emit(t, &ev);
+}
+
+static void observe_iface(struct tracker *t, struct tiface *ti,
+			  const struct wg_device *dev, bool is_new,
+			  enum event_source src)
+{
+	bool key_changed = dev->has_public_key &&
+		(!ti->has_key || memcmp(ti->key, dev->public_key, WG_KEY_LEN));
+	bool port_changed = dev->listen_port != ti->listen_port;
+	uint16_t old_port = ti->listen_port;
+	uint8_t old_key[WG_KEY_LEN];
+	bool old_has_key = ti->has_key;
+
+	memcpy(old_key, ti->key, WG_KEY_LEN);
+	ti->ifindex = dev->ifindex;
+	ti->impl = dev->impl;
+	ti->listen_port = dev->listen_port;
+	if (dev->has_public_key) {
+		ti->has_key = true;
+		memcpy(ti->key, dev->public_key, WG_KEY_LEN);
+	}
+	if (is_new) {
+		ti->first_seen_us = t->now_us;
+		iface_save(t, ti);
+		return;
+	}
+	if (key_changed || port_changed) {
+		struct event ev;
+		char b64[WG_KEY_B64_LEN];
+
+		event_init(&ev, EV_IFACE_CHANGED, src);
+		event_set(&ev, "iface", ti->name);
+		if (port_changed) {
+			event_set_u64(&ev, "listen_port", ti->listen_port);
+			event_set_u64(&ev, "prev_listen_port", old_port);
+		}
+		if (key_changed) {
+			key_to_base64(b64, ti->key);
+			event_set(&ev, "pubkey", b64);
+			if (old_has_key) {
+				key_to_base64(b64, old_key);
+				event_set(&ev, "prev_pubkey", b64);
+			}
+		}
+		emit(t, &ev);
+		iface_save(t, ti);
+	}
+}
+
+/* One peer of a fresh snapshot against what we knew. */
+static void observe_peer(struct tracker *t, struct tiface *ti,
+			 const struct wg_device *dev, const struct wg_peer *o,
+			 bool quiet, enum event_source src)
+{
+	struct tpeer *p = peer_find(ti, o->public_key);
+	char aips[STORE_AIPS_LEN], prev_ep[ENDPOINT_STR_LEN];
+	bool dirty = false, have_aips = false;
+	int state;
+	struct event ev;
+
+	if (!p) {
+		p = calloc(1, sizeof(*p));
+		if (p)
+			memcpy(p->key, o->public_key, WG_KEY_LEN);	/* before hashing */
+		if (!p || peer_insert(ti, p) < 0) {
+			free(p);
+			log_warnx("%s: out of memory tracking a peer", ti->name);
+			return;
+		}
+		p->ep = o->endpoint;
+		p->last_handshake = o->last_handshake_sec;
+		p->rx = p->rx_mark = o->rx_bytes;
+		p->tx = p->tx_mark = o->tx_bytes;
+		p->mark_us = t->now_us;
+		p->first_seen_us = t->now_us;
+		p->keepalive = o->keepalive;
+		p->state = (uint8_t)state_of(t, o->last_handshake_sec);
+		p->gen = t->gen;
+		wg_peer_format_aips(dev, o, aips, sizeof(aips));
+		peer_save(t, ti, p, aips);
+		if (quiet)
+			return;
+		event_init(&ev, EV_PEER_ADDED, src);
+		peer_fields(&ev, ti, p, aips);
+		set_handshake(&ev, p->last_handshake);
+		if (p->keepalive)
+			event_set_u64(&ev, "keepalive", p->keepalive);
+		emit(t, &ev);
+		if (p->state != ST_ACTIVE)
+			return;
+		/* Added already connected: say so. */
+		event_init(&ev, EV_PEER_ACTIVE, src);
+		peer_fields(&ev, ti, p, aips);
+		set_handshake(&ev, p->last_handshake);
+		emit(t, &ev);
+		return;
+	}
+	p->gen = t->gen;
+#define AIPS() (have_aips ? aips : (wg_peer_format_aips(dev, o, aips, sizeof(aips)), have_aips = true, aips))
+
+	/* Counters only go down when the peer was removed and re-added. */
+	if (o->rx_bytes < p->rx || o->tx_bytes < p->tx) {
+		p->rx_mark = 0;
+		p->tx_mark = 0;
+		dirty = true;
+	}
+	p->rx = o->rx_bytes;
+	p->tx = o->tx_bytes;
+	p->keepalive = o->keepalive;
+
+	if (!endpoint_equal(&o->endpoint, &p->ep)) {
+		bool had = p->ep.sa.sa_family != AF_UNSPEC;
+
+		endpoint_format(prev_ep, &p->ep);
+		p->ep = o->endpoint;
+		dirty = true;
+		/* The first endpoint a server learns is a connection, not a roam. */
+		if (had && p->ep.sa.sa_family != AF_UNSPEC && !quiet) {
+			event_init(&ev, EV_PEER_ENDPOINT_CHANGED, src);
+			peer_fields(&ev, ti, p, AIPS());
+			event_set(&ev, "prev_endpoint", prev_ep);
+			emit(t, &ev);
+		}
+	}
+	if (o->last_handshake_sec > p->last_handshake) {
+		p->last_handshake = o->last_handshake_sec;
+		dirty = true;
+		if (!quiet) {
+			event_init(&ev, EV_PEER_HANDSHAKE, src);
+			peer_fields(&ev, ti, p, AIPS());
+			set_handshake(&ev, p->last_handshake);
+			emit(t, &ev);
+		}
+	} else if (o->last_handshake_sec < p->last_handshake) {
+		/* Re-added peer or clock step: follow the device. */
+		p->last_handshake = o->last_handshake_sec;
+		dirty = true;
+	}
+	state = state_of(t, p->last_handshake);
+	if (state != p->state) {
+		bool was_active = p->state == ST_ACTIVE;
+
+		p->state = (uint8_t)state;
+		dirty = true;
+		if (!quiet && (state == ST_ACTIVE || was_active)) {
+			event_init(&ev, state == ST_ACTIVE ? EV_PEER_ACTIVE : EV_PEER_INACTIVE, src);
+			peer_fields(&ev, ti, p, AIPS());
+			set_handshake(&ev, p->last_handshake);
+			if (state != ST_ACTIVE && p->last_handshake)
+				event_set_u64(&ev, "idle", (uint64_t)(t->now_us / 1000000 - p->last_handshake));
+			emit(t, &ev);
+		}
+	}
+	if (t->now_us - p->mark_us >= t->opts.transfer_interval_us) {
+		if (p->rx != p->rx_mark || p->tx != p->tx_mark) {
+			if (!quiet) {
+				event_init(&ev, EV_PEER_TRANSFER, src);
+				peer_fields(&ev, ti, p, AIPS());
+				event_set_u64(&ev, "rx_delta", p->rx - p->rx_mark);
+				event_set_u64(&ev, "tx_delta", p->tx - p->tx_mark);
+				event_set_u64(&ev, "interval", (uint64_t)((t->now_us - p->mark_us + 500000) / 1000000));
+				emit(t, &ev);
+			}
+			p->rx_mark = p->rx;
+			p->tx_mark = p->tx;
+			dirty = true;
+		}
+		/* An idle peer's mark moves in memory only: no write per poll. */
+		p->mark_us = t->now_us;
+	}
+	if (dirty)
+		peer_save(t, ti, p, AIPS());
+#undef AIPS
+}
+
+static void peer_removed(struct tracker *t, struct tiface *ti, struct tpeer *p,
+			 bool quiet, enum event_source src)
+{
+	struct event ev;
+
+	if (!quiet) {
+		event_init(&ev, EV_PEER_REMOVED, src);
+		peer_fields(&ev, ti, p, NULL);
+		set_handshake(&ev, p->last_handshake);
+		emit(t, &ev);
+	}
+	store_peer_delete(t->store, ti->name, p->key);
+	peer_unlink(ti, p);
+	free(p);
+}
+
+int tracker_observe(struct tracker *t, const struct wg_device *dev,
+		    enum event_source src)
+{
+	struct tiface *ti = iface_find(t, dev->name);
+	bool is_new = !ti;
+
+	if (!ti && !(ti = iface_new(t, dev->name)))
+		return -ENOMEM;
+	ti->gen = t->gen;
+	if (ti->failing) {
+		log_info("%s: observation recovered", ti->name);
+		ti->failing = false;
+	}
+	observe_iface(t, ti, dev, is_new, src);
+	for (size_t i = 0; i < dev->n_peers; i++)
+		observe_peer(t, ti, dev, &dev->peers[i], t->baseline || is_new, src);
+	/* Peers absent from a complete snapshot are gone. */
+	for (size_t b = 0; b < ti->nbuckets; b++) {
+		struct tpeer *p = ti->buckets[b], *next;
+
+		for (; p; p = next) {
+			next = p->next;
+			if (p->gen != t->gen)
+				peer_removed(t, ti, p, t->baseline, src);
+		}
+	}
+	if (is_new && !t->baseline) {
+		iface_event(t, ti, EV_IFACE_CREATED, src);
+		/* Report the peers of an interface that appeared at runtime. */
+		for (size_t i = 0; i < dev->n_peers; i++) {
+			struct tpeer *p = peer_find(ti, dev->peers[i].public_key);
+			char aips[STORE_AIPS_LEN];
+			struct event ev;
+
+			if (!p)
+				continue;
+			wg_peer_format_aips(dev, &dev->peers[i], aips, sizeof(aips));
+			event_init(&ev, EV_PEER_ADDED, src);
+			peer_fields(&ev, ti, p, aips);
+			set_handshake(&ev, p->last_handshake);
+			emit(t, &ev);
+		}
+	}
+	return 0;
+}
+
+void tracker_observe_failed(struct tracker *t, const char *iface, int err)
+{
+	struct tiface *ti = iface_find(t, iface);
+	struct event ev;
+
+	if (ti)
+		ti->gen = t->gen;	/* keep the last good snapshot */
+	if (ti && ti->failing)
+		return;		/* said once per outage */
+	if (ti)
+		ti->failing = true;
+	log_warnx("%s: observation failed: %s; keeping the last snapshot",
+		  iface, strerror(-err));
+	event_init(&ev, EV_OBSERVE_FAILED, SRC_POLL);
+	event_set(&ev, "iface", iface);
+	event_set(&ev, "error", strerror(-err));
+	emit(t, &ev);
+}
+
+int tracker_pass_end(struct tracker *t, bool complete, enum event_source src,
+		     bool (*in_scope)(void *ctx, const char *name), void *ctx)
+{
+	struct tiface *ti, *next;
+
+	if (complete) {
+		for (ti = t->ifaces; ti; ti = next) {
+			next = ti->next;
+			if (ti->gen == t->gen || (in_scope && !in_scope(ctx, ti->name)))
+				continue;
+			if (!t->baseline)
+				iface_event(t, ti, EV_IFACE_DESTROYED, src);
+			for (size_t b = 0; b < ti->nbuckets; b++)
+				for (struct tpeer *p = ti->buckets[b]; p; p = p->next)
+					store_peer_delete(t->store, ti->name, p->key);
+			store_iface_delete(t->store, ti->name);
+			iface_unlink(t, ti);
+			iface_free(ti);
+		}
+	}
+	if (t->baseline && complete) {
+		store_meta_set(t->store, "baseline", "1");
+		t->baseline = false;
+	}
+	return 0;
+}
+
+int tracker_link_state(struct tracker *t, const char *iface, bool up,
+		       enum event_source src)
+{
+	struct tiface *ti = iface_find(t, iface);
+
+	t->now_us = now_realtime_us();	/* may come between passes (rtnl) */
+	if (!ti || (ti->link_known && ti->up == up))
+		return 0;
+	ti->up = up;
+	if (!ti->link_known) {
+		/* First report for this interface: record it; a new interface
+		 * at runtime still says whether it came up. */
+		ti->link_known = true;
+		if (t->baseline || !up) {
+			iface_save(t, ti);
+			return 0;
+		}
+	}
+	iface_event(t, ti, up ? EV_IFACE_UP : EV_IFACE_DOWN, src);
+	iface_save(t, ti);
+	return 0;
+}
+
+/* wireguard-go names peers "AbCd…WxYz": base64 chars 0-3 and 39-42. Only
+ * a unique match on the live table fills "peer". */
+static void resolve_abbrev(struct tracker *t, struct event *ev, const char *ifn,
+			   const char *ab)
+{
+	static const char ellipsis[] = "\xe2\x80\xa6";
+	struct tiface *ti = iface_find(t, ifn);
+	char b64[WG_KEY_B64_LEN], found[WG_KEY_B64_LEN];
+	const char *tail;
+	int matches = 0;
+
+	if (!ti || strlen(ab) != 4 + 3 + 4 || memcmp(ab + 4, ellipsis, 3))
+		return;
+	tail = ab + 7;
+	for (size_t b = 0; b < ti->nbuckets && matches < 2; b++) {
+		for (struct tpeer *p = ti->buckets[b]; p; p = p->next) {
+			key_to_base64(b64, p->key);
+			if (memcmp(b64, ab, 4) || (memcmp(b64 + 39, tail, 4) && memcmp(b64 + 40, tail, 4)))
+				continue;
+			memcpy(found, b64, sizeof(found));
+			matches++;
+		}
+	}
+	if (matches == 1)
+		event_set(ev, "peer", found);
+}
+
+void tracker_resolve(struct tracker *t, struct event *ev)
+{
+	const char *ids = event_get(ev, "peer_id"), *ifn = event_get(ev, "iface");
+	const char *ep = event_get(ev, "endpoint");
+	union endpoint want;
+	struct idmap *m;
+	struct tiface *ti;
+	const char *ab = event_get(ev, "peer_abbrev");
+	uint64_t id;
+	char b64[WG_KEY_B64_LEN];
+
+	if (ab && ifn && !event_get(ev, "peer")) {
+		resolve_abbrev(t, ev, ifn, ab);
+		return;
+	}
+	if (!ids || !ifn || event_get(ev, "peer") ||
+	    parse_u64(ids, strlen(ids), UINT64_MAX, &id) < 0)
+		return;
+	m = &t->idmap[id % IDMAP_SIZE];
+	ti = iface_find(t, ifn);
+	if (m->id == id && !strcmp(m->iface, ifn) && ti && peer_find(ti, m->key)) {
+		key_to_base64(b64, m->key);
+		event_set(ev, "peer", b64);
+		return;
+	}
+	/* Only a line that carries both the number and an endpoint may teach
+	 * a mapping, and only when exactly one live peer has that endpoint. */
+	if (!ep || !ti || endpoint_parse(ep, strlen(ep), &want) < 0)
+		return;
+	{
+		struct tpeer *found = NULL;
+		int matches = 0;
+
+		for (size_t b = 0; b < ti->nbuckets && matches < 2; b++)
+			for (struct tpeer *p = ti->buckets[b]; p; p = p->next)
+				if (endpoint_equal(&p->ep, &want)) {
+					found = p;
+					matches++;
+				}
+		if (matches != 1)
+			return;
+		m->id = id;
+		snprintf(m->iface, sizeof(m->iface), "%s", ifn);
+		memcpy(m->key, found->key, WG_KEY_LEN);
+		key_to_base64(b64, found->key);
+		event_set(ev, "peer", b64);
+	}
+}

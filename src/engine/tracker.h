@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0
+/* tracker.h - snapshots -> PEER_* / IFACE_* events. Keeps one in-memory
+ * record per peer (hash table keyed by public key, per interface) and writes
+ * to the store only what changed. */
+#ifndef WGAUDIT_TRACKER_H
+#define WGAUDIT_TRACKER_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "base/event.h"
+
+struct tracker;
+struct store;
+struct wg_device;
+
+struct tracker_opts {
+	int64_t active_us;		/* handshake age still counted active */
+	int64_t transfer_interval_us;	/* PEER_TRANSFER period */
+};
+
+/* Loads the last known state from the store. */
+int tracker_new(struct store *s, const struct tracker_opts *o,
+		const struct event_sink *sink, struct tracker **out);
+void tracker_free(struct tracker *t);
+/* New thresholds (configuration reload); the state is kept. */
+void tracker_set_opts(struct tracker *t, const struct tracker_opts *o);
+
+/* A pass observes interfaces one by one. The first pass on an empty store
+ * is the baseline: it records state and emits no per-peer events. */
+void tracker_pass_begin(struct tracker *t, int64_t now_us);
+/* One complete, consistent snapshot of dev. */
+int tracker_observe(struct tracker *t, const struct wg_device *dev,
+		    enum event_source src);
+/* dev could not be read this pass: keep its last snapshot (no removals). */
+void tracker_observe_failed(struct tracker *t, const char *iface, int err);
+/* complete: every interface was listed (no listing failed). Only then are
+ * interfaces that were not seen reported destroyed. in_scope(name) says
+ * whether an unseen interface belongs to this agent's view (--interface). */
+int tracker_pass_end(struct tracker *t, bool complete, enum event_source src,
+		     bool (*in_scope)(void *ctx, const char *name), void *ctx);
+bool tracker_is_baseline(const struct tracker *t);
+
+/* Interface link state from rtnetlink or a poll. */
+int tracker_link_state(struct tracker *t, const char *iface, bool up,
+		       enum event_source src);
+
+/* Fill ev's "peer" from its "peer_id" (remembered) or, when the line
+ * names the peer number and an endpoint, from the live peer table. */
+void tracker_resolve(struct tracker *t, struct event *ev);
+
+/* Counts for AGENT_STARTED and status. */
+void tracker_counts(const struct tracker *t, unsigned *ifaces, unsigned *peers);
+#endif
