@@ -30,6 +30,7 @@ LDLIBS     += $(shell $(PKG_CONFIG) --libs $(DEPS))
 ifeq ($(SAN),1)
 BUILD      := build/asan
 CFLAGS     += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+CPPFLAGS   += -DWGAUDIT_FAILPOINTS=1	# named crash points (base/failpoint.h)
 LDFLAGS    += -fsanitize=address,undefined
 else
 BUILD      := build/rel
