@@ -4,7 +4,7 @@ PREFIX     ?= /usr/local
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
 
-DEPS       := libmnl inih sqlite3 libcrypto libssl
+DEPS       := libmnl inih sqlite3 libsodium libcrypto libssl
 HAVE_SYSTEMD := $(shell $(PKG_CONFIG) --exists libsystemd && echo 1)
 ifeq ($(HAVE_SYSTEMD),1)
 DEPS       += libsystemd

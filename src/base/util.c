@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <openssl/evp.h>
+#include <sodium.h>
 #include "base/util.h"
 
 int parse_u64(const char *s, size_t len, uint64_t max, uint64_t *out)
@@ -335,19 +335,15 @@ int key_is_zero(const uint8_t key[static WG_KEY_LEN])
 int key_public_from_private(uint8_t pub[static WG_KEY_LEN],
 			    const uint8_t priv[static WG_KEY_LEN])
 {
-	EVP_PKEY *pk;
-	size_t len = WG_KEY_LEN;
-	int ret = -EINVAL;
-
-	/* OpenSSL clamps the scalar itself, as the kernel does. It copies the
-	 * key into its own secure-cleared structure, freed below. */
-	pk = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, WG_KEY_LEN);
-	if (!pk)
+	/* libsodium clamps the scalar itself, as the kernel does, and keeps
+	 * no copy of it. sodium_init() is idempotent (CPU feature detection);
+	 * -1 from the multiplication means an all-zero result (a low-order
+	 * "key"), which no real interface key gives. */
+	if (sodium_init() < 0)
+		return -EIO;
+	if (crypto_scalarmult_curve25519_base(pub, priv) != 0)
 		return -EINVAL;
-	if (EVP_PKEY_get_raw_public_key(pk, pub, &len) == 1 && len == WG_KEY_LEN)
-		ret = 0;
-	EVP_PKEY_free(pk);
-	return ret;
+	return 0;
 }
 
 /* Parse [ADDR] or ADDR, and optional %scope with a numeric scope id. */

@@ -32,7 +32,7 @@ int key_is_zero(const uint8_t key[static WG_KEY_LEN]);
 void blake2s256(uint8_t out[static 32], const void *in, size_t len,
 		const uint8_t *key, size_t keylen);
 
-/* Derive the X25519 public key from a private key (OpenSSL). The caller
+/* Derive the X25519 public key from a private key (libsodium). The caller
  * wipes the private key; this function wipes its own copies. */
 int key_public_from_private(uint8_t pub[static WG_KEY_LEN],
 			    const uint8_t priv[static WG_KEY_LEN]);

@@ -10,7 +10,7 @@
 #include "cli/cli.h"
 #include "conf/conf.h"
 #include "base/wgdev.h"
-#include "sources/confwatch.h"
+#include "base/wgconf.h"
 #include "sources/uapi.h"
 #include "sources/wgnl.h"
 #include "base/util.h"
@@ -18,14 +18,8 @@
 #define MAX_IFACES 256
 #define MAX_CONF_BYTES (4u << 20)
 
-static int peer_cmp(const void *a, const void *b)
-{
-	return memcmp(((const struct conf_peer *)a)->public_key,
-		      ((const struct conf_peer *)b)->public_key, WG_KEY_LEN);
-}
-
 /* Friendly names from CONFIG_DIR/IFACE.conf comments; ci left empty when
- * there is no readable file. Peers sorted by key for bsearch. */
+ * there is no readable file (wgconf_parse sorts the peers by key). */
 static void load_names(const struct conf *c, const char *iface, struct conf_iface *ci)
 {
 	char path[512], err[256];
@@ -42,9 +36,7 @@ static void load_names(const struct conf *c, const char *iface, struct conf_ifac
 	if (buf)
 		len = fread(buf, 1, MAX_CONF_BYTES, f);
 	fclose(f);
-	if (buf && len < MAX_CONF_BYTES && confwatch_parse(buf, len, ci, err, sizeof(err)) == 0)
-		qsort(ci->peers, ci->n_peers, sizeof(*ci->peers), peer_cmp);
-	else
+	if (!buf || len >= MAX_CONF_BYTES || wgconf_parse(buf, len, ci, err, sizeof(err)) < 0)
 		conf_iface_release(ci);
 	if (buf)
 		wipe(buf, len);	/* the file holds the private key */
@@ -53,13 +45,8 @@ static void load_names(const struct conf *c, const char *iface, struct conf_ifac
 
 static const char *peer_name(const struct conf_iface *ci, const uint8_t *key)
 {
-	struct conf_peer k;
-	const struct conf_peer *p;
+	const struct conf_peer *p = conf_iface_peer(ci, key);
 
-	if (!ci->n_peers)
-		return NULL;
-	memcpy(k.public_key, key, WG_KEY_LEN);
-	p = bsearch(&k, ci->peers, ci->n_peers, sizeof(k), peer_cmp);
 	return p && p->name[0] ? p->name : NULL;
 }
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include "conf/conf.h"
 #include "daemon/agent.h"
+#include "daemon/pktcount.h"
 #include "engine/checks/checks.h"
 #include "base/event.h"
 #include "sys/harden.h"
@@ -64,6 +65,7 @@ struct agent {
 	struct loop_timer wggo_timer;
 	bool trim_due;			/* a poll tick passed: bound the journal */
 	struct checks *checks;
+	struct pktcount *pkts;		/* the flood check's packet counters */
 	struct loop_timer watchdog;
 	unsigned ticks;
 	int inotify_fd, inotify_wd;
@@ -148,6 +150,14 @@ static int agent_emit(void *ctx, struct event *ev)
 	return 0;
 }
 
+/* The checks' view of the config files (they open nothing themselves). */
+static const struct conf_iface *view_iface(void *ctx, const char *iface)
+{
+	struct agent *a = ctx;
+
+	return a->cw ? confwatch_iface(a->cw, iface) : NULL;
+}
+
 static bool in_scope(void *ctx, const char *name)
 {
 	const struct conf *c = ctx;
@@ -214,6 +224,7 @@ static void agent_poll(struct agent *a)
 		tracker_observe(a->tracker, &a->dev, a->pass_src);
 		if (a->checks)	/* rogue interface, packet counter on the listen port */
 			checks_iface(a->checks, a->dev.name, a->dev.listen_port);
+		pktcount_seen(a->pkts, a->dev.name);
 		observe_link(a, names[i]);
 		wg_device_clear(&a->dev);
 	}
@@ -315,8 +326,12 @@ static void poll_tick(void *ctx)
 	/* A periodic rehash catches what inotify missed, about every 30 s. */
 	if (a->cw && a->ticks++ % (unsigned)(30000 / a->conf->interval_ms + 1) == 0)
 		confwatch_rescan(a->cw, &a->sink);
-	if (a->checks)
-		checks_tick(a->checks, now_realtime_us());
+	if (a->checks) {
+		int64_t now = now_realtime_us();
+
+		checks_tick(a->checks, now);
+		pktcount_tick(a->pkts, a->checks, now);
+	}
 	loop_timer_arm(a->loop, &a->poll_timer,
 		       now_monotonic_us() + (int64_t)a->conf->interval_ms * 1000);
 }
@@ -630,8 +645,9 @@ static void agent_reload(struct agent *a)
 	tracker_set_opts(a->tracker, &to);
 	{
 		struct checks_state cs = { state_get, state_set, a };
+		struct checks_views cv = { a->cw ? view_iface : NULL, a };
 
-		if (checks_new(a->conf, &cs, a->cw, &a->sink, &a->checks) < 0)
+		if (checks_new(a->conf, &cs, &cv, &a->sink, &a->checks) < 0)
 			log_warnx("reload: checks unavailable");
 	}
 	if (open_outputs(a) < 0)
@@ -727,6 +743,7 @@ static void agent_close(struct agent *a)
 	for (size_t i = 0; i < a->n_outputs; i++)
 		output_free(a->outputs[i]);
 	checks_free(a->checks);
+	pktcount_free(a->pkts);
 	confwatch_free(a->cw);
 	tracker_free(a->tracker);
 	kmsg_reader_free(a->kmsg);
@@ -786,8 +803,11 @@ int agent_main(struct conf *c, const struct agent_opts *o)
 	open_confwatch(&a);
 	{
 		struct checks_state cs = { state_get, state_set, &a };
+		struct checks_views cv = { a.cw ? view_iface : NULL, &a };
 
-		ret = checks_new(c, &cs, a.cw, &a.sink, &a.checks);
+		ret = checks_new(c, &cs, &cv, &a.sink, &a.checks);
+		if (ret == 0 && c->check_flood && c->flood_packets)
+			ret = pktcount_new(&a.pkts);
 		if (ret < 0)
 			log_warnx("checks unavailable: %s", strerror(-ret));
 	}

@@ -27,7 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
+#include <sodium.h>
 
 #include "base/event.h"
 #include "base/log.h"
@@ -36,7 +36,7 @@
 #define CW_DIR_MAX	200	/* dir + "/" + 15 + ".conf" fits conf_iface.path */
 #define CW_IDENT_LEN	80	/* hex SHA-256, or "!size:mtime:ino" when too large */
 #define CW_PV_LEN	(WG_KEY_B64_LEN - 1 + 1 + 8)	/* "KEY:8hex" */
-#define CW_STATE_MAX	((size_t)CONFWATCH_MAX_PEERS * (CW_PV_LEN + 1) + 64)
+#define CW_STATE_MAX	((size_t)WGCONF_MAX_PEERS * (CW_PV_LEN + 1) + 64)
 /* inotify reads per confwatch_read(): the loop is level-triggered. */
 #define CW_READ_MAX	64
 #define CW_DIRTY_MAX	64
@@ -68,9 +68,8 @@ static void view_release(struct view *v)
 
 static int sha256(const void *buf, size_t len, uint8_t md[32])
 {
-	unsigned int mdlen = 0;
-
-	if (!EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
+	/* libsodium's SHA-256: no provider fetch, no library init per call. */
+	if (sodium_init() < 0 || crypto_hash_sha256(md, buf, len) != 0)
 		return -EIO;
 	return 0;
 }
@@ -329,10 +328,10 @@ static struct cw_file *file_get(struct confwatch *cw, const char *name)
 
 	if (f)
 		return f;
-	if (cw->nfiles >= CONFWATCH_MAX_FILES) {
+	if (cw->nfiles >= WGCONF_MAX_FILES) {
 		if (!cw->full_warned)
 			log_warnx("%s: more than %u config files, %s.conf not watched",
-				  cw->dir, CONFWATCH_MAX_FILES, name);
+				  cw->dir, WGCONF_MAX_FILES, name);
 		cw->full_warned = true;
 		return NULL;
 	}
@@ -355,7 +354,7 @@ struct snap {
 	struct conf_iface ci;
 };
 
-/* Read at most CONFWATCH_FILE_MAX + 1 bytes: 0, -ENOENT, -EFBIG (st set),
+/* Read at most WGCONF_FILE_MAX + 1 bytes: 0, -ENOENT, -EFBIG (st set),
  * or another -errno. The caller wipes and frees *out. */
 static int file_read(const char *path, char **out, size_t *outlen, struct stat *st)
 {
@@ -375,7 +374,7 @@ static int file_read(const char *path, char **out, size_t *outlen, struct stat *
 	if (!S_ISREG(st->st_mode))
 		goto out;
 	ret = -EFBIG;
-	if (st->st_size > (off_t)CONFWATCH_FILE_MAX)
+	if (st->st_size > (off_t)WGCONF_FILE_MAX)
 		goto out;
 	cap = (size_t)st->st_size + 1;
 	ret = -ENOMEM;
@@ -390,10 +389,10 @@ static int file_read(const char *path, char **out, size_t *outlen, struct stat *
 			char *nb;
 
 			ret = -EFBIG;	/* it grew past the bound since fstat */
-			if (cap > CONFWATCH_FILE_MAX)
+			if (cap > WGCONF_FILE_MAX)
 				goto out;
-			if (ncap > CONFWATCH_FILE_MAX + 1)
-				ncap = CONFWATCH_FILE_MAX + 1;
+			if (ncap > WGCONF_FILE_MAX + 1)
+				ncap = WGCONF_FILE_MAX + 1;
 			ret = -ENOMEM;
 			nb = malloc(ncap);
 			if (!nb)
@@ -482,7 +481,7 @@ static int snap_take(const char *path, const char *known,
 	s->same = known && !strcmp(known, s->ident);
 	if (s->same)
 		goto out;
-	ret = confwatch_parse(buf, len, &s->ci, err, sizeof(err));
+	ret = wgconf_parse(buf, len, &s->ci, err, sizeof(err));
 	if (ret == -EINVAL) {
 		log_warnx("%s:%s", path, err);
 		ret = 0;
@@ -739,15 +738,6 @@ static int emit_changed(const struct confwatch *cw, const struct event_sink *sin
 	}
 	event_set(&ev, "summary", summary);
 	ret = event_emit(sink, &ev);
-
-	event_init(&ev, EV_ALERT_CONFIG_CHANGED, SRC_INOTIFY);
-	event_set(&ev, "iface", name);
-	event_set(&ev, "path", path);
-	event_set(&ev, "old_sha256", ident_sha(o));
-	event_set(&ev, "new_sha256", ident_sha(n));
-	event_set(&ev, "summary", summary);
-	if (event_emit(sink, &ev) < 0 && !ret)
-		ret = -EIO;
 	diff_release(&d);
 	return ret;
 }
@@ -857,7 +847,7 @@ static void names_add(struct names *ns, const char *name)
 		size_t ncap = ns->cap ? ns->cap * 2 : 16;
 		void *nv;
 
-		if (ncap > 4 * CONFWATCH_MAX_FILES)
+		if (ncap > 4 * WGCONF_MAX_FILES)
 			return;
 		nv = realloc(ns->v, ncap * sizeof(*ns->v));
 		if (!nv)
@@ -989,9 +979,9 @@ int confwatch_open(const char *dir, const struct confwatch_state *st,
 	if (cw->ifd < 0)
 		log_warn("inotify_init1: %s is rescanned only", cw->dir);
 	watch_add(cw);
-	cw->saved_files = malloc(CONFWATCH_MAX_FILES * IFNAMSIZ + 1);
+	cw->saved_files = malloc(WGCONF_MAX_FILES * IFNAMSIZ + 1);
 	if (cw->saved_files && st_get(cw, "conffiles", cw->dir, cw->saved_files,
-				      CONFWATCH_MAX_FILES * IFNAMSIZ + 1) == 0) {
+				      WGCONF_MAX_FILES * IFNAMSIZ + 1) == 0) {
 		cw->history = true;
 	} else {
 		free(cw->saved_files);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* fuzz_confwatch.c - libFuzzer target for the config-file parser
- * (confwatch_parse). Seeds: tests/fuzz/corpus/confwatch/, built from
+ * (wgconf_parse). Seeds: tests/fuzz/corpus/confwatch/, built from
  * tests/data/wgconf-*.conf. Besides memory safety it checks the parser's
  * promises: peers sorted and unique, every string NUL-terminated within
  * its field, counts within bounds, and no value of a PrivateKey line (the
@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check(const struct conf_iface *ci)
 {
-	if (ci->n_peers > CONFWATCH_MAX_PEERS)
+	if (ci->n_peers > WGCONF_MAX_PEERS)
 		abort();
 	if (!memchr(ci->addresses, '\0', sizeof(ci->addresses)))
 		abort();
@@ -59,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t sl = 0;
 	int ret;
 
-	ret = confwatch_parse(s, size, &ci, err, sizeof(err));
+	ret = wgconf_parse(s, size, &ci, err, sizeof(err));
 	if (ret != 0 && ret != -EINVAL && ret != -ENOMEM)
 		abort();
 	if (!memchr(err, '\0', sizeof(err)))

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* test_checks.c - the checks through their public entry points, with a
- * collecting sink, an in-memory state store and a fake config watcher. */
+ * collecting sink, an in-memory state store and config views handed in
+ * (as the daemon hands them from its config watcher). */
 #include "test.h"
 
 #include <errno.h>
@@ -9,7 +10,7 @@
 #include "engine/checks/checks_int.h"
 #include "conf/conf.h"
 #include "base/event.h"
-#include "sources/confwatch.h"
+#include "base/wgconf.h"
 #include "base/util.h"
 
 #define KA "9AVMEBvljS1j+Suo3XUZu2wYZgiJdwdKUE2Mp6s44Ss="
@@ -20,24 +21,19 @@ static int64_t t0_;
 #define T0 (t0_ ? t0_ : (t0_ = now_realtime_us()))
 #define S(n) ((int64_t)(n) * 1000000)
 
-/* A fake confwatch: the test's own definition of the opaque struct; the
- * checks only call these two lookups. */
-struct confwatch {
+/* The config files' views the test hands the checks. */
+struct views {
 	size_t n;
 	struct conf_iface *ifaces;
 };
 
-const struct conf_iface *confwatch_iface(const struct confwatch *cw, const char *iface)
+static const struct conf_iface *view_iface(void *ctx, const char *iface)
 {
-	for (size_t i = 0; cw && i < cw->n; i++)
-		if (!strcmp(cw->ifaces[i].name, iface))
-			return &cw->ifaces[i];
-	return NULL;
-}
+	const struct views *v = ctx;
 
-const char *confwatch_peer_name(const struct confwatch *cw, const char *iface,
-				const uint8_t key[static WG_KEY_LEN])
-{
+	for (size_t i = 0; i < v->n; i++)
+		if (!strcmp(v->ifaces[i].name, iface))
+			return &v->ifaces[i];
 	return NULL;
 }
 
@@ -87,13 +83,13 @@ static int st_set(void *ctx, const char *key, const char *val)
 
 static const struct checks_state state = { st_get, st_set, NULL };
 
-static struct checks *mk(struct conf *c, const struct confwatch *cw)
+static struct checks *mk(struct conf *c, struct views *cw)
 {
+	struct checks_views cv = { cw ? view_iface : NULL, cw };
 	struct checks *ck = NULL;
 
 	ngot = 0;
-	c->flood_packets = false;	/* no sockets in unit tests */
-	CHECK_INT(checks_new(c, &state, cw, &sink, &ck), 0);
+	CHECK_INT(checks_new(c, &state, &cv, &sink, &ck), 0);
 	return ck;
 }
 
@@ -369,6 +365,68 @@ TEST(flood_packets)
 	checks_free(ck);
 }
 
+/* The daemon counts the port the checks name: the live listen port, else
+ * the config file's ListenPort, and none when packet counting is off. */
+TEST(flood_count_port_from_poll_or_config)
+{
+	static struct conf c;
+	struct conf_iface ifaces[1];
+	struct views cw = { 1, ifaces };
+	struct checks *ck;
+
+	memset(ifaces, 0, sizeof(ifaces));
+	snprintf(ifaces[0].name, sizeof(ifaces[0].name), "wg1");
+	ifaces[0].listen_port = 51999;
+	conf_defaults(&c);
+	c.check_rogue = false;
+	ck = mk(&c, &cw);
+	CHECK_INT(checks_count_port(ck, "wg1"), 51999);
+	checks_iface(ck, "wg1", 51000);
+	CHECK_INT(checks_count_port(ck, "wg1"), 51000);
+	CHECK_INT(checks_count_port(ck, "wg2"), 0);
+	checks_free(ck);
+	c.flood_packets = false;
+	ck = mk(&c, &cw);
+	checks_iface(ck, "wg1", 51000);
+	CHECK_INT(checks_count_port(ck, "wg1"), 0);
+	checks_free(ck);
+}
+
+/* Every config-file change is an alert carrying its evidence. */
+TEST(config_change_alerts)
+{
+	static struct conf c;
+	struct checks *ck;
+	struct event ev;
+
+	conf_defaults(&c);
+	c.check_rogue = false;
+	ck = mk(&c, NULL);
+	event_init(&ev, EV_CONFIG_FILE_CHANGED, SRC_INOTIFY);
+	ev.time_us = T0;
+	event_set(&ev, "iface", "wg0");
+	event_set(&ev, "path", "/etc/wireguard/wg0.conf");
+	event_set(&ev, "old_sha256", "aa");
+	event_set(&ev, "new_sha256", "bb");
+	event_set(&ev, "peers_added", KA);
+	event_set(&ev, "summary", "1 peer added");
+	checks_event(ck, &ev);
+	CHECK_INT(ngot, 1);
+	CHECK_INT(got[0].type, EV_ALERT_CONFIG_CHANGED);
+	CHECK_INT(got[0].severity, LOG_WARNING);
+	CHECK_INT(got[0].source, SRC_INOTIFY);
+	CHECK_STR(f(0, "iface"), "wg0");
+	CHECK_STR(f(0, "path"), "/etc/wireguard/wg0.conf");
+	CHECK_STR(f(0, "old_sha256"), "aa");
+	CHECK_STR(f(0, "new_sha256"), "bb");
+	CHECK_STR(f(0, "summary"), "1 peer added");
+	checks_event(ck, &got[0]);	/* an alert is not a change */
+	CHECK_INT(ngot, 1);
+	checks_event(ck, &ev);		/* the next change alerts again */
+	CHECK_INT(ngot, 2);
+	checks_free(ck);
+}
+
 TEST(rogue_off_without_reference)
 {
 	static struct conf c;
@@ -388,7 +446,7 @@ TEST(rogue_interfaces_and_peers)
 	static struct conf c;
 	struct conf_peer peers[1];
 	struct conf_iface ifaces[1];
-	struct confwatch cw = { 1, ifaces };
+	struct views cw = { 1, ifaces };
 	struct checks *ck;
 
 	memset(peers, 0, sizeof(peers));
@@ -453,17 +511,18 @@ TEST(rogue_interfaces_and_peers)
 		event_set(&ev, "peers_removed", KA);
 		checks_event(ck, &ev);
 	}
-	CHECK_INT(ngot, 5);
+	CHECK_INT(ngot, 6);	/* the rogue peer, and the change itself */
 	CHECK_STR(f(4, "peer"), KA);
 	CHECK_STR(f(4, "drift"), "live_not_in_config");
+	CHECK_INT(got[5].type, EV_ALERT_CONFIG_CHANGED);
 	/* Destroyed and re-created: judged again (but the window holds). */
 	feed(ck, EV_IFACE_DESTROYED, SRC_RTNL, T0, "wg9", NULL, NULL);
 	feed(ck, EV_IFACE_CREATED, SRC_RTNL, T0, "wg9", NULL, NULL);
-	CHECK_INT(ngot, 5);
+	CHECK_INT(ngot, 6);
 	checks_tick(ck, T0 + S(7200));
 	feed(ck, EV_IFACE_DESTROYED, SRC_RTNL, T0 + S(7200), "wg9", NULL, NULL);
 	feed(ck, EV_IFACE_CREATED, SRC_RTNL, T0 + S(7200), "wg9", NULL, NULL);
-	CHECK_INT(ngot, 6);
+	CHECK_INT(ngot, 7);
 	checks_free(ck);
 }
 

@@ -67,6 +67,11 @@ void ck_state_set(struct checks *ck, const char *key, const char *val)
 		ck->st.set(ck->st.ctx, key, val);
 }
 
+const struct conf_iface *ck_conf_iface(const struct checks *ck, const char *iface)
+{
+	return ck->views.iface ? ck->views.iface(ck->views.ctx, iface) : NULL;
+}
+
 int ck_get_u64(const struct event *ev, const char *key, uint64_t max, uint64_t *out)
 {
 	const char *v = event_get(ev, key);
@@ -77,7 +82,7 @@ int ck_get_u64(const struct event *ev, const char *key, uint64_t max, uint64_t *
 }
 
 int checks_new(const struct conf *c, const struct checks_state *st,
-	       const struct confwatch *cw, const struct event_sink *alerts,
+	       const struct checks_views *views, const struct event_sink *alerts,
 	       struct checks **out)
 {
 	struct checks *ck;
@@ -92,7 +97,8 @@ int checks_new(const struct conf *c, const struct checks_state *st,
 		ck->st = *st;
 		ck->have_st = true;
 	}
-	ck->cw = cw;
+	if (views && views->iface)
+		ck->views = *views;
 	ck->sink = *alerts;
 	ck->now_us = now_realtime_us();
 	ckmap_init(&ck->suppress, SUPPRESS_MAX);
@@ -156,6 +162,7 @@ void checks_event(struct checks *ck, const struct event *ev)
 		spike_event(ck, ev);
 	if (ck->flood)
 		flood_event(ck, ev);
+	config_event(ck, ev);
 }
 
 void checks_iface(struct checks *ck, const char *iface, uint16_t listen_port)
@@ -177,4 +184,16 @@ void checks_tick(struct checks *ck, int64_t now_us)
 	ckmap_sweep(&ck->suppress, suppress_expired, &ck->now_us);
 	if (ck->flood)
 		flood_tick(ck, ck->now_us);
+}
+
+void checks_packets(struct checks *ck, const char *iface, uint64_t initiations,
+		    int64_t now_us)
+{
+	if (ck && ck->flood)
+		flood_packets_sample(ck, iface, initiations, now_us);
+}
+
+uint16_t checks_count_port(struct checks *ck, const char *iface)
+{
+	return ck ? flood_count_port(ck, iface) : 0;
 }

@@ -39,7 +39,7 @@ struct checks {
 	const struct conf *conf;
 	struct checks_state st;
 	bool have_st;
-	const struct confwatch *cw;
+	struct checks_views views;	/* .iface NULL: no config dir watched */
 	struct event_sink sink;
 	int64_t now_us;			/* latest wall-clock time seen */
 	struct ckmap suppress;		/* key -> expiry (int64_t, µs) */
@@ -60,6 +60,8 @@ void ck_alert_emit(struct checks *ck, struct event *ev);
 int ck_state_get(struct checks *ck, const char *key, char *val, size_t len);
 void ck_state_set(struct checks *ck, const char *key, const char *val);
 /* Field as u64 (decimal, <= max); -EINVAL when absent or malformed. */
+/* The config file's view of iface, or NULL (none, or no dir watched). */
+const struct conf_iface *ck_conf_iface(const struct checks *ck, const char *iface);
 int ck_get_u64(const struct event *ev, const char *key, uint64_t max, uint64_t *out);
 
 /* Per check: new (0 / -errno; *out NULL when the check is off), event,
@@ -81,6 +83,10 @@ void flood_free(struct ck_flood *f);
 void flood_packets_sample(struct checks *ck, const char *iface, uint64_t initiations,
 			  int64_t now_us);
 void flood_iface_port(struct checks *ck, const char *iface, uint16_t port);
+uint16_t flood_count_port(struct checks *ck, const char *iface);
+
+/* ALERT_CONFIG_CHANGED for each CONFIG_FILE_CHANGED (stateless). */
+void config_event(struct checks *ck, const struct event *ev);
 
 int rogue_new(struct checks *ck, struct ck_rogue **out);
 void rogue_event(struct checks *ck, const struct event *ev);

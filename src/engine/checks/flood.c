@@ -11,8 +11,9 @@
  * window - a guess, but the lines it stands for are mostly ours during a
  * flood, and without it a flood could never cross a threshold above ~120.
  *
- * signal=packets: handshake initiations counted in the kernel by
- * sources/hscount.c on the interface's listen port, read each tick,
+ * signal=packets: handshake initiations counted in the kernel on the
+ * interface's listen port (the daemon owns that socket, sources/hscount.c,
+ * and pushes the count in each tick through checks_packets()),
  * against handshakes that completed in the same window (PEER_HANDSHAKE
  * from the poll, HANDSHAKE_INITIATION_RECEIVED from the log; the larger of
  * the two). More than flood_threshold initiations that led nowhere alert.
@@ -33,8 +34,7 @@
 #include "engine/checks/checks_int.h"
 #include "conf/conf.h"
 #include "base/log.h"
-#include "sources/confwatch.h"
-#include "sources/hscount.h"
+#include "base/wgconf.h"
 #include "base/util.h"
 
 #define FLOOD_RING	4096
@@ -42,7 +42,6 @@
 #define FLOOD_SAMPLES	512
 #define FLOOD_IFACES	256
 #define FLOOD_TOP	5
-#define FLOOD_RETRY_US	(60 * 1000000ll)
 
 struct fl_src {
 	uint64_t count;
@@ -71,8 +70,6 @@ struct fl_iface {
 	/* packet signal */
 	uint16_t port;
 	bool port_from_conf;
-	struct hscount *hs;
-	int64_t hs_retry_us;		/* after a failed open */
 	uint64_t poll_done, kmsg_done;	/* since the last sample */
 	struct fl_sample samples[FLOOD_SAMPLES];
 	size_t s_head, s_n;
@@ -83,7 +80,6 @@ struct ck_flood {
 	struct ckmap ifaces;		/* name -> struct fl_iface */
 	char last_iface[IFNAMSIZ];	/* where KMSG_SUPPRESSED goes */
 	bool packets;
-	bool warned;			/* hscount failure logged once */
 };
 
 static bool fl_iface_drop(const char *key, void *val, void *arg)
@@ -93,7 +89,6 @@ static bool fl_iface_drop(const char *key, void *val, void *arg)
 	(void)key;
 	(void)arg;
 	ckmap_release(&fi->srcs);
-	hscount_free(fi->hs);
 	return true;
 }
 
@@ -354,12 +349,8 @@ void flood_iface_port(struct checks *ck, const char *iface, uint16_t port)
 	fi = fl_iface(ck->flood, iface);
 	if (!fi)
 		return;
-	if (fi->port != port) {
-		hscount_free(fi->hs);
-		fi->hs = NULL;
-		fi->hs_retry_us = 0;
-		fi->s_n = 0;
-	}
+	if (fi->port != port)
+		fi->s_n = 0;	/* the daemon counts the new port from zero */
 	fi->port = port;
 	fi->port_from_conf = false;
 }
@@ -421,9 +412,9 @@ static void fl_port_from_conf(struct checks *ck, struct fl_iface *fi)
 {
 	const struct conf_iface *ci;
 
-	if (fi->port || !ck->cw)
+	if (fi->port)
 		return;
-	ci = confwatch_iface(ck->cw, fi->name);
+	ci = ck_conf_iface(ck, fi->name);
 	if (ci && ci->listen_port) {
 		fi->port = ci->listen_port;
 		fi->port_from_conf = true;
@@ -431,50 +422,32 @@ static void fl_port_from_conf(struct checks *ck, struct fl_iface *fi)
 }
 
 struct fl_tick {
-	struct checks *ck;
-	int64_t now;
+	int64_t now, window;
 };
 
 static bool fl_tick_visit(const char *key, void *val, void *arg)
 {
-	struct fl_tick *t = arg;
-	struct checks *ck = t->ck;
-	struct ck_flood *f = ck->flood;
-	struct fl_iface *fi = val;
-	uint64_t n;
-	int ret;
+	const struct fl_tick *t = arg;
 
 	(void)key;
-	fl_expire(fi, t->now, f->window_us);
-	if (!f->packets)
-		return false;
-	fl_port_from_conf(ck, fi);
-	if (!fi->port)
-		return false;
-	if (!fi->hs) {
-		if (fi->hs_retry_us > t->now)
-			return false;
-		ret = hscount_open(fi->port, &fi->hs);
-		if (ret < 0) {
-			if (!f->warned)
-				log_warnx("%s: cannot count handshake packets on port %u: %s "
-					  "(the flood check keeps the kernel-log signal)",
-					  fi->name, fi->port, strerror(-ret));
-			f->warned = true;
-			fi->hs_retry_us = t->now + FLOOD_RETRY_US;
-			return false;
-		}
-		return false;	/* counts start now */
-	}
-	if (hscount_read(fi->hs, &n) < 0)
-		return false;
-	flood_packets_sample(ck, fi->name, n, t->now);
+	fl_expire(val, t->now, t->window);
 	return false;
+}
+
+uint16_t flood_count_port(struct checks *ck, const char *iface)
+{
+	struct ck_flood *f = ck->flood;
+	struct fl_iface *fi;
+
+	if (!f || !f->packets || !(fi = fl_iface(f, iface)))
+		return 0;
+	fl_port_from_conf(ck, fi);
+	return fi->port;
 }
 
 void flood_tick(struct checks *ck, int64_t now_us)
 {
-	struct fl_tick t = { ck, now_us };
+	struct fl_tick t = { now_us, ck->flood->window_us };
 
 	ckmap_sweep(&ck->flood->ifaces, fl_tick_visit, &t);
 }

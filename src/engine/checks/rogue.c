@@ -27,7 +27,7 @@
 
 #include "engine/checks/checks_int.h"
 #include "conf/conf.h"
-#include "sources/confwatch.h"
+#include "base/wgconf.h"
 #include "base/util.h"
 
 #define ROGUE_MAX_IFACES	4096
@@ -62,7 +62,7 @@ int rogue_new(struct checks *ck, struct ck_rogue **out)
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
-	r->ifaces_on = ck->cw || ck->conf->allowed_ifaces[0];
+	r->ifaces_on = ck->views.iface || ck->conf->allowed_ifaces[0];
 	ckmap_init(&r->ifaces, ROGUE_MAX_IFACES);
 	ckmap_init(&r->peers, ROGUE_MAX_PEERS);
 	*out = r;
@@ -95,14 +95,14 @@ void rogue_iface_seen(struct checks *ck, const char *iface, const struct event *
 		return;
 	if (name_in_list(ck->conf->allowed_ifaces, iface))
 		return;
-	if (ck->cw && confwatch_iface(ck->cw, iface))
+	if (ck_conf_iface(ck, iface))
 		return;
 	snprintf(key, sizeof(key), "rogue-if|%s", iface);
 	if (ck_suppressed(ck, key, (int64_t)ck->conf->suppress_ms * 1000))
 		return;
 	ck_alert_init(&a, EV_ALERT_ROGUE_INTERFACE, LOG_ERR, cause);
 	event_set(&a, "iface", iface);
-	event_set(&a, "reason", ck->cw ? "no config file and not in allowed_interfaces"
+	event_set(&a, "reason", ck->views.iface ? "no config file and not in allowed_interfaces"
 				       : "not in allowed_interfaces");
 	if (cause)
 		event_set(&a, "seen_in", event_type_name(cause->type));
@@ -157,7 +157,7 @@ static void rogue_peer_live(struct checks *ck, const struct event *ev, const cha
 	if (!p || !created)
 		return;
 	snprintf(p->iface, sizeof(p->iface), "%s", iface);
-	if (!ck->cw || !(ci = confwatch_iface(ck->cw, iface)))
+	if (!(ci = ck_conf_iface(ck, iface)))
 		return;
 	if (key_from_base64(key, peer, strlen(peer)) < 0)
 		return;
@@ -235,7 +235,7 @@ void rogue_event(struct checks *ck, const struct event *ev)
 	if (!peer || !*peer)
 		return;
 	if (ev->type == EV_PEER_REMOVED) {
-		const struct conf_iface *ci = ck->cw ? confwatch_iface(ck->cw, iface) : NULL;
+		const struct conf_iface *ci = ck_conf_iface(ck, iface);
 		uint8_t key[WG_KEY_LEN];
 		char mk[128];
 

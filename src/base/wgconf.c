@@ -5,13 +5,14 @@
  * are recognised by their key name only, the value is never copied. The
  * watcher (confwatch.c) owns the I/O. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "sources/confwatch.h"
+#include "base/wgconf.h"
 
 enum section { SEC_NONE, SEC_INTERFACE, SEC_PEER, SEC_OTHER };
 
@@ -24,7 +25,7 @@ struct parser {
 	bool peer_named;	/* ... and a name given inside the section */
 	unsigned peer_line;
 	bool full_warned;
-	char pending[CONFWATCH_NAME_LEN];	/* a name comment awaiting its peer */
+	char pending[WGCONF_NAME_LEN];	/* a name comment awaiting its peer */
 	unsigned line;
 	unsigned nerr;
 	int fatal;
@@ -123,11 +124,11 @@ static int list_append(char *dst, size_t cap, const char *v, size_t n)
 
 /* A friendly name goes into events: control bytes become '?', and it is
  * cut to fit without splitting a UTF-8 sequence. */
-static void name_set(char dst[static CONFWATCH_NAME_LEN], const char *v, size_t n)
+static void name_set(char dst[static WGCONF_NAME_LEN], const char *v, size_t n)
 {
 	trim(&v, &n);
-	if (n >= CONFWATCH_NAME_LEN) {
-		n = CONFWATCH_NAME_LEN - 1;
+	if (n >= WGCONF_NAME_LEN) {
+		n = WGCONF_NAME_LEN - 1;
 		while (n && ((unsigned char)v[n] & 0xc0) == 0x80)
 			n--;
 	}
@@ -170,10 +171,10 @@ static void begin_peer(struct parser *p)
 	struct conf_iface *o = p->out;
 	struct conf_peer *pe;
 
-	if (o->n_peers >= CONFWATCH_MAX_PEERS) {
+	if (o->n_peers >= WGCONF_MAX_PEERS) {
 		if (!p->full_warned)
 			perr(p, "%u: more than %u peers, the rest skipped",
-			     p->line, CONFWATCH_MAX_PEERS);
+			     p->line, WGCONF_MAX_PEERS);
 		p->full_warned = true;
 		p->sec = SEC_OTHER;
 		return;
@@ -182,8 +183,8 @@ static void begin_peer(struct parser *p)
 		size_t ncap = p->cap ? p->cap * 2 : 8;
 		void *np;
 
-		if (ncap > CONFWATCH_MAX_PEERS)
-			ncap = CONFWATCH_MAX_PEERS;
+		if (ncap > WGCONF_MAX_PEERS)
+			ncap = WGCONF_MAX_PEERS;
 		np = realloc(o->peers, ncap * sizeof(*o->peers));
 		if (!np) {
 			p->fatal = -ENOMEM;
@@ -484,7 +485,7 @@ static int finish_peers(struct parser *p)
 	return 0;
 }
 
-int confwatch_parse(const char *buf, size_t len, struct conf_iface *out,
+int wgconf_parse(const char *buf, size_t len, struct conf_iface *out,
 		    char *err, size_t errlen)
 {
 	struct parser p = { .out = out, .err = err, .errlen = errlen };
@@ -494,8 +495,8 @@ int confwatch_parse(const char *buf, size_t len, struct conf_iface *out,
 	memset(out, 0, sizeof(*out));
 	if (err && errlen)
 		err[0] = '\0';
-	if (len > CONFWATCH_FILE_MAX) {
-		perr(&p, "0: file larger than %u bytes", CONFWATCH_FILE_MAX);
+	if (len > WGCONF_FILE_MAX) {
+		perr(&p, "0: file larger than %u bytes", WGCONF_FILE_MAX);
 		return -EINVAL;
 	}
 	if (len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3))
@@ -506,9 +507,9 @@ int confwatch_parse(const char *buf, size_t len, struct conf_iface *out,
 		size_t n = nl ? (size_t)(nl - s) : len - pos;
 
 		p.line++;
-		if (n > CONFWATCH_LINE_MAX)
+		if (n > WGCONF_LINE_MAX)
 			perr(&p, "%u: longer than %u bytes, skipped", p.line,
-			     CONFWATCH_LINE_MAX);
+			     WGCONF_LINE_MAX);
 		else if (memchr(s, '\0', n))
 			perr(&p, "%u: NUL byte, skipped", p.line);
 		else
