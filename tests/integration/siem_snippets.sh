@@ -414,7 +414,8 @@ def rs_lines(path):
         sd, msg = parse_sd(rest)
         fac, _, sev = facsev.partition(".")
         out.append(dict(time=t, host=host, fac=fac, sev=sev, app=app, msgid=msgid,
-                        sd=sd, sdraw=rest[:len(rest) - len(msg)].strip(), msg=msg.strip(), line=line))
+                        sd=sd, sdraw=rest[:len(rest) - len(msg)].strip(),
+                        msg=msg[1:] if msg.startswith(" ") else msg, line=line))
     return out
 
 def diff(want, got):
@@ -512,9 +513,9 @@ elif mode == "hop":		# FILE HOPFILE MARK [unrelated]
         want[(l["host"], l["fac"], l["sev"], l["msgid"], l["sdraw"], l["msg"])] = l["line"]
     got, unrel = set(), []
     for line in open(sys.argv[3], encoding="utf-8", errors="replace"):
+        # MSG exactly: it must start with the event type in both formats.
         head, _, msg = line.rstrip("\n").partition("|msg=")
         f = dict(re.findall(r"(?:^|\|)(app|host|sev|fac|msgid|sd)=([^|]*)", head))
-        msg = msg.strip()
         if mark + "-u" in msg or f.get("app") != "wireguard-audit":
             unrel.append(line.strip())
         got.add((f.get("host"), f.get("fac"), f.get("sev"), f.get("msgid"), f.get("sd"), msg))
