@@ -9,4 +9,5 @@ apt-get install -y --no-install-recommends \
 	sqlite3 iproute2 iputils-ping procps psmisc python3 \
 	wireguard-tools wireguard-go rsyslog rsyslog-openssl util-linux bsdextrautils \
 	openssl ca-certificates systemd \
-	qemu-system-x86 busybox-static cpio kmod
+	qemu-system-x86 busybox-static cpio kmod \
+	debhelper dpkg-dev fakeroot lintian
