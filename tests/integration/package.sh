@@ -8,7 +8,12 @@
 # would destroy them.
 # If systemd runs (PID 1), installing enables and starts wgaudit.service as
 # any Debian package would; the purge at the end stops and removes it.
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# The copy below takes TOP whole: make sure it is this source tree.
+if ! [ -f "$TOP/tests/integration/package.sh" ] || ! [ -f "$TOP/Makefile" ]; then
+	echo "FAIL package_build: $TOP is not the wgaudit source tree"
+	exit 1
+fi
 . "$TOP/tests/integration/lib.sh"
 
 PKG=wgaudit
@@ -64,7 +69,7 @@ if ! (cd "$SRC" && dpkg-checkbuilddeps) > "$WORK/builddeps.log" 2>&1; then
 	skip package_build "build dependencies missing (tests/install-deps.sh): $(tr '\n' ' ' < "$WORK/builddeps.log")"
 	exit 0
 fi
-# nocheck: the unit tests run in the suite itself (ASan); this is the package.
+# nocheck: the unit tests belong to the suite (ASan), not to this test.
 if (cd "$SRC" && DEB_BUILD_OPTIONS="parallel=2 nocheck" \
 	dpkg-buildpackage -us -uc -b) > "$WORK/build.log" 2>&1 &&
    DEB=$(ls "$WORK"/${PKG}_*.deb 2>/dev/null) && [ -f "$DEB" ]; then
