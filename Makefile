@@ -90,9 +90,28 @@ check-asan:
 demo:
 	tests/demo.sh
 
+# Install layout: `make install` = /usr/local; the Debian package passes
+# PREFIX=/usr UNITDIR=/lib/systemd/system. SYSCONFDIR stays /etc whatever
+# PREFIX is: the binary looks for /etc/wgaudit/wgaudit.conf (conf.h).
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+UNIT_TMP   := $(BUILD)/wgaudit.service
+
+# The unit's ExecStart= is rewritten to SBINDIR. /etc/wgaudit is created
+# 0700 like the unit's ConfigurationDirectoryMode= (it may hold TLS keys,
+# docs/tls.md); an existing directory and wgaudit.conf are left as they are.
 install: wgaudit
-	install -D -m 0755 $(BUILD)/wgaudit $(DESTDIR)$(PREFIX)/sbin/wgaudit
-	install -D -m 0644 docs/wgaudit.8 $(DESTDIR)$(PREFIX)/share/man/man8/wgaudit.8
+	install -D -m 0755 $(BUILD)/wgaudit $(DESTDIR)$(SBINDIR)/wgaudit
+	install -D -m 0644 docs/wgaudit.8 $(DESTDIR)$(MANDIR)/man8/wgaudit.8
+	install -D -m 0644 docs/wgaudit.conf.5 $(DESTDIR)$(MANDIR)/man5/wgaudit.conf.5
+	sed 's|^ExecStart=[^ ]*/wgaudit |ExecStart=$(SBINDIR)/wgaudit |' contrib/systemd/wgaudit.service > $(UNIT_TMP)
+	grep -q '^ExecStart=$(SBINDIR)/wgaudit ' $(UNIT_TMP)
+	install -D -m 0644 $(UNIT_TMP) $(DESTDIR)$(UNITDIR)/wgaudit.service
+	[ -d $(DESTDIR)$(SYSCONFDIR)/wgaudit ] || install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/wgaudit
+	[ -e $(DESTDIR)$(SYSCONFDIR)/wgaudit/wgaudit.conf ] || \
+		install -m 0644 docs/wgaudit.conf.example $(DESTDIR)$(SYSCONFDIR)/wgaudit/wgaudit.conf
 
 clean:
 	rm -rf build wgaudit

@@ -11,7 +11,7 @@ apt-get install -y --no-install-recommends \
 	wireguard-tools wireguard-go rsyslog rsyslog-openssl util-linux bsdextrautils \
 	openssl ca-certificates systemd \
 	qemu-system-x86 busybox-static cpio kmod \
-	rsyslog-relp \
+	rsyslog-relp debhelper dpkg-dev fakeroot lintian \
 	libivykis0 libnet1 libwrap0 libjson-c5 libglib2.0-0 libpcre3 libcap2
 # The last line: what syslog-ng-core needs at run time. syslog-ng itself
 # conflicts with rsyslog as a package: tests/integration/siem_snippets.sh
