@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "test.h"
 #include "base/failpoint.h"
 
 #ifndef WGAUDIT_FAILPOINTS
@@ -13,6 +13,7 @@ int main(void)
 	return 0;
 }
 #else
+#include "test.h"
 
 /* Runs FAILPOINT("a") and FAILPOINT("b") `times` times each in a child with
  * WGAUDIT_FAILPOINT=spec; returns the child's exit status and how many
