@@ -116,6 +116,6 @@ install: wgaudit
 clean:
 	rm -rf build wgaudit
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) $(FUZZ_BUILD) -type f -name '*.d' 2>/dev/null)
 
 .PHONY: all test check-asan demo install clean unit-bins fuzz

@@ -44,10 +44,11 @@ void pktcount_free(struct pktcount *pc)
 
 void pktcount_seen(struct pktcount *pc, const char *iface)
 {
-	struct pkt_iface *slot = NULL, *oldest = &pc->ifs[0];
+	struct pkt_iface *slot = NULL, *oldest;
 
 	if (!pc || strlen(iface) >= IFNAMSIZ)
-		return;
+		return;	/* no counters (flood_packets off) */
+	oldest = &pc->ifs[0];
 	pc->pass++;
 	for (size_t i = 0; i < PKTCOUNT_MAX; i++) {
 		struct pkt_iface *p = &pc->ifs[i];

@@ -110,7 +110,10 @@ else
 fi
 
 # --- the wgaudit agent ---------------------------------------------------------
-printf '[kmsg]\nenabled = no\n' > "$DIR/agent.conf"
+# Its own (empty) UAPI directory: the agent sees no interface, so what
+# other labs on this host run cannot add events to the two expected.
+mkdir -p "$DIR/uapi"
+printf '[agent]\nuapi_dir = %s\n[kmsg]\nenabled = no\n' "$DIR/uapi" > "$DIR/agent.conf"
 mkdir -p "$DIR/state"
 "$WGAUDIT" run -c "$DIR/agent.conf" --state-dir "$DIR/state" \
 	--output "syslog+tcp://127.0.0.1:$TPORT" > "$DIR/agent.log" 2>&1 &

@@ -106,7 +106,10 @@ fi
 pass tls_collector_start
 
 # --- the agent over TLS with its client certificate ----------------------------------
-printf '[kmsg]\nenabled = no\n' > "$DIR/agent.conf"
+# Its own (empty) UAPI directory: the agent sees no interface, so what
+# other labs on this host run cannot add events to the two expected.
+mkdir -p "$DIR/uapi"
+printf '[agent]\nuapi_dir = %s\n[kmsg]\nenabled = no\n' "$DIR/uapi" > "$DIR/agent.conf"
 mkdir -p "$DIR/state"
 "$WGAUDIT" run -c "$DIR/agent.conf" --state-dir "$DIR/state" \
 	--output "syslog+tls://127.0.0.1:$SPORT?ca=$DIR/ca.pem&cert=$DIR/client.pem&key=$DIR/client.key" \
