@@ -158,6 +158,31 @@ ev_count() {
 }
 has_event() { [ "$(ev_count "$@")" -gt 0 ]; }
 
+# A check that something did NOT happen needs a bounded window; these end it
+# at a positive marker that comes after, never at a fixed sleep.
+#
+# transfer_settled PUB: the agent's last PEER_TRANSFER for peer PUB carries
+# the rx/tx that $SIF reports now: the agent has polled after the last
+# traffic (follow with kmsg_marker to be sure what that poll raised is out).
+transfer_settled() {
+	local want got
+	want=$(in_srv wg show "$SIF" transfer | awk -v k="$1" '$1 == k {print $2, $3}')
+	got=$(grep '"type":"PEER_TRANSFER"' "$LAB/events.jsonl" 2>/dev/null | grep -F "\"peer\":\"$1\"" |
+	      tail -1 | python3 -c 'import json,sys; e=json.loads(sys.stdin.read()); print(e["rx"], e["tx"])' 2>/dev/null)
+	[ -n "$want" ] && [ "$want" = "$got" ]
+}
+# kmsg_marker [SECS]: write a record with a unique token into /dev/kmsg and
+# wait (bounded, default 10 s) until the agent's output has its event. What
+# the agent journaled before it read the record comes before it in the
+# output (outputs deliver in journal order), so once the marker is there,
+# so is anything an earlier event raised. Needs [kmsg] accept_user_records
+# (a record written from userspace has facility user).
+kmsg_marker() {
+	local tok="wgatest-marker-$$-$RANDOM$RANDOM"
+	echo "<7>wireguard: $SIF: $tok" > /dev/kmsg
+	wait_for "${1:-10}" grep -qF "$tok" "$LAB/events.jsonl"
+}
+
 # field FIELD from the last event of TYPE (JSON string or number)
 ev_field() {
 	grep "\"type\":\"$1\"" "$LAB/events.jsonl" | tail -1 | python3 -c '
