@@ -171,6 +171,17 @@ transfer_settled() {
 	      tail -1 | python3 -c 'import json,sys; e=json.loads(sys.stdin.read()); print(e["rx"], e["tx"])' 2>/dev/null)
 	[ -n "$want" ] && [ "$want" = "$got" ]
 }
+# poll_marker [SECS]: add a throwaway peer to $SIF, wait (bounded, default
+# 10 s) for its PEER_ADDED, remove it, wait for its PEER_REMOVED. Both come
+# from polls later than anything the agent had output before the call.
+# MARKER_KEY is its public key, for counts that must leave it out.
+poll_marker() {
+	MARKER_KEY=$(wg genkey | wg pubkey)
+	in_srv wg set "$SIF" peer "$MARKER_KEY" allowed-ips 10.232.0.250/32
+	wait_for "${1:-10}" has_event PEER_ADDED "$MARKER_KEY" || return 1
+	in_srv wg set "$SIF" peer "$MARKER_KEY" remove
+	wait_for "${1:-10}" has_event PEER_REMOVED "$MARKER_KEY"
+}
 # kmsg_marker [SECS]: write a record with a unique token into /dev/kmsg and
 # wait (bounded, default 10 s) until the agent's output has its event. What
 # the agent journaled before it read the record comes before it in the
