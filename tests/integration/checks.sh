@@ -152,7 +152,10 @@ PY
 if wait_for 15 has_event ALERT_HANDSHAKE_FLOOD '"signal":"packets"'; then
 	n=$(grep '"type":"ALERT_HANDSHAKE_FLOOD"' "$LAB/events.jsonl" | grep '"signal":"packets"' | tail -1 |
 	    python3 -c 'import json,sys; print(json.loads(sys.stdin.read()).get("initiations",""))')
-	[ "${n:-0}" -ge 200 ] && pass handshake_flood_packets || fail handshake_flood_packets "initiations $n"
+	# The alert comes at the first tick past the threshold and says what
+	# was counted by then: a tick inside the burst (a descheduled sender)
+	# reports 101..200, so more than the threshold is the assertion.
+	[ "${n:-0}" -gt 100 ] && pass handshake_flood_packets || fail handshake_flood_packets "initiations $n (threshold 100)"
 else fail handshake_flood_packets "no alert ($(grep -i 'handshake packets' "$LAB/agent.out" | tail -1))"; fi
 
 # Suppression: the same incidents again raise nothing new. An alert would
