@@ -76,6 +76,11 @@ both 3
 in_cli 2 wg set "${TAG}c2" listen-port 40102	# roam inside the allowed range
 both 9
 wait_for 5 has_event PEER_ENDPOINT_CHANGED "\"peer\":\"$C2\"" || fail benign_roam "no PEER_ENDPOINT_CHANGED for the roam"
+# No alert may come from any of this traffic: wait (bounded) for the poll
+# that has seen all of it, then for a marker after what that poll raised.
+settled() { transfer_settled "$C1" && transfer_settled "$C2"; }
+wait_for 15 settled
+kmsg_marker || fail benign_no_alerts "the kmsg marker did not come back"
 n=$(grep -c '"type":"PEER_TRANSFER"' "$LAB/events.jsonl")
 if [ "$(alerts)" = 0 ] && [ "$n" -ge 6 ]; then pass benign_no_alerts
 else fail benign_no_alerts "$(alerts) alerts, $n transfers: $(grep '"type":"ALERT_' "$LAB/events.jsonl" | head -3)"; fi
@@ -94,6 +99,8 @@ if wait_for 10 has_event ALERT_ROGUE_INTERFACE "\"iface\":\"$X\""; then
 	[ "$(ev_field ALERT_ROGUE_INTERFACE severity)" = err ] && pass rogue_interface ||
 		fail rogue_interface "severity $(ev_field ALERT_ROGUE_INTERFACE severity)"
 else fail rogue_interface "no alert for $X"; fi
+# $SIF was seen by the poll before AGENT_STARTED; $X's alert above comes
+# from a later pass, so an alert for $SIF would be in the output by now.
 if has_event ALERT_ROGUE_INTERFACE "\"iface\":\"$SIF\""; then fail declared_interface "alert for $SIF"
 else pass declared_interface; fi
 
@@ -146,16 +153,27 @@ PY
 if wait_for 15 has_event ALERT_HANDSHAKE_FLOOD '"signal":"packets"'; then
 	n=$(grep '"type":"ALERT_HANDSHAKE_FLOOD"' "$LAB/events.jsonl" | grep '"signal":"packets"' | tail -1 |
 	    python3 -c 'import json,sys; print(json.loads(sys.stdin.read()).get("initiations",""))')
-	[ "${n:-0}" -ge 200 ] && pass handshake_flood_packets || fail handshake_flood_packets "initiations $n"
+	# The alert comes at the first tick past the threshold and says what
+	# was counted by then: a tick inside the burst (a descheduled sender)
+	# reports 101..200, so more than the threshold is the assertion.
+	[ "${n:-0}" -gt 100 ] && pass handshake_flood_packets || fail handshake_flood_packets "initiations $n (threshold 100)"
 else fail handshake_flood_packets "no alert ($(grep -i 'handshake packets' "$LAB/agent.out" | tail -1))"; fi
 
-# Suppression: the same incidents again raise nothing new.
+# Suppression: the same incidents again raise nothing new. An alert would
+# be raised on the event that reports the new endpoint and journaled right
+# after it: wait for that event, then for a marker behind it (not a sleep).
 before=$(alerts)
 in_cli 2 wg set "${TAG}c2" listen-port 40203
 traffic 2 2
-sleep 2
-[ "$(ev_count ALERT_UNKNOWN_ENDPOINT "\"peer\":\"$C2\"")" = 1 ] && pass suppression ||
+if ! wait_for 10 has_event PEER_ENDPOINT_CHANGED '"endpoint":"10.231.2.2:40203"'; then
+	fail suppression "no PEER_ENDPOINT_CHANGED to 10.231.2.2:40203: nothing to suppress"
+elif ! kmsg_marker; then
+	fail suppression "the kmsg marker did not come back"
+elif [ "$(ev_count ALERT_UNKNOWN_ENDPOINT "\"peer\":\"$C2\"")" = 1 ]; then
+	pass suppression
+else
 	fail suppression "$(ev_count ALERT_UNKNOWN_ENDPOINT) unknown-endpoint alerts (before: $before)"
+fi
 
 agent_stop || fail agent_exit "agent exited with an error"
 exit $T_FAILED

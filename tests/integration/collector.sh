@@ -1,5 +1,4 @@
 #!/bin/bash
-# SPDX-License-Identifier: GPL-2.0
 # collector.sh - `wgaudit collector` against real senders on loopback:
 # util-linux logger (TCP octet-counted and LF, UDP, RFC 5424 and 3164), a
 # private rsyslogd forwarding with omfwd, the wgaudit agent itself; hostile
@@ -42,6 +41,13 @@ wait_count() {
 }
 stat_field() {	# stat_field NAME: a number from `collector status --json`
 	coll status --db "$DB" --json | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"
+}
+wait_stat() {	# NAME MIN: counters are written with the 5 s heartbeat (15 s)
+	for _ in $(seq 150); do
+		[ "$(stat_field "$1" 2>/dev/null || echo 0)" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 "$WGAUDIT" collector run --db "$DB" --listen "tcp://127.0.0.1:$TPORT" --listen "udp://127.0.0.1:$UPORT" \
@@ -110,11 +116,12 @@ else
 fi
 
 # --- the wgaudit agent ---------------------------------------------------------
-# Its own (empty) UAPI directory: the agent sees no interface, so what
-# other labs on this host run cannot add events to the two expected.
-mkdir -p "$DIR/uapi"
-printf '[agent]\nuapi_dir = %s\n[kmsg]\nenabled = no\n' "$DIR/uapi" > "$DIR/agent.conf"
-mkdir -p "$DIR/state"
+# Its own empty UAPI and config directories and an interface that does not
+# exist: whatever WireGuard interfaces this host has (another test's, say)
+# must not add events to the exact list checked below.
+mkdir -p "$DIR/state" "$DIR/uapi" "$DIR/etc"
+printf '[agent]\ninterfaces = wgacoll0\nuapi_dir = %s\nconfig_dir = %s\n[kmsg]\nenabled = no\n' \
+	"$DIR/uapi" "$DIR/etc" > "$DIR/agent.conf"
 "$WGAUDIT" run -c "$DIR/agent.conf" --state-dir "$DIR/state" \
 	--output "syslog+tcp://127.0.0.1:$TPORT" > "$DIR/agent.log" 2>&1 &
 AGENT_PID=$!
@@ -149,6 +156,7 @@ big = conn(); big.sendall(b"100000 " + b"A" * 100000 + b"%d " % len(after) + aft
 lfbig = conn(); lfbig.sendall(b"<13>" + b"B" * 20000 + b"\n<13>hostile: after-lf-oversize\n")
 broken = conn(); broken.sendall(b"0 <13>zero count\n")
 nul = conn(); nul.sendall(b"<13>hostile: nul\x00inside\n\x00\x00<13>hostile: after-nuls\n")
+print("hostile senders connected", flush=True)
 # keep the loris trickling, one byte at a time, past the frame timeout
 for i in range(8):
     try:
@@ -160,7 +168,10 @@ for s in (big, lfbig, broken, nul):
     s.close()
 EOF
 HOSTILE=$!
-sleep 0.3
+# The normal sender goes once the hostile ones are connected (not after a
+# fixed 0.3 s that a loaded machine may need for python to start).
+wait_for 10 grep -q "hostile senders connected" "$DIR/hostile.log" ||
+	fail hostile_senders_started "$(cat "$DIR/hostile.log")"
 for i in 1 2 3; do logger -n 127.0.0.1 -P "$TPORT" --tcp --octet-count -t normal "normal $i"; done
 if wait_count 3 --source normal; then
 	pass hostile_normal_sender_served
@@ -174,14 +185,14 @@ if wait_count 4 --source hostile; then
 else
 	fail hostile_resync_after_oversize "$(coll logs --db "$DB" --tail 5)"
 fi
+# Each counter is waited for (bounded: they come with the 5 s heartbeat),
+# not read after a fixed 5.5 s.
+wait_stat conns_timed_out 1; wait_stat oversize 2; wait_stat framing_errors 1
+# The slow loris's connection was closed by the frame timeout (counted in
+# conns_timed_out, whose heartbeat commits what came before): only now can
+# the test say that its partial frame was not stored.
 [ "$(count --source slow)" = 0 ] && pass hostile_partial_frame_not_stored ||
 	fail hostile_partial_frame_not_stored "a partial frame was stored"
-for _ in $(seq 60); do
-	[ "$(stat_field conns_timed_out)" -ge 1 ] && break
-	sleep 0.2
-done
-# wait for the next heartbeat to carry the counters
-sleep 5.5
 OV=$(stat_field oversize); FE=$(stat_field framing_errors); TO=$(stat_field conns_timed_out)
 [ "$OV" -ge 2 ] && pass hostile_oversize_counted || fail hostile_oversize_counted "oversize=$OV"
 [ "$FE" -ge 1 ] && pass hostile_framing_error_counted || fail hostile_framing_error_counted "framing_errors=$FE"
@@ -189,6 +200,7 @@ OV=$(stat_field oversize); FE=$(stat_field framing_errors); TO=$(stat_field conn
 kill -0 "$COLL_PID" 2>/dev/null && pass hostile_collector_alive || fail hostile_collector_alive "collector died"
 
 # --- status and query filters -------------------------------------------------
+wait_stat stored 15	# the heartbeat after the last record above
 ST=$(coll status --db "$DB")
 REC=$(stat_field received); STO=$(stat_field stored)
 if printf '%s\n' "$ST" | grep -q "collector: running" && [ "$STO" -ge 15 ] && [ "$REC" -ge "$STO" ] &&
@@ -212,9 +224,13 @@ coll logs --db "$DB" --bogus >/dev/null 2>&1; [ $? = 2 ] && pass usage_exit_2 ||
 # --- follow: sees a record stored after it started ---------------------------
 "$WGAUDIT" collector logs --db "$DB" --source follow --tail 0 --follow > "$DIR/follow.out" 2>&1 &
 FPID=$!
-sleep 0.5
-logger -n 127.0.0.1 -P "$TPORT" --tcp -t follow "followed"
-for _ in $(seq 50); do grep -q followed "$DIR/follow.out" && break; sleep 0.1; done
+# Follow prints nothing when it is ready: send a record each second until
+# one shows (bounded), not one record after a fixed 0.5 s. Any record it
+# shows was stored after it started (--tail 0).
+for i in $(seq 15); do
+	logger -n 127.0.0.1 -P "$TPORT" --tcp -t follow "followed $i"
+	for _ in $(seq 10); do grep -q followed "$DIR/follow.out" && break 2; sleep 0.1; done
+done
 kill "$FPID"; wait "$FPID"; FRC=$?
 grep -q followed "$DIR/follow.out" && [ "$FRC" = 0 ] && pass logs_follow ||
 	fail logs_follow "rc=$FRC $(cat "$DIR/follow.out")"
@@ -240,12 +256,18 @@ m = b"<13>1 - h retained - - - " + b"x" * 400
 s.sendall(b"".join(b"%d %s" % (len(m), m) for _ in range(3000)))
 s.close()
 EOF
-# 3000 records of ~420 bytes do not fit in 300k: the oldest go.
-for _ in $(seq 150); do
-	R=$(rstat rows)
-	[ "$R" -gt 0 ] && [ "$R" -lt 3000 ] && break
-	sleep 0.1
-done
+# 3000 records of ~420 bytes do not fit in 300k: the oldest go. Rows below
+# 3000 mean nothing while they are still coming in: wait (bounded) until
+# the heartbeat says all 3000 were received (and so stored) and retention
+# has run, then look at the rows.
+size_trimmed() {
+	local r
+	r=$(rstat rows)
+	[ "$(rstat received)" -ge 3000 ] && [ "$(rstat retention_deleted)" -ge 1 ] &&
+		[ "$r" -gt 0 ] && [ "$r" -lt 3000 ]
+}
+wait_for 30 size_trimmed
+R=$(rstat rows)
 [ "$R" -gt 0 ] && [ "$R" -lt 3000 ] && pass retention_size ||
 	fail retention_size "rows=$R under --max-db-size 300k"
 kill "$RPID"; wait "$RPID"

@@ -159,6 +159,42 @@ ev_count() {
 }
 has_event() { [ "$(ev_count "$@")" -gt 0 ]; }
 
+# A check that something did NOT happen needs a bounded window; these end it
+# at a positive marker that comes after, never at a fixed sleep.
+#
+# transfer_settled PUB: the agent's last PEER_TRANSFER for peer PUB carries
+# the rx/tx that $SIF reports now: the agent has polled after the last
+# traffic (follow with kmsg_marker to be sure what that poll raised is out).
+transfer_settled() {
+	local want got
+	want=$(in_srv wg show "$SIF" transfer | awk -v k="$1" '$1 == k {print $2, $3}')
+	got=$(grep '"type":"PEER_TRANSFER"' "$LAB/events.jsonl" 2>/dev/null | grep -F "\"peer\":\"$1\"" |
+	      tail -1 | python3 -c 'import json,sys; e=json.loads(sys.stdin.read()); print(e["rx"], e["tx"])' 2>/dev/null)
+	[ -n "$want" ] && [ "$want" = "$got" ]
+}
+# poll_marker [SECS]: add a throwaway peer to $SIF, wait (bounded, default
+# 10 s) for its PEER_ADDED, remove it, wait for its PEER_REMOVED. Both come
+# from polls later than anything the agent had output before the call.
+# MARKER_KEY is its public key, for counts that must leave it out.
+poll_marker() {
+	MARKER_KEY=$(wg genkey | wg pubkey)
+	in_srv wg set "$SIF" peer "$MARKER_KEY" allowed-ips 10.232.0.250/32
+	wait_for "${1:-10}" has_event PEER_ADDED "$MARKER_KEY" || return 1
+	in_srv wg set "$SIF" peer "$MARKER_KEY" remove
+	wait_for "${1:-10}" has_event PEER_REMOVED "$MARKER_KEY"
+}
+# kmsg_marker [SECS]: write a record with a unique token into /dev/kmsg and
+# wait (bounded, default 10 s) until the agent's output has its event. What
+# the agent journaled before it read the record comes before it in the
+# output (outputs deliver in journal order), so once the marker is there,
+# so is anything an earlier event raised. Needs [kmsg] accept_user_records
+# (a record written from userspace has facility user).
+kmsg_marker() {
+	local tok="wgatest-marker-$$-$RANDOM$RANDOM"
+	echo "<7>wireguard: $SIF: $tok" > /dev/kmsg
+	wait_for "${1:-10}" grep -qF "$tok" "$LAB/events.jsonl"
+}
+
 # field FIELD from the last event of TYPE (JSON string or number)
 ev_field() {
 	grep "\"type\":\"$1\"" "$LAB/events.jsonl" | tail -1 | python3 -c '

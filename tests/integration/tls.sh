@@ -44,11 +44,23 @@ fi
 OUT=$(rsyslog_out "$DIR/rs")
 HOST=wga-tls-host
 
+# marker NAME PORT: after a refused case, a record of our own, sent with
+# openssl s_client (the good client certificate, which the mTLS port wants)
+# to the port the agent used; 0 once rsyslogd wrote it (bounded). Whatever
+# the agent had got through before it exited was received before this.
+marker() {
+	local rec="<14>1 - $HOST wgatest-marker - - - marker $1 $$"
+	printf '%d %s' "${#rec}" "$rec" | timeout 10 openssl s_client -connect "127.0.0.1:$2" \
+		-CAfile "$PKI/ca.pem" -cert "$PKI/client.pem" -key "$PKI/client.key" \
+		-quiet -no_ign_eof > /dev/null 2>&1
+	wait_for 10 grep -qF "msg=marker $1 $$" "$OUT"
+}
+
 # run_agent NAME URL expect(deliver|refuse): one agent with one output.
 # deliver: wait for AGENT_STARTED at the collector; refuse: wait for the
 # agent to log that the output is down. Then SIGTERM. Leaves the lines
-# received during this case in $DIR/NAME.lines, the agent log in
-# $DIR/NAME/agent.log.
+# received during this case in $DIR/NAME.lines (a refused case's marker
+# left out), the agent log in $DIR/NAME/agent.log.
 run_agent() {
 	local name=$1 url=$2 mode=$3 before
 	before=$(wc -l < "$OUT")
@@ -81,9 +93,13 @@ CONF
 	if [ "$mode" = deliver ]; then
 		[ "$(wc -l < "$OUT")" -gt "$before" ] && rsyslog_wait_lines "$DIR/rs" $((before + 2)) 10
 	else
-		sleep 0.5	# a late arrival would show (not a timing assertion: none may come)
+		# Nothing may come: instead of a fixed sleep for a late arrival,
+		# wait for a marker record sent after the agent has exited.
+		local port=${url#*://127.0.0.1:}
+		marker "$name" "${port%%\?*}"
+		echo $? > "$DIR/$name/marker.rc"
 	fi
-	tail -n +$((before + 1)) "$OUT" > "$DIR/$name.lines"
+	tail -n +$((before + 1)) "$OUT" | grep -vF "msg=marker $name $$" > "$DIR/$name.lines"
 }
 
 sanitizer_clean() {
@@ -117,6 +133,8 @@ check_refused() {	# name reason-regex
 	local name=$1 re=$2
 	if ! sanitizer_clean "$name"; then
 		fail "$name" "sanitizer report: $(grep -m1 -A3 'ERROR\|runtime error' "$DIR/$name/agent.log" | tr '\n' ' ')"
+	elif [ "$(cat "$DIR/$name/marker.rc")" != 0 ]; then
+		fail "$name" "the collector did not write the marker record sent after the agent: cannot tell that nothing came"
 	elif [ -s "$DIR/$name.lines" ]; then
 		fail "$name" "the collector received $(wc -l < "$DIR/$name.lines") message(s): $(head -1 "$DIR/$name.lines")"
 	elif ! grep -Eq "$re" "$DIR/$name/agent.log"; then
