@@ -11,10 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <sqlite3.h>
 #include "base/event.h"
+#include "base/failpoint.h"
 #include "base/log.h"
 #include "store/store.h"
 
@@ -91,8 +94,10 @@ enum stmt {
 	ST_READ_AFTER,
 	ST_READ_TAIL,
 	ST_LAST_ID,
-	ST_SPAN,
-	ST_TRIM_COUNT,
+	ST_TRIM_EDGE,
+	ST_TRIM_REAL,
+	ST_TRIM_UPTO,
+	ST_AGE_REAL,
 	ST_TRIM_AGE,
 	ST_CURSOR_GET,
 	ST_CURSOR_SET,
@@ -129,11 +134,16 @@ static const char *const stmt_sql[ST__COUNT] = {
 	 * last id handed out is still the one a reader has seen. */
 	[ST_LAST_ID] = "SELECT coalesce((SELECT seq FROM sqlite_sequence "
 		"WHERE name = 'events'), 0)",
-	/* OFFSET walks max_events rows; ST_SPAN first tells cheaply (two
-	 * b-tree seeks) whether there can be that many at all. */
-	[ST_SPAN] = "SELECT coalesce(max(id) - min(id) + 1, 0) FROM events",
-	[ST_TRIM_COUNT] = "DELETE FROM events WHERE id <= (SELECT id FROM "
-		"events ORDER BY id DESC LIMIT 1 OFFSET ?)",
+	/* The id of the row at OFFSET n from the newest: the walk costs n
+	 * steps, run once a poll; see trim_count for the cheap pre-check. */
+	[ST_TRIM_EDGE] = "SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?",
+	/* What a trim up to ?1 drops that is news: earlier EVENTS_DROPPED
+	 * records were counted and delivered already. */
+	[ST_TRIM_REAL] = "SELECT count(*) FROM events WHERE id <= ? "
+		"AND type != 'EVENTS_DROPPED'",
+	[ST_TRIM_UPTO] = "DELETE FROM events WHERE id <= ?",
+	[ST_AGE_REAL] = "SELECT count(*) FROM events WHERE time_us < ? "
+		"AND type != 'EVENTS_DROPPED'",
 	[ST_TRIM_AGE] = "DELETE FROM events WHERE time_us < ?",
 	[ST_CURSOR_GET] = "SELECT last_id FROM cursors WHERE name = ?",
 	[ST_CURSOR_SET] = "INSERT INTO cursors (name, last_id) VALUES (?, ?) "
@@ -169,12 +179,15 @@ static const char *const stmt_sql[ST__COUNT] = {
 struct store {
 	sqlite3 *db;
 	bool readonly;
+	bool memory;			/* a snapshot: nothing reaches the file */
 	bool reading;			/* inside a read callback */
 	int64_t skip_logged;		/* highest bad event id already logged */
 	sqlite3_stmt *st[ST__COUNT];
 	struct event *ev;		/* one decode buffer for every row */
 	char blob[EVENT_BUF_LEN];	/* encoded fields of one append */
 	char path[256];			/* for messages */
+	char instance[STORE_INSTANCE_LEN];	/* 32 hex, "" if unknown */
+	int poison;			/* first failed write of the open turn */
 };
 
 static int rc_errno(int rc)
@@ -254,6 +267,41 @@ static int exec(struct store *s, const char *sql, const char *what)
 		  msg ? msg : sqlite3_errstr(rc));
 	sqlite3_free(msg);
 	return rc_errno(rc);
+}
+
+/* Every write goes through here: the turn's transaction is opened before
+ * its first write (never a write committed on its own), and a turn that
+ * already lost a write refuses the rest (see store.h). */
+static int write_begin(struct store *s)
+{
+	if (s->poison)
+		return s->poison;
+	if (!sqlite3_get_autocommit(s->db))
+		return 0;
+	return store_begin(s);
+}
+
+/* The result of one write: a failure poisons the turn. */
+static int write_end(struct store *s, int ret)
+{
+	if (ret < 0 && !s->poison)
+		s->poison = ret;
+	return ret;
+}
+
+/* One bound write statement in the turn's transaction. fp names the
+ * failpoint just after it (docs/ARCHITECTURE.md "Failpoints"). */
+static int write_step(struct store *s, enum stmt i, const char *what,
+		      const char *fp)
+{
+	int ret = write_begin(s);
+
+	if (ret == 0)
+		ret = step_done(s, i, what);
+	sqlite3_clear_bindings(s->st[i]);	/* no pointer into the caller stays */
+	if (ret == 0)
+		FAILPOINT(fp);
+	return write_end(s, ret);
 }
 
 static int user_version(struct store *s, int *out)
@@ -350,7 +398,7 @@ static int db_pragmas(struct store *s)
 	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
 	/* No table refers to another; keep the per-row checks off. */
 	ret = exec(s, "PRAGMA foreign_keys = OFF", "pragma");
-	if (ret < 0 || s->readonly)
+	if (ret < 0 || s->readonly || s->memory)
 		return ret;
 	/* WAL: readers (the CLI) never block the writer and see each
 	 * committed loop turn; persistent in the file once set. */
@@ -403,18 +451,50 @@ static void tighten_mode(struct store *s, const char *path)
 			 (unsigned)(sb.st_mode & 0777));
 }
 
+/* The writer opens only a file that is its own: a database path that is a
+ * symlink (made by whoever could write the dir) would have it write into,
+ * and chmod, the link's target. SQLITE_OPEN_NOFOLLOW closes the race this
+ * check leaves; the check gives the message. */
+static int db_file_safe(struct store *s, const char *path)
+{
+	struct stat sb;
+
+	if (lstat(path, &sb) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (S_ISLNK(sb.st_mode)) {
+		log_warnx("store %s: is a symbolic link; refusing to open it "
+			  "(the database must be a plain file)", path);
+		return -ELOOP;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		log_warnx("store %s: not a regular file; refusing to open it", path);
+		return -EINVAL;
+	}
+	if (sb.st_uid != geteuid()) {
+		log_warnx("store %s: owned by uid %u, not by this agent (uid %u); "
+			  "refusing to open it", path, (unsigned)sb.st_uid,
+			  (unsigned)geteuid());
+		return -EPERM;
+	}
+	return 0;
+}
+
 static int db_open(struct store *s, const char *path, bool readonly)
 {
-	int flags = SQLITE_OPEN_NOMUTEX;
+	int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
 	mode_t old;
-	int rc;
+	int rc, ret;
 
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	s->readonly = readonly;
-	if (readonly)
+	if (readonly) {
 		flags |= SQLITE_OPEN_READONLY;
-	else
+	} else {
+		ret = db_file_safe(s, path);
+		if (ret < 0)
+			return ret;
 		flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	}
 	/* The journal is a security record: owner only. SQLite gives the
 	 * -wal and -shm files the main file's mode, so this covers them. */
 	old = umask(077);
@@ -422,8 +502,8 @@ static int db_open(struct store *s, const char *path, bool readonly)
 	umask(old);
 	if (rc != SQLITE_OK) {
 		int err = sqlite3_system_errno(s->db);
-		int ret = db_err(s, "open", rc);
 
+		ret = db_err(s, "open", rc);
 		return err > 0 && (rc & 0xff) == SQLITE_CANTOPEN ? -err : ret;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
@@ -432,7 +512,89 @@ static int db_open(struct store *s, const char *path, bool readonly)
 	return 0;
 }
 
-static int store_open_mode(const char *path, bool readonly, struct store **out)
+/* The instance id is made once, when the database is created or first
+ * opened by a build that knows it (an older database is given one then),
+ * in its own transaction: it never changes afterwards. */
+static int load_instance(struct store *s)
+{
+	uint8_t r[16];
+	char hex[STORE_INSTANCE_LEN];
+	int ret;
+
+	ret = store_meta_get(s, "instance_id", s->instance, sizeof(s->instance));
+	if (ret != -ENOENT || s->readonly)
+		return ret == -ENOENT ? 0 : ret;
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		return -errno ? -errno : -EIO;
+	for (size_t i = 0; i < sizeof(r); i++)
+		snprintf(hex + 2 * i, 3, "%02x", r[i]);
+	ret = store_begin(s);
+	if (ret == 0)
+		ret = store_meta_get(s, "instance_id", s->instance,
+				     sizeof(s->instance));	/* under the lock */
+	if (ret == -ENOENT) {
+		ret = store_meta_set(s, "instance_id", hex);
+		if (ret == 0)
+			ret = store_commit(s);
+		if (ret == 0)
+			memcpy(s->instance, hex, sizeof(hex));
+	} else {
+		store_rollback(s);
+	}
+	if (ret < 0) {
+		store_rollback(s);
+		s->instance[0] = '\0';
+	}
+	return ret;
+}
+
+/* Copy the database at path into the (in-memory) connection of s with the
+ * backup API, through a read-only connection: the file is only read. */
+static int db_copy_in(struct store *s, const char *path)
+{
+	sqlite3 *src = NULL;
+	sqlite3_backup *b;
+	struct stat sb;
+	int rc;
+
+	if (lstat(path, &sb) < 0)
+		return errno == ENOENT ? 0 : -errno;	/* no state yet: baseline */
+	rc = sqlite3_open_v2(path, &src, SQLITE_OPEN_READONLY |
+			     SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_busy_timeout(src, STORE_BUSY_TIMEOUT_MS);
+		b = sqlite3_backup_init(s->db, "main", src, "main");
+		if (!b) {
+			rc = sqlite3_errcode(s->db);
+		} else {
+			rc = sqlite3_backup_step(b, -1);
+			sqlite3_backup_finish(b);
+			rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+		}
+	}
+	if (rc != SQLITE_OK)
+		log_warnx("store %s: cannot copy it: %s", path,
+			  src ? sqlite3_errmsg(src) : sqlite3_errstr(rc));
+	sqlite3_close(src);
+	return rc == SQLITE_OK ? 0 : rc_errno(rc);
+}
+
+static int db_open_memory(struct store *s, const char *path)
+{
+	int rc;
+
+	snprintf(s->path, sizeof(s->path), "%s (copy in memory)", path);
+	s->memory = true;
+	rc = sqlite3_open_v2(":memory:", &s->db, SQLITE_OPEN_READWRITE |
+			     SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK)
+		return db_err(s, "open", rc);
+	sqlite3_extended_result_codes(s->db, 1);
+	return db_copy_in(s, path);
+}
+
+static int store_open_mode(const char *path, bool readonly, bool memory,
+			   struct store **out)
 {
 	struct store *s;
 	int ret, v;
@@ -445,7 +607,7 @@ static int store_open_mode(const char *path, bool readonly, struct store **out)
 	ret = -ENOMEM;
 	if (!s->ev)
 		goto out;
-	ret = db_open(s, path, readonly);
+	ret = memory ? db_open_memory(s, path) : db_open(s, path, readonly);
 	if (ret < 0)
 		goto out;
 	ret = db_pragmas(s);
@@ -468,6 +630,9 @@ static int store_open_mode(const char *path, bool readonly, struct store **out)
 	ret = db_prepare(s);
 	if (ret < 0)
 		goto out;
+	ret = load_instance(s);
+	if (ret < 0)
+		goto out;
 	*out = s;
 	s = NULL;	/* the caller owns it now */
 out:
@@ -482,7 +647,7 @@ void store_db_path(const char *state_dir, char *out, size_t len)
 
 int store_open(const char *path, struct store **out)
 {
-	return store_open_mode(path, false, out);
+	return store_open_mode(path, false, false, out);
 }
 
 int store_open_readonly(const char *path, struct store **out)
@@ -494,7 +659,12 @@ int store_open_readonly(const char *path, struct store **out)
 		*out = NULL;
 		return -errno;
 	}
-	return store_open_mode(path, true, out);
+	return store_open_mode(path, true, false, out);
+}
+
+int store_open_snapshot(const char *path, struct store **out)
+{
+	return store_open_mode(path, false, true, out);
 }
 
 void store_free(struct store *s)
@@ -524,16 +694,47 @@ int store_begin(struct store *s)
 
 int store_commit(struct store *s)
 {
+	int ret;
+
+	if (s->poison) {
+		ret = s->poison;
+		store_rollback(s);
+		return ret;
+	}
 	if (sqlite3_get_autocommit(s->db))
 		return 0;
-	return step_done(s, ST_COMMIT, "commit");
+	FAILPOINT("store_commit_before");
+	ret = step_done(s, ST_COMMIT, "commit");
+	if (ret < 0) {
+		store_rollback(s);
+		return ret;
+	}
+	FAILPOINT("store_commit_after");
+	return 0;
 }
 
 int store_rollback(struct store *s)
 {
-	if (sqlite3_get_autocommit(s->db))
-		return 0;
-	return step_done(s, ST_ROLLBACK, "rollback");
+	int ret = 0;
+
+	if (!sqlite3_get_autocommit(s->db))
+		ret = step_done(s, ST_ROLLBACK, "rollback");
+	s->poison = 0;
+	return ret;
+}
+
+const char *store_instance(const struct store *s)
+{
+	return s->instance;
+}
+
+static void set_event_id(const struct store *s, struct event *ev)
+{
+	if (s->instance[0])
+		snprintf(ev->event_id, sizeof(ev->event_id), "%s-%lld",
+			 s->instance, (long long)ev->id);
+	else
+		ev->event_id[0] = '\0';
 }
 
 int store_append(struct store *s, struct event *ev)
@@ -542,7 +743,7 @@ int store_append(struct store *s, struct event *ev)
 	const char *iface = event_get(ev, "iface");
 	const char *peer = event_get(ev, "peer");
 	size_t n;
-	int rc;
+	int rc, ret;
 
 	/* What read-back would skip as damaged is refused here, where the
 	 * emitter sees the error, not stored to vanish later. */
@@ -550,6 +751,9 @@ int store_append(struct store *s, struct event *ev)
 	    (unsigned)ev->source >= SRC__COUNT ||
 	    ev->severity < LOG_EMERG || ev->severity > LOG_DEBUG)
 		return -EINVAL;
+	ret = write_begin(s);
+	if (ret < 0)
+		return ret;
 	/* Every field lives in ev->buf, so its encoding fits in as much. */
 	n = event_fields_encode(ev, s->blob, sizeof(s->blob));
 	sqlite3_bind_int64(st, 1, ev->time_us);
@@ -570,10 +774,12 @@ int store_append(struct store *s, struct event *ev)
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		sqlite3_clear_bindings(st);	/* no pointer into ev stays */
-		return db_err(s, "append", rc);
+		return write_end(s, db_err(s, "append", rc));
 	}
 	ev->id = sqlite3_last_insert_rowid(s->db);
+	set_event_id(s, ev);
 	sqlite3_clear_bindings(st);
+	FAILPOINT("store_append");
 	return 0;
 }
 
@@ -621,6 +827,7 @@ static int row_event(struct store *s, sqlite3_stmt *st, struct event *ev)
 	}
 	event_init(ev, t, so);
 	ev->id = id;
+	set_event_id(s, ev);
 	ev->time_us = sqlite3_column_int64(st, 1);
 	ev->severity = sev;
 	if (event_fields_decode(ev, n ? blob : "", (size_t)n) < 0) {
@@ -702,50 +909,85 @@ int store_last_id(struct store *s, int64_t *out)
 	return query_int(s, ST_LAST_ID, "last id", out, &found);
 }
 
-/* Keep the newest max_events rows. */
-static int trim_count(struct store *s, uint64_t max_events, uint64_t *dropped)
+/* Drop every row with id <= edge; *dropped += the ones that were news. */
+static int trim_upto(struct store *s, int64_t edge, uint64_t *dropped)
 {
-	int64_t span = 0;
+	int64_t real = 0;
 	bool found;
 	int ret;
 
-	/* Rows <= max(id) - min(id) + 1: at or under the bound, the usual
-	 * case, costs two seeks instead of an OFFSET walk. */
-	ret = query_int(s, ST_SPAN, "trim", &span, &found);
-	if (ret < 0 || (uint64_t)span <= max_events)
+	sqlite3_bind_int64(s->st[ST_TRIM_REAL], 1, edge);
+	ret = query_int(s, ST_TRIM_REAL, "trim", &real, &found);
+	if (ret < 0)
 		return ret;
-	sqlite3_bind_int64(s->st[ST_TRIM_COUNT], 1,
-			   max_events > INT64_MAX ? INT64_MAX :
-			   (int64_t)max_events);
-	ret = step_done(s, ST_TRIM_COUNT, "trim");
-	if (ret == 0)
-		*dropped += (uint64_t)sqlite3_changes64(s->db);
-	return ret;
+	sqlite3_bind_int64(s->st[ST_TRIM_UPTO], 1, edge);
+	ret = step_done(s, ST_TRIM_UPTO, "trim");
+	if (ret < 0)
+		return ret;
+	FAILPOINT("store_trim");
+	*dropped += (uint64_t)real;
+	return 0;
+}
+
+/* The id at OFFSET off from the newest row; *found false when there are
+ * not that many rows. */
+static int trim_edge(struct store *s, uint64_t off, int64_t *edge, bool *found)
+{
+	sqlite3_bind_int64(s->st[ST_TRIM_EDGE], 1,
+			   off > INT64_MAX ? INT64_MAX : (int64_t)off);
+	return query_int(s, ST_TRIM_EDGE, "trim", edge, found);
+}
+
+/* More than max_events rows: keep the newest max_events - 1, the room for
+ * the EVENTS_DROPPED that says so (store.h). */
+static int trim_count(struct store *s, uint64_t max_events, uint64_t *dropped)
+{
+	int64_t edge = 0;
+	bool found;
+	int ret;
+
+	ret = trim_edge(s, max_events, &edge, &found);
+	if (ret < 0 || !found)
+		return ret;
+	ret = trim_edge(s, max_events - 1, &edge, &found);
+	if (ret < 0 || !found)
+		return ret;
+	return trim_upto(s, edge, dropped);
 }
 
 static int trim_age(struct store *s, int64_t max_age_us, uint64_t *dropped)
 {
+	int64_t cut = now_realtime_us() - max_age_us, real = 0;
+	bool found;
 	int ret;
 
-	sqlite3_bind_int64(s->st[ST_TRIM_AGE], 1,
-			   now_realtime_us() - max_age_us);
+	sqlite3_bind_int64(s->st[ST_AGE_REAL], 1, cut);
+	ret = query_int(s, ST_AGE_REAL, "trim", &real, &found);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(s->st[ST_TRIM_AGE], 1, cut);
 	ret = step_done(s, ST_TRIM_AGE, "trim");
-	if (ret == 0)
-		*dropped += (uint64_t)sqlite3_changes64(s->db);
-	return ret;
+	if (ret < 0)
+		return ret;
+	FAILPOINT("store_trim");
+	*dropped += (uint64_t)real;
+	return 0;
 }
 
 int store_trim(struct store *s, uint64_t max_events, int64_t max_age_us,
 	       uint64_t *dropped)
 {
-	int ret = 0;
+	int ret;
 
 	*dropped = 0;
+	ret = write_begin(s);
+	if (ret < 0)
+		return ret;
 	if (max_events)
 		ret = trim_count(s, max_events, dropped);
 	if (ret == 0 && max_age_us > 0)
 		ret = trim_age(s, max_age_us, dropped);
-	return ret;
+	return write_end(s, ret);
 }
 
 int store_cursor_get(struct store *s, const char *name, int64_t *out)
@@ -767,7 +1009,7 @@ int store_cursor_set(struct store *s, const char *name, int64_t id)
 
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, id);
-	return step_done(s, ST_CURSOR_SET, "cursor set");
+	return write_step(s, ST_CURSOR_SET, "cursor set", "store_cursor_set");
 }
 
 int store_meta_get(struct store *s, const char *key, char *val, size_t len)
@@ -797,7 +1039,7 @@ int store_meta_set(struct store *s, const char *key, const char *val)
 
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, val, -1, SQLITE_STATIC);
-	return step_done(s, ST_META_SET, "meta set");
+	return write_step(s, ST_META_SET, "meta set", "store_meta_set");
 }
 
 int store_peer_put(struct store *s, const struct peer_row *p)
@@ -820,7 +1062,7 @@ int store_peer_put(struct store *s, const struct peer_row *p)
 	sqlite3_bind_int(st, 13, p->keepalive);
 	sqlite3_bind_int64(st, 14, p->first_seen_us);
 	sqlite3_bind_int64(st, 15, p->updated_us);
-	return step_done(s, ST_PEER_PUT, "peer put");
+	return write_step(s, ST_PEER_PUT, "peer put", "store_peer_put");
 }
 
 int store_peer_delete(struct store *s, const char *iface,
@@ -830,7 +1072,7 @@ int store_peer_delete(struct store *s, const char *iface,
 
 	sqlite3_bind_text(st, 1, iface, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, key, WG_KEY_LEN, SQLITE_STATIC);
-	return step_done(s, ST_PEER_DELETE, "peer delete");
+	return write_step(s, ST_PEER_DELETE, "peer delete", "store_peer_delete");
 }
 
 static int row_peer(sqlite3_stmt *st, struct peer_row *p)
@@ -903,13 +1145,13 @@ int store_iface_put(struct store *s, const struct iface_row *r)
 	sqlite3_bind_int(st, 6, r->up);
 	sqlite3_bind_int64(st, 7, r->first_seen_us);
 	sqlite3_bind_int64(st, 8, r->updated_us);
-	return step_done(s, ST_IFACE_PUT, "iface put");
+	return write_step(s, ST_IFACE_PUT, "iface put", "store_iface_put");
 }
 
 int store_iface_delete(struct store *s, const char *name)
 {
 	sqlite3_bind_text(s->st[ST_IFACE_DELETE], 1, name, -1, SQLITE_STATIC);
-	return step_done(s, ST_IFACE_DELETE, "iface delete");
+	return write_step(s, ST_IFACE_DELETE, "iface delete", "store_iface_delete");
 }
 
 static int row_iface(sqlite3_stmt *st, struct iface_row *r)
@@ -955,4 +1197,58 @@ int store_iface_load(struct store *s, store_iface_cb cb, void *ctx)
 		ret = db_err(s, "iface load", rc);
 	sqlite3_reset(st);
 	return ret;
+}
+
+/* ---- the engine's persistence (base/staterow.h) ---- */
+
+static int ops_peer_put(void *ctx, const struct peer_row *p)
+{
+	return store_peer_put(ctx, p);
+}
+
+static int ops_peer_delete(void *ctx, const char *iface,
+			   const uint8_t key[static WG_KEY_LEN])
+{
+	return store_peer_delete(ctx, iface, key);
+}
+
+static int ops_iface_put(void *ctx, const struct iface_row *r)
+{
+	return store_iface_put(ctx, r);
+}
+
+static int ops_iface_delete(void *ctx, const char *name)
+{
+	return store_iface_delete(ctx, name);
+}
+
+static int ops_peer_load(void *ctx, const char *iface, state_peer_cb cb, void *cbctx)
+{
+	return store_peer_load(ctx, iface, cb, cbctx);
+}
+
+static int ops_iface_load(void *ctx, state_iface_cb cb, void *cbctx)
+{
+	return store_iface_load(ctx, cb, cbctx);
+}
+
+static int ops_meta_get(void *ctx, const char *key, char *val, size_t len)
+{
+	return store_meta_get(ctx, key, val, len);
+}
+
+static int ops_meta_set(void *ctx, const char *key, const char *val)
+{
+	return store_meta_set(ctx, key, val);
+}
+
+void store_state_ops(struct store *s, struct state_ops *out)
+{
+	*out = (struct state_ops){
+		.peer_put = ops_peer_put, .peer_delete = ops_peer_delete,
+		.iface_put = ops_iface_put, .iface_delete = ops_iface_delete,
+		.peer_load = ops_peer_load, .iface_load = ops_iface_load,
+		.meta_get = ops_meta_get, .meta_set = ops_meta_set,
+		.ctx = s,
+	};
 }
