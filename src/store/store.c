@@ -548,19 +548,50 @@ static int load_instance(struct store *s)
 	return ret;
 }
 
+/* "file:PATH?immutable=1" with PATH's URI specials escaped. */
+static int immutable_uri(const char *path, char *out, size_t len)
+{
+	size_t o = (size_t)snprintf(out, len, "file:");
+
+	for (; *path && o + 4 < len; path++) {
+		if (*path == '%' || *path == '?' || *path == '#')
+			o += (size_t)snprintf(out + o, len - o, "%%%02X",
+					      (unsigned char)*path);
+		else
+			out[o++] = *path;
+	}
+	if (*path || o + sizeof("?immutable=1") > len)
+		return -ENAMETOOLONG;
+	memcpy(out + o, "?immutable=1", sizeof("?immutable=1"));
+	return 0;
+}
+
 /* Copy the database at path into the (in-memory) connection of s with the
- * backup API, through a read-only connection: the file is only read. */
+ * backup API, through a read-only connection: the file is only read.
+ * With no -wal file beside it no connection has it open (WAL keeps one
+ * while any is), so it is read as immutable: a plain read-only open would
+ * create the -wal and -shm files, writing into a state dir a dry run must
+ * leave as it found. With one, a writer may be running: read it as a
+ * reader does, through the files the writer keeps. */
 static int db_copy_in(struct store *s, const char *path)
 {
+	char wal[512], uri[1100];
 	sqlite3 *src = NULL;
 	sqlite3_backup *b;
 	struct stat sb;
-	int rc;
+	const char *name = path;
+	int rc, flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX |
+			SQLITE_OPEN_NOFOLLOW;
 
 	if (lstat(path, &sb) < 0)
 		return errno == ENOENT ? 0 : -errno;	/* no state yet: baseline */
-	rc = sqlite3_open_v2(path, &src, SQLITE_OPEN_READONLY |
-			     SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL);
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	if (lstat(wal, &sb) < 0 && errno == ENOENT &&
+	    immutable_uri(path, uri, sizeof(uri)) == 0) {
+		name = uri;
+		flags |= SQLITE_OPEN_URI;
+	}
+	rc = sqlite3_open_v2(name, &src, flags, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_busy_timeout(src, STORE_BUSY_TIMEOUT_MS);
 		b = sqlite3_backup_init(s->db, "main", src, "main");

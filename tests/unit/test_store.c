@@ -901,6 +901,11 @@ TEST(snapshot_never_writes_the_file)
 	CHECK_INT((long long)after.st_mtime, (long long)before.st_mtime);
 	snprintf(cmd, sizeof(cmd), "sha256sum < %s | cmp -s - %s.sum", path, path);
 	CHECK_INT(system(cmd), 0);
+	/* Nor the files beside it: no -wal, no -shm was made. */
+	snprintf(cmd, sizeof(cmd), "%s-wal", path);
+	CHECK(access(cmd, F_OK) < 0);
+	snprintf(cmd, sizeof(cmd), "%s-shm", path);
+	CHECK(access(cmd, F_OK) < 0);
 	/* No file at all: an empty copy, and still no file. */
 	snprintf(cmd, sizeof(cmd), "%s.none", path);
 	CHECK_INT(store_open_snapshot(cmd, &s), 0);
