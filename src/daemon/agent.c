@@ -551,12 +551,12 @@ static void open_watchers(struct agent *a)
  * each, the agent stops (exit 1) and its restart (systemd Restart=) loads
  * everything from the store again and observes anew: what the turn would
  * have journaled is derived again, nothing is half kept. */
-static void commit_and_kick(struct agent *a)
+static bool turn_commit(struct agent *a)
 {
 	int ret;
 
 	if (a->commit_failed)
-		return;
+		return false;
 	for (size_t i = 0; i < a->n_outputs; i++)
 		output_sync(a->outputs[i]);	/* delivered before the cursor commits */
 	ret = store_commit(a->store);
@@ -565,11 +565,21 @@ static void commit_and_kick(struct agent *a)
 			  "stopping so that a restart resumes from the store");
 		a->commit_failed = true;
 		loop_stop(a->loop);
-		return;
+		return false;
 	}
 	a->failed = 0;
+	return true;
+}
+
+/* The kick writes what it can at once and moves cursors: commit those
+ * too, so no write transaction stays open while the loop sleeps. */
+static void commit_and_kick(struct agent *a)
+{
+	if (!turn_commit(a))
+		return;
 	for (size_t i = 0; i < a->n_outputs; i++)
 		output_kick(a->outputs[i]);
+	turn_commit(a);
 }
 
 /* The commit point: everything journaled this turn becomes visible and
