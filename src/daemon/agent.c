@@ -103,12 +103,18 @@ static int state_get(void *ctx, const char *key, char *val, size_t len)
 	return store_meta_get(a->store, key, val, len);
 }
 
-/* In the turn's transaction (the store opens it on the first write). */
+/* In the turn's transaction (the store opens it on the first write). A
+ * failure is logged here, once per turn, whatever the caller does with
+ * it: the store refuses the turn's commit and the agent restarts from it
+ * (commit_and_kick), so no caller can carry on from a lost write. */
 static int state_set(void *ctx, const char *key, const char *val)
 {
 	struct agent *a = ctx;
+	int ret = store_meta_set(a->store, key, val);
 
-	return store_meta_set(a->store, key, val);
+	if (ret < 0 && a->failed++ == 0)
+		log_errno(ret, "cannot save %s", key);
+	return ret;
 }
 
 static int agent_emit(void *ctx, struct event *ev)
@@ -265,10 +271,9 @@ static void read_wggo_log(struct agent *a)
 		return;
 	snprintf(v, sizeof(v), "%llu:%llu", (unsigned long long)pos.inode,
 		 (unsigned long long)pos.offset);
-	/* A failure poisons the turn: its commit fails and the agent
-	 * restarts from the position before these lines. */
-	if ((n = state_set(a, "wggo_log_pos", v)) < 0)
-		log_errno(n, "cannot save the position in %s", a->conf->wggo_log);
+	/* A failure (logged there) poisons the turn: its commit fails and
+	 * the agent restarts from the position before these lines. */
+	state_set(a, "wggo_log_pos", v);
 }
 
 static void wggo_tick(void *ctx)

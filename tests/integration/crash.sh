@@ -19,7 +19,7 @@ need_root crash
 # Every failpoint, and some at a later pass (:n) so that a crash also
 # lands mid-turn, after earlier writes of the same turn.
 FPS=${CRASH_FAILPOINTS:-"store_append store_append:2 store_append:5
-	store_peer_put store_peer_put:2 store_peer_put:3
+	store_peer_put store_peer_put:2 store_append:7
 	store_iface_put store_iface_put:2
 	store_peer_delete store_peer_delete:2 store_peer_delete:3
 	store_iface_delete store_meta_set store_cursor_set store_cursor_set:2
