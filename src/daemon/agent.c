@@ -428,7 +428,7 @@ static void on_kmsg(void *ctx, int fd, uint32_t events)
 		a->kmsg_seq = seq;
 		snprintf(v, sizeof(v), "%llu", (unsigned long long)seq);
 		ret = store_meta_set(a->store, "kmsg_seq", v);
-		if (ret < 0)
+		if (ret < 0 && a->failed++ == 0)
 			log_errno(ret, "cannot save the kernel log position");
 	}
 }
@@ -931,6 +931,8 @@ int agent_main(struct conf *c, const struct agent_opts *o)
 	}
 	open_watchers(&a);
 	before_sleep(&a);	/* the start is journaled before privileges go */
+	if (a.commit_failed)
+		goto out;	/* status 1: loop_run would clear the stop */
 	drop_privileges(&a);
 	harden_no_core();	/* again: a credential change may reset it */
 	notify_ready();

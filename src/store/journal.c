@@ -208,10 +208,13 @@ static int trim_edge(struct store *s, uint64_t off, int64_t *edge, bool *found)
  * the EVENTS_DROPPED that says so (store.h). */
 static int trim_count(struct store *s, uint64_t max_events, uint64_t *dropped)
 {
-	int64_t edge = 0;
+	int64_t edge = 0, span = 0;
 	bool found;
 	int ret;
 
+	ret = st_query_int(s, ST_SPAN, "trim", &span, &found);
+	if (ret < 0 || (uint64_t)span <= max_events)
+		return ret;
 	ret = trim_edge(s, max_events, &edge, &found);
 	if (ret < 0 || !found)
 		return ret;
