@@ -44,10 +44,13 @@ void pktcount_free(struct pktcount *pc)
 
 void pktcount_seen(struct pktcount *pc, const char *iface)
 {
-	struct pkt_iface *slot = NULL, *oldest = &pc->ifs[0];
+	struct pkt_iface *slot = NULL, *oldest;
 
+	/* NULL when the flood check counts no packets: nothing to do (and
+	 * &pc->ifs[0] of NULL is undefined, which UBSan aborts on). */
 	if (!pc || strlen(iface) >= IFNAMSIZ)
 		return;
+	oldest = &pc->ifs[0];
 	pc->pass++;
 	for (size_t i = 0; i < PKTCOUNT_MAX; i++) {
 		struct pkt_iface *p = &pc->ifs[i];
