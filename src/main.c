@@ -28,7 +28,8 @@ static int cmd_run(struct conf *c, const struct cli_opts *o)
 
 static int cmd_check(struct conf *c, const struct cli_opts *o)
 {
-	struct agent_opts ao = { .mode = AGENT_CHECK, .print = true, .json = o->json };
+	struct agent_opts ao = { .mode = AGENT_CHECK, .print = true, .json = o->json,
+				 .dry_run = o->dry_run };
 
 	return agent_main(c, &ao);
 }
@@ -41,7 +42,7 @@ static const struct {
 } commands[] = {
 	{ "run", cmd_run, "run [-c FILE] [options]",
 	  "run the agent in the foreground (systemd Type=notify friendly)" },
-	{ "check", cmd_check, "check [-c FILE] [options] [--json]",
+	{ "check", cmd_check, "check [-c FILE] [options] [--json] [--dry-run]",
 	  "one observation pass: print new events, persist state, deliver, exit" },
 	{ "status", cmd_status, "status [--json] [--interface NAME]",
 	  "interfaces and peers: endpoint, last handshake, transfer, state" },
@@ -71,6 +72,7 @@ static void usage(FILE *f)
 		"      --json             JSON output (check, status, events, replay)\n"
 		"      --tail N           events: the last N (default 20)\n"
 		"      --follow           events: keep printing new ones\n"
+		"      --dry-run          check: print what it would emit; write and deliver nothing\n"
 		"      --kmsg FILE        replay: the saved kernel log ('-' = stdin)\n"
 		"  -v, --verbose          more diagnostics on stderr\n"
 		"  -h, --help             this text\n"
@@ -80,7 +82,7 @@ static void usage(FILE *f)
 }
 
 enum { OPT_INTERVAL = 256, OPT_STATE_DIR, OPT_INTERFACE, OPT_OUTPUT, OPT_JSON,
-       OPT_TAIL, OPT_FOLLOW, OPT_KMSG };
+       OPT_TAIL, OPT_FOLLOW, OPT_KMSG, OPT_DRY_RUN };
 
 static const struct option longopts[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -91,6 +93,7 @@ static const struct option longopts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "tail", required_argument, NULL, OPT_TAIL },
 	{ "follow", no_argument, NULL, OPT_FOLLOW },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "kmsg", required_argument, NULL, OPT_KMSG },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -169,6 +172,7 @@ int main(int argc, char **argv)
 		case 'V': printf("wgaudit %s\n", WGAUDIT_VERSION); return 0;
 		case OPT_JSON: o.json = true; break;
 		case OPT_FOLLOW: o.follow = true; break;
+		case OPT_DRY_RUN: o.dry_run = true; break;
 		case OPT_KMSG: o.kmsg_file = optarg; break;
 		case OPT_TAIL: {
 			uint64_t n;
@@ -212,6 +216,10 @@ int main(int argc, char **argv)
 	}
 	if (o.argc > 0) {
 		fprintf(stderr, "wgaudit: %s: unexpected argument '%s'\n", cmd, o.argv[0]);
+		return 2;
+	}
+	if (o.dry_run && strcmp(cmd, "check")) {
+		fprintf(stderr, "wgaudit: --dry-run: only for check\n");
 		return 2;
 	}
 	log_init(1, verbose);

@@ -29,6 +29,7 @@ static const char *const severities[8] = {
 void event_init(struct event *ev, enum event_type type, enum event_source src)
 {
 	ev->id = 0;
+	ev->event_id[0] = '\0';
 	ev->time_us = 0;
 	ev->type = type;
 	ev->severity = event_type_severity(type);

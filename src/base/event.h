@@ -87,6 +87,8 @@ enum event_source {
 
 #define EVENT_MAX_FIELDS	32
 #define EVENT_BUF_LEN		3072
+/* "<instance: 32 hex>-<journal seq>" (DESIGN "Event identity") + NUL. */
+#define EVENT_ID_LEN		56
 
 /* Fields are (key, value) NUL-terminated strings kept in buf, addressed by
  * offset so a struct event can be copied by value. Keys are lower_snake;
@@ -99,6 +101,7 @@ struct event_field {
 
 struct event {
 	int64_t id;		/* journal id; 0 until stored */
+	char event_id[EVENT_ID_LEN];	/* set by the store; "" until stored */
 	int64_t time_us;	/* wall clock, µs since the epoch */
 	enum event_type type;
 	int severity;		/* LOG_EMERG .. LOG_DEBUG */

@@ -49,6 +49,17 @@ void log_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+void log_errno(int err, const char *fmt, ...)
+{
+	char buf[128];
+	const char *e = strerror_r(err < 0 ? -err : err, buf, sizeof(buf));
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_WARNING, fmt, ap, e);
+	va_end(ap);
+}
+
 void log_warnx(const char *fmt, ...)
 {
 	va_list ap;

@@ -12,6 +12,7 @@ struct conf;
 struct cli_opts {
 	bool json;		/* --json */
 	bool follow;		/* --follow */
+	bool dry_run;		/* check --dry-run */
 	long tail;		/* --tail N; -1 = not given */
 	const char *kmsg_file;	/* replay --kmsg FILE */
 	int (*reload)(struct conf *c);	/* file + command line again (SIGHUP) */

@@ -25,6 +25,7 @@
 #include "engine/checks/checks.h"
 #include "base/event.h"
 #include "sys/harden.h"
+#include "sys/lock.h"
 #include "base/log.h"
 #include "base/loop.h"
 #include "sys/notify.h"
@@ -74,6 +75,8 @@ struct agent {
 	char hostname[256];
 	uint64_t journaled, failed;
 	bool nl_warned;
+	bool commit_failed;		/* memory is ahead of the store: stop */
+	int lock_fd;
 };
 
 /* Friendly names come from config-file comments ("# Name = alice"). */
@@ -100,12 +103,18 @@ static int state_get(void *ctx, const char *key, char *val, size_t len)
 	return store_meta_get(a->store, key, val, len);
 }
 
+/* In the turn's transaction (the store opens it on the first write). A
+ * failure is logged here, once per turn, whatever the caller does with
+ * it: the store refuses the turn's commit and the agent restarts from it
+ * (commit_and_kick), so no caller can carry on from a lost write. */
 static int state_set(void *ctx, const char *key, const char *val)
 {
 	struct agent *a = ctx;
-	int ret = store_begin(a->store);
+	int ret = store_meta_set(a->store, key, val);
 
-	return ret < 0 ? ret : store_meta_set(a->store, key, val);
+	if (ret < 0 && a->failed++ == 0)
+		log_errno(ret, "cannot save %s", key);
+	return ret;
 }
 
 static int agent_emit(void *ctx, struct event *ev)
@@ -119,12 +128,12 @@ static int agent_emit(void *ctx, struct event *ev)
 	if (ev->source == SRC_KMSG || ev->source == SRC_JOURNAL)
 		tracker_resolve(a->tracker, ev);
 	add_peer_name(a, ev);
-	ret = store_begin(a->store);
-	if (ret == 0)
-		ret = store_append(a->store, ev);
+	ret = store_append(a->store, ev);
 	if (ret < 0) {
-		a->failed++;
-		log_warnx("cannot journal %s: %s", event_type_name(ev->type), strerror(-ret));
+		/* Once per turn: after a failed write the store refuses the
+		 * rest of the turn with the same error. */
+		if (a->failed++ == 0)
+			log_errno(ret, "cannot journal %s", event_type_name(ev->type));
 		return ret;
 	}
 	a->journaled++;
@@ -262,6 +271,8 @@ static void read_wggo_log(struct agent *a)
 		return;
 	snprintf(v, sizeof(v), "%llu:%llu", (unsigned long long)pos.inode,
 		 (unsigned long long)pos.offset);
+	/* A failure (logged there) poisons the turn: its commit fails and
+	 * the agent restarts from the position before these lines. */
 	state_set(a, "wggo_log_pos", v);
 }
 
@@ -299,13 +310,15 @@ static void trim_journal(struct agent *a)
 
 	if (!c->journal_max_events && !c->journal_max_age_ms)
 		return;
-	store_begin(a->store);
 	ret = store_trim(a->store, c->journal_max_events,
 			 (int64_t)c->journal_max_age_ms * 1000, &dropped);
 	if (ret < 0) {
-		log_warnx("journal trim failed: %s", strerror(-ret));
+		log_errno(ret, "journal trim failed");
 		return;
 	}
+	/* Only news counts: a trim that took nothing but earlier
+	 * EVENTS_DROPPED records says nothing (store_trim), or each one
+	 * would make the next (an idle agent reporting drops every poll). */
 	if (!dropped)
 		return;
 	log_warnx("journal bound reached: %llu oldest event(s) dropped",
@@ -414,8 +427,9 @@ static void on_kmsg(void *ctx, int fd, uint32_t events)
 		/* Same transaction as the events: cursor and events commit together. */
 		a->kmsg_seq = seq;
 		snprintf(v, sizeof(v), "%llu", (unsigned long long)seq);
-		store_begin(a->store);
-		store_meta_set(a->store, "kmsg_seq", v);
+		ret = store_meta_set(a->store, "kmsg_seq", v);
+		if (ret < 0 && a->failed++ == 0)
+			log_errno(ret, "cannot save the kernel log position");
 	}
 }
 
@@ -452,10 +466,8 @@ static void open_kmsg(struct agent *a)
 			  strerror(-ret));
 		return;
 	}
-	if (kmsg_boot_id(boot) == 0) {
-		store_begin(a->store);
-		store_meta_set(a->store, "kmsg_boot", boot);
-	}
+	if (kmsg_boot_id(boot) == 0 && (ret = store_meta_set(a->store, "kmsg_boot", boot)) < 0)
+		log_errno(ret, "cannot save the boot id");
 	if (loop_add_fd(a->loop, kmsg_reader_fd(a->kmsg), EPOLLIN, on_kmsg, a) < 0) {
 		log_warn("kmsg: epoll");
 		return;
@@ -538,14 +550,41 @@ static void open_watchers(struct agent *a)
 	read_wggo_log(a);
 }
 
+/* A failed commit (disk full, I/O error, or an earlier failed write of
+ * the turn) was rolled back by the store: the tracker, the checks, the
+ * log and kmsg positions in memory are now ahead of it. Rather than undo
+ * each, the agent stops (exit 1) and its restart (systemd Restart=) loads
+ * everything from the store again and observes anew: what the turn would
+ * have journaled is derived again, nothing is half kept. */
+static bool turn_commit(struct agent *a)
+{
+	int ret;
+
+	if (a->commit_failed)
+		return false;
+	for (size_t i = 0; i < a->n_outputs; i++)
+		output_sync(a->outputs[i]);	/* delivered before the cursor commits */
+	ret = store_commit(a->store);
+	if (ret < 0) {
+		log_errno(ret, "journal commit failed; the turn was rolled back; "
+			  "stopping so that a restart resumes from the store");
+		a->commit_failed = true;
+		loop_stop(a->loop);
+		return false;
+	}
+	a->failed = 0;
+	return true;
+}
+
+/* The kick writes what it can at once and moves cursors: commit those
+ * too, so no write transaction stays open while the loop sleeps. */
 static void commit_and_kick(struct agent *a)
 {
-	int ret = store_commit(a->store);
-
-	if (ret < 0)
-		log_warnx("journal commit failed: %s", strerror(-ret));
+	if (!turn_commit(a))
+		return;
 	for (size_t i = 0; i < a->n_outputs; i++)
 		output_kick(a->outputs[i]);
+	turn_commit(a);
 }
 
 /* The commit point: everything journaled this turn becomes visible and
@@ -695,19 +734,46 @@ static int open_signals(struct agent *a)
 	return loop_add_fd(a->loop, a->sigfd, EPOLLIN, on_signal, a);
 }
 
+/* The state dir is the agent's alone: checked (lock_dir_check), then
+ * locked for the process's life so that a `check` beside a `run` cannot
+ * journal and deliver everything a second time. A dry run reads an
+ * in-memory copy and needs neither. */
 static int open_state(struct agent *a)
 {
-	char path[512];
+	char path[512], why[512];
+	pid_t holder;
 	int ret;
 
-	if (mkdir(a->conf->state_dir, 0700) < 0 && errno != EEXIST) {
-		log_warn("cannot create state directory %s", a->conf->state_dir);
-		return -errno;
-	}
 	store_db_path(a->conf->state_dir, path, sizeof(path));
+	if (a->opts.dry_run) {
+		ret = store_open_snapshot(path, &a->store);
+		if (ret < 0)
+			log_errno(ret, "cannot read the journal %s", path);
+		return ret;
+	}
+	ret = lock_dir_check(a->conf->state_dir, why, sizeof(why));
+	if (ret < 0) {
+		log_warnx("state directory refused: %s", why);
+		return ret;
+	}
+	ret = lock_acquire(a->conf->state_dir, &a->lock_fd, &holder);
+	if (ret == -EWOULDBLOCK) {
+		if (holder)
+			log_warnx("state directory %s is in use by wgaudit PID %ld; "
+				  "try `wgaudit check --dry-run` beside it",
+				  a->conf->state_dir, (long)holder);
+		else
+			log_warnx("state directory %s is in use by another wgaudit",
+				  a->conf->state_dir);
+		return ret;
+	}
+	if (ret < 0) {
+		log_errno(ret, "cannot lock the state directory %s", a->conf->state_dir);
+		return ret;
+	}
 	ret = store_open(path, &a->store);
 	if (ret < 0)
-		log_warnx("cannot open the journal %s: %s", path, strerror(-ret));
+		log_errno(ret, "cannot open the journal %s", path);
 	return ret;
 }
 
@@ -755,6 +821,7 @@ static void agent_close(struct agent *a)
 	uapi_free(a->uapi);
 	wg_device_release(&a->dev);
 	store_free(a->store);
+	lock_release(a->lock_fd);
 	if (a->sigfd >= 0)
 		close(a->sigfd);
 	if (a->ioctl_fd >= 0)
@@ -777,6 +844,7 @@ int agent_main(struct conf *c, const struct agent_opts *o)
 	a.sigfd = -1;
 	a.inotify_fd = -1;
 	a.inotify_wd = -1;
+	a.lock_fd = -1;
 	a.pass_src = SRC_POLL;
 	a.sink.emit = agent_emit;
 	a.sink.ctx = &a;
@@ -792,12 +860,20 @@ int agent_main(struct conf *c, const struct agent_opts *o)
 		snprintf(a.hostname, sizeof(a.hostname), "-");
 	a.ioctl_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	signal(SIGPIPE, SIG_IGN);
+	/* Before any key is read: a core would hold it. */
+	if ((ret = harden_no_core()) < 0)
+		log_errno(ret, "cannot turn core dumps off");
 
 	if (loop_new(&a.loop) < 0 || open_state(&a) < 0)
 		goto out;
-	ret = tracker_new(a.store, &to, &a.sink, &a.tracker);
+	{
+		struct state_ops st;
+
+		store_state_ops(a.store, &st);
+		ret = tracker_new(&st, &to, &a.sink, &a.tracker);
+	}
 	if (ret < 0) {
-		log_warnx("cannot load state: %s", strerror(-ret));
+		log_errno(ret, "cannot load state");
 		goto out;
 	}
 	open_confwatch(&a);
@@ -811,7 +887,8 @@ int agent_main(struct conf *c, const struct agent_opts *o)
 		if (ret < 0)
 			log_warnx("checks unavailable: %s", strerror(-ret));
 	}
-	if (open_outputs(&a) < 0) {
+	/* A dry run delivers nothing: its outputs are not even opened. */
+	if (!o->dry_run && open_outputs(&a) < 0) {
 		status = 2;
 		goto out;
 	}
@@ -835,7 +912,8 @@ int agent_main(struct conf *c, const struct agent_opts *o)
 			if (output_flush(a.outputs[i], 5000) < 0)
 				log_warnx("%s: not everything was delivered; it stays journaled",
 					  output_name(a.outputs[i]));
-		status = a.failed ? 1 : 0;
+		commit_and_kick(&a);	/* the cursors the flush moved */
+		status = a.commit_failed ? 1 : 0;
 		goto out;
 	}
 
@@ -853,7 +931,10 @@ int agent_main(struct conf *c, const struct agent_opts *o)
 	}
 	open_watchers(&a);
 	before_sleep(&a);	/* the start is journaled before privileges go */
+	if (a.commit_failed)
+		goto out;	/* status 1: loop_run would clear the stop */
 	drop_privileges(&a);
+	harden_no_core();	/* again: a credential change may reset it */
 	notify_ready();
 	if (notify_watchdog_interval_us() > 0)
 		on_watchdog(&a);
@@ -866,7 +947,8 @@ int agent_main(struct conf *c, const struct agent_opts *o)
 	before_sleep(&a);
 	for (size_t i = 0; i < a.n_outputs; i++)
 		output_flush(a.outputs[i], 2000);
-	status = ret < 0 ? 1 : 0;
+	commit_and_kick(&a);	/* the cursors the flush moved */
+	status = ret < 0 || a.commit_failed ? 1 : 0;
 out:
 	agent_close(&a);
 	return status;

@@ -13,6 +13,8 @@ struct agent_opts {
 	enum agent_mode mode;
 	bool print;		/* check: print the new events on stdout */
 	bool json;		/* ... as JSON lines */
+	bool dry_run;		/* check: against an in-memory copy of the
+				 * store; writes and delivers nothing, no lock */
 	/* SIGHUP: build the configuration again (file + command line);
 	 * 0 or non-zero with the errors already printed. NULL: no reload. */
 	int (*reload)(struct conf *c);

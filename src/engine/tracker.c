@@ -13,7 +13,7 @@
 #include "base/log.h"
 #include "engine/tracker.h"
 #include "base/wgdev.h"
-#include "store/store.h"
+#include "base/staterow.h"
 
 enum peer_state { ST_NEVER = 0, ST_ACTIVE = 1, ST_INACTIVE = 2 };
 
@@ -54,7 +54,8 @@ struct idmap {
 #define IDMAP_SIZE 1024
 
 struct tracker {
-	struct store *store;
+	struct state_ops st;
+	int err;			/* first persistence error (take_error) */
 	struct tracker_opts opts;
 	const struct event_sink *sink;
 	struct tiface *ifaces;
@@ -171,6 +172,26 @@ static void iface_unlink(struct tracker *t, struct tiface *ti)
 
 /* ---- persistence ---- */
 
+/* A failed write is logged once per turn and remembered: the daemon
+ * learns of it (and the store refuses the turn's commit). */
+static void saved(struct tracker *t, int ret, const char *what, const char *name)
+{
+	if (ret >= 0)
+		return;
+	if (!t->err)
+		log_errno(ret, "store: cannot save %s for %s", what, name);
+	if (!t->err)
+		t->err = ret;
+}
+
+int tracker_take_error(struct tracker *t)
+{
+	int ret = t->err;
+
+	t->err = 0;
+	return ret;
+}
+
 static void peer_save(struct tracker *t, const struct tiface *ti,
 		      const struct tpeer *p, const char *aips)
 {
@@ -192,8 +213,7 @@ static void peer_save(struct tracker *t, const struct tiface *ti,
 	r.keepalive = p->keepalive;
 	r.first_seen_us = p->first_seen_us;
 	r.updated_us = t->now_us;
-	if (store_peer_put(t->store, &r) < 0)
-		log_warnx("store: cannot save peer state for %s", ti->name);
+	saved(t, t->st.peer_put(t->st.ctx, &r), "peer state", ti->name);
 }
 
 static void iface_save(struct tracker *t, const struct tiface *ti)
@@ -210,8 +230,7 @@ static void iface_save(struct tracker *t, const struct tiface *ti)
 	r.up = ti->up;
 	r.first_seen_us = ti->first_seen_us;
 	r.updated_us = t->now_us;
-	if (store_iface_put(t->store, &r) < 0)
-		log_warnx("store: cannot save interface state for %s", ti->name);
+	saved(t, t->st.iface_put(t->st.ctx, &r), "interface state", ti->name);
 }
 
 static int load_iface(void *ctx, const struct iface_row *r)
@@ -262,7 +281,7 @@ static int load_peer(void *ctx, const struct peer_row *r)
 	return 0;
 }
 
-int tracker_new(struct store *s, const struct tracker_opts *o,
+int tracker_new(const struct state_ops *st, const struct tracker_opts *o,
 		const struct event_sink *sink, struct tracker **out)
 {
 	struct tracker *t;
@@ -273,17 +292,22 @@ int tracker_new(struct store *s, const struct tracker_opts *o,
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	t->store = s;
+	t->st = *st;
 	t->opts = *o;
 	t->sink = sink;
-	ret = store_iface_load(s, load_iface, t);
+	ret = st->iface_load(st->ctx, load_iface, t);
 	if (ret == 0)
-		ret = store_peer_load(s, NULL, load_peer, t);
+		ret = st->peer_load(st->ctx, NULL, load_peer, t);
 	if (ret < 0) {
 		tracker_free(t);
 		return ret;
 	}
-	t->baseline = store_meta_get(s, "baseline", v, sizeof(v)) < 0;
+	ret = st->meta_get(st->ctx, "baseline", v, sizeof(v));
+	if (ret < 0 && ret != -ENOENT) {
+		tracker_free(t);
+		return ret;
+	}
+	t->baseline = ret == -ENOENT;
 	*out = t;
 	return 0;
 }
@@ -324,9 +348,12 @@ void tracker_counts(const struct tracker *t, unsigned *ifaces, unsigned *peers)
 
 static void emit(struct tracker *t, struct event *ev)
 {
+	int ret;
+
 	ev->time_us = t->now_us;
-	if (event_emit(t->sink, ev) < 0)
-		log_warnx("event %s could not be journaled", event_type_name(ev->type));
+	ret = event_emit(t->sink, ev);	/* the sink logs its own failure */
+	if (ret < 0 && !t->err)
+		t->err = ret;
 }
 
 static void peer_fields(struct event *ev, const struct tiface *ti,
@@ -444,7 +471,7 @@ static void observe_peer(struct tracker *t, struct tiface *ti,
 			 bool quiet, enum event_source src)
 {
 	struct tpeer *p = peer_find(ti, o->public_key);
-	char aips[STORE_AIPS_LEN], prev_ep[ENDPOINT_STR_LEN];
+	char aips[STATE_AIPS_LEN], prev_ep[ENDPOINT_STR_LEN];
 	bool dirty = false, have_aips = false;
 	int state;
 	struct event ev;
@@ -575,7 +602,7 @@ static void peer_removed(struct tracker *t, struct tiface *ti, struct tpeer *p,
 		set_handshake(&ev, p->last_handshake);
 		emit(t, &ev);
 	}
-	store_peer_delete(t->store, ti->name, p->key);
+	saved(t, t->st.peer_delete(t->st.ctx, ti->name, p->key), "peer removal", ti->name);
 	peer_unlink(ti, p);
 	free(p);
 }
@@ -611,7 +638,7 @@ int tracker_observe(struct tracker *t, const struct wg_device *dev,
 		/* Report the peers of an interface that appeared at runtime. */
 		for (size_t i = 0; i < dev->n_peers; i++) {
 			struct tpeer *p = peer_find(ti, dev->peers[i].public_key);
-			char aips[STORE_AIPS_LEN];
+			char aips[STATE_AIPS_LEN];
 			struct event ev;
 
 			if (!p)
@@ -659,14 +686,17 @@ int tracker_pass_end(struct tracker *t, bool complete, enum event_source src,
 				iface_event(t, ti, EV_IFACE_DESTROYED, src);
 			for (size_t b = 0; b < ti->nbuckets; b++)
 				for (struct tpeer *p = ti->buckets[b]; p; p = p->next)
-					store_peer_delete(t->store, ti->name, p->key);
-			store_iface_delete(t->store, ti->name);
+					saved(t, t->st.peer_delete(t->st.ctx, ti->name, p->key),
+					      "peer removal", ti->name);
+			saved(t, t->st.iface_delete(t->st.ctx, ti->name),
+			      "interface removal", ti->name);
 			iface_unlink(t, ti);
 			iface_free(ti);
 		}
 	}
 	if (t->baseline && complete) {
-		store_meta_set(t->store, "baseline", "1");
+		saved(t, t->st.meta_set(t->st.ctx, "baseline", "1"), "the baseline",
+		      "all interfaces");
 		t->baseline = false;
 	}
 	return 0;

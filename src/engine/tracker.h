@@ -9,7 +9,7 @@
 #include "base/event.h"
 
 struct tracker;
-struct store;
+struct state_ops;
 struct wg_device;
 
 struct tracker_opts {
@@ -17,8 +17,9 @@ struct tracker_opts {
 	int64_t transfer_interval_us;	/* PEER_TRANSFER period */
 };
 
-/* Loads the last known state from the store. */
-int tracker_new(struct store *s, const struct tracker_opts *o,
+/* Loads the last known state through st (kept: every change is written
+ * through it, in the daemon's turn). */
+int tracker_new(const struct state_ops *st, const struct tracker_opts *o,
 		const struct event_sink *sink, struct tracker **out);
 void tracker_free(struct tracker *t);
 /* New thresholds (configuration reload); the state is kept. */
@@ -46,6 +47,10 @@ int tracker_link_state(struct tracker *t, const char *iface, bool up,
 /* Fill ev's "peer" from its "peer_id" (remembered) or, when the line
  * names the peer number and an endpoint, from the live peer table. */
 void tracker_resolve(struct tracker *t, struct event *ev);
+
+/* The first persistence error since the last call (0 if none): a turn
+ * with one must not be committed as if complete (the store refuses it). */
+int tracker_take_error(struct tracker *t);
 
 /* Counts for AGENT_STARTED and status. */
 void tracker_counts(const struct tracker *t, unsigned *ifaces, unsigned *peers);

@@ -254,7 +254,7 @@ static const char *const json_numeric[] = {
 };
 
 static const char *const json_envelope[] = {
-	"time", "host", "type", "severity", "source", "id",
+	"time", "host", "type", "severity", "source", "id", "event_id",
 };
 
 static bool in_list(const char *k, const char *const *list, size_t n)
@@ -356,6 +356,8 @@ ssize_t format_json(const struct event *ev, const char *host, char *out, size_t 
 	if (ev->id < 0)
 		w_char(&b, '-');
 	w_uint(&b, ev->id < 0 ? (uint64_t)0 - (uint64_t)ev->id : (uint64_t)ev->id);
+	if (ev->event_id[0])
+		json_member(&b, "event_id", ev->event_id);
 	w_char(&b, '}');
 	return w_finish(&b);
 }
@@ -465,6 +467,11 @@ ssize_t format_rfc5424(const struct event *ev, const char *host, int facility,
 		sd_value(&b, event_val(ev, i));
 		w_char(&b, '"');
 	}
+	if (ev->event_id[0]) {	/* DESIGN "Event identity" */
+		w_str(&b, " event_id=\"");
+		sd_value(&b, ev->event_id);
+		w_char(&b, '"');
+	}
 	w_str(&b, "] ");
 	msg_write(&b, ev);
 	return w_finish(&b);
@@ -507,5 +514,7 @@ ssize_t format_rfc3164(const struct event *ev, const char *host, int facility,
 	w_token(&b, host, HOSTNAME_MAX);
 	w_str(&b, " " SYSLOG_APP_NAME ": ");
 	msg_write(&b, ev);
+	if (ev->event_id[0])	/* no structured data in 3164: the MSG's end */
+		msg_pair(&b, "event_id", ev->event_id);
 	return w_finish(&b);
 }

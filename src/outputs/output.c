@@ -54,6 +54,7 @@
 #include "base/log.h"
 #include "base/loop.h"
 #include "outputs/format.h"
+#include "outputs/jsonl.h"
 #include "outputs/output.h"
 #include "outputs/tls.h"
 #include "store/store.h"
@@ -114,6 +115,7 @@ struct output {
 	int64_t cursor;			/* confirmed */
 	int64_t queued;			/* last id in buf (>= cursor) */
 	int64_t limit;			/* last committed id seen at a kick */
+	int64_t synced;			/* jsonl: cursor at the last fdatasync */
 	char *buf;			/* unwritten bytes only */
 	size_t off, len;		/* written, filled */
 	uint64_t wbase;			/* stream offset of buf[0] on this connection */
@@ -857,15 +859,39 @@ static int open_jsonl(struct output *o, char *err, size_t errlen)
 		o->fd = STDOUT_FILENO;
 		o->own_fd = false;
 	} else {
-		o->fd = open(o->url.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-		if (o->fd < 0) {
-			int ret = -errno;
+		int64_t seq;
+		uint64_t cut;
+		int ret;
 
+		o->fd = open(o->url.path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+		if (o->fd < 0) {
+			ret = -errno;
 			snprintf(err, errlen, "output \"%s\": cannot open %s: %s",
 				 o->name, o->url.path, strerror(errno));
 			return ret;
 		}
 		o->own_fd = true;
+		/* After a crash: cut a torn line; resume after the last line
+		 * written, which the cursor (committed a turn later) may lag. */
+		ret = jsonl_repair(o->fd, store_instance(o->store), &seq, &cut);
+		if (ret < 0) {
+			snprintf(err, errlen, "output \"%s\": cannot read back %s: %s",
+				 o->name, o->url.path, strerror(-ret));
+			return ret;
+		}
+		if (cut)
+			log_warnx("output %s: cut a torn last line (%llu bytes) left by a crash",
+				  o->name, (unsigned long long)cut);
+		if (seq > o->cursor) {
+			o->cursor = o->queued = o->st.cursor = seq;
+			ret = store_cursor_set(o->store, o->cursor_key, seq);
+			if (ret < 0) {
+				snprintf(err, errlen, "output \"%s\": cannot save its cursor: %s",
+					 o->name, strerror(-ret));
+				return ret;
+			}
+		}
+		o->synced = o->cursor;
 	}
 	o->state = ST_UP;
 	return 0;
@@ -968,6 +994,16 @@ void output_free(struct output *o)
 	free(o->name);
 	free(o->cursor_key);
 	free(o);
+}
+
+void output_sync(struct output *o)
+{
+	if (o->url.kind != OUTPUT_JSONL || !o->own_fd || o->synced == o->cursor)
+		return;
+	if (fdatasync(o->fd) < 0)
+		log_warn("output %s: fdatasync", o->name);
+	else
+		o->synced = o->cursor;
 }
 
 const char *output_name(const struct output *o)

@@ -39,6 +39,10 @@ void output_kick(struct output *o);
  * with poll(2), not the loop. 0 when all committed events are written,
  * -ETIMEDOUT, or the connect error after two failed attempts. */
 int output_flush(struct output *o, int timeout_ms);
+/* jsonl: fdatasync what was written since the last call; the daemon calls
+ * it before each commit, so a committed cursor never runs ahead of the
+ * file on disk. Other kinds: nothing. */
+void output_sync(struct output *o);
 /* --- additions (outputs engineer) ------------------------------------ */
 #include <stdbool.h>
 #include <stdint.h>

@@ -11,12 +11,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <sqlite3.h>
 #include "base/event.h"
+#include "base/failpoint.h"
 #include "base/log.h"
-#include "store/store.h"
+#include "store/store_int.h"
 
 /* Long enough for a checkpoint or a big trim in the agent to finish
  * while the CLI waits; short enough that a wedged peer is reported. */
@@ -82,31 +85,6 @@ static const char *const migrations[] = {
 #define IFACE_COLS "name, ifindex, impl, public_key, listen_port, up, " \
 	"first_seen_us, updated_us"
 
-enum stmt {
-	ST_BEGIN,
-	ST_BEGIN_RO,
-	ST_COMMIT,
-	ST_ROLLBACK,
-	ST_APPEND,
-	ST_READ_AFTER,
-	ST_READ_TAIL,
-	ST_LAST_ID,
-	ST_SPAN,
-	ST_TRIM_COUNT,
-	ST_TRIM_AGE,
-	ST_CURSOR_GET,
-	ST_CURSOR_SET,
-	ST_META_GET,
-	ST_META_SET,
-	ST_PEER_PUT,
-	ST_PEER_DELETE,
-	ST_PEER_LOAD,
-	ST_PEER_LOAD_ALL,
-	ST_IFACE_PUT,
-	ST_IFACE_DELETE,
-	ST_IFACE_LOAD,
-	ST__COUNT
-};
 
 static const char *const stmt_sql[ST__COUNT] = {
 	/* IMMEDIATE takes the write lock up front: a deferred transaction
@@ -129,11 +107,19 @@ static const char *const stmt_sql[ST__COUNT] = {
 	 * last id handed out is still the one a reader has seen. */
 	[ST_LAST_ID] = "SELECT coalesce((SELECT seq FROM sqlite_sequence "
 		"WHERE name = 'events'), 0)",
-	/* OFFSET walks max_events rows; ST_SPAN first tells cheaply (two
-	 * b-tree seeks) whether there can be that many at all. */
+	/* max(id) - min(id) + 1 >= the row count, in two b-tree seeks: at
+	 * or under the bound, the usual case, no OFFSET walk is needed. */
 	[ST_SPAN] = "SELECT coalesce(max(id) - min(id) + 1, 0) FROM events",
-	[ST_TRIM_COUNT] = "DELETE FROM events WHERE id <= (SELECT id FROM "
-		"events ORDER BY id DESC LIMIT 1 OFFSET ?)",
+	/* The id of the row at OFFSET n from the newest: the walk costs n
+	 * steps, only when ST_SPAN says the bound may be exceeded. */
+	[ST_TRIM_EDGE] = "SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?",
+	/* What a trim up to ?1 drops that is news: earlier EVENTS_DROPPED
+	 * records were counted and delivered already. */
+	[ST_TRIM_REAL] = "SELECT count(*) FROM events WHERE id <= ? "
+		"AND type != 'EVENTS_DROPPED'",
+	[ST_TRIM_UPTO] = "DELETE FROM events WHERE id <= ?",
+	[ST_AGE_REAL] = "SELECT count(*) FROM events WHERE time_us < ? "
+		"AND type != 'EVENTS_DROPPED'",
 	[ST_TRIM_AGE] = "DELETE FROM events WHERE time_us < ?",
 	[ST_CURSOR_GET] = "SELECT last_id FROM cursors WHERE name = ?",
 	[ST_CURSOR_SET] = "INSERT INTO cursors (name, last_id) VALUES (?, ?) "
@@ -166,16 +152,6 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_IFACE_LOAD] = "SELECT " IFACE_COLS " FROM ifaces ORDER BY name",
 };
 
-struct store {
-	sqlite3 *db;
-	bool readonly;
-	bool reading;			/* inside a read callback */
-	int64_t skip_logged;		/* highest bad event id already logged */
-	sqlite3_stmt *st[ST__COUNT];
-	struct event *ev;		/* one decode buffer for every row */
-	char blob[EVENT_BUF_LEN];	/* encoded fields of one append */
-	char path[256];			/* for messages */
-};
 
 static int rc_errno(int rc)
 {
@@ -193,7 +169,7 @@ static int rc_errno(int rc)
 }
 
 /* Log the connection's last error and turn it into -errno. */
-static int db_err(struct store *s, const char *what, int rc)
+int st_db_err(struct store *s, const char *what, int rc)
 {
 	log_warnx("store %s: %s: %s", s->path, what,
 		  s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
@@ -201,7 +177,7 @@ static int db_err(struct store *s, const char *what, int rc)
 }
 
 /* Bytes from the database are not trusted: keep printable ASCII for logs. */
-static const char *printable(char *out, size_t len, const unsigned char *in)
+const char *st_printable(char *out, size_t len, const unsigned char *in)
 {
 	size_t i = 0;
 
@@ -212,7 +188,7 @@ static const char *printable(char *out, size_t len, const unsigned char *in)
 }
 
 /* Text column into a fixed buffer; false if NULL or it does not fit. */
-static bool col_text(sqlite3_stmt *st, int col, char *out, size_t len)
+bool st_col_text(sqlite3_stmt *st, int col, char *out, size_t len)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);
 	size_t n = (size_t)sqlite3_column_bytes(st, col);
@@ -226,19 +202,19 @@ static bool col_text(sqlite3_stmt *st, int col, char *out, size_t len)
 }
 
 /* Bind a fixed-size char array that should hold a C string. */
-static int bind_str(sqlite3_stmt *st, int col, const char *s, size_t max)
+int st_bind_str(sqlite3_stmt *st, int col, const char *s, size_t max)
 {
 	return sqlite3_bind_text(st, col, s, (int)strnlen(s, max), SQLITE_STATIC);
 }
 
 /* Step a statement that returns no row, then reset it. */
-static int step_done(struct store *s, enum stmt i, const char *what)
+int st_step_done(struct store *s, enum stmt i, const char *what)
 {
 	sqlite3_stmt *st = s->st[i];
 	int rc = sqlite3_step(st), ret = 0;
 
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		ret = db_err(s, what, rc);
+		ret = st_db_err(s, what, rc);
 	sqlite3_reset(st);
 	return ret;
 }
@@ -256,6 +232,41 @@ static int exec(struct store *s, const char *sql, const char *what)
 	return rc_errno(rc);
 }
 
+/* Every write goes through here: the turn's transaction is opened before
+ * its first write (never a write committed on its own), and a turn that
+ * already lost a write refuses the rest (see store.h). */
+int st_write_begin(struct store *s)
+{
+	if (s->poison)
+		return s->poison;
+	if (!sqlite3_get_autocommit(s->db))
+		return 0;
+	return store_begin(s);
+}
+
+/* The result of one write: a failure poisons the turn. */
+int st_write_end(struct store *s, int ret)
+{
+	if (ret < 0 && !s->poison)
+		s->poison = ret;
+	return ret;
+}
+
+/* One bound write statement in the turn's transaction. fp names the
+ * failpoint just after it (docs/ARCHITECTURE.md "Failpoints"). */
+int st_write_step(struct store *s, enum stmt i, const char *what,
+		      const char *fp)
+{
+	int ret = st_write_begin(s);
+
+	if (ret == 0)
+		ret = st_step_done(s, i, what);
+	sqlite3_clear_bindings(s->st[i]);	/* no pointer into the caller stays */
+	if (ret == 0)
+		FAILPOINT(fp);
+	return st_write_end(s, ret);
+}
+
 static int user_version(struct store *s, int *out)
 {
 	sqlite3_stmt *st;
@@ -263,13 +274,13 @@ static int user_version(struct store *s, int *out)
 
 	rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL);
 	if (rc != SQLITE_OK)
-		return db_err(s, "schema version", rc);
+		return st_db_err(s, "schema version", rc);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*out = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
-		return db_err(s, "schema version", rc);
+		return st_db_err(s, "schema version", rc);
 	return 0;
 }
 
@@ -328,10 +339,10 @@ static int set_wal(struct store *s)
 	rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st,
 				NULL);
 	if (rc != SQLITE_OK)
-		return db_err(s, "journal_mode", rc);
+		return st_db_err(s, "journal_mode", rc);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		ret = db_err(s, "journal_mode", rc);
+		ret = st_db_err(s, "journal_mode", rc);
 	} else {
 		mode = sqlite3_column_text(st, 0);
 		if (!mode || strcmp((const char *)mode, "wal") != 0)
@@ -350,7 +361,7 @@ static int db_pragmas(struct store *s)
 	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
 	/* No table refers to another; keep the per-row checks off. */
 	ret = exec(s, "PRAGMA foreign_keys = OFF", "pragma");
-	if (ret < 0 || s->readonly)
+	if (ret < 0 || s->readonly || s->memory)
 		return ret;
 	/* WAL: readers (the CLI) never block the writer and see each
 	 * committed loop turn; persistent in the file once set. */
@@ -382,7 +393,7 @@ static int db_prepare(struct store *s)
 					    &s->st[i], NULL);
 
 		if (rc != SQLITE_OK)
-			return db_err(s, "prepare", rc);
+			return st_db_err(s, "prepare", rc);
 	}
 	return 0;
 }
@@ -403,18 +414,50 @@ static void tighten_mode(struct store *s, const char *path)
 			 (unsigned)(sb.st_mode & 0777));
 }
 
+/* The writer opens only a file that is its own: a database path that is a
+ * symlink (made by whoever could write the dir) would have it write into,
+ * and chmod, the link's target. SQLITE_OPEN_NOFOLLOW closes the race this
+ * check leaves; the check gives the message. */
+static int db_file_safe(struct store *s, const char *path)
+{
+	struct stat sb;
+
+	if (lstat(path, &sb) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (S_ISLNK(sb.st_mode)) {
+		log_warnx("store %s: is a symbolic link; refusing to open it "
+			  "(the database must be a plain file)", path);
+		return -ELOOP;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		log_warnx("store %s: not a regular file; refusing to open it", path);
+		return -EINVAL;
+	}
+	if (sb.st_uid != geteuid()) {
+		log_warnx("store %s: owned by uid %u, not by this agent (uid %u); "
+			  "refusing to open it", path, (unsigned)sb.st_uid,
+			  (unsigned)geteuid());
+		return -EPERM;
+	}
+	return 0;
+}
+
 static int db_open(struct store *s, const char *path, bool readonly)
 {
-	int flags = SQLITE_OPEN_NOMUTEX;
+	int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
 	mode_t old;
-	int rc;
+	int rc, ret;
 
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	s->readonly = readonly;
-	if (readonly)
+	if (readonly) {
 		flags |= SQLITE_OPEN_READONLY;
-	else
+	} else {
+		ret = db_file_safe(s, path);
+		if (ret < 0)
+			return ret;
 		flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	}
 	/* The journal is a security record: owner only. SQLite gives the
 	 * -wal and -shm files the main file's mode, so this covers them. */
 	old = umask(077);
@@ -422,8 +465,8 @@ static int db_open(struct store *s, const char *path, bool readonly)
 	umask(old);
 	if (rc != SQLITE_OK) {
 		int err = sqlite3_system_errno(s->db);
-		int ret = db_err(s, "open", rc);
 
+		ret = st_db_err(s, "open", rc);
 		return err > 0 && (rc & 0xff) == SQLITE_CANTOPEN ? -err : ret;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
@@ -432,7 +475,120 @@ static int db_open(struct store *s, const char *path, bool readonly)
 	return 0;
 }
 
-static int store_open_mode(const char *path, bool readonly, struct store **out)
+/* The instance id is made once, when the database is created or first
+ * opened by a build that knows it (an older database is given one then),
+ * in its own transaction: it never changes afterwards. */
+static int load_instance(struct store *s)
+{
+	uint8_t r[16];
+	char hex[STORE_INSTANCE_LEN];
+	int ret;
+
+	ret = store_meta_get(s, "instance_id", s->instance, sizeof(s->instance));
+	if (ret != -ENOENT || s->readonly)
+		return ret == -ENOENT ? 0 : ret;
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		return -errno ? -errno : -EIO;
+	for (size_t i = 0; i < sizeof(r); i++)
+		snprintf(hex + 2 * i, 3, "%02x", r[i]);
+	ret = store_begin(s);
+	if (ret == 0)
+		ret = store_meta_get(s, "instance_id", s->instance,
+				     sizeof(s->instance));	/* under the lock */
+	if (ret == -ENOENT) {
+		ret = store_meta_set(s, "instance_id", hex);
+		if (ret == 0)
+			ret = store_commit(s);
+		if (ret == 0)
+			memcpy(s->instance, hex, sizeof(hex));
+	} else {
+		store_rollback(s);
+	}
+	if (ret < 0) {
+		store_rollback(s);
+		s->instance[0] = '\0';
+	}
+	return ret;
+}
+
+/* "file:PATH?immutable=1" with PATH's URI specials escaped. */
+static int immutable_uri(const char *path, char *out, size_t len)
+{
+	size_t o = (size_t)snprintf(out, len, "file:");
+
+	for (; *path && o + 4 < len; path++) {
+		if (*path == '%' || *path == '?' || *path == '#')
+			o += (size_t)snprintf(out + o, len - o, "%%%02X",
+					      (unsigned char)*path);
+		else
+			out[o++] = *path;
+	}
+	if (*path || o + sizeof("?immutable=1") > len)
+		return -ENAMETOOLONG;
+	memcpy(out + o, "?immutable=1", sizeof("?immutable=1"));
+	return 0;
+}
+
+/* Copy the database at path into the (in-memory) connection of s with the
+ * backup API, through a read-only connection: the file is only read.
+ * With no -wal file beside it no connection has it open (WAL keeps one
+ * while any is), so it is read as immutable: a plain read-only open would
+ * create the -wal and -shm files, writing into a state dir a dry run must
+ * leave as it found. With one, a writer may be running: read it as a
+ * reader does, through the files the writer keeps. */
+static int db_copy_in(struct store *s, const char *path)
+{
+	char wal[512], uri[1100];
+	sqlite3 *src = NULL;
+	sqlite3_backup *b;
+	struct stat sb;
+	const char *name = path;
+	int rc, flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX |
+			SQLITE_OPEN_NOFOLLOW;
+
+	if (lstat(path, &sb) < 0)
+		return errno == ENOENT ? 0 : -errno;	/* no state yet: baseline */
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	if (lstat(wal, &sb) < 0 && errno == ENOENT &&
+	    immutable_uri(path, uri, sizeof(uri)) == 0) {
+		name = uri;
+		flags |= SQLITE_OPEN_URI;
+	}
+	rc = sqlite3_open_v2(name, &src, flags, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_busy_timeout(src, STORE_BUSY_TIMEOUT_MS);
+		b = sqlite3_backup_init(s->db, "main", src, "main");
+		if (!b) {
+			rc = sqlite3_errcode(s->db);
+		} else {
+			rc = sqlite3_backup_step(b, -1);
+			sqlite3_backup_finish(b);
+			rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+		}
+	}
+	if (rc != SQLITE_OK)
+		log_warnx("store %s: cannot copy it: %s", path,
+			  src ? sqlite3_errmsg(src) : sqlite3_errstr(rc));
+	sqlite3_close(src);
+	return rc == SQLITE_OK ? 0 : rc_errno(rc);
+}
+
+static int db_open_memory(struct store *s, const char *path)
+{
+	int rc;
+
+	snprintf(s->path, sizeof(s->path), "%s (copy in memory)", path);
+	s->memory = true;
+	rc = sqlite3_open_v2(":memory:", &s->db, SQLITE_OPEN_READWRITE |
+			     SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK)
+		return st_db_err(s, "open", rc);
+	sqlite3_extended_result_codes(s->db, 1);
+	return db_copy_in(s, path);
+}
+
+static int store_open_mode(const char *path, bool readonly, bool memory,
+			   struct store **out)
 {
 	struct store *s;
 	int ret, v;
@@ -445,7 +601,7 @@ static int store_open_mode(const char *path, bool readonly, struct store **out)
 	ret = -ENOMEM;
 	if (!s->ev)
 		goto out;
-	ret = db_open(s, path, readonly);
+	ret = memory ? db_open_memory(s, path) : db_open(s, path, readonly);
 	if (ret < 0)
 		goto out;
 	ret = db_pragmas(s);
@@ -468,6 +624,9 @@ static int store_open_mode(const char *path, bool readonly, struct store **out)
 	ret = db_prepare(s);
 	if (ret < 0)
 		goto out;
+	ret = load_instance(s);
+	if (ret < 0)
+		goto out;
 	*out = s;
 	s = NULL;	/* the caller owns it now */
 out:
@@ -482,7 +641,7 @@ void store_db_path(const char *state_dir, char *out, size_t len)
 
 int store_open(const char *path, struct store **out)
 {
-	return store_open_mode(path, false, out);
+	return store_open_mode(path, false, false, out);
 }
 
 int store_open_readonly(const char *path, struct store **out)
@@ -494,7 +653,12 @@ int store_open_readonly(const char *path, struct store **out)
 		*out = NULL;
 		return -errno;
 	}
-	return store_open_mode(path, true, out);
+	return store_open_mode(path, true, false, out);
+}
+
+int store_open_snapshot(const char *path, struct store **out)
+{
+	return store_open_mode(path, false, true, out);
 }
 
 void store_free(struct store *s)
@@ -519,167 +683,47 @@ int store_begin(struct store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
 		return 0;
-	return step_done(s, s->readonly ? ST_BEGIN_RO : ST_BEGIN, "begin");
+	return st_step_done(s, s->readonly ? ST_BEGIN_RO : ST_BEGIN, "begin");
 }
 
 int store_commit(struct store *s)
 {
+	int ret;
+
+	if (s->poison) {
+		ret = s->poison;
+		store_rollback(s);
+		return ret;
+	}
 	if (sqlite3_get_autocommit(s->db))
 		return 0;
-	return step_done(s, ST_COMMIT, "commit");
+	FAILPOINT("store_commit_before");
+	ret = st_step_done(s, ST_COMMIT, "commit");
+	if (ret < 0) {
+		store_rollback(s);
+		return ret;
+	}
+	FAILPOINT("store_commit_after");
+	return 0;
 }
 
 int store_rollback(struct store *s)
 {
-	if (sqlite3_get_autocommit(s->db))
-		return 0;
-	return step_done(s, ST_ROLLBACK, "rollback");
-}
+	int ret = 0;
 
-int store_append(struct store *s, struct event *ev)
-{
-	sqlite3_stmt *st = s->st[ST_APPEND];
-	const char *iface = event_get(ev, "iface");
-	const char *peer = event_get(ev, "peer");
-	size_t n;
-	int rc;
-
-	/* What read-back would skip as damaged is refused here, where the
-	 * emitter sees the error, not stored to vanish later. */
-	if ((unsigned)ev->type >= EV__COUNT ||
-	    (unsigned)ev->source >= SRC__COUNT ||
-	    ev->severity < LOG_EMERG || ev->severity > LOG_DEBUG)
-		return -EINVAL;
-	/* Every field lives in ev->buf, so its encoding fits in as much. */
-	n = event_fields_encode(ev, s->blob, sizeof(s->blob));
-	sqlite3_bind_int64(st, 1, ev->time_us);
-	sqlite3_bind_text(st, 2, event_type_name(ev->type), -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, ev->severity);
-	sqlite3_bind_text(st, 4, event_source_name(ev->source), -1,
-			  SQLITE_STATIC);
-	if (iface)
-		sqlite3_bind_text(st, 5, iface, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 5);
-	if (peer)
-		sqlite3_bind_text(st, 6, peer, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 6);
-	sqlite3_bind_blob(st, 7, s->blob, (int)n, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		sqlite3_clear_bindings(st);	/* no pointer into ev stays */
-		return db_err(s, "append", rc);
-	}
-	ev->id = sqlite3_last_insert_rowid(s->db);
-	sqlite3_clear_bindings(st);
-	return 0;
-}
-
-/* Log a row that cannot be read once, not on every poll that meets it. */
-static void skip_row(struct store *s, int64_t id, const char *why,
-		     const unsigned char *detail)
-{
-	char buf[64];
-
-	if (id <= s->skip_logged)
-		return;
-	s->skip_logged = id;
-	log_warnx("store %s: event %" PRId64 " skipped: %s%s%s", s->path, id,
-		  why, detail ? " " : "", detail ? printable(buf, sizeof(buf), detail) : "");
-}
-
-/* The current row of an ST_READ_* statement into ev; -EINVAL if the row
- * is damaged (logged). */
-static int row_event(struct store *s, sqlite3_stmt *st, struct event *ev)
-{
-	int64_t id = sqlite3_column_int64(st, 0);
-	const unsigned char *type = sqlite3_column_text(st, 2);
-	const unsigned char *src = sqlite3_column_text(st, 4);
-	int sev = sqlite3_column_int(st, 3);
-	const void *blob = sqlite3_column_blob(st, 5);
-	int n = sqlite3_column_bytes(st, 5);
-	enum event_type t;
-	enum event_source so;
-
-	if (!type || event_type_from_name((const char *)type, &t) < 0) {
-		skip_row(s, id, "unknown type", type);
-		return -EINVAL;
-	}
-	if (!src || event_source_from_name((const char *)src, &so) < 0) {
-		skip_row(s, id, "unknown source", src);
-		return -EINVAL;
-	}
-	if (sev < LOG_EMERG || sev > LOG_DEBUG) {
-		skip_row(s, id, "bad severity", NULL);
-		return -EINVAL;
-	}
-	if (n > EVENT_BUF_LEN) {
-		skip_row(s, id, "fields too long", NULL);
-		return -EINVAL;
-	}
-	event_init(ev, t, so);
-	ev->id = id;
-	ev->time_us = sqlite3_column_int64(st, 1);
-	ev->severity = sev;
-	if (event_fields_decode(ev, n ? blob : "", (size_t)n) < 0) {
-		skip_row(s, id, "malformed fields", NULL);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* Step st, handing at most max decodable rows to cb. */
-static int read_rows(struct store *s, enum stmt i, size_t max,
-		     store_event_cb cb, void *ctx)
-{
-	sqlite3_stmt *st = s->st[i];
-	size_t done = 0;
-	int rc = SQLITE_DONE, ret = 0;
-
-	s->reading = true;
-	while (done < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (row_event(s, st, s->ev) < 0)
-			continue;
-		done++;
-		ret = cb(ctx, s->ev);
-		if (ret)
-			break;
-	}
-	if (!ret && rc != SQLITE_DONE && rc != SQLITE_ROW)
-		ret = db_err(s, "read events", rc);
-	sqlite3_reset(st);
-	s->reading = false;
+	if (!sqlite3_get_autocommit(s->db))
+		ret = st_step_done(s, ST_ROLLBACK, "rollback");
+	s->poison = 0;
 	return ret;
 }
 
-int store_read_after(struct store *s, int64_t after_id, size_t max,
-		     store_event_cb cb, void *ctx)
+const char *store_instance(const struct store *s)
 {
-	/* The decode buffer and the statement are single: a callback must
-	 * not read the journal again through the same handle. */
-	if (s->reading)
-		return -EBUSY;
-	if (max == 0)
-		return 0;
-	sqlite3_bind_int64(s->st[ST_READ_AFTER], 1, after_id);
-	return read_rows(s, ST_READ_AFTER, max, cb, ctx);
-}
-
-int store_read_tail(struct store *s, size_t n, store_event_cb cb, void *ctx)
-{
-	if (s->reading)
-		return -EBUSY;
-	if (n == 0)
-		return 0;
-	sqlite3_bind_int64(s->st[ST_READ_TAIL], 1,
-			   n > INT64_MAX ? INT64_MAX : (int64_t)n);
-	return read_rows(s, ST_READ_TAIL, SIZE_MAX, cb, ctx);
+	return s->instance;
 }
 
 /* A one-integer query; *found false when it returns no row. */
-static int query_int(struct store *s, enum stmt i, const char *what,
+int st_query_int(struct store *s, enum stmt i, const char *what,
 		     int64_t *out, bool *found)
 {
 	sqlite3_stmt *st = s->st[i];
@@ -689,270 +733,7 @@ static int query_int(struct store *s, enum stmt i, const char *what,
 	if (rc == SQLITE_ROW)
 		*out = sqlite3_column_int64(st, 0);
 	else if (rc != SQLITE_DONE)
-		ret = db_err(s, what, rc);
-	sqlite3_reset(st);
-	return ret;
-}
-
-int store_last_id(struct store *s, int64_t *out)
-{
-	bool found;
-
-	*out = 0;
-	return query_int(s, ST_LAST_ID, "last id", out, &found);
-}
-
-/* Keep the newest max_events rows. */
-static int trim_count(struct store *s, uint64_t max_events, uint64_t *dropped)
-{
-	int64_t span = 0;
-	bool found;
-	int ret;
-
-	/* Rows <= max(id) - min(id) + 1: at or under the bound, the usual
-	 * case, costs two seeks instead of an OFFSET walk. */
-	ret = query_int(s, ST_SPAN, "trim", &span, &found);
-	if (ret < 0 || (uint64_t)span <= max_events)
-		return ret;
-	sqlite3_bind_int64(s->st[ST_TRIM_COUNT], 1,
-			   max_events > INT64_MAX ? INT64_MAX :
-			   (int64_t)max_events);
-	ret = step_done(s, ST_TRIM_COUNT, "trim");
-	if (ret == 0)
-		*dropped += (uint64_t)sqlite3_changes64(s->db);
-	return ret;
-}
-
-static int trim_age(struct store *s, int64_t max_age_us, uint64_t *dropped)
-{
-	int ret;
-
-	sqlite3_bind_int64(s->st[ST_TRIM_AGE], 1,
-			   now_realtime_us() - max_age_us);
-	ret = step_done(s, ST_TRIM_AGE, "trim");
-	if (ret == 0)
-		*dropped += (uint64_t)sqlite3_changes64(s->db);
-	return ret;
-}
-
-int store_trim(struct store *s, uint64_t max_events, int64_t max_age_us,
-	       uint64_t *dropped)
-{
-	int ret = 0;
-
-	*dropped = 0;
-	if (max_events)
-		ret = trim_count(s, max_events, dropped);
-	if (ret == 0 && max_age_us > 0)
-		ret = trim_age(s, max_age_us, dropped);
-	return ret;
-}
-
-int store_cursor_get(struct store *s, const char *name, int64_t *out)
-{
-	bool found;
-	int ret;
-
-	*out = -1;
-	sqlite3_bind_text(s->st[ST_CURSOR_GET], 1, name, -1, SQLITE_STATIC);
-	ret = query_int(s, ST_CURSOR_GET, "cursor get", out, &found);
-	if (!found)
-		*out = -1;
-	return ret;
-}
-
-int store_cursor_set(struct store *s, const char *name, int64_t id)
-{
-	sqlite3_stmt *st = s->st[ST_CURSOR_SET];
-
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, id);
-	return step_done(s, ST_CURSOR_SET, "cursor set");
-}
-
-int store_meta_get(struct store *s, const char *key, char *val, size_t len)
-{
-	sqlite3_stmt *st = s->st[ST_META_GET];
-	int rc, ret = 0;
-
-	if (len)
-		val[0] = '\0';
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		if (!len || !col_text(st, 0, val, len))
-			ret = -ENOSPC;
-	} else if (rc == SQLITE_DONE) {
-		ret = -ENOENT;
-	} else {
-		ret = db_err(s, "meta get", rc);
-	}
-	sqlite3_reset(st);
-	return ret;
-}
-
-int store_meta_set(struct store *s, const char *key, const char *val)
-{
-	sqlite3_stmt *st = s->st[ST_META_SET];
-
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, val, -1, SQLITE_STATIC);
-	return step_done(s, ST_META_SET, "meta set");
-}
-
-int store_peer_put(struct store *s, const struct peer_row *p)
-{
-	sqlite3_stmt *st = s->st[ST_PEER_PUT];
-
-	bind_str(st, 1, p->iface, sizeof(p->iface));
-	sqlite3_bind_blob(st, 2, p->public_key, WG_KEY_LEN, SQLITE_STATIC);
-	bind_str(st, 3, p->endpoint, sizeof(p->endpoint));
-	bind_str(st, 4, p->allowed_ips, sizeof(p->allowed_ips));
-	bind_str(st, 5, p->name, sizeof(p->name));
-	sqlite3_bind_int64(st, 6, p->last_handshake);
-	/* Counters are u64; SQLite integers are i64. The bits round-trip. */
-	sqlite3_bind_int64(st, 7, (int64_t)p->rx);
-	sqlite3_bind_int64(st, 8, (int64_t)p->tx);
-	sqlite3_bind_int64(st, 9, (int64_t)p->rx_mark);
-	sqlite3_bind_int64(st, 10, (int64_t)p->tx_mark);
-	sqlite3_bind_int64(st, 11, p->mark_us);
-	sqlite3_bind_int(st, 12, p->state);
-	sqlite3_bind_int(st, 13, p->keepalive);
-	sqlite3_bind_int64(st, 14, p->first_seen_us);
-	sqlite3_bind_int64(st, 15, p->updated_us);
-	return step_done(s, ST_PEER_PUT, "peer put");
-}
-
-int store_peer_delete(struct store *s, const char *iface,
-		      const uint8_t key[static WG_KEY_LEN])
-{
-	sqlite3_stmt *st = s->st[ST_PEER_DELETE];
-
-	sqlite3_bind_text(st, 1, iface, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, key, WG_KEY_LEN, SQLITE_STATIC);
-	return step_done(s, ST_PEER_DELETE, "peer delete");
-}
-
-static int row_peer(sqlite3_stmt *st, struct peer_row *p)
-{
-	if (sqlite3_column_bytes(st, 1) != WG_KEY_LEN ||
-	    !col_text(st, 0, p->iface, sizeof(p->iface)) ||
-	    !col_text(st, 2, p->endpoint, sizeof(p->endpoint)) ||
-	    !col_text(st, 3, p->allowed_ips, sizeof(p->allowed_ips)) ||
-	    !col_text(st, 4, p->name, sizeof(p->name)))
-		return -EINVAL;
-	memcpy(p->public_key, sqlite3_column_blob(st, 1), WG_KEY_LEN);
-	p->last_handshake = sqlite3_column_int64(st, 5);
-	p->rx = (uint64_t)sqlite3_column_int64(st, 6);
-	p->tx = (uint64_t)sqlite3_column_int64(st, 7);
-	p->rx_mark = (uint64_t)sqlite3_column_int64(st, 8);
-	p->tx_mark = (uint64_t)sqlite3_column_int64(st, 9);
-	p->mark_us = sqlite3_column_int64(st, 10);
-	p->state = sqlite3_column_int(st, 11);
-	p->keepalive = (uint16_t)sqlite3_column_int(st, 12);
-	p->first_seen_us = sqlite3_column_int64(st, 13);
-	p->updated_us = sqlite3_column_int64(st, 14);
-	return 0;
-}
-
-int store_peer_load(struct store *s, const char *iface, store_peer_cb cb,
-		    void *ctx)
-{
-	enum stmt i = iface ? ST_PEER_LOAD : ST_PEER_LOAD_ALL;
-	sqlite3_stmt *st = s->st[i];
-	struct peer_row *p;
-	int rc = SQLITE_DONE, ret = 0;
-
-	if (sqlite3_stmt_busy(st))
-		return -EBUSY;	/* re-entered from its own callback */
-	p = malloc(sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	if (iface)
-		sqlite3_bind_text(st, 1, iface, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(p, 0, sizeof(*p));
-		if (row_peer(st, p) < 0) {
-			log_warnx("store %s: damaged peer row skipped", s->path);
-			continue;
-		}
-		ret = cb(ctx, p);
-		if (ret)
-			break;
-	}
-	if (!ret && rc != SQLITE_DONE && rc != SQLITE_ROW)
-		ret = db_err(s, "peer load", rc);
-	sqlite3_reset(st);
-	free(p);
-	return ret;
-}
-
-int store_iface_put(struct store *s, const struct iface_row *r)
-{
-	sqlite3_stmt *st = s->st[ST_IFACE_PUT];
-
-	bind_str(st, 1, r->name, sizeof(r->name));
-	sqlite3_bind_int64(st, 2, r->ifindex);
-	sqlite3_bind_int(st, 3, r->impl);
-	if (r->has_public_key)
-		sqlite3_bind_blob(st, 4, r->public_key, WG_KEY_LEN,
-				  SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 4);
-	sqlite3_bind_int(st, 5, r->listen_port);
-	sqlite3_bind_int(st, 6, r->up);
-	sqlite3_bind_int64(st, 7, r->first_seen_us);
-	sqlite3_bind_int64(st, 8, r->updated_us);
-	return step_done(s, ST_IFACE_PUT, "iface put");
-}
-
-int store_iface_delete(struct store *s, const char *name)
-{
-	sqlite3_bind_text(s->st[ST_IFACE_DELETE], 1, name, -1, SQLITE_STATIC);
-	return step_done(s, ST_IFACE_DELETE, "iface delete");
-}
-
-static int row_iface(sqlite3_stmt *st, struct iface_row *r)
-{
-	int kt = sqlite3_column_type(st, 3);
-
-	if (!col_text(st, 0, r->name, sizeof(r->name)))
-		return -EINVAL;
-	if (kt != SQLITE_NULL && sqlite3_column_bytes(st, 3) != WG_KEY_LEN)
-		return -EINVAL;
-	r->ifindex = (uint32_t)sqlite3_column_int64(st, 1);
-	r->impl = sqlite3_column_int(st, 2);
-	r->has_public_key = kt != SQLITE_NULL;
-	if (r->has_public_key)
-		memcpy(r->public_key, sqlite3_column_blob(st, 3), WG_KEY_LEN);
-	r->listen_port = (uint16_t)sqlite3_column_int(st, 4);
-	r->up = sqlite3_column_int(st, 5) != 0;
-	r->first_seen_us = sqlite3_column_int64(st, 6);
-	r->updated_us = sqlite3_column_int64(st, 7);
-	return 0;
-}
-
-int store_iface_load(struct store *s, store_iface_cb cb, void *ctx)
-{
-	sqlite3_stmt *st = s->st[ST_IFACE_LOAD];
-	struct iface_row r;
-	int rc = SQLITE_DONE, ret = 0;
-
-	if (sqlite3_stmt_busy(st))
-		return -EBUSY;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&r, 0, sizeof(r));
-		if (row_iface(st, &r) < 0) {
-			log_warnx("store %s: damaged interface row skipped",
-				  s->path);
-			continue;
-		}
-		ret = cb(ctx, &r);
-		if (ret)
-			break;
-	}
-	if (!ret && rc != SQLITE_DONE && rc != SQLITE_ROW)
-		ret = db_err(s, "iface load", rc);
+		ret = st_db_err(s, what, rc);
 	sqlite3_reset(st);
 	return ret;
 }

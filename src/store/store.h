@@ -10,40 +10,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "base/staterow.h"
 #include "base/util.h"
 
 struct store;
 struct event;
 
-#define STORE_AIPS_LEN	1024
-#define STORE_NAME_LEN	64
-
-/* Persisted view of one peer: what the tracker needs after a restart. */
-struct peer_row {
-	char iface[IFNAMSIZ];
-	uint8_t public_key[WG_KEY_LEN];
-	char endpoint[ENDPOINT_STR_LEN];	/* "" when none */
-	char allowed_ips[STORE_AIPS_LEN];
-	char name[STORE_NAME_LEN];		/* friendly name, "" if unknown */
-	int64_t last_handshake;			/* wall clock seconds, 0 = never */
-	uint64_t rx, tx;			/* counters at the last write */
-	uint64_t rx_mark, tx_mark;		/* counters at the last PEER_TRANSFER mark */
-	int64_t mark_us;			/* wall clock of that mark */
-	int state;				/* tracker's enum, opaque here */
-	uint16_t keepalive;
-	int64_t first_seen_us, updated_us;
-};
-
-struct iface_row {
-	char name[IFNAMSIZ];
-	uint32_t ifindex;
-	int impl;				/* enum wg_impl */
-	bool has_public_key;
-	uint8_t public_key[WG_KEY_LEN];
-	uint16_t listen_port;
-	bool up;
-	int64_t first_seen_us, updated_us;
-};
+#define STORE_AIPS_LEN	STATE_AIPS_LEN
+#define STORE_NAME_LEN	STATE_NAME_LEN
+/* "<32 hex>-<seq>" fits struct event's event_id (EVENT_ID_LEN). */
+#define STORE_INSTANCE_LEN	33
 
 /* The database file of a state dir: DIR "/wgaudit.db". */
 void store_db_path(const char *state_dir, char *out, size_t len);
@@ -53,14 +29,31 @@ int store_open(const char *path, struct store **out);
  * never migrates; -ENOENT when the file is missing, -EPROTO on a schema
  * version this build does not read. Writes through it fail. */
 int store_open_readonly(const char *path, struct store **out);
+/* An in-memory copy of the database at path (a fresh empty one when the
+ * file does not exist): `check --dry-run` runs the whole turn against it,
+ * and the file is never written. */
+int store_open_snapshot(const char *path, struct store **out);
 void store_free(struct store *s);
 
-/* One transaction per loop turn. begin is idempotent while open. */
+/* One transaction per loop turn. Every write opens it when none is open
+ * (so the first write of a turn is inside it, never committed alone);
+ * begin is idempotent while open. After a failed write the turn is
+ * poisoned: later writes fail with the same error without touching the
+ * database, and commit rolls back and returns it (SQLite may already have
+ * rolled back on its own: disk full, I/O error). The caller must then
+ * bring its memory back to the store's state. */
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 int store_rollback(struct store *s);
+/* The store's random instance id, 32 hex digits, made once when the
+ * database was created (DESIGN "Event identity"); "" for an old
+ * database opened read-only before an agent gave it one. */
+const char *store_instance(const struct store *s);
+/* Persistence callbacks over this store for the engine. */
+void store_state_ops(struct store *s, struct state_ops *out);
 
-/* Journal. append sets ev->id (monotonic, > every earlier id). */
+/* Journal. append sets ev->id (monotonic, > every earlier id) and
+ * ev->event_id; events read back carry both. */
 int store_append(struct store *s, struct event *ev);
 /* Calls cb for events with id > after_id in id order, at most max of them
  * (SIZE_MAX: all). Rows that cannot be decoded are logged and skipped.
@@ -75,7 +68,12 @@ int store_read_tail(struct store *s, size_t n, store_event_cb cb, void *ctx);
  * emptied the journal); 0 when nothing was ever appended. */
 int store_last_id(struct store *s, int64_t *out);
 /* Drops the oldest events so at most max_events / max_age remain
- * (0 = no bound); *dropped tells how many went. */
+ * (0 = no bound). When the count bound is exceeded it keeps max_events - 1,
+ * leaving room for the one EVENTS_DROPPED the caller appends, so a trim
+ * never puts the journal over its bound again. *dropped counts the events
+ * other than EVENTS_DROPPED that went: a trim that removed only earlier
+ * EVENTS_DROPPED records (already counted, already delivered) reports 0,
+ * and the caller emits nothing. */
 int store_trim(struct store *s, uint64_t max_events, int64_t max_age_us,
 	       uint64_t *dropped);
 
@@ -91,12 +89,12 @@ int store_meta_set(struct store *s, const char *key, const char *val);
 int store_peer_put(struct store *s, const struct peer_row *p);
 int store_peer_delete(struct store *s, const char *iface,
 		      const uint8_t key[static WG_KEY_LEN]);
-typedef int (*store_peer_cb)(void *ctx, const struct peer_row *p);
+typedef state_peer_cb store_peer_cb;
 /* iface NULL = all interfaces. */
 int store_peer_load(struct store *s, const char *iface, store_peer_cb cb, void *ctx);
 
 int store_iface_put(struct store *s, const struct iface_row *r);
 int store_iface_delete(struct store *s, const char *name);
-typedef int (*store_iface_cb)(void *ctx, const struct iface_row *r);
+typedef state_iface_cb store_iface_cb;
 int store_iface_load(struct store *s, store_iface_cb cb, void *ctx);
 #endif

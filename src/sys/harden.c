@@ -30,6 +30,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #ifdef HAVE_LIBCAPNG
@@ -387,5 +388,16 @@ int harden_drop(const struct harden_opts *o, uint64_t *kept, char *why, size_t l
 	if (kept)
 		*kept = st.cap_eff;
 	describe(o->keep, want, &st, why, len);
+	return 0;
+}
+
+int harden_no_core(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	if (setrlimit(RLIMIT_CORE, &rl) < 0)
+		return -errno;
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return -errno;
 	return 0;
 }

@@ -39,6 +39,12 @@ struct harden_status {
  * hardened than before. kept (may be NULL) gets the effective set. */
 int harden_drop(const struct harden_opts *o, uint64_t *kept, char *why, size_t len);
 
+/* No core dumps: a core of the agent may hold an interface private key
+ * (between a netlink or UAPI read and its wipe). PR_SET_DUMPABLE 0 (also
+ * keeps other processes of the same uid from ptrace and /proc/PID/mem)
+ * and RLIMIT_CORE 0. 0 or -errno. */
+int harden_no_core(void);
+
 /* Pure parser of /proc/<pid>/status text. 0, or -EINVAL when a Cap line
  * is missing or malformed. */
 int harden_status_parse(const char *buf, size_t len, struct harden_status *out);

@@ -108,4 +108,32 @@ else
 	fail caps_with_packet_counter "no privileges line; agent output: $(tail -3 "$LAB/agent.out")"
 fi
 agent_stop
+
+# No core dumps (a core may hold an interface private key): RLIMIT_CORE 0
+# and PR_SET_DUMPABLE 0. The kernel shows the second by giving /proc/PID
+# to root:root, visible when the agent runs as another user: run one as
+# nobody (its own state dir, no interfaces it may read).
+: > "$LAB/agent.out"
+agent_start --interval 300ms -c "$LAB/strict.conf"
+wait_for 10 grep -q "privileges: " "$LAB/agent.out"
+core=$(awk '/^Max core file size/ {print $5, $6}' "/proc/$AGENT_PID/limits" 2>/dev/null)
+[ "$core" = "0 0" ] && pass no_core_limit || fail no_core_limit "Max core file size: '$core', want '0 0'"
+agent_stop
+U=$LAB/nobody; mkdir -m 0700 "$U"; chown 65534:65534 "$U"; chmod 711 "$LAB"
+setpriv --reuid=65534 --regid=65534 --clear-groups "$WGAUDIT" run --state-dir "$U/state" \
+	--interface none --output "jsonl:$U/out.jsonl" > "$LAB/nobody.out" 2>&1 &
+NPID=$!
+if wait_for 10 grep -q AGENT_STARTED "$U/out.jsonl"; then
+	owner=$(stat -c %u:%g "/proc/$NPID/status")
+	core=$(awk '/^Max core file size/ {print $5, $6}' "/proc/$NPID/limits")
+	if [ "$owner" = 0:0 ] && [ "$core" = "0 0" ]; then
+		pass not_dumpable
+	else
+		fail not_dumpable "/proc/$NPID owned by $owner (want 0:0: PR_SET_DUMPABLE 0), core limit '$core'"
+	fi
+else
+	fail not_dumpable "the agent as nobody did not start: $(tail -3 "$LAB/nobody.out")"
+fi
+kill "$NPID" 2>/dev/null; wait "$NPID" 2>/dev/null
+chmod 700 "$LAB"
 exit $T_FAILED

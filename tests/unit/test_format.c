@@ -364,4 +364,33 @@ TEST(full_event_fits_record_bound)
 	CHECK(format_json(&ev, "h", out, 32768) > 0);
 }
 
+#define EID "0123456789abcdef0123456789abcdef-42"
+
+/* DESIGN "Event identity": JSON field, RFC 5424 SD param, RFC 3164 at the
+ * end of MSG; absent (never empty) before the event is stored. */
+TEST(event_id_in_every_format)
+{
+	struct event ev;
+	char out[2048];
+
+	peer_active(&ev);
+	snprintf(ev.event_id, sizeof(ev.event_id), "%s", EID);
+	CHECK(format_json(&ev, "gw1", out, sizeof(out)) > 0);
+	CHECK(strstr(out, ",\"id\":42,\"event_id\":\"" EID "\"}"));
+	CHECK(json_valid(out));
+	CHECK(format_rfc5424(&ev, "gw1", 1, out, sizeof(out)) > 0);
+	CHECK(strstr(out, " latest_handshake=\"1795607990\" event_id=\"" EID "\"] PEER_ACTIVE "));
+	CHECK(!strstr(strstr(out, "] ") ? strstr(out, "] ") : out, "event_id=" EID));
+	CHECK(format_rfc3164(&ev, "gw1", 1, out, sizeof(out)) > 0);
+	CHECK(strlen(out) > strlen(" event_id=" EID) &&
+	      !strcmp(out + strlen(out) - strlen(" event_id=" EID), " event_id=" EID));
+	/* A field that claims the name cannot pose as the id in JSON. */
+	event_set(&ev, "event_id", "forged");
+	CHECK(format_json(&ev, "gw1", out, sizeof(out)) > 0);
+	CHECK(strstr(out, "\"field_event_id\":\"forged\""));
+	ev.event_id[0] = '\0';
+	CHECK(format_json(&ev, "gw1", out, sizeof(out)) > 0);
+	CHECK(!strstr(out, "\"event_id\""));
+}
+
 TEST_MAIN()

@@ -254,7 +254,7 @@ static void rx_guard(void *ctx)
 
 static void rx_run_until(struct rx *r, int seq)
 {
-	snprintf(r->needle, sizeof(r->needle), "seq=\"%d\"]", seq);
+	snprintf(r->needle, sizeof(r->needle), "seq=\"%d\" event_id=", seq);
 	r->guard.cb = rx_guard;
 	r->guard.ctx = r;
 	loop_timer_arm(r->fx->loop, &r->guard, now_monotonic_us() + 30 * 1000000LL);

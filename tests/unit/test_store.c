@@ -2,6 +2,7 @@
 /* test_store.c - the SQLite journal, cursors, meta, peer and interface rows. */
 #include "test.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -169,20 +170,23 @@ TEST(event_round_trip_and_ids_survive_reopen)
 	mk_event(&ev, EV_PEER_ACTIVE, 1700000000123456, "wg0", 0);
 	ev.severity = LOG_WARNING;
 	ev.source = SRC_KMSG;
-	CHECK_INT(store_append(s, &ev), 0);	/* autocommit, no begin */
+	CHECK_INT(store_append(s, &ev), 0);	/* no begin: the write opens the turn */
 	CHECK_INT(append_n(s, 4, 1), 0);
 	CHECK_INT(store_last_id(s, &last), 0);
 	CHECK_INT(last, 5);
+	CHECK_INT(store_commit(s), 0);
 	store_free(s);
 
 	CHECK_INT(store_open(path, &s), 0);
 	CHECK_INT(store_read_after(s, 0, 1, check_first, &ok), 1);
 	CHECK(ok);
-	/* Empty the journal: ids must still not be reused. */
+	/* Empty the journal: ids must still not be reused. A bound of 1
+	 * keeps 0, the room for the EVENTS_DROPPED that says so. */
 	CHECK_INT(store_trim(s, 1, 0, &dropped), 0);
-	CHECK_INT(dropped, 4);
-	CHECK_INT(store_trim(s, 0, 1, &dropped), 0);	/* all are ancient */
-	CHECK_INT(dropped, 1);
+	CHECK_INT(dropped, 5);
+	CHECK_INT(store_trim(s, 0, 1, &dropped), 0);	/* nothing left */
+	CHECK_INT(dropped, 0);
+	CHECK_INT(store_commit(s), 0);
 	store_free(s);
 
 	CHECK_INT(store_open(path, &s), 0);
@@ -248,6 +252,7 @@ TEST(cursors_per_name)
 	CHECK_INT(c, 12);
 	CHECK_INT(store_cursor_get(s, "jsonl:-", &c), 0);
 	CHECK_INT(c, 3);
+	CHECK_INT(store_commit(s), 0);
 	store_free(s);
 	CHECK_INT(store_open(path, &s), 0);
 	CHECK_INT(store_cursor_get(s, "jsonl:-", &c), 0);
@@ -433,17 +438,18 @@ TEST(trim_by_count_and_age)
 
 	CHECK_INT(store_trim(s, 0, 0, &dropped), 0);
 	CHECK_INT(dropped, 0);
+	/* Over the bound: keep 14, room for the EVENTS_DROPPED. */
 	CHECK_INT(store_trim(s, 15, 0, &dropped), 0);
-	CHECK_INT(dropped, 5);
+	CHECK_INT(dropped, 6);
 	CHECK_INT(store_trim(s, 15, 0, &dropped), 0);
 	CHECK_INT(dropped, 0);
 	CHECK_INT(store_trim(s, 0, 3600LL * 1000000, &dropped), 0);
-	CHECK_INT(dropped, 5);
+	CHECK_INT(dropped, 4);
 	CHECK_INT(store_read_after(s, 0, SIZE_MAX, collect, &seen), 0);
 	CHECK_INT(seen.count, 10);
 	CHECK_INT(seen.ids[0], 11);
 	CHECK_INT(store_trim(s, 4, 3600LL * 1000000, &dropped), 0);
-	CHECK_INT(dropped, 6);
+	CHECK_INT(dropped, 7);
 
 	mk_event(&ev, EV_PEER_ADDED, now, "wg0", 0);
 	CHECK_INT(store_append(s, &ev), 0);
@@ -469,12 +475,12 @@ TEST(trim_with_holes)
 	CHECK_INT(dropped, 2);
 	CHECK_INT(store_trim(s, 8, 0, &dropped), 0);	/* span 10, rows 8 */
 	CHECK_INT(dropped, 0);
-	CHECK_INT(store_trim(s, 7, 0, &dropped), 0);
-	CHECK_INT(dropped, 1);
+	CHECK_INT(store_trim(s, 7, 0, &dropped), 0);	/* keeps 6 */
+	CHECK_INT(dropped, 2);
 	CHECK_INT(store_read_after(s, 0, SIZE_MAX, collect, &seen), 0);
-	CHECK_INT(seen.count, 7);
-	CHECK_INT(seen.ids[0], 2);
-	CHECK_INT(seen.ids[1], 5);
+	CHECK_INT(seen.count, 6);
+	CHECK_INT(seen.ids[0], 5);
+	CHECK_INT(seen.ids[1], 6);
 	store_free(s);
 }
 
@@ -504,6 +510,7 @@ TEST(rollback_discards)
 
 	CHECK_INT(store_open(db_path(path, sizeof(path)), &s), 0);
 	CHECK_INT(append_n(s, 2, 1), 0);
+	CHECK_INT(store_commit(s), 0);
 	CHECK_INT(store_begin(s), 0);
 	CHECK_INT(append_n(s, 3, 1), 0);
 	mk_peer(&p, "wg0", 1);
@@ -536,6 +543,7 @@ TEST(writer_and_reader_on_one_file)
 	if (!w || !r)
 		return;
 	CHECK_INT(append_n(w, 3, 1), 0);
+	CHECK_INT(store_commit(w), 0);
 	/* The writer holds an open write transaction: the reader is not
 	 * blocked and sees only what was committed. */
 	CHECK_INT(store_begin(w), 0);
@@ -588,6 +596,7 @@ TEST(corrupt_rows_are_skipped)
 
 	CHECK_INT(store_open(db_path(path, sizeof(path)), &s), 0);
 	CHECK_INT(append_n(s, 8, 1), 0);
+	CHECK_INT(store_commit(s), 0);
 	raw_exec(path,
 		 "UPDATE events SET fields = x'4142ff' WHERE id = 2;"	/* no NUL */
 		 "UPDATE events SET fields = x'00410042' WHERE id = 3;"	/* empty key */
@@ -736,6 +745,187 @@ TEST(throughput)
 		       pass ? "update" : "insert", PEERS, secs(&t0, &t1));
 	}
 	store_free(s);
+}
+
+/* An idle agent with [journal] max_events = 5 once emitted EVENTS_DROPPED
+ * every poll: each trim's own record put the journal over the bound. The
+ * bound now leaves room for it, and dropping only earlier EVENTS_DROPPED
+ * records is not news. */
+TEST(trim_does_not_feed_itself)
+{
+	char path[128];
+	struct store *s;
+	struct event ev;
+	uint64_t dropped = 99;
+	int64_t now = (int64_t)time(NULL) * 1000000;
+
+	CHECK_INT(store_open(db_path(path, sizeof(path)), &s), 0);
+	CHECK_INT(append_n(s, 8, now), 0);
+	CHECK_INT(store_trim(s, 5, 0, &dropped), 0);
+	CHECK_INT(dropped, 4);
+	mk_event(&ev, EV_EVENTS_DROPPED, now, "wg0", 0);
+	CHECK_INT(store_append(s, &ev), 0);
+	for (int poll = 0; poll < 5; poll++) {	/* idle polls */
+		CHECK_INT(store_trim(s, 5, 0, &dropped), 0);
+		CHECK_INT(dropped, 0);
+	}
+	/* An ancient EVENTS_DROPPED alone going by age is not news either. */
+	mk_event(&ev, EV_EVENTS_DROPPED, 1000, "wg0", 0);
+	CHECK_INT(store_append(s, &ev), 0);
+	CHECK_INT(store_trim(s, 0, 60LL * 1000000, &dropped), 0);
+	CHECK_INT(dropped, 0);
+	CHECK_INT(store_commit(s), 0);
+	store_free(s);
+}
+
+static int count_peer(void *ctx, const struct peer_row *p)
+{
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static int count_iface(void *ctx, const struct iface_row *r)
+{
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* The tracker's first write of a turn used to commit on its own, before
+ * the event that explained it: kill -9 between them lost the event. Every
+ * write is now inside the turn's transaction, whoever opened it. */
+TEST(first_write_of_a_turn_is_in_it)
+{
+	char path[128];
+	struct store *s;
+	struct peer_row p;
+	struct iface_row r;
+	int n = 0;
+	char v[8];
+
+	CHECK_INT(store_open(db_path(path, sizeof(path)), &s), 0);
+	memset(&p, 0, sizeof(p));
+	snprintf(p.iface, sizeof(p.iface), "wg0");
+	p.public_key[0] = 1;
+	memset(&r, 0, sizeof(r));
+	snprintf(r.name, sizeof(r.name), "wg0");
+	CHECK_INT(store_peer_put(s, &p), 0);	/* no begin */
+	CHECK_INT(store_iface_put(s, &r), 0);
+	CHECK_INT(store_meta_set(s, "baseline", "1"), 0);
+	CHECK_INT(store_cursor_set(s, "jsonl:-", 7), 0);
+	CHECK_INT(store_rollback(s), 0);	/* as kill -9 before the commit */
+	store_free(s);
+	CHECK_INT(store_open(path, &s), 0);
+	CHECK_INT(store_peer_load(s, NULL, count_peer, &n), 0);
+	CHECK_INT(n, 0);
+	CHECK_INT(store_iface_load(s, count_iface, &n), 0);
+	CHECK_INT(n, 0);
+	CHECK_INT(store_meta_get(s, "baseline", v, sizeof(v)), -ENOENT);
+	store_free(s);
+}
+
+static int check_event_id(void *ctx, const struct event *ev)
+{
+	const char *inst = ctx;
+	char want[EVENT_ID_LEN];
+
+	snprintf(want, sizeof(want), "%s-%lld", inst, (long long)ev->id);
+	if (strcmp(ev->event_id, want))
+		test_fail("event_id %s, want %s", ev->event_id, want);
+	return 0;
+}
+
+/* DESIGN "Event identity": a random 128-bit instance id made once with
+ * the database, <instance>-<seq> on every event, kept across reopen; an
+ * older database without one is given one. */
+TEST(event_id_instance)
+{
+	char path[128], inst[STORE_INSTANCE_LEN], inst2[STORE_INSTANCE_LEN];
+	struct store *s;
+	struct event ev;
+	sqlite3 *db;
+
+	CHECK_INT(store_open(db_path(path, sizeof(path)), &s), 0);
+	snprintf(inst, sizeof(inst), "%s", store_instance(s));
+	CHECK_INT(strlen(inst), 32);
+	CHECK_INT(strspn(inst, "0123456789abcdef"), 32);
+	mk_event(&ev, EV_PEER_ADDED, 1, "wg0", 0);
+	CHECK_INT(store_append(s, &ev), 0);
+	CHECK(!strncmp(ev.event_id, inst, 32) && !strcmp(ev.event_id + 32, "-1"));
+	CHECK_INT(append_n(s, 3, 1), 0);
+	CHECK_INT(store_commit(s), 0);
+	store_free(s);
+
+	CHECK_INT(store_open_readonly(path, &s), 0);
+	CHECK_STR(store_instance(s), inst);
+	CHECK_INT(store_read_after(s, 0, SIZE_MAX, check_event_id, inst), 0);
+	store_free(s);
+
+	/* A database from before event ids: migrated by making one. */
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, "DELETE FROM meta WHERE key = 'instance_id'",
+			       NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	CHECK_INT(store_open(path, &s), 0);
+	snprintf(inst2, sizeof(inst2), "%s", store_instance(s));
+	CHECK_INT(strlen(inst2), 32);
+	CHECK(strcmp(inst, inst2) != 0);
+	CHECK_INT(store_read_after(s, 0, SIZE_MAX, check_event_id, inst2), 0);
+	store_free(s);
+}
+
+/* `check --dry-run` works on a copy: writes there never reach the file. */
+TEST(snapshot_never_writes_the_file)
+{
+	char path[128], cmd[300];
+	struct store *s;
+	struct event ev;
+	struct stat before, after;
+	int64_t last;
+
+	CHECK_INT(store_open(db_path(path, sizeof(path)), &s), 0);
+	CHECK_INT(append_n(s, 3, 1), 0);
+	CHECK_INT(store_commit(s), 0);
+	store_free(s);
+	snprintf(cmd, sizeof(cmd), "sha256sum < %s > %s.sum", path, path);
+	CHECK_INT(system(cmd), 0);
+	CHECK_INT(stat(path, &before), 0);
+	CHECK_INT(store_open_snapshot(path, &s), 0);
+	CHECK_INT(store_last_id(s, &last), 0);
+	CHECK_INT(last, 3);
+	mk_event(&ev, EV_PEER_ADDED, 1, "wg0", 0);
+	CHECK_INT(store_append(s, &ev), 0);
+	CHECK_INT(ev.id, 4);
+	CHECK_INT(store_commit(s), 0);
+	store_free(s);
+	CHECK_INT(stat(path, &after), 0);
+	CHECK_INT((long long)after.st_mtime, (long long)before.st_mtime);
+	snprintf(cmd, sizeof(cmd), "sha256sum < %s | cmp -s - %s.sum", path, path);
+	CHECK_INT(system(cmd), 0);
+	/* Nor the files beside it: no -wal, no -shm was made. */
+	snprintf(cmd, sizeof(cmd), "%s-wal", path);
+	CHECK(access(cmd, F_OK) < 0);
+	snprintf(cmd, sizeof(cmd), "%s-shm", path);
+	CHECK(access(cmd, F_OK) < 0);
+	/* No file at all: an empty copy, and still no file. */
+	snprintf(cmd, sizeof(cmd), "%s.none", path);
+	CHECK_INT(store_open_snapshot(cmd, &s), 0);
+	store_free(s);
+	CHECK(access(cmd, F_OK) < 0);
+}
+
+/* A database path that is a symlink is refused: the writer would chmod
+ * and write the link's target. */
+TEST(symlinked_database_refused)
+{
+	char path[128], target[140];
+	struct store *s;
+
+	db_path(path, sizeof(path));
+	snprintf(target, sizeof(target), "%s.target", path);
+	CHECK_INT(close(open(target, O_CREAT | O_WRONLY, 0644)), 0);
+	CHECK_INT(symlink(target, path), 0);
+	CHECK_INT(store_open(path, &s), -ELOOP);
+	CHECK(s == NULL);
 }
 
 TEST_MAIN()

@@ -68,7 +68,7 @@ static void fx_open(struct fixture *f)
 	f->sink.emit = collect;
 	f->sink.ctx = &f->log;
 	CHECK_INT(store_open(f->db, &f->s), 0);
-	CHECK_INT(tracker_new(f->s, &o, &f->sink, &f->t), 0);
+	{ struct state_ops st; store_state_ops(f->s, &st); CHECK_INT(tracker_new(&st, &o, &f->sink, &f->t), 0); }
 }
 
 static void fx_close(struct fixture *f)

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0
+/* journal.c - the event journal: append (with its event_id), read back
+ * (rows not trusted: each is validated), trim to the configured bounds. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "base/failpoint.h"
+#include "base/log.h"
+#include "store/store_int.h"
+
+static void set_event_id(const struct store *s, struct event *ev)
+{
+	if (s->instance[0])
+		snprintf(ev->event_id, sizeof(ev->event_id), "%s-%lld",
+			 s->instance, (long long)ev->id);
+	else
+		ev->event_id[0] = '\0';
+}
+
+int store_append(struct store *s, struct event *ev)
+{
+	sqlite3_stmt *st = s->st[ST_APPEND];
+	const char *iface = event_get(ev, "iface");
+	const char *peer = event_get(ev, "peer");
+	size_t n;
+	int rc, ret;
+
+	/* What read-back would skip as damaged is refused here, where the
+	 * emitter sees the error, not stored to vanish later. */
+	if ((unsigned)ev->type >= EV__COUNT ||
+	    (unsigned)ev->source >= SRC__COUNT ||
+	    ev->severity < LOG_EMERG || ev->severity > LOG_DEBUG)
+		return -EINVAL;
+	ret = st_write_begin(s);
+	if (ret < 0)
+		return ret;
+	/* Every field lives in ev->buf, so its encoding fits in as much. */
+	n = event_fields_encode(ev, s->blob, sizeof(s->blob));
+	sqlite3_bind_int64(st, 1, ev->time_us);
+	sqlite3_bind_text(st, 2, event_type_name(ev->type), -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, ev->severity);
+	sqlite3_bind_text(st, 4, event_source_name(ev->source), -1,
+			  SQLITE_STATIC);
+	if (iface)
+		sqlite3_bind_text(st, 5, iface, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 5);
+	if (peer)
+		sqlite3_bind_text(st, 6, peer, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 6);
+	sqlite3_bind_blob(st, 7, s->blob, (int)n, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		sqlite3_clear_bindings(st);	/* no pointer into ev stays */
+		return st_write_end(s, st_db_err(s, "append", rc));
+	}
+	ev->id = sqlite3_last_insert_rowid(s->db);
+	set_event_id(s, ev);
+	sqlite3_clear_bindings(st);
+	FAILPOINT("store_append");
+	return 0;
+}
+
+/* Log a row that cannot be read once, not on every poll that meets it. */
+static void skip_row(struct store *s, int64_t id, const char *why,
+		     const unsigned char *detail)
+{
+	char buf[64];
+
+	if (id <= s->skip_logged)
+		return;
+	s->skip_logged = id;
+	log_warnx("store %s: event %" PRId64 " skipped: %s%s%s", s->path, id,
+		  why, detail ? " " : "", detail ? st_printable(buf, sizeof(buf), detail) : "");
+}
+
+/* The current row of an ST_READ_* statement into ev; -EINVAL if the row
+ * is damaged (logged). */
+static int row_event(struct store *s, sqlite3_stmt *st, struct event *ev)
+{
+	int64_t id = sqlite3_column_int64(st, 0);
+	const unsigned char *type = sqlite3_column_text(st, 2);
+	const unsigned char *src = sqlite3_column_text(st, 4);
+	int sev = sqlite3_column_int(st, 3);
+	const void *blob = sqlite3_column_blob(st, 5);
+	int n = sqlite3_column_bytes(st, 5);
+	enum event_type t;
+	enum event_source so;
+
+	if (!type || event_type_from_name((const char *)type, &t) < 0) {
+		skip_row(s, id, "unknown type", type);
+		return -EINVAL;
+	}
+	if (!src || event_source_from_name((const char *)src, &so) < 0) {
+		skip_row(s, id, "unknown source", src);
+		return -EINVAL;
+	}
+	if (sev < LOG_EMERG || sev > LOG_DEBUG) {
+		skip_row(s, id, "bad severity", NULL);
+		return -EINVAL;
+	}
+	if (n > EVENT_BUF_LEN) {
+		skip_row(s, id, "fields too long", NULL);
+		return -EINVAL;
+	}
+	event_init(ev, t, so);
+	ev->id = id;
+	set_event_id(s, ev);
+	ev->time_us = sqlite3_column_int64(st, 1);
+	ev->severity = sev;
+	if (event_fields_decode(ev, n ? blob : "", (size_t)n) < 0) {
+		skip_row(s, id, "malformed fields", NULL);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Step st, handing at most max decodable rows to cb. */
+static int read_rows(struct store *s, enum stmt i, size_t max,
+		     store_event_cb cb, void *ctx)
+{
+	sqlite3_stmt *st = s->st[i];
+	size_t done = 0;
+	int rc = SQLITE_DONE, ret = 0;
+
+	s->reading = true;
+	while (done < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (row_event(s, st, s->ev) < 0)
+			continue;
+		done++;
+		ret = cb(ctx, s->ev);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		ret = st_db_err(s, "read events", rc);
+	sqlite3_reset(st);
+	s->reading = false;
+	return ret;
+}
+
+int store_read_after(struct store *s, int64_t after_id, size_t max,
+		     store_event_cb cb, void *ctx)
+{
+	/* The decode buffer and the statement are single: a callback must
+	 * not read the journal again through the same handle. */
+	if (s->reading)
+		return -EBUSY;
+	if (max == 0)
+		return 0;
+	sqlite3_bind_int64(s->st[ST_READ_AFTER], 1, after_id);
+	return read_rows(s, ST_READ_AFTER, max, cb, ctx);
+}
+
+int store_read_tail(struct store *s, size_t n, store_event_cb cb, void *ctx)
+{
+	if (s->reading)
+		return -EBUSY;
+	if (n == 0)
+		return 0;
+	sqlite3_bind_int64(s->st[ST_READ_TAIL], 1,
+			   n > INT64_MAX ? INT64_MAX : (int64_t)n);
+	return read_rows(s, ST_READ_TAIL, SIZE_MAX, cb, ctx);
+}
+
+int store_last_id(struct store *s, int64_t *out)
+{
+	bool found;
+
+	*out = 0;
+	return st_query_int(s, ST_LAST_ID, "last id", out, &found);
+}
+
+/* Drop every row with id <= edge; *dropped += the ones that were news. */
+static int trim_upto(struct store *s, int64_t edge, uint64_t *dropped)
+{
+	int64_t real = 0;
+	bool found;
+	int ret;
+
+	sqlite3_bind_int64(s->st[ST_TRIM_REAL], 1, edge);
+	ret = st_query_int(s, ST_TRIM_REAL, "trim", &real, &found);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(s->st[ST_TRIM_UPTO], 1, edge);
+	ret = st_step_done(s, ST_TRIM_UPTO, "trim");
+	if (ret < 0)
+		return ret;
+	FAILPOINT("store_trim");
+	*dropped += (uint64_t)real;
+	return 0;
+}
+
+/* The id at OFFSET off from the newest row; *found false when there are
+ * not that many rows. */
+static int trim_edge(struct store *s, uint64_t off, int64_t *edge, bool *found)
+{
+	sqlite3_bind_int64(s->st[ST_TRIM_EDGE], 1,
+			   off > INT64_MAX ? INT64_MAX : (int64_t)off);
+	return st_query_int(s, ST_TRIM_EDGE, "trim", edge, found);
+}
+
+/* More than max_events rows: keep the newest max_events - 1, the room for
+ * the EVENTS_DROPPED that says so (store.h). */
+static int trim_count(struct store *s, uint64_t max_events, uint64_t *dropped)
+{
+	int64_t edge = 0, span = 0;
+	bool found;
+	int ret;
+
+	ret = st_query_int(s, ST_SPAN, "trim", &span, &found);
+	if (ret < 0 || (uint64_t)span <= max_events)
+		return ret;
+	ret = trim_edge(s, max_events, &edge, &found);
+	if (ret < 0 || !found)
+		return ret;
+	ret = trim_edge(s, max_events - 1, &edge, &found);
+	if (ret < 0 || !found)
+		return ret;
+	return trim_upto(s, edge, dropped);
+}
+
+static int trim_age(struct store *s, int64_t max_age_us, uint64_t *dropped)
+{
+	int64_t cut = now_realtime_us() - max_age_us, real = 0;
+	bool found;
+	int ret;
+
+	sqlite3_bind_int64(s->st[ST_AGE_REAL], 1, cut);
+	ret = st_query_int(s, ST_AGE_REAL, "trim", &real, &found);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(s->st[ST_TRIM_AGE], 1, cut);
+	ret = st_step_done(s, ST_TRIM_AGE, "trim");
+	if (ret < 0)
+		return ret;
+	FAILPOINT("store_trim");
+	*dropped += (uint64_t)real;
+	return 0;
+}
+
+int store_trim(struct store *s, uint64_t max_events, int64_t max_age_us,
+	       uint64_t *dropped)
+{
+	int ret;
+
+	*dropped = 0;
+	ret = st_write_begin(s);
+	if (ret < 0)
+		return ret;
+	if (max_events)
+		ret = trim_count(s, max_events, dropped);
+	if (ret == 0 && max_age_us > 0)
+		ret = trim_age(s, max_age_us, dropped);
+	return st_write_end(s, ret);
+}
