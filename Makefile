@@ -10,6 +10,15 @@ ifeq ($(HAVE_SYSTEMD),1)
 DEPS       += libsystemd
 CPPFLAGS   += -DHAVE_SYSTEMD=1
 endif
+# eBPF source (src/sources/bpf/): libbpf + bpftool (skeleton) + clang (-target bpf).
+BPFTOOL    ?= bpftool
+BPF_CLANG  ?= clang
+HAVE_BPF   := $(shell $(PKG_CONFIG) --exists libbpf && command -v $(BPFTOOL) > /dev/null 2>&1 && \
+                command -v $(BPF_CLANG) > /dev/null 2>&1 && echo 1)
+ifeq ($(HAVE_BPF),1)
+DEPS       += libbpf
+CPPFLAGS   += -DHAVE_BPF=1
+endif
 HAVE_LIBCAPNG := $(shell $(PKG_CONFIG) --exists libcap-ng && echo 1)
 ifeq ($(HAVE_LIBCAPNG),1)
 DEPS       += libcap-ng
@@ -36,7 +45,7 @@ else
 BUILD      := build/rel
 endif
 
-LIB_SRC    := $(sort $(shell find src -mindepth 2 -name '*.c'))
+LIB_SRC    := $(sort $(filter-out %.bpf.c,$(shell find src -mindepth 2 -name '*.c')))
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -63,6 +72,21 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwgaudit.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -MMD -MP -MF $(dir $@).$(notdir $@).d $(LDFLAGS) -o $@ $< $(BUILD)/libwgaudit.a $(LDLIBS)
 
 unit-bins: $(UNIT_BIN)
+
+# The BPF programs: compiled for the BPF target (CO-RE, with BTF: -g), then
+# embedded in a libbpf skeleton header that bpf.c includes.
+ifeq ($(HAVE_BPF),1)
+BPF_ARCH   := $(shell uname -m | sed 's/x86_64/x86/; s/aarch64/arm64/')
+BPF_GEN    := build/gen
+CPPFLAGS   += -I$(BPF_GEN)
+$(BPF_GEN)/wg.bpf.o: src/sources/bpf/wg.bpf.c src/sources/bpf/wgbpf.h
+	@mkdir -p $(dir $@)
+	$(BPF_CLANG) -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(BPF_ARCH) \
+		-I/usr/include/$(shell $(CC) -dumpmachine) -Isrc -c -o $@ $<
+$(BPF_GEN)/wg.skel.h: $(BPF_GEN)/wg.bpf.o
+	$(BPFTOOL) gen skeleton $< name wg_bpf > $@.tmp && mv $@.tmp $@
+$(BUILD)/src/sources/bpf/bpf.o build/fuzz/src/sources/bpf/bpf.o: $(BPF_GEN)/wg.skel.h
+endif
 
 # libFuzzer targets (clang). Each links the library built with the fuzzer flags.
 FUZZ_BUILD := build/fuzz

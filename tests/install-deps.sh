@@ -7,6 +7,7 @@ apt-get update
 apt-get install -y --no-install-recommends \
 	build-essential pkg-config clang libclang-rt-14-dev \
 	libmnl-dev libinih-dev libsqlite3-dev libsodium-dev libssl-dev libsystemd-dev libcap-ng-dev \
+	libbpf-dev bpftool \
 	sqlite3 iproute2 iputils-ping procps psmisc python3 \
 	wireguard-tools wireguard-go rsyslog rsyslog-openssl util-linux bsdextrautils \
 	openssl ca-certificates systemd \

@@ -60,6 +60,7 @@
 	X(ALERT_CONFIG_CHANGED, LOG_WARNING) \
 	X(ALERT_ROGUE_INTERFACE, LOG_WARNING) \
 	X(ALERT_ROGUE_PEER, LOG_WARNING) \
+	X(ALERT_UNKNOWN_PEER_KEY, LOG_WARNING) \
 	X(AGENT_STARTED, LOG_INFO) \
 	X(AGENT_STOPPED, LOG_INFO) \
 	X(KMSG_GAP, LOG_WARNING) \
@@ -76,7 +77,8 @@ enum event_type {
 /* X(enum suffix, text) */
 #define EVENT_SOURCES(X) \
 	X(POLL, "poll") X(KMSG, "kmsg") X(RTNL, "rtnl") \
-	X(INOTIFY, "inotify") X(JOURNAL, "journal") X(AGENT, "agent")
+	X(INOTIFY, "inotify") X(JOURNAL, "journal") X(AGENT, "agent") \
+	X(BPF, "bpf")
 
 enum event_source {
 #define EVENT_SRC_ENUM(name, text) SRC_##name,

@@ -52,6 +52,7 @@ enum conf_sect {
 	SECT_OUTPUT,
 	SECT_CHECKS,
 	SECT_ALLOW,		/* [allow "IFACE"] / [allow "IFACE PUBKEY"] */
+	SECT_BPF,
 	SECT_BAD,		/* unknown header: already reported, keys skipped */
 };
 
@@ -71,6 +72,7 @@ enum conf_kind {
 	K_BYTES,		/* 1048576, 512KiB, 1MiB, 2GiB */
 	K_CIDRS,		/* CIDR list, validated, kept as text */
 	K_NAMES,		/* interface names, kept as "a b c" */
+	K_AUTO,			/* auto | yes | no (enum conf_tristate) */
 };
 
 /* One settable key. off/size address struct conf, or struct conf_output
@@ -117,6 +119,7 @@ static const struct conf_key conf_keys[] = {
 	CK(SECT_CHECKS, "enable_spike", K_BOOL, check_spike, 0),
 	CK(SECT_CHECKS, "enable_flood", K_BOOL, check_flood, 0),
 	CK(SECT_CHECKS, "enable_rogue", K_BOOL, check_rogue, 0),
+	CK(SECT_CHECKS, "enable_unknown_key", K_BOOL, check_unknown_key, 0),
 	CK(SECT_CHECKS, "flood_packets", K_BOOL, flood_packets, 0),
 	CK(SECT_CHECKS, "suppress", K_DURATION, suppress_ms, 1000),
 	CK(SECT_CHECKS, "flood_suppress", K_DURATION, flood_suppress_ms, 1000),
@@ -127,6 +130,7 @@ static const struct conf_key conf_keys[] = {
 	CKN("flood_threshold", flood_threshold, 1, 1000000000),
 	CK(SECT_CHECKS, "flood_window", K_DURATION, flood_window_ms, 1000),
 	CK(SECT_CHECKS, "allowed_interfaces", K_NAMES, allowed_ifaces, 0),
+	CK(SECT_BPF, "enabled", K_AUTO, bpf, 0),
 	/* [allow "..."]: off/size address struct conf_allow */
 	{ SECT_ALLOW, "endpoints", K_CIDRS, offsetof(struct conf_allow, endpoints),
 	  sizeof(((struct conf_allow *)0)->endpoints), 0, 0 },
@@ -142,6 +146,7 @@ static const struct {
 	{ "output", SECT_OUTPUT },
 	{ "checks", SECT_CHECKS },
 	{ "allow", SECT_ALLOW },
+	{ "bpf", SECT_BPF },
 };
 
 /* syslog(3) facility codes (the number, not LOG_xxx which is << 3). */
@@ -199,6 +204,8 @@ void conf_defaults(struct conf *c)
 	c->spike_min_bytes = 1u << 20;
 	c->flood_threshold = 100;
 	c->flood_window_ms = 60000;
+	c->bpf = CONF_AUTO;
+	c->check_unknown_key = true;
 }
 
 /* Quote untrusted text back to the operator: printable ASCII as is, the
@@ -317,6 +324,20 @@ static int conf_set_bool(bool *dst, const char *key, const char *v,
 		}
 	}
 	return conf_errf(err, errlen, key, v, "is not a boolean (yes or no)");
+}
+
+static int conf_set_auto(int *dst, const char *key, const char *v, char *err, size_t errlen)
+{
+	bool b;
+
+	if (!strcasecmp(v, "auto")) {
+		*dst = CONF_AUTO;
+		return 0;
+	}
+	if (conf_set_bool(&b, key, v, err, errlen) < 0)
+		return conf_errf(err, errlen, key, v, "is not auto, yes or no");
+	*dst = b ? CONF_YES : CONF_NO;
+	return 0;
 }
 
 /* Linux dev_valid_name(): 1..IFNAMSIZ-1 bytes, not "." or "..", no '/',
@@ -708,6 +729,8 @@ static int conf_apply(struct conf *c, enum conf_sect sect, int out, const char *
 		return conf_set_cidrs(k, base, key, v, err, errlen);
 	case K_NAMES:
 		return conf_set_names(k, base, key, v, err, errlen);
+	case K_AUTO:
+		return conf_set_auto((int *)base, key, v, err, errlen);
 	}
 	return -EINVAL;
 }
@@ -888,7 +911,7 @@ static void conf_section_begin(struct conf_parser *p, char *s)
 	     *name)) {
 		s[len] = cut;
 		conf_error(p, p->line, "[%s]: unknown section (use [agent], [kmsg], [journal], "
-			   "[checks], [output \"NAME\"] or [allow \"IFACE\"])",
+			   "[checks], [bpf], [output \"NAME\"] or [allow \"IFACE\"])",
 			   conf_show(show, sizeof(show), s));
 		return;
 	}

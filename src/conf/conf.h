@@ -76,7 +76,12 @@ struct conf {
 	/* [kmsg] wireguard_go_log: wireguard-go's verbose log (LOG_LEVEL=verbose,
 	 * stdout redirected to a file) followed like the kernel log; "" = none */
 	char wggo_log[256];
+	/* [bpf] enabled: eBPF on the wireguard module (issue 13), auto */
+	int bpf;			/* enum conf_tristate */
+	bool check_unknown_key;		/* [checks] enable_unknown_key, yes */
 };
+
+enum conf_tristate { CONF_NO = 0, CONF_YES = 1, CONF_AUTO = 2 };
 
 void conf_defaults(struct conf *c);
 /* Load path into c (over the defaults). missing_ok: a missing file is not

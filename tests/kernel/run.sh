@@ -11,7 +11,7 @@
 #     --record    also rewrite tests/data/kmsg-real-<ver>.txt and
 #                 kmsg-real-<ver>-dmesg.txt from this run's kernel log
 #   env: WGAUDIT (binary put into the VM, default build/rel/wgaudit),
-#        KERNEL_LAB_TIMEOUT (seconds of VM wall time, default 420)
+#        KERNEL_LAB_TIMEOUT (seconds of VM wall time, default 900)
 #
 # Prints PASS/FAIL/SKIP lines (tests/run convention). Artifacts in
 # build/kernel/run/: console.log, out.txt (result port), kmsg.txt, events.jsonl.
@@ -80,7 +80,7 @@ if [ $boot = 1 ]; then
 	rm -rf "$RUN"
 	mkdir -p "$RUN"
 	# KVM does not work on these machines (WIREGUARD-FACTS.md section 5): TCG only.
-	timeout "${KERNEL_LAB_TIMEOUT:-420}" qemu-system-x86_64 \
+	timeout "${KERNEL_LAB_TIMEOUT:-900}" qemu-system-x86_64 \
 		-accel tcg -cpu max -smp 2 -m 512M \
 		-display none -nic none -no-reboot -monitor none \
 		-kernel "$B/vmlinuz" -initrd "$B/initramfs.cpio.gz" \
@@ -219,6 +219,7 @@ peer-added	poll	${T}\"PEER_ADDED\"	\"peer\": ?\"${PUB_CLI}\"
 endpoint-changed-after-roam	poll	${T}\"PEER_ENDPOINT_CHANGED\"	\"endpoint\": ?\"${IP4}\.2:40002\"	\"prev_endpoint\": ?\"${IP4}\.2:40001\"
 iface-destroyed	poll	${T}\"IFACE_DESTROYED\"	\"iface\": ?\"wg0\"
 agent-started	poll	${T}\"AGENT_STARTED\"
+fallback-kmsg-when-bpf-disabled	poll	${T}\"AGENT_STARTED\"	\"kernel_source\": ?\"kmsg\"	\"bpf\": ?\"disabled
 handshake-initiation-received	kmsg	${T}\"HANDSHAKE_INITIATION_RECEIVED\"	\"source\": ?\"kmsg\"	\"endpoint\": ?\"${IP4}\.2:40001\"	\"peer_id\": ?\"?[0-9]
 handshake-ipv6-endpoint	kmsg	${T}\"HANDSHAKE_INITIATION_RECEIVED\"	\"endpoint\": ?\"\[fd00:242::2\]:40003\"
 keypair-created	kmsg	${T}\"KEYPAIR_CREATED\"	\"keypair_id\": ?\"?[0-9]	\"peer_id\": ?\"?[0-9]
@@ -372,6 +373,66 @@ else
 				pass "wgaudit/events/$name"
 			fi
 		done <<< "$AGENT_REJECT"
+	fi
+fi
+
+# --- eBPF source (dynamic debug off, default net_ratelimit) -------------------------
+PUB_B1=$(pub b1) PUB_B2=$(pub b2)
+BIP='192\.168\.242\.2'
+BPF_EXPECT="\
+agent-started-bpf	${T}\"AGENT_STARTED\"	\"kernel_source\": ?\"bpf\"
+first-handshake-has-key	${T}\"HANDSHAKE_INITIATION_RECEIVED\"	\"source\": ?\"bpf\"	\"peer\": ?\"${PUB_B1}\"	\"endpoint\": ?\"${BIP}:40011\"
+keypair-created-has-key	${T}\"KEYPAIR_CREATED\"	\"source\": ?\"bpf\"	\"peer\": ?\"${PUB_B1}\"
+removed-key-claimed-peer	${T}\"INVALID_HANDSHAKE_INITIATION\"	\"source\": ?\"bpf\"	\"reason\": ?\"unknown_peer\"	\"claimed_peer\": ?\"${PUB_B2}\"	\"endpoint\": ?\"${BIP}:40012\"
+alert-unknown-peer-key	${T}\"ALERT_UNKNOWN_PEER_KEY\"	\"claimed_peer\": ?\"${PUB_B2}\"	\"endpoint\": ?\"${BIP}:40012\"	\"count\": ?\"?[0-9]
+invalid-mac-reason	${T}\"INVALID_MAC\"	\"source\": ?\"bpf\"	\"reason\": ?\"bad_mac\"	\"endpoint\": ?\"${BIP}:50021\"	\"count\": ?\"?[0-9]
+valid-mac1-flood-verdict	\"source\": ?\"bpf\"	\"endpoint\": ?\"${BIP}:50022\"	\"reason\": ?\"(decrypt_failed|under_load)\"
+endpoint-change-as-it-happens	${T}\"PEER_ENDPOINT_CHANGED\"	\"source\": ?\"bpf\"	\"peer\": ?\"${PUB_B1}\"	\"endpoint\": ?\"${BIP}:40013\"	\"prev_endpoint\": ?\"${BIP}:40011\"
+peer-removed-by-wg	${T}\"PEER_REMOVED\"	\"source\": ?\"bpf\"	\"peer\": ?\"${PUB_B2}\"	\"comm\": ?\"wg\"	\"uid\": ?\"?0\"?[,}]"
+if grep -q '^WGAUDIT present' "$OUT"; then
+	sec wgaudit-bpf-events > "$RUN/events-bpf.jsonl"
+	sec wgaudit-bpf-log > "$RUN/run-bpf.log"
+	if grep -q '^DYNDBG-BPF 0 ' "$OUT" && grep -q '^RATELIMIT-BPF cost=5 burst=10$' "$OUT"; then
+		pass bpf/dyndbg-off-default-ratelimit
+	else
+		fail bpf/dyndbg-off-default-ratelimit "$(grep -E '^(DYNDBG|RATELIMIT)-BPF' "$OUT" | tr '\n' ' ')"
+	fi
+	if [ ! -s "$RUN/events-bpf.jsonl" ]; then
+		fail bpf/events "no events from the eBPF agent; log: $(head -c 300 "$RUN/run-bpf.log" | tr '\n' ' ')"
+	else
+		check_table bpf "$RUN/events-bpf.jsonl" "$BPF_EXPECT" line
+	fi
+	# Exact: the counts of every eBPF event from a flood's source port add up
+	# to the packets sent from it.
+	for port in 50021 50022; do
+		l=$(grep "^BPFSUM port=$port " "$OUT" | tail -1)
+		sum=$(echo "$l" | sed -n 's/.* sum=\([0-9]*\).*/\1/p')
+		sent=$(echo "$l" | sed -n 's/.* sent=\([0-9]*\).*/\1/p')
+		if [ -n "$sum" ] && [ "$sum" = "$sent" ]; then
+			pass "bpf/flood-counted-exactly-port-$port"
+		else
+			fail "bpf/flood-counted-exactly-port-$port" "${l:-no BPFSUM line} (UDP InDatagrams $(sed -n 's/^UDPIN-BPF //p' "$OUT"))"
+		fi
+	done
+	bn=$(sed -n 's/^BENCH bpf agent_cpu_ns=\([0-9]*\).*/\1/p' "$OUT")
+	kn=$(sed -n 's/^BENCH kmsg agent_cpu_ns=\([0-9]*\).*/\1/p' "$OUT")
+	kseen=$(sed -n 's/^BENCH kmsg .* seen=\([0-9]*\).*/\1/p' "$OUT")
+	bwall=$(sed -n 's/^BENCH bpf .* wall=\([0-9.]*\).*/\1/p' "$OUT")
+	kwall=$(sed -n 's/^BENCH kmsg .* wall=\([0-9.]*\).*/\1/p' "$OUT")
+	bseen=$(grep '^BPFSUM port=50031 ' "$OUT" | sed -n 's/.* sum=\([0-9]*\).*/\1/p')
+	if [ -n "$bn" ] && [ -n "$kn" ] && [ "${kn:-0}" -gt 0 ]; then
+		ratio=$(awk -v b="$bn" -v k="$kn" 'BEGIN { printf "%.4f", b / k }')
+		echo "# bench: agent CPU per 10000 handshake packets: bpf $(awk -v n="$bn" 'BEGIN { printf "%.1f", n / 1e6 }') ms" \
+			"(counted $bseen, ${bwall:-?} s), kmsg $(awk -v n="$kn" 'BEGIN { printf "%.1f", n / 1e6 }') ms (events $kseen, ${kwall:-?} s," \
+			"message_cost=0, dynamic debug on); ratio bpf/kmsg $ratio"
+		if [ "$bseen" = 10000 ] && [ "$kseen" = 10000 ] &&
+			awk -v r="$ratio" 'BEGIN { exit !(r <= 0.1) }'; then
+			pass bpf/bench-cpu-ratio-at-most-0.1
+		else
+			fail bpf/bench-cpu-ratio-at-most-0.1 "ratio $ratio, bpf counted ${bseen:-?}/10000, kmsg saw ${kseen:-?}/10000"
+		fi
+	else
+		fail bpf/bench-cpu-ratio-at-most-0.1 "no BENCH lines: $(grep '^BENCH' "$OUT" | tr '\n' ' ')"
 	fi
 fi
 

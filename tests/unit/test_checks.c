@@ -526,6 +526,79 @@ TEST(rogue_interfaces_and_peers)
 	checks_free(ck);
 }
 
+/* eBPF events are folded: one INVALID_MAC with count=150 is 150 packets. */
+TEST(flood_counts_folded_bpf_events)
+{
+	static struct conf c;
+	struct checks *ck;
+	struct event ev;
+
+	conf_defaults(&c);
+	c.check_rogue = false;
+	ck = mk(&c, NULL);
+	event_init(&ev, EV_INVALID_MAC, SRC_BPF);
+	ev.time_us = T0;
+	event_set(&ev, "iface", "wg0");
+	event_set(&ev, "endpoint", "192.0.2.7:50021");
+	event_set(&ev, "reason", "bad_mac");
+	event_set(&ev, "count", "150");
+	checks_event(ck, &ev);
+	CHECK_INT(ngot, 1);
+	CHECK_INT(got[0].type, EV_ALERT_HANDSHAKE_FLOOD);
+	CHECK_STR(f(0, "count"), "150");
+	CHECK_STR(f(0, "top_sources"), "192.0.2.7=150");
+	checks_free(ck);
+}
+
+TEST(unknown_peer_key)
+{
+	static struct conf c;
+	struct checks *ck;
+	struct event ev;
+	const char *k = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+	conf_defaults(&c);
+	c.check_rogue = false;
+	c.check_flood = false;
+	ck = mk(&c, NULL);
+	/* Other verdicts and reasons: not this check's. */
+	event_init(&ev, EV_INVALID_HANDSHAKE_INITIATION, SRC_BPF);
+	ev.time_us = T0;
+	event_set(&ev, "iface", "wg0");
+	event_set(&ev, "endpoint", "192.168.242.2:40012");
+	event_set(&ev, "reason", "replay");
+	event_set(&ev, "peer", k);
+	checks_event(ck, &ev);
+	CHECK_INT(ngot, 0);
+	event_init(&ev, EV_INVALID_HANDSHAKE_INITIATION, SRC_BPF);
+	ev.time_us = T0;
+	event_set(&ev, "iface", "wg0");
+	event_set(&ev, "endpoint", "192.168.242.2:40012");
+	event_set(&ev, "reason", "unknown_peer");
+	event_set(&ev, "claimed_peer", k);
+	event_set(&ev, "count", "2");
+	checks_event(ck, &ev);
+	CHECK_INT(ngot, 1);
+	CHECK_INT(got[0].type, EV_ALERT_UNKNOWN_PEER_KEY);
+	CHECK_INT(got[0].severity, LOG_WARNING);
+	CHECK_STR(f(0, "iface"), "wg0");
+	CHECK_STR(f(0, "claimed_peer"), k);
+	CHECK_STR(f(0, "endpoint"), "192.168.242.2:40012");
+	CHECK_STR(f(0, "count"), "2");
+	CHECK_STR(event_source_name(got[0].source), "bpf");
+	/* The same device again within the window: one incident. */
+	ev.time_us = T0 + S(5);
+	checks_event(ck, &ev);
+	CHECK_INT(ngot, 1);
+	/* Off by configuration. */
+	checks_free(ck);
+	c.check_unknown_key = false;
+	ck = mk(&c, NULL);
+	checks_event(ck, &ev);
+	CHECK_INT(ngot, 0);
+	checks_free(ck);
+}
+
 TEST(suppression_table)
 {
 	static struct conf c;

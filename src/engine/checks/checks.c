@@ -142,6 +142,7 @@ static bool is_alert(enum event_type t)
 	case EV_ALERT_CONFIG_CHANGED:
 	case EV_ALERT_ROGUE_INTERFACE:
 	case EV_ALERT_ROGUE_PEER:
+	case EV_ALERT_UNKNOWN_PEER_KEY:
 		return true;
 	default:
 		return false;
@@ -163,6 +164,8 @@ void checks_event(struct checks *ck, const struct event *ev)
 	if (ck->flood)
 		flood_event(ck, ev);
 	config_event(ck, ev);
+	if (ck->conf->check_unknown_key)
+		unknownkey_event(ck, ev);
 }
 
 void checks_iface(struct checks *ck, const char *iface, uint16_t listen_port)

@@ -93,6 +93,9 @@ void rogue_event(struct checks *ck, const struct event *ev);
 void rogue_iface_seen(struct checks *ck, const char *iface, const struct event *cause);
 void rogue_free(struct ck_rogue *r);
 
+/* ALERT_UNKNOWN_PEER_KEY (unknownkey.c): stateless but for suppression. */
+void unknownkey_event(struct checks *ck, const struct event *ev);
+
 /* The baseline maths of the spike check, pure (tests/unit/test_spike.c). */
 struct spike_params {
 	double factor;

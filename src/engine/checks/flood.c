@@ -269,6 +269,13 @@ static void fl_ip(const char *ep, char *out, size_t len)
 		inet_ntop(family, addr, out, (socklen_t)len);
 }
 
+static uint64_t ev_count(const struct event *ev)
+{
+	uint64_t n;
+
+	return ck_get_u64(ev, "count", 1000000000, &n) == 0 && n ? n : 1;
+}
+
 void flood_event(struct checks *ck, const struct event *ev)
 {
 	struct ck_flood *f = ck->flood;
@@ -299,7 +306,7 @@ void flood_event(struct checks *ck, const struct event *ev)
 		if (fi && ev->type == EV_PEER_HANDSHAKE)
 			fi->poll_done++;
 		else if (fi)
-			fi->kmsg_done++;
+			fi->kmsg_done += ev_count(ev);
 		return;
 	}
 	if ((ev->type == EV_IFACE_CREATED || ev->type == EV_IFACE_CHANGED) &&
@@ -331,7 +338,8 @@ void flood_event(struct checks *ck, const struct event *ev)
 	if (!fi)
 		return;
 	fl_ip(event_get(ev, "endpoint"), ip, sizeof(ip));
-	fl_add(fi, t, ip, 1, f->window_us);
+	/* eBPF events are exact and folded: one stands for `count` packets. */
+	fl_add(fi, t, ip, ev_count(ev), f->window_us);
 	snprintf(f->last_iface, sizeof(f->last_iface), "%s", iface);
 	if (fi->total > ck->conf->flood_threshold)
 		fl_alert_kmsg(ck, fi, ev);
