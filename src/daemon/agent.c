@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include "conf/conf.h"
 #include "daemon/agent.h"
+#include "daemon/kernbpf.h"
 #include "daemon/pktcount.h"
 #include "engine/checks/checks.h"
 #include "base/event.h"
@@ -33,7 +34,6 @@
 #include "base/wgdev.h"
 #include "outputs/format.h"
 #include "outputs/output.h"
-#include "sources/bpf/bpf.h"
 #include "sources/confwatch.h"
 #include "sources/dyndbg.h"
 #include "sources/kmsg.h"
@@ -61,10 +61,7 @@ struct agent {
 	struct loop_timer poll_timer;
 	struct kmsg_reader *kmsg;
 	uint64_t kmsg_seq;
-	struct wgbpf *bpf;		/* eBPF on the module, when attached */
-	struct loop_timer bpf_timer;	/* a folded second is over */
-	int bpf_err;			/* why not attached (-ESRCH: module not yet) */
-	char bpf_why[256];
+	struct kernbpf kb;		/* eBPF on the module */
 	struct rtnl *rtnl;
 	struct confwatch *cw;
 	struct logtail *wggo;		/* wireguard-go's verbose log, if configured */
@@ -124,31 +121,16 @@ static int state_set(void *ctx, const char *key, const char *val)
 
 static bool in_scope(void *ctx, const char *name);
 
-/* With eBPF attached the kernel's verdicts come from it, exact and with
- * keys: the same messages' log lines (when dynamic debug is on) would
- * say it twice. eBPF sees every namespace's module; the programs keep to
- * ours, the interface list is applied here. */
-static bool bpf_duplicate(struct agent *a, const struct event *ev)
+/* eBPF sees every namespace's module; the programs keep to ours, the
+ * interface list is applied here. While attached, its verdicts replace
+ * the same kernel-log lines. */
+static bool bpf_skip(struct agent *a, const struct event *ev)
 {
 	const char *ifn;
 
 	if (ev->source == SRC_BPF)
 		return (ifn = event_get(ev, "iface")) && !in_scope(a->conf, ifn);
-	if (!a->bpf || ev->source != SRC_KMSG)
-		return false;
-	switch (ev->type) {
-	case EV_INVALID_MAC:
-	case EV_INVALID_HANDSHAKE_INITIATION:
-	case EV_HANDSHAKE_INITIATION_RECEIVED:
-	case EV_INVALID_HANDSHAKE_RESPONSE:
-	case EV_HANDSHAKE_RESPONSE_RECEIVED:
-	case EV_COOKIE_SENT:
-	case EV_COOKIE_RECEIVED:
-	case EV_KEYPAIR_CREATED:
-		return true;
-	default:
-		return false;
-	}
+	return kernbpf_duplicate(&a->kb, ev);
 }
 
 static int agent_emit(void *ctx, struct event *ev)
@@ -157,7 +139,7 @@ static int agent_emit(void *ctx, struct event *ev)
 	char line[8192];
 	int ret;
 
-	if (bpf_duplicate(a, ev))
+	if (bpf_skip(a, ev))
 		return 0;
 	if (!ev->time_us)
 		ev->time_us = now_realtime_us();
@@ -365,23 +347,15 @@ static void trim_journal(struct agent *a)
 	agent_emit(a, &ev);
 }
 
-static void open_bpf(struct agent *a);
 static void drop_privileges(struct agent *a);
-static void on_bpf(void *ctx, int fd, uint32_t events);
 
 static void poll_tick(void *ctx)
 {
 	struct agent *a = ctx;
 
 	watch_uapi_dir(a);	/* the directory may appear after we start */
-	/* The module loaded after we started (the first `ip link add`). */
-	if (!a->bpf && a->bpf_err == -ESRCH && wgbpf_module_loaded()) {
-		open_bpf(a);
-		if (a->bpf)
-			drop_privileges(a);	/* what attaching needed can go now */
-	}
-	if (a->bpf)	/* a lost ring-buffer note delays a second, never loses it */
-		on_bpf(a, -1, 0);
+	if (kernbpf_tick(&a->kb))
+		drop_privileges(a);	/* attached late: what it needed can go now */
 	agent_poll(a);
 	a->trim_due = true;
 	/* A periodic rehash catches what inotify missed, about every 30 s. */
@@ -523,58 +497,6 @@ static void open_kmsg(struct agent *a)
 	on_kmsg(a, kmsg_reader_fd(a->kmsg), EPOLLIN);
 }
 
-static void on_bpf(void *ctx, int fd, uint32_t events)
-{
-	struct agent *a = ctx;
-	int ret = wgbpf_read(a->bpf, &a->sink);
-	int64_t at;
-
-	if (ret < 0 && ret != -EINTR)
-		log_warnx("eBPF: %s", strerror(-ret));
-	at = wgbpf_deadline_us(a->bpf);
-	if (at)
-		loop_timer_arm(a->loop, &a->bpf_timer, at);
-}
-
-static void bpf_tick(void *ctx)
-{
-	on_bpf(ctx, -1, 0);
-}
-
-/* eBPF on the module when it may be (see bpf.h); otherwise the kernel log
- * carries the handshake lines, and bpf_why says why. */
-static void open_bpf(struct agent *a)
-{
-	int ret;
-
-	if (a->conf->bpf == CONF_NO) {
-		snprintf(a->bpf_why, sizeof(a->bpf_why), "disabled ([bpf] enabled = no)");
-		a->bpf_err = -ENOTSUP;
-		return;
-	}
-	ret = wgbpf_open(&a->bpf, a->bpf_why, sizeof(a->bpf_why));
-	a->bpf_err = ret;
-	if (ret == -ESRCH) {
-		log_info("eBPF: %s; attaching when it loads", a->bpf_why);
-		return;
-	}
-	if (ret < 0) {
-		log_warnx("eBPF unavailable: %s; using the kernel log", a->bpf_why);
-		return;
-	}
-	if (loop_add_fd(a->loop, wgbpf_fd(a->bpf), EPOLLIN, on_bpf, a) < 0) {
-		ret = -errno;
-		snprintf(a->bpf_why, sizeof(a->bpf_why), "epoll: %s", strerror(-ret));
-		log_warnx("eBPF: %s", a->bpf_why);
-		wgbpf_free(a->bpf);
-		a->bpf = NULL;
-		a->bpf_err = ret;
-		return;
-	}
-	snprintf(a->bpf_why, sizeof(a->bpf_why), "attached to the wireguard module");
-	log_info("eBPF: attached to the wireguard module");
-}
-
 static void on_confwatch(void *ctx, int fd, uint32_t events)
 {
 	struct agent *a = ctx;
@@ -620,7 +542,7 @@ static void drop_privileges(struct agent *a)
 		ho.keep |= HARDEN_KEEP_PACKETS;
 	/* Waiting for the module to attach then: libbpf walks module BTF
 	 * (CAP_SYS_ADMIN) and loads tracing programs (CAP_BPF, CAP_PERFMON). */
-	if (!a->bpf && a->bpf_err == -ESRCH)
+	if (kernbpf_waiting(&a->kb))
 		ho.keep |= HARDEN_CAP(21) | HARDEN_CAP(38) | HARDEN_CAP(39);
 	if (harden_drop(&ho, &kept, why, sizeof(why)) < 0)
 		log_warnx("privileges: could not drop: %s", why);
@@ -723,8 +645,8 @@ static void agent_event(struct agent *a, enum event_type type, const char *reaso
 		event_set_u64(&ev, "journaled", a->journaled);
 	if (type == EV_AGENT_STARTED) {
 		/* Where handshake verdicts come from, and why not eBPF. */
-		event_set(&ev, "kernel_source", a->bpf ? "bpf" : a->conf->kmsg ? "kmsg" : "none");
-		event_set(&ev, "bpf", a->bpf_why);
+		event_set(&ev, "kernel_source", a->kb.bpf ? "bpf" : a->conf->kmsg ? "kmsg" : "none");
+		event_set(&ev, "bpf", a->kb.why);
 	}
 	agent_emit(a, &ev);
 }
@@ -922,7 +844,7 @@ static void agent_close(struct agent *a)
 	confwatch_free(a->cw);
 	tracker_free(a->tracker);
 	kmsg_reader_free(a->kmsg);
-	wgbpf_free(a->bpf);
+	kernbpf_close(&a->kb);
 	logtail_free(a->wggo);
 	rtnl_free(a->rtnl);
 	if (a->inotify_fd >= 0)
@@ -964,8 +886,6 @@ int agent_main(struct conf *c, const struct agent_opts *o)
 	a.watchdog.ctx = &a;
 	a.wggo_timer.cb = wggo_tick;
 	a.wggo_timer.ctx = &a;
-	a.bpf_timer.cb = bpf_tick;
-	a.bpf_timer.ctx = &a;
 	if (c->hostname[0])
 		snprintf(a.hostname, sizeof(a.hostname), "%s", c->hostname);
 	else if (gethostname(a.hostname, sizeof(a.hostname) - 1) < 0)
@@ -1039,7 +959,8 @@ int agent_main(struct conf *c, const struct agent_opts *o)
 		if (a.cw)	/* the rogue checks need the config files first */
 			confwatch_rescan(a.cw, &a.sink);
 		agent_poll(&a);
-		open_bpf(&a);	/* AGENT_STARTED says which kernel source runs */
+		/* AGENT_STARTED says which kernel source runs. */
+		kernbpf_open(&a.kb, c->bpf, a.loop, &a.sink);
 		agent_event(&a, EV_AGENT_STARTED, baseline ? "baseline" : NULL);
 	}
 	open_watchers(&a);
@@ -1055,7 +976,7 @@ int agent_main(struct conf *c, const struct agent_opts *o)
 		 a.nl ? "kernel netlink + UAPI" : "UAPI (no kernel module)",
 		 (unsigned long long)c->interval_ms,
 		 a.kmsg ? "kernel log on" : "kernel log off",
-		 a.bpf ? "eBPF on" : "eBPF off", a.n_outputs);
+		 a.kb.bpf ? "eBPF on" : "eBPF off", a.n_outputs);
 	loop_timer_arm(a.loop, &a.poll_timer, now_monotonic_us() + (int64_t)c->interval_ms * 1000);
 	ret = loop_run(a.loop);
 	before_sleep(&a);

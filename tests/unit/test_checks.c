@@ -547,6 +547,7 @@ TEST(flood_counts_folded_bpf_events)
 	CHECK_INT(got[0].type, EV_ALERT_HANDSHAKE_FLOOD);
 	CHECK_STR(f(0, "count"), "150");
 	CHECK_STR(f(0, "top_sources"), "192.0.2.7=150");
+	CHECK_STR(f(0, "signal"), "bpf");
 	checks_free(ck);
 }
 

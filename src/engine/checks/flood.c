@@ -234,7 +234,8 @@ static void fl_alert_kmsg(struct checks *ck, struct fl_iface *fi, const struct e
 				      top.v[i]->ip, (unsigned long long)top.v[i]->count);
 	ck_alert_init(&a, EV_ALERT_HANDSHAKE_FLOOD, LOG_WARNING, cause);
 	event_set(&a, "iface", fi->name);
-	event_set(&a, "signal", "kmsg");
+	/* The log lines, or the exact eBPF counts (one event per second and source). */
+	event_set(&a, "signal", cause && cause->source == SRC_BPF ? "bpf" : "kmsg");
 	event_set_u64(&a, "count", fi->total);
 	event_set_u64(&a, "threshold", ck->conf->flood_threshold);
 	event_set_u64(&a, "window", (uint64_t)(f->window_us / 1000000));

@@ -65,19 +65,32 @@ struct wgbpf {
 /* libbpf's own messages: the last warning explains a failed load;
  * "prog 'NAME': BPF program load failed" names the program, and the last
  * line of the verifier's log (printed next) says why. */
-static char libbpf_last[256], libbpf_prog[64], libbpf_verifier[160];
+static char libbpf_last[256], libbpf_prog[64], libbpf_verifier[400];
 
+/* The verifier's verdict: the last lines of its log (the final one is
+ * its statistics), joined with " | ". */
 static void keep_verifier_line(const char *text)
 {
 	const char *end = strstr(text, "-- END PROG LOAD LOG"), *start;
+	size_t o = 0;
+	int lines = 0;
 
 	if (!end)
 		end = text + strlen(text);
 	while (end > text && (end[-1] == '\n' || end[-1] == ' '))
 		end--;
-	for (start = end; start > text && start[-1] != '\n'; start--)
-		;
-	snprintf(libbpf_verifier, sizeof(libbpf_verifier), "%.*s", (int)(end - start), start);
+	for (start = end; start > text; start--)
+		if (start[-1] == '\n' && ++lines == 3)
+			break;
+	for (const char *p = start; p < end && o + 4 < sizeof(libbpf_verifier); p++) {
+		if (*p == '\n') {
+			memcpy(libbpf_verifier + o, " | ", 3);
+			o += 3;
+		} else {
+			libbpf_verifier[o++] = *p;
+		}
+	}
+	libbpf_verifier[o] = '\0';
 }
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)

@@ -49,7 +49,8 @@ struct sk_buff {
 	__u16 transport_header, network_header;
 };
 struct in_addr { __u32 s_addr; };
-struct in6_addr { __u8 s6_addr[16]; };
+/* s6_addr is a macro for in6_u.u6_addr8: CO-RE needs the real names. */
+struct in6_addr { union { __u8 u6_addr8[16]; } in6_u; };
 struct sockaddr { __u16 sa_family; };
 struct sockaddr_in { __u16 sin_family; __u16 sin_port; struct in_addr sin_addr; };
 struct sockaddr_in6 {
@@ -154,7 +155,7 @@ static __always_inline void endpoint_read(const struct endpoint *ep, __u8 *famil
 		*port = bpf_ntohs(BPF_CORE_READ(ep, addr4.sin_port));
 		*family = AF_INET;
 	} else if (fam == AF_INET6) {
-		bpf_core_read(addr, 16, &ep->addr6.sin6_addr.s6_addr);
+		bpf_core_read(addr, 16, &ep->addr6.sin6_addr.in6_u.u6_addr8);
 		*port = bpf_ntohs(BPF_CORE_READ(ep, addr6.sin6_port));
 		*family = AF_INET6;
 	}
