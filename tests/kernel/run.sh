@@ -397,6 +397,26 @@ if grep -q '^WGAUDIT present' "$OUT"; then
 	else
 		fail bpf/dyndbg-off-default-ratelimit "$(grep -E '^(DYNDBG|RATELIMIT)-BPF' "$OUT" | tr '\n' ' ')"
 	fi
+	# Started before the module loaded: attached at the next poll, then
+	# dropped what attaching needed.
+	sec wgaudit-late-log > "$RUN/run-late.log"
+	sec wgaudit-late-events > "$RUN/events-late.jsonl"
+	if all_on_one_line "$RUN/events-late.jsonl" "${T}\"AGENT_STARTED\"" "\"kernel_source\": ?\"kmsg\"" \
+		"\"bpf\": ?\"the wireguard module is not loaded" &&
+		[ "$(grep -E "${T}\"INVALID_MAC\"" "$RUN/events-late.jsonl" | grep -E '"source": ?"bpf"' |
+			grep -E '"iface": ?"wgz"' | grep -E '"endpoint": ?"127\.0\.0\.1:50099"' |
+			sed -n 's/.*"count": *"*\([0-9][0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }')" = 5 ]; then
+		pass bpf/attaches-when-module-loads-later
+	else
+		fail bpf/attaches-when-module-loads-later "log: $(tr '\n' ' ' < "$RUN/run-late.log" | head -c 400)"
+	fi
+	if grep -q 'privileges: kept .*CAP_SYS_ADMIN' "$RUN/run-late.log" &&
+		tail -n +"$(grep -n 'eBPF: attached' "$RUN/run-late.log" | head -1 | cut -d: -f1)" "$RUN/run-late.log" |
+		grep 'privileges: kept' | grep -qv 'CAP_SYS_ADMIN\|CAP_BPF\|CAP_PERFMON'; then
+		pass bpf/capabilities-dropped-once-attached
+	else
+		fail bpf/capabilities-dropped-once-attached "$(grep -E 'privileges|eBPF' "$RUN/run-late.log" | tr '\n' ' ')"
+	fi
 	if [ ! -s "$RUN/events-bpf.jsonl" ]; then
 		fail bpf/events "no events from the eBPF agent; log: $(head -c 300 "$RUN/run-bpf.log" | tr '\n' ' ')"
 	else

@@ -154,7 +154,7 @@ void bpffold_add(struct bpffold *f, const struct wgb_fold_key *k, const struct w
 {
 	struct wgb_fold_key nk;
 
-	if (k->verdict >= WGB_VERDICT_MAX || k->reason >= WGB_R_MAX || !v->count)
+	if (!k->verdict || k->verdict >= WGB_VERDICT_MAX || k->reason >= WGB_R_MAX || !v->count)
 		return;
 	if (count_into(f, k, v, has_source(k) ? f->max : f->cap))
 		return;
@@ -174,7 +174,7 @@ void bpffold_add_overflow(struct bpffold *f, uint32_t sec, unsigned verdict, uns
 	struct wgb_fold_key k;
 	struct wgb_fold_val v;
 
-	if (verdict >= WGB_VERDICT_MAX || reason >= WGB_R_MAX || !count)
+	if (!verdict || verdict >= WGB_VERDICT_MAX || reason >= WGB_R_MAX || !count)
 		return;
 	memset(&k, 0, sizeof(k));
 	memset(&v, 0, sizeof(v));
