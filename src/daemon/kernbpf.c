@@ -35,6 +35,15 @@ static void kernbpf_attach(struct kernbpf *kb)
 	int ret = wgbpf_open(&kb->bpf, kb->why, sizeof(kb->why));
 
 	kb->err = ret;
+	/* Waiting keeps CAP_SYS_ADMIN, CAP_BPF and CAP_PERFMON: only for a
+	 * module that can come (installed for this kernel), or when asked. */
+	if (ret == -ESRCH && !kb->required && !wgbpf_module_installed()) {
+		snprintf(kb->why, sizeof(kb->why),
+			 "the wireguard module is not loaded and not installed for this kernel");
+		kb->err = -ENOENT;
+		log_info("eBPF: %s; using the kernel log", kb->why);
+		return;
+	}
 	if (ret == -ESRCH) {
 		log_info("eBPF: %s; attaching when it loads", kb->why);
 		return;

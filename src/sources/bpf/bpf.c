@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,6 +26,27 @@
 bool wgbpf_module_loaded(void)
 {
 	return access(MODULE_DIR, F_OK) == 0;
+}
+
+bool wgbpf_module_installed(void)
+{
+	static const char *const where[] = {
+		"kernel/drivers/net/wireguard/wireguard.ko", "updates/dkms/wireguard.ko",
+		"extra/wireguard.ko",
+	};
+	static const char *const ext[] = { "", ".xz", ".zst", ".gz" };
+	struct utsname u;
+	char path[512];
+
+	if (uname(&u) < 0)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(where); i++)
+		for (size_t j = 0; j < ARRAY_SIZE(ext); j++) {
+			snprintf(path, sizeof(path), "/lib/modules/%s/%s%s", u.release, where[i], ext[j]);
+			if (access(path, F_OK) == 0)
+				return true;
+		}
+	return false;
 }
 
 #ifndef HAVE_BPF

@@ -29,4 +29,6 @@ int wgbpf_read(struct wgbpf *b, const struct event_sink *sink);
 int64_t wgbpf_deadline_us(const struct wgbpf *b);
 /* Is the module there to attach to (/sys/module/wireguard)? */
 bool wgbpf_module_loaded(void);
+/* Is there a wireguard.ko for the running kernel that could load later? */
+bool wgbpf_module_installed(void);
 #endif
