@@ -454,6 +454,18 @@ if grep -q '^WGAUDIT present' "$OUT"; then
 	else
 		fail bpf/bench-cpu-ratio-at-most-0.1 "no BENCH lines: $(grep '^BENCH' "$OUT" | tr '\n' ' ')"
 	fi
+	# kernel.bpf_stats_enabled: the programs' own time per handshake message
+	# against the module's time in wg_receive_handshake_packet.
+	st=$(grep -m1 'eBPF stats:' "$RUN/run-bpf.log")
+	pn=$(echo "$st" | sed -n 's/.*programs \([0-9]*\) ns\/message.*/\1/p')
+	mn=$(echo "$st" | sed -n 's/.*wg_receive_handshake_packet \([0-9]*\) ns\/message.*/\1/p')
+	if [ -n "$pn" ] && [ -n "$mn" ] && [ "$mn" -gt 0 ]; then
+		echo "# bench: per handshake message (kernel.bpf_stats_enabled): programs $pn ns," \
+			"wg_receive_handshake_packet $mn ns (nested programs included); ratio" \
+			"$(awk -v p="$pn" -v m="$mn" 'BEGIN { printf "%.3f", p / m }')"
+	else
+		echo "# bench: no eBPF run-time statistics in the agent's log"
+	fi
 fi
 
 # --- wgaudit replay of this run's kernel log (host side) ---------------------------

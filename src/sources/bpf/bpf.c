@@ -308,10 +308,49 @@ out:
 	return ret;
 }
 
+/* With kernel.bpf_stats_enabled = 1 the kernel times every program run:
+ * log what the handshake programs cost per message, next to the module's
+ * own time for the message. */
+static void log_stats(const struct wgbpf *b)
+{
+	uint64_t n = __atomic_load_n(&b->skel->bss->hs_n, __ATOMIC_RELAXED);
+	uint64_t mod = __atomic_load_n(&b->skel->bss->hs_ns, __ATOMIC_RELAXED);
+	uint64_t hs_runs = 0, hs_time = 0;
+	char list[768] = "";
+	struct bpf_program *p;
+	size_t o = 0;
+
+	bpf_object__for_each_program(p, b->skel->obj) {
+		struct bpf_prog_info info;
+		uint32_t len = sizeof(info);
+
+		memset(&info, 0, sizeof(info));
+		if (bpf_program__fd(p) < 0 ||
+		    bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len) < 0 || !info.run_cnt)
+			continue;
+		if (!strncmp(bpf_program__name(p), "hs_", 3)) {
+			hs_runs += info.run_cnt;
+			hs_time += info.run_time_ns;
+		}
+		if (o < sizeof(list))
+			o += (size_t)snprintf(list + o, sizeof(list) - o, " %s=%llu/%lluns",
+					      bpf_program__name(p), (unsigned long long)info.run_cnt,
+					      (unsigned long long)info.run_time_ns);
+	}
+	if (!n || !hs_runs)
+		return;		/* nothing seen, or statistics off */
+	log_info("eBPF stats: %llu handshake messages; programs %llu ns/message (%llu runs);"
+		 " the module's wg_receive_handshake_packet %llu ns/message; runs/time:%s",
+		 (unsigned long long)n, (unsigned long long)(hs_time / n),
+		 (unsigned long long)hs_runs, (unsigned long long)(mod / n), list);
+}
+
 void wgbpf_free(struct wgbpf *b)
 {
 	if (!b)
 		return;
+	if (b->skel)
+		log_stats(b);
 	ring_buffer__free(b->rb);
 	wg_bpf__destroy(b->skel);	/* detaches every program */
 	bpffold_free(b->fold);
