@@ -81,6 +81,7 @@ struct cookie_checker;
 struct pubkey_hashtable;
 struct message_handshake_initiation;
 struct message_handshake_response;
+struct task_struct;
 #pragma clang attribute pop
 
 /* Set by the loader before load: the agent's network namespace (0: all). */
@@ -102,12 +103,15 @@ struct hs_ctx {
 	__u8 lookup;		/* 0 none, 1 found, 2 no such peer */
 	__u8 consumed;		/* 0 not tried, 1 peer, 2 NULL */
 	__u8 type;
+	__u8 live;		/* between entry and exit */
 };
 
+/* Per task (the handshake worker can sleep inside, on the handshake's
+ * rw_semaphore, so not per CPU): no hashing, freed with the task. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);		/* thread id */
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct hs_ctx);
 } hs SEC(".maps");
 
@@ -141,9 +145,11 @@ static __always_inline int dev_in_scope(struct net_device *dev)
 	return BPF_CORE_READ(dev, nd_net.net, ns.inum) == netns_ino;
 }
 
-static __always_inline __u32 tid(void)
+static __always_inline struct hs_ctx *hs_get(void)
 {
-	return (__u32)bpf_get_current_pid_tgid();
+	struct hs_ctx *c = bpf_task_storage_get(&hs, bpf_get_current_task_btf(), 0, 0);
+
+	return c && c->live ? c : NULL;
 }
 
 static __always_inline void endpoint_read(const struct endpoint *ep, __u8 *family,
@@ -211,34 +217,40 @@ SEC("fentry/wg_receive_handshake_packet")
 int BPF_PROG(hs_enter, struct wg_device *wg, struct sk_buff *skb)
 {
 	struct net_device *dev = BPF_CORE_READ(wg, dev);
-	unsigned char *head, *data;
-	struct hs_ctx c = {};
-	__u32 t = tid(), type = 0;
+	unsigned char *head, *data, *nh;
+	struct hs_ctx *c;
+	__u32 type = 0;
 	__u8 vihl = 0;
 	__u16 port = 0;
 
 	if (!dev_in_scope(dev))
 		return 0;
+	c = bpf_task_storage_get(&hs, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!c)
+		return 0;
+	__builtin_memset(c, 0, sizeof(*c));
 	head = BPF_CORE_READ(skb, head);
 	data = BPF_CORE_READ(skb, data);
 	bpf_probe_read_kernel(&type, sizeof(type), data);
-	c.type = (__u8)type;
-	c.mac = -1;
-	c.k.ifindex = BPF_CORE_READ(dev, ifindex);
-	bpf_core_read(c.ifname, sizeof(c.ifname), &dev->name);
+	c->type = (__u8)type;
+	c->mac = -1;
+	c->k.ifindex = BPF_CORE_READ(dev, ifindex);
+	bpf_core_read(c->ifname, sizeof(c->ifname), &dev->name);
 	/* The source as the log prints it: the packet's IP and UDP headers. */
-	bpf_probe_read_kernel(&vihl, 1, head + BPF_CORE_READ(skb, network_header));
+	nh = head + BPF_CORE_READ(skb, network_header);
+	bpf_probe_read_kernel(&vihl, 1, nh);
 	if ((vihl >> 4) == 4) {
-		bpf_probe_read_kernel(c.k.addr, 4, head + BPF_CORE_READ(skb, network_header) + 12);
-		c.k.family = AF_INET;
+		bpf_probe_read_kernel(c->k.addr, 4, nh + 12);
+		c->k.family = AF_INET;
 	} else if ((vihl >> 4) == 6) {
-		bpf_probe_read_kernel(c.k.addr, 16, head + BPF_CORE_READ(skb, network_header) + 8);
-		c.k.family = AF_INET6;
+		bpf_probe_read_kernel(c->k.addr, 16, nh + 8);
+		c->k.family = AF_INET6;
 	}
 	bpf_probe_read_kernel(&port, 2, head + BPF_CORE_READ(skb, transport_header));
-	c.k.port = bpf_ntohs(port);
-	c.t0 = bpf_ktime_get_ns();
-	bpf_map_update_elem(&hs, &t, &c, BPF_ANY);
+	c->k.port = bpf_ntohs(port);
+	c->t0 = bpf_ktime_get_ns();
+	c->live = 1;
 	return 0;
 }
 
@@ -246,8 +258,7 @@ SEC("fexit/wg_cookie_validate_packet")
 int BPF_PROG(hs_mac, struct cookie_checker *checker, struct sk_buff *skb, bool check_cookie,
 	     int ret)
 {
-	__u32 t = tid();
-	struct hs_ctx *c = bpf_map_lookup_elem(&hs, &t);
+	struct hs_ctx *c = hs_get();
 
 	if (c) {
 		c->mac = ret;
@@ -261,8 +272,7 @@ int BPF_PROG(hs_mac, struct cookie_checker *checker, struct sk_buff *skb, bool c
 SEC("fexit/wg_pubkey_hashtable_lookup")
 int BPF_PROG(hs_lookup, struct pubkey_hashtable *table, const __u8 *pubkey, struct wg_peer *ret)
 {
-	__u32 t = tid();
-	struct hs_ctx *c = bpf_map_lookup_elem(&hs, &t);
+	struct hs_ctx *c = hs_get();
 
 	if (!c || c->type != MSG_INITIATION)
 		return 0;
@@ -280,8 +290,7 @@ SEC("fexit/wg_noise_handshake_consume_initiation")
 int BPF_PROG(hs_init, struct message_handshake_initiation *src, struct wg_device *wg,
 	     struct wg_peer *ret)
 {
-	__u32 t = tid();
-	struct hs_ctx *c = bpf_map_lookup_elem(&hs, &t);
+	struct hs_ctx *c = hs_get();
 
 	if (!c)
 		return 0;
@@ -295,8 +304,7 @@ SEC("fexit/wg_noise_handshake_consume_response")
 int BPF_PROG(hs_resp, struct message_handshake_response *src, struct wg_device *wg,
 	     struct wg_peer *ret)
 {
-	__u32 t = tid();
-	struct hs_ctx *c = bpf_map_lookup_elem(&hs, &t);
+	struct hs_ctx *c = hs_get();
 
 	if (!c)
 		return 0;
@@ -363,8 +371,7 @@ static __always_inline void hs_verdict(struct hs_ctx *c, __u64 now)
 SEC("fexit/wg_receive_handshake_packet")
 int BPF_PROG(hs_exit, struct wg_device *wg, struct sk_buff *skb)
 {
-	__u32 t = tid();
-	struct hs_ctx *c = bpf_map_lookup_elem(&hs, &t);
+	struct hs_ctx *c = hs_get();
 	__u64 now = bpf_ktime_get_boot_ns();
 
 	if (!c)
@@ -377,7 +384,7 @@ int BPF_PROG(hs_exit, struct wg_device *wg, struct sk_buff *skb)
 		c->k.sec = (__u32)(now / 1000000000ULL);
 		fold(&c->k, c->ifname, now);
 	}
-	bpf_map_delete_elem(&hs, &t);
+	c->live = 0;
 	return 0;
 }
 
