@@ -162,7 +162,7 @@ static const struct {
 };
 
 static const char *const conf_url_schemes[] = {
-	"syslog+tcp://", "syslog+tls://", "syslog+udp://", "jsonl:",
+	"syslog+tcp://", "syslog+tls://", "syslog+udp://", "syslog+relp://", "jsonl:",
 };
 
 struct conf_parser {
@@ -481,7 +481,8 @@ static int conf_check_url(const char *key, const char *v, char *err, size_t errl
 	}
 	return conf_errf(err, errlen, key, v,
 			 "is not an output URL (try syslog+tcp://HOST:PORT, "
-			 "syslog+tls://HOST:PORT, syslog+udp://HOST:PORT, jsonl:-, jsonl:/PATH)");
+			 "syslog+tls://HOST:PORT, syslog+udp://HOST:PORT, syslog+relp://HOST[:PORT], "
+			 "jsonl:-, jsonl:/PATH)");
 }
 
 static int conf_set_facility(int *dst, const char *key, const char *v,

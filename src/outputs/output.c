@@ -56,6 +56,7 @@
 #include "outputs/format.h"
 #include "outputs/jsonl.h"
 #include "outputs/output.h"
+#include "outputs/relp.h"
 #include "outputs/tls.h"
 #include "store/store.h"
 #include "base/util.h"
@@ -131,6 +132,7 @@ struct output {
 	int64_t tls_up_us;		/* when the handshake finished */
 	bool tls_ok;			/* the collector accepted this session */
 	bool tls_read_out;		/* a TLS read waits for EPOLLOUT */
+	struct relp_out *relp;		/* syslog+relp: the session is in relp.c */
 };
 
 /* --- small helpers ------------------------------------------------------ */
@@ -950,6 +952,14 @@ int output_open(const char *url, const struct output_opts *opts,
 	ret = -ENOMEM;
 	if (!o->cursor_key)
 		goto out;
+	if (o->url.kind == OUTPUT_RELP) {
+		ret = relp_out_open(o->name, &o->url, o->cursor_key, &o->opts, loop,
+				    store, &o->relp, err, errlen);
+		if (ret < 0)
+			goto out;
+		*out = o;
+		return 0;
+	}
 	ret = store_cursor_get(store, o->cursor_key, &o->cursor);
 	if (ret < 0)
 		goto out;
@@ -988,6 +998,7 @@ void output_free(struct output *o)
 	if (o->loop)
 		loop_timer_cancel(o->loop, &o->timer);
 	o_close(o);
+	relp_out_free(o->relp);
 	tls_ctx_free(o->tls_ctx);
 	free(o->rec);
 	free(o->buf);
@@ -1021,6 +1032,10 @@ static void update_limit(struct output *o)
 
 void output_kick(struct output *o)
 {
+	if (o->relp) {
+		relp_out_kick(o->relp);
+		return;
+	}
 	update_limit(o);
 	switch (o->state) {
 	case ST_IDLE:
@@ -1064,6 +1079,8 @@ int output_flush(struct output *o, int timeout_ms)
 	int64_t deadline = now_monotonic_us() + (int64_t)timeout_ms * 1000;
 	int rounds = 0;
 
+	if (o->relp)
+		return relp_out_flush(o->relp, timeout_ms);
 	update_limit(o);
 	for (;;) {
 		int ev;
@@ -1125,6 +1142,10 @@ int output_flush(struct output *o, int timeout_ms)
 
 void output_get_stats(const struct output *o, struct output_stats *st)
 {
+	if (o->relp) {
+		relp_out_get_stats(o->relp, st);
+		return;
+	}
 	*st = o->st;
 	st->cursor = o->cursor;
 	st->connected = o->state == ST_UP;

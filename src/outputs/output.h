@@ -22,6 +22,7 @@ struct output_opts {
 
 /* Parse an output URL (DESIGN.md): syslog+tcp://H:P, syslog+tls://H:P,
  * syslog+udp://H:P with ?format=rfc5424|rfc3164&framing=octet|lf,
+ * syslog+relp://H[:P] (?format=; delivered = the receiver's rsp 200),
  * jsonl:- , jsonl:/path. On a bad URL returns -EINVAL and a message in err. */
 int output_open(const char *url, const struct output_opts *opts,
 		struct loop *loop, struct store *store,
@@ -47,7 +48,7 @@ void output_sync(struct output *o);
 #include <stdbool.h>
 #include <stdint.h>
 
-enum output_kind { OUTPUT_TCP, OUTPUT_TLS, OUTPUT_UDP, OUTPUT_JSONL };
+enum output_kind { OUTPUT_TCP, OUTPUT_TLS, OUTPUT_UDP, OUTPUT_JSONL, OUTPUT_RELP };
 enum output_format { OUTPUT_RFC5424, OUTPUT_RFC3164 };
 enum output_framing { OUTPUT_OCTET, OUTPUT_LF, OUTPUT_DATAGRAM };
 
@@ -59,7 +60,7 @@ struct output_url {
 	enum output_format format;	/* syslog kinds */
 	enum output_framing framing;	/* octet (tcp/tls default), lf; datagram for udp */
 	char host[OUTPUT_HOST_LEN];	/* without the [] of an IPv6 literal */
-	uint16_t port;			/* default 514, 6514 for tls */
+	uint16_t port;			/* default 514, 6514 for tls, 2514 for relp */
 	char path[OUTPUT_PATH_LEN];	/* jsonl: "-" (stdout) or an absolute path */
 	/* syslog+tls only, from ?ca=&cert=&key=&name= (percent-decoded):
 	 * absolute paths, "" = not given (ca: the system store; key: in cert) */

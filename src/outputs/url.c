@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* url.c - output URLs (DESIGN.md "Command line"): syslog+tcp|tls|udp://
+/* url.c - output URLs (DESIGN.md "Command line"): syslog+tcp|tls|udp|relp://
  * HOST[:PORT][?format=rfc5424|rfc3164&framing=octet|lf&ca=&cert=&key=&name=]
  * and jsonl:-|jsonl:/path. Pure: bytes in, struct output_url or a message
  * naming the URL out. */
@@ -223,7 +223,14 @@ static int url_query(const char *q, size_t n, struct output_url *u, bool *framin
 			else
 				return url_err(url, ulen, err, errlen,
 					       "format must be rfc5424 or rfc3164");
+		} else if (u->kind == OUTPUT_RELP && token_is(q, kl, "tls")) {
+			return url_err(url, ulen, err, errlen,
+				       "RELP over TLS is not supported yet (use syslog+tls://"
+				       " for an encrypted link, or RELP over a tunnel)");
 		} else if (token_is(q, kl, "framing")) {
+			if (u->kind == OUTPUT_RELP)
+				return url_err(url, ulen, err, errlen,
+					       "framing does not apply to syslog+relp (RELP frames records itself)");
 			if (u->kind == OUTPUT_UDP)
 				return url_err(url, ulen, err, errlen,
 					       "framing applies to syslog+tcp and syslog+tls only");
@@ -262,6 +269,7 @@ static const struct {
 	{ "syslog+tcp://", OUTPUT_TCP, 514 },
 	{ "syslog+udp://", OUTPUT_UDP, 514 },
 	{ "syslog+tls://", OUTPUT_TLS, 6514 },
+	{ "syslog+relp://", OUTPUT_RELP, 2514 },
 };
 
 int output_url_parse(const char *url, size_t len, struct output_url *u,
@@ -309,7 +317,7 @@ int output_url_parse(const char *url, size_t len, struct output_url *u,
 		size_t sl = sep ? (size_t)(sep - url) : len;
 
 		return url_err(url, len, err, errlen,
-			       "unknown scheme '%.*s' (use syslog+tcp://, syslog+udp://, syslog+tls://, jsonl:)",
+			       "unknown scheme '%.*s' (use syslog+tcp://, syslog+udp://, syslog+tls://, syslog+relp://, jsonl:)",
 			       (int)(sl < 32 ? sl : 32), url);
 	}
 	rn = len - (size_t)(rest - url);

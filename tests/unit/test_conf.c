@@ -129,7 +129,7 @@ TEST(errors_file)
 		"P:11: max_age: \"soon\" is not a duration (try 500ms, 10s, 5m)\n"
 		"P:13: [nonsense]: unknown section (use [agent], [kmsg], [journal], [checks], [bpf], "
 		"[output \"NAME\"] or [allow \"IFACE\"])\n"
-		"P:17: url: \"http://example.com/\" is not an output URL (try syslog+tcp://HOST:PORT, syslog+tls://HOST:PORT, syslog+udp://HOST:PORT, jsonl:-, jsonl:/PATH)\n"
+		"P:17: url: \"http://example.com/\" is not an output URL (try syslog+tcp://HOST:PORT, syslog+tls://HOST:PORT, syslog+udp://HOST:PORT, syslog+relp://HOST[:PORT], jsonl:-, jsonl:/PATH)\n"
 		"P:18: min_severity: \"loud\" is not a severity (emerg, alert, crit, err, warning, notice, info, debug)\n"
 		"P:19: facility: \"nowhere\" is not a syslog facility (user, daemon, auth, authpriv, local0..local7, ...)\n"
 		"P:21: [output \"a\"]: duplicate output name\n"

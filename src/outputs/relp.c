@@ -1,0 +1,896 @@
+// SPDX-License-Identifier: GPL-2.0
+/* relp.c - syslog+relp://HOST[:PORT]: deliver the journal over RELP, the
+ * protocol of librelp (rsyslog imrelp/omrelp, doc/relp.html), spoken on the
+ * loop.
+ *
+ * Why not librelp: its client send (relpCltSendSyslog) waits on the peer
+ * when the window is full, and its server engine runs its own select loop;
+ * in our one thread either would let one slow receiver freeze observation.
+ * The protocol is small, so it is spoken here, non-blocking, with the pure
+ * codec of base/relpframe.c (fuzzed, tested on rsyslog's bytes).
+ *
+ * A session: TCP connect, "1 open" with our offers, the receiver's
+ * "rsp 200" naming the commands it takes (it must take "syslog"), then one
+ * "TXNR syslog LEN RECORD" per event, up to RELP_WINDOW unanswered. An
+ * event is delivered when the receiver answered its txnr with "rsp 200":
+ * only then may the cursor pass it, and the cursor moves in journal order
+ * (an answer for a later txnr waits for the earlier ones). Events the
+ * severity filter skips take a slot in the ring but no txnr, already
+ * answered, so a run of them never holds the cursor back.
+ *
+ * Anything else ends the session: a rsp other than 200, "serverclose", a
+ * broken frame, a silent receiver (no answer for RELP_ACK_TIMEOUT_MS while
+ * events wait), a reset. Then everything unanswered is forgotten and read
+ * again from the journal after the reconnect, with new txnrs and the same
+ * event_id: duplicates are possible (the receiver stored it but its answer
+ * was lost), losses are not.
+ *
+ * Nothing waits: non-blocking socket, connect completes on EPOLLOUT, a
+ * host name is resolved with getaddrinfo_a() while the loop runs (polled
+ * by timer), a turn sends at most RELP_TURN_BATCHES batches then yields.
+ * TLS (?tls=1) is refused at parse time for now (url.c).
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <unistd.h>
+
+#include "base/event.h"
+#include "base/failpoint.h"
+#include "base/log.h"
+#include "base/loop.h"
+#include "base/relpframe.h"
+#include "base/util.h"
+#include "outputs/format.h"
+#include "outputs/output.h"
+#include "outputs/relp.h"
+#include "store/store.h"
+
+#define RELP_RING_CAP		4096		/* events read, not yet confirmed */
+#define RELP_WINDOW		1024		/* syslog frames unanswered at once */
+#define RELP_BATCH		256		/* events per journal read */
+#define RELP_TURN_BATCHES	8
+#define RELP_REC_MAX		32768		/* one formatted record */
+#define RELP_SBUF_HIGH		(128 * 1024)
+#define RELP_SBUF_CAP		(RELP_SBUF_HIGH + RELP_REC_MAX + RELP_HDR_MAX + 2)
+#define RELP_RBUF_CAP		8192		/* answers are short; offers < 4 KiB */
+#define RELP_RSP_MAX		4096
+#define RELP_MAX_ADDRS		8
+#define RELP_BACKOFF_MIN_MS	1000
+#define RELP_BACKOFF_MAX_MS	60000
+#define RELP_OPEN_MS		15000		/* connect + open answered */
+#define RELP_ACK_TIMEOUT_MS	30000		/* events wait, receiver silent */
+#define RELP_ACK_POLL_MS	1000
+#define RELP_GAI_POLL_MS	20
+#define RELP_OFFERS		"relp_version=0\nrelp_software=wgaudit," WGAUDIT_VERSION \
+				",https://github.com/wgaudit\ncommands=syslog"
+
+enum relp_state {
+	R_IDLE,
+	R_RESOLVING,	/* getaddrinfo_a under way */
+	R_CONNECTING,
+	R_OPENING,	/* "open" sent, its rsp not yet in */
+	R_UP,
+	R_BACKOFF,
+};
+
+struct rmark {
+	int64_t id;
+	uint32_t txnr;	/* 0: filtered, no frame */
+	bool acked;
+};
+
+struct relp_out {
+	char *name, *cursor_key;
+	struct output_url url;
+	struct output_opts opts;
+	char host[256];
+	struct loop *loop;
+	struct store *store;
+
+	enum relp_state state;
+	int fd;
+	bool watched, want_out;
+	struct loop_timer timer;
+	int64_t deadline_us;	/* open / ack timeout; 0 = none */
+	int backoff_ms;
+	uint64_t rng;
+	bool down_logged;
+	int last_err;
+
+	struct gaicb *gai;	/* heap: glibc writes it from its thread */
+	struct addrinfo gai_hints;
+	char port[8];
+	union endpoint addrs[RELP_MAX_ADDRS];
+	socklen_t addrlens[RELP_MAX_ADDRS];
+	size_t naddrs, addr_idx;
+
+	int64_t cursor, queued, limit;
+	uint32_t next_txnr;
+	struct rmark ring[RELP_RING_CAP];
+	size_t rhead, rcount, inflight;
+	char *sbuf, *rec;
+	size_t soff, slen;
+	char rbuf[RELP_RBUF_CAP];
+	size_t rlen;
+	struct output_stats st;
+};
+
+static void on_fd(void *ctx, int fd, uint32_t events);
+static void conn_start(struct relp_out *r);
+static void pump(struct relp_out *r, bool yield);
+
+/* --- small helpers ------------------------------------------------------ */
+
+static void r_arm(struct relp_out *r, int delay_ms)
+{
+	if (r->loop)
+		loop_timer_arm(r->loop, &r->timer,
+			       now_monotonic_us() + (int64_t)delay_ms * 1000);
+}
+
+static void r_events(struct relp_out *r, bool want_out)
+{
+	uint32_t ev = EPOLLIN | (want_out ? EPOLLOUT : 0);
+
+	if (!r->loop || r->fd < 0)
+		return;
+	if (!r->watched) {
+		if (loop_add_fd(r->loop, r->fd, ev, on_fd, r) == 0)
+			r->watched = true;
+	} else if (want_out != r->want_out) {
+		loop_mod_fd(r->loop, r->fd, ev);
+	}
+	r->want_out = want_out;
+}
+
+static void r_close(struct relp_out *r)
+{
+	if (r->fd >= 0) {
+		if (r->watched && r->loop)
+			loop_del_fd(r->loop, r->fd);
+		close(r->fd);
+	}
+	r->fd = -1;
+	r->watched = r->want_out = false;
+	r->deadline_us = 0;
+}
+
+/* Forget what is unconfirmed: it is read again from the journal. */
+static void session_reset(struct relp_out *r)
+{
+	r->rhead = r->rcount = r->inflight = 0;
+	r->soff = r->slen = r->rlen = 0;
+	r->queued = r->cursor;
+	r->next_txnr = 1;
+}
+
+static uint32_t r_rand(struct relp_out *r)
+{
+	r->rng ^= r->rng << 13;
+	r->rng ^= r->rng >> 7;
+	r->rng ^= r->rng << 17;
+	return (uint32_t)(r->rng >> 32);
+}
+
+static uint32_t take_txnr(struct relp_out *r)
+{
+	uint32_t t = r->next_txnr;
+
+	r->next_txnr = t >= RELP_TXNR_MAX ? 1 : t + 1;
+	return t;
+}
+
+static void went_down(struct relp_out *r, const char *what, int err)
+{
+	r->st.failed++;
+	r->last_err = err;
+	if (!r->down_logged) {
+		log_warnx("output %s: %s: %s; retrying with backoff (events are kept)",
+			  r->name, what, strerror(err));
+		r->down_logged = true;
+	} else {
+		log_debug("output %s: %s: %s", r->name, what, strerror(err));
+	}
+}
+
+static void backoff(struct relp_out *r)
+{
+	int d = r->backoff_ms;
+
+	r->state = R_BACKOFF;
+	d = d / 2 + (int)(r_rand(r) % (uint32_t)(d / 2 + 1));
+	r->backoff_ms = r->backoff_ms * 2 > RELP_BACKOFF_MAX_MS ?
+			RELP_BACKOFF_MAX_MS : r->backoff_ms * 2;
+	r_arm(r, d);
+}
+
+static void fail(struct relp_out *r, const char *what, int err)
+{
+	r_close(r);
+	session_reset(r);
+	went_down(r, what, err);
+	backoff(r);
+}
+
+/* --- the cursor --------------------------------------------------------- */
+
+/* Pop answered events off the ring's head; the cursor follows. */
+static void confirm(struct relp_out *r)
+{
+	int64_t before = r->cursor;
+	int ret;
+
+	while (r->rcount && r->ring[r->rhead].acked) {
+		r->cursor = r->ring[r->rhead].id;
+		r->rhead = (r->rhead + 1) % RELP_RING_CAP;
+		r->rcount--;
+	}
+	if (r->cursor == before)
+		return;
+	ret = store_cursor_set(r->store, r->cursor_key, r->cursor);
+	if (ret < 0)
+		log_warnx("output %s: cannot save cursor %lld: %s", r->name,
+			  (long long)r->cursor, strerror(-ret));
+}
+
+/* rsp for txnr: mark its event. The receiver answers in order in
+ * practice, so the search ends at the first unanswered slot or so. */
+static int ack(struct relp_out *r, uint32_t txnr)
+{
+	for (size_t i = 0; i < r->rcount; i++) {
+		struct rmark *m = &r->ring[(r->rhead + i) % RELP_RING_CAP];
+
+		if (m->txnr != txnr || m->acked)
+			continue;
+		m->acked = true;
+		r->inflight--;
+		r->st.sent++;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* --- filling ------------------------------------------------------------ */
+
+static int fill_cb(void *ctx, const struct event *ev)
+{
+	struct relp_out *r = ctx;
+	struct rmark *m;
+	ssize_t n = 0, f;
+
+	if (ev->id > r->limit)
+		return 1;	/* not known to be committed */
+	if (r->rcount >= RELP_RING_CAP || r->inflight >= RELP_WINDOW ||
+	    r->slen >= RELP_SBUF_HIGH)
+		return 1;
+	m = &r->ring[(r->rhead + r->rcount) % RELP_RING_CAP];
+	*m = (struct rmark){ .id = ev->id, .acked = true };
+	if (ev->severity > r->opts.min_severity) {
+		r->st.filtered++;
+	} else {
+		if (r->url.format == OUTPUT_RFC3164)
+			n = format_rfc3164(ev, r->host, r->opts.facility, r->rec, RELP_REC_MAX);
+		else
+			n = format_rfc5424(ev, r->host, r->opts.facility, r->rec, RELP_REC_MAX);
+		if (n < 0) {
+			log_warnx("output %s: event %lld does not fit a record, skipped",
+				  r->name, (long long)ev->id);
+			r->st.failed++;
+		} else {
+			m->txnr = take_txnr(r);
+			f = relp_frame_put(r->sbuf + r->slen, RELP_SBUF_CAP - r->slen,
+					   m->txnr, "syslog", r->rec, (size_t)n);
+			if (f < 0)
+				return -EOVERFLOW;	/* cannot happen: sized for it */
+			r->slen += (size_t)f;
+			m->acked = false;
+			r->inflight++;
+		}
+	}
+	r->rcount++;
+	r->queued = ev->id;
+	return 0;
+}
+
+static int fill(struct relp_out *r, bool *got)
+{
+	size_t before = r->rcount;
+	int ret;
+
+	*got = false;
+	if (r->soff != r->slen || r->inflight >= RELP_WINDOW ||
+	    RELP_RING_CAP - r->rcount < RELP_BATCH || r->queued >= r->limit)
+		return 0;
+	ret = store_read_after(r->store, r->queued, RELP_BATCH, fill_cb, r);
+	if (ret < 0) {
+		log_warnx("output %s: reading the journal: %s", r->name, strerror(-ret));
+		return ret;
+	}
+	*got = r->rcount > before;
+	return 0;
+}
+
+/* --- the session -------------------------------------------------------- */
+
+static void got_open_rsp(struct relp_out *r, const struct relp_frame *f)
+{
+	const char *v;
+	size_t vl;
+	int code;
+
+	if (relp_rsp_code(f->data, f->datalen, &code) < 0 || code != 200) {
+		log_warnx("output %s: the receiver refused the RELP session: %.*s",
+			  r->name, (int)(f->datalen < 200 ? f->datalen : 200), f->data);
+		fail(r, "RELP open", EPROTO);
+		return;
+	}
+	if (relp_offer_get(f->data, f->datalen, "commands", &v, &vl) < 0 ||
+	    !relp_commands_have(v, vl, "syslog")) {
+		log_warnx("output %s: the RELP receiver does not take syslog records",
+			  r->name);
+		fail(r, "RELP open", EPROTONOSUPPORT);
+		return;
+	}
+	r->state = R_UP;
+	r->deadline_us = 0;
+	r->backoff_ms = RELP_BACKOFF_MIN_MS;
+	if (r->down_logged || !r->st.sent)
+		log_info("output %s: connected", r->name);
+	r->down_logged = false;
+	pump(r, true);
+}
+
+/* One frame from the receiver. false: the session was ended. */
+static bool got_frame(struct relp_out *r, const struct relp_frame *f)
+{
+	int code;
+
+	if (!strcmp(f->cmd, "serverclose")) {
+		fail(r, "the receiver closed the RELP session", ECONNRESET);
+		return false;
+	}
+	if (strcmp(f->cmd, "rsp")) {
+		log_warnx("output %s: unexpected RELP command '%s' from the receiver",
+			  r->name, f->cmd);
+		fail(r, "RELP protocol", EPROTO);
+		return false;
+	}
+	if (r->state == R_OPENING) {
+		if (f->txnr != 1) {
+			fail(r, "RELP open: answer for another txnr", EPROTO);
+			return false;
+		}
+		got_open_rsp(r, f);
+		return r->state == R_UP;
+	}
+	if (relp_rsp_code(f->data, f->datalen, &code) < 0 || code != 200) {
+		log_warnx("output %s: the receiver refused txnr %u: %.*s", r->name,
+			  f->txnr, (int)(f->datalen < 200 ? f->datalen : 200), f->data);
+		fail(r, "RELP rsp", EPROTO);
+		return false;
+	}
+	if (ack(r, f->txnr) < 0) {
+		log_warnx("output %s: RELP answer for txnr %u that was not sent",
+			  r->name, f->txnr);
+		fail(r, "RELP protocol", EPROTO);
+		return false;
+	}
+	return true;
+}
+
+static void read_input(struct relp_out *r)
+{
+	for (int i = 0; i < 16; i++) {
+		size_t off = 0;
+		ssize_t n = recv(r->fd, r->rbuf + r->rlen, sizeof(r->rbuf) - r->rlen,
+				 MSG_DONTWAIT);
+
+		if (n == 0) {
+			fail(r, "connection closed by the receiver", ECONNRESET);
+			return;
+		}
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				fail(r, "receive", errno);
+			return;
+		}
+		r->rlen += (size_t)n;
+		while (off < r->rlen) {
+			struct relp_frame f;
+			ssize_t used = relp_frame_parse(r->rbuf + off, r->rlen - off,
+							 RELP_RSP_MAX, &f);
+
+			if (used == 0)
+				break;
+			if (used < 0) {
+				log_warnx("output %s: the receiver sent bytes that are not RELP",
+					  r->name);
+				fail(r, "RELP protocol", EPROTO);
+				return;
+			}
+			if (!got_frame(r, &f))
+				return;
+			off += (size_t)used;
+		}
+		memmove(r->rbuf, r->rbuf + off, r->rlen - off);
+		r->rlen -= off;
+		if (r->rlen == sizeof(r->rbuf)) {
+			fail(r, "RELP protocol: answer too long", EPROTO);
+			return;
+		}
+		if (r->state == R_UP && r->inflight == 0)
+			r->deadline_us = 0;
+		else if (r->state == R_UP)
+			r->deadline_us = now_monotonic_us() + RELP_ACK_TIMEOUT_MS * 1000LL;
+	}
+}
+
+/* 1 progress, 0 must wait, -1 failed (handled). */
+static int write_step(struct relp_out *r)
+{
+	ssize_t n = send(r->fd, r->sbuf + r->soff, r->slen - r->soff,
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+	if (n >= 0) {
+		r->soff += (size_t)n;
+		if (r->soff == r->slen)
+			r->soff = r->slen = 0;
+		FAILPOINT("relp_sent");
+		return 1;
+	}
+	if (errno == EINTR)
+		return 1;
+	if (errno == EAGAIN)
+		return 0;
+	fail(r, "send", errno);
+	return -1;
+}
+
+static void pump(struct relp_out *r, bool yield)
+{
+	int batches = 0;
+
+	while (r->state == R_UP) {
+		if (r->soff == r->slen) {
+			bool got;
+
+			confirm(r);
+			if (yield && batches++ >= RELP_TURN_BATCHES) {
+				r_arm(r, 0);
+				return;
+			}
+			if (fill(r, &got) < 0 || !got)
+				break;
+			continue;
+		}
+		switch (write_step(r)) {
+		case 0:
+			r_events(r, true);
+			return;
+		case -1:
+			return;
+		}
+	}
+	if (r->state != R_UP)
+		return;
+	confirm(r);
+	if (r->want_out)
+		r_events(r, false);
+	if (r->inflight) {
+		if (!r->deadline_us)
+			r->deadline_us = now_monotonic_us() + RELP_ACK_TIMEOUT_MS * 1000LL;
+		r_arm(r, RELP_ACK_POLL_MS);
+	}
+}
+
+static void tcp_up(struct relp_out *r)
+{
+	int one = 1, idle = 30, intvl = 10, cnt = 3;
+	unsigned int user_timeout_ms = 60000;
+	ssize_t n;
+
+	setsockopt(r->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	setsockopt(r->fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	setsockopt(r->fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+	setsockopt(r->fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+	setsockopt(r->fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms,
+		   sizeof(user_timeout_ms));
+	setsockopt(r->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	session_reset(r);
+	n = relp_frame_put(r->sbuf, RELP_SBUF_CAP, take_txnr(r), "open",
+			   RELP_OFFERS, strlen(RELP_OFFERS));
+	r->slen = (size_t)n;
+	r->state = R_OPENING;
+	r->deadline_us = now_monotonic_us() + RELP_OPEN_MS * 1000LL;
+	r_arm(r, RELP_OPEN_MS);
+	r_events(r, false);
+	if (write_step(r) == 0)
+		r_events(r, true);
+}
+
+static int take_addrs(struct relp_out *r, struct addrinfo *res)
+{
+	r->naddrs = 0;
+	for (struct addrinfo *ai = res; ai && r->naddrs < RELP_MAX_ADDRS; ai = ai->ai_next) {
+		if (ai->ai_addrlen > sizeof(r->addrs[0]))
+			continue;
+		memcpy(&r->addrs[r->naddrs], ai->ai_addr, ai->ai_addrlen);
+		r->addrlens[r->naddrs++] = ai->ai_addrlen;
+	}
+	r->addr_idx = 0;
+	return r->naddrs ? 0 : -EHOSTUNREACH;
+}
+
+/* 0 addresses ready, -EINPROGRESS (a name: asked in the background), or
+ * -errno. A numeric host never leaves this function. */
+static int resolve_start(struct relp_out *r)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
+	struct sigevent sev = { .sigev_notify = SIGEV_NONE };
+	struct addrinfo *res = NULL;
+	int rc;
+
+	rc = getaddrinfo(r->url.host, r->port, &hints, &res);
+	if (rc == 0) {
+		rc = take_addrs(r, res);
+		freeaddrinfo(res);
+		return rc;
+	}
+	if (!r->gai) {
+		r->gai = calloc(1, sizeof(*r->gai));
+		if (!r->gai)
+			return -ENOMEM;
+	}
+	r->gai_hints = (struct addrinfo){ .ai_socktype = SOCK_STREAM,
+					  .ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG };
+	*r->gai = (struct gaicb){ .ar_name = r->url.host, .ar_service = r->port,
+				  .ar_request = &r->gai_hints };
+	rc = getaddrinfo_a(GAI_NOWAIT, &r->gai, 1, &sev);
+	if (rc != 0)
+		return -EAGAIN;
+	r->state = R_RESOLVING;
+	r_arm(r, RELP_GAI_POLL_MS);
+	return -EINPROGRESS;
+}
+
+/* Connect to addrs from addr_idx on. */
+static void connect_next(struct relp_out *r)
+{
+	while (r->addr_idx < r->naddrs) {
+		union endpoint *a = &r->addrs[r->addr_idx];
+		int fd = socket(a->sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+		if (fd < 0) {
+			r->last_err = errno;
+			r->addr_idx++;
+			continue;
+		}
+		r->fd = fd;
+		if (connect(fd, &a->sa, r->addrlens[r->addr_idx]) == 0) {
+			tcp_up(r);
+			return;
+		}
+		if (errno == EINPROGRESS) {
+			r->state = R_CONNECTING;
+			r->deadline_us = now_monotonic_us() + RELP_OPEN_MS * 1000LL;
+			r_arm(r, RELP_OPEN_MS);
+			r_events(r, true);
+			return;
+		}
+		r->last_err = errno;
+		r_close(r);
+		r->addr_idx++;
+	}
+	went_down(r, "connect", r->last_err ? r->last_err : ECONNREFUSED);
+	backoff(r);
+}
+
+static void conn_start(struct relp_out *r)
+{
+	int ret;
+
+	if (r->loop)
+		loop_timer_cancel(r->loop, &r->timer);
+	r_close(r);
+	session_reset(r);
+	if (r->addr_idx >= r->naddrs) {
+		ret = resolve_start(r);
+		if (ret == -EINPROGRESS)
+			return;
+		if (ret < 0) {
+			went_down(r, "resolve", -ret == EAGAIN ? EHOSTUNREACH : -ret);
+			backoff(r);
+			return;
+		}
+	}
+	connect_next(r);
+}
+
+static void resolve_poll(struct relp_out *r)
+{
+	int rc = gai_error(r->gai);
+
+	if (rc == EAI_INPROGRESS) {
+		r_arm(r, RELP_GAI_POLL_MS);
+		return;
+	}
+	if (rc != 0 || take_addrs(r, r->gai->ar_result) < 0) {
+		if (!r->down_logged)
+			log_warnx("output %s: cannot resolve %s: %s", r->name, r->url.host,
+				  rc ? gai_strerror(rc) : "no address");
+		r->down_logged = true;
+		r->st.failed++;
+		r->last_err = EHOSTUNREACH;
+		if (r->gai->ar_result)
+			freeaddrinfo(r->gai->ar_result);
+		r->gai->ar_result = NULL;
+		backoff(r);
+		return;
+	}
+	freeaddrinfo(r->gai->ar_result);
+	r->gai->ar_result = NULL;
+	connect_next(r);
+}
+
+static void connect_done(struct relp_out *r)
+{
+	int err = 0;
+	socklen_t el = sizeof(err);
+
+	if (getsockopt(r->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
+		err = errno;
+	if (err == 0) {
+		tcp_up(r);
+		return;
+	}
+	r->last_err = err;
+	r_close(r);
+	r->addr_idx++;
+	connect_next(r);
+}
+
+static void on_fd(void *ctx, int fd, uint32_t events)
+{
+	struct relp_out *r = ctx;
+
+	if (r->state == R_CONNECTING) {
+		connect_done(r);
+		return;
+	}
+	if (r->state != R_OPENING && r->state != R_UP)
+		return;
+	if (events & (EPOLLIN | EPOLLERR | EPOLLHUP))
+		read_input(r);
+	if ((r->state == R_OPENING || r->state == R_UP) && (events & (EPOLLERR | EPOLLHUP))) {
+		int err = 0;
+		socklen_t el = sizeof(err);
+
+		getsockopt(r->fd, SOL_SOCKET, SO_ERROR, &err, &el);
+		fail(r, "connection lost", err ? err : ECONNRESET);
+		return;
+	}
+	if (r->state == R_UP) {
+		/* answers open the window: send more, unless a full socket
+		 * buffer is what we wait for */
+		if ((events & EPOLLOUT) || !r->want_out)
+			pump(r, true);
+	} else if (!(events & EPOLLOUT)) {
+		return;
+	} else if (r->state == R_OPENING && r->soff != r->slen) {
+		if (write_step(r) == 1 && r->soff == r->slen)
+			r_events(r, false);
+	}
+}
+
+static void on_timer(void *ctx)
+{
+	struct relp_out *r = ctx;
+
+	switch (r->state) {
+	case R_BACKOFF:
+		conn_start(r);
+		break;
+	case R_RESOLVING:
+		resolve_poll(r);
+		break;
+	case R_CONNECTING:
+	case R_OPENING:
+		fail(r, "RELP session: no answer from the receiver", ETIMEDOUT);
+		break;
+	case R_UP:
+		if (r->inflight && r->deadline_us && now_monotonic_us() >= r->deadline_us) {
+			fail(r, "RELP: events unanswered", ETIMEDOUT);
+			break;
+		}
+		pump(r, true);
+		break;
+	default:
+		break;
+	}
+}
+
+/* --- public ------------------------------------------------------------- */
+
+int relp_out_open(const char *name, const struct output_url *u, const char *cursor_key,
+		  const struct output_opts *opts, struct loop *loop, struct store *store,
+		  struct relp_out **out, char *err, size_t errlen)
+{
+	struct relp_out *r;
+	int ret = -ENOMEM;
+
+	*out = NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->fd = -1;
+	r->url = *u;
+	r->opts = *opts;
+	snprintf(r->host, sizeof(r->host), "%s", opts->hostname ? opts->hostname : "");
+	r->opts.hostname = r->host;
+	snprintf(r->port, sizeof(r->port), "%u", u->port);
+	r->name = strdup(name);
+	r->cursor_key = strdup(cursor_key);
+	r->sbuf = malloc(RELP_SBUF_CAP);
+	r->rec = malloc(RELP_REC_MAX);
+	if (!r->name || !r->cursor_key || !r->sbuf || !r->rec)
+		goto out;
+	r->loop = loop;
+	r->store = store;
+	r->timer = (struct loop_timer){ .cb = on_timer, .ctx = r };
+	r->backoff_ms = RELP_BACKOFF_MIN_MS;
+	r->rng = (uint64_t)now_monotonic_us() ^ ((uint64_t)(uintptr_t)r << 16) ^
+		 0x9e3779b97f4a7c15ULL;
+	ret = store_cursor_get(store, r->cursor_key, &r->cursor);
+	if (ret < 0)
+		goto out;
+	if (r->cursor < 0) {
+		/* a new output starts at the journal's end (as output.c) */
+		ret = store_last_id(store, &r->cursor);
+		if (ret == 0)
+			ret = store_cursor_set(store, r->cursor_key, r->cursor);
+		if (ret < 0)
+			goto out;
+	}
+	ret = store_last_id(store, &r->limit);
+	if (ret < 0)
+		goto out;
+	session_reset(r);
+	r->st.cursor = r->cursor;
+	if (loop)
+		conn_start(r);
+	*out = r;
+	r = NULL;
+	ret = 0;
+out:
+	if (ret < 0 && err && errlen && !err[0])
+		snprintf(err, errlen, "output \"%s\": %s", name, strerror(-ret));
+	relp_out_free(r);
+	return ret;
+}
+
+void relp_out_free(struct relp_out *r)
+{
+	if (!r)
+		return;
+	if (r->loop)
+		loop_timer_cancel(r->loop, &r->timer);
+	if (r->state == R_UP && r->fd >= 0 && !r->inflight) {
+		/* polite end; nothing waits on it */
+		char fr[32];
+		ssize_t n = relp_frame_put(fr, sizeof(fr), take_txnr(r), "close", NULL, 0);
+
+		if (n > 0 && send(r->fd, fr, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+			log_debug("output %s: close: %s", r->name, strerror(errno));
+	}
+	r_close(r);
+	if (r->gai) {
+		/* glibc's thread may still write it: a lookup that cannot be
+		 * cancelled is waited for briefly, else the block is left. */
+		if (gai_cancel(r->gai) == EAI_NOTCANCELED) {
+			const struct gaicb *l[1] = { r->gai };
+			struct timespec ts = { 2, 0 };
+
+			gai_suspend(l, 1, &ts);
+		}
+		if (gai_error(r->gai) != EAI_INPROGRESS) {
+			if (r->gai->ar_result)
+				freeaddrinfo(r->gai->ar_result);
+			free(r->gai);
+		}
+	}
+	free(r->rec);
+	free(r->sbuf);
+	free(r->name);
+	free(r->cursor_key);
+	free(r);
+}
+
+void relp_out_kick(struct relp_out *r)
+{
+	int64_t last;
+
+	if (store_last_id(r->store, &last) == 0 && last > r->limit)
+		r->limit = last;
+	if (r->state == R_IDLE)
+		conn_start(r);
+	else if (r->state == R_UP && !r->want_out)
+		pump(r, true);
+}
+
+static bool pending(const struct relp_out *r)
+{
+	return r->rcount || r->queued < r->limit;
+}
+
+/* Drive the session with poll(2): `check` and shutdown have no loop. */
+int relp_out_flush(struct relp_out *r, int timeout_ms)
+{
+	int64_t deadline = now_monotonic_us() + (int64_t)timeout_ms * 1000;
+	int rounds = 0;
+
+	if (store_last_id(r->store, &r->limit) < 0)
+		return -EIO;
+	for (;;) {
+		struct pollfd p = { .fd = r->fd };
+		int64_t now = now_monotonic_us(), left;
+		uint32_t ev = 0;
+		int n;
+
+		if (r->state == R_UP)
+			pump(r, false);
+		if (r->state == R_UP && !pending(r))
+			return 0;
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		left = (deadline - now) / 1000;
+		switch (r->state) {
+		case R_IDLE:
+		case R_BACKOFF:
+			if (rounds++ >= 2)
+				return -(r->last_err ? r->last_err : ECONNREFUSED);
+			r->addr_idx = r->naddrs;
+			conn_start(r);
+			continue;
+		case R_RESOLVING:
+			poll(NULL, 0, RELP_GAI_POLL_MS);
+			resolve_poll(r);
+			continue;
+		default:
+			break;
+		}
+		if ((r->state == R_OPENING || r->state == R_CONNECTING) &&
+		    r->deadline_us && now >= r->deadline_us) {
+			fail(r, "RELP session: no answer from the receiver", ETIMEDOUT);
+			continue;
+		}
+		p.events = POLLIN | (r->state == R_CONNECTING || r->soff != r->slen ? POLLOUT : 0);
+		n = poll(&p, 1, left > 100 ? 100 : (int)left + 1);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		if (n <= 0)
+			continue;
+		ev = (p.revents & POLLIN ? EPOLLIN : 0) | (p.revents & POLLOUT ? EPOLLOUT : 0) |
+		     (p.revents & POLLERR ? EPOLLERR : 0) | (p.revents & POLLHUP ? EPOLLHUP : 0);
+		on_fd(r, r->fd, ev);
+	}
+}
+
+void relp_out_get_stats(const struct relp_out *r, struct output_stats *st)
+{
+	*st = r->st;
+	st->cursor = r->cursor;
+	st->connected = r->state == R_UP;
+}
