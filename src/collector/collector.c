@@ -27,7 +27,9 @@
 #include "collector/ctls.h"
 #include "collector/listen.h"
 #include "collector/query.h"
+#include "collector/relplisten.h"
 #include "collector/syslogparse.h"
+#include "base/failpoint.h"
 #include "base/log.h"
 #include "base/loop.h"
 #include "base/util.h"
@@ -61,6 +63,7 @@ struct collector {
 	struct loop *loop;
 	struct cstore *db;
 	struct lset *ls;
+	struct rlset *rls;
 	struct cstats st;
 	struct loop_timer heartbeat, retention, commit;
 	int64_t batch_start_us;	/* monotonic; 0 = no open batch */
@@ -85,11 +88,38 @@ static void copy_slice(char *out, size_t len, struct slice s)
 	out[n] = '\0';
 }
 
+/* An event_id as the agent makes it (DESIGN "Event identity": hex
+ * instance, '-', journal sequence); anything else is not used as a key. */
+static bool event_id_ok(const char *v)
+{
+	size_t n = strlen(v), dash = strcspn(v, "-");
+
+	if (n < 3 || n > 80 || dash == 0 || dash >= n - 1)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = v[i];
+
+		if (i == dash)
+			continue;
+		if (!((ch >= '0' && ch <= '9') || (i < dash && ch >= 'a' && ch <= 'f') ||
+		      (i < dash && ch >= 'A' && ch <= 'F')))
+			return false;
+	}
+	return true;
+}
+
 /* Event type, interface and peer of a wgaudit record: from the SD when
  * the agent sent RFC 5424, else from its MSG key=values (RFC 3164). The
- * full key is preferred; the MSG's short "peer=" is the fallback. */
-static void wgaudit_fields(const struct syslog_msg *m, char *type, char *iface, char *peer)
+ * full key is preferred; the MSG's short "peer=" is the fallback. So is
+ * event_id (SD param, else " event_id=" in MSG); "" if absent or odd. */
+static void wgaudit_fields(const struct syslog_msg *m, char *type, char *iface, char *peer,
+			   char *event_id)
 {
+	if (sd_get(m->sd, WGAUDIT_SD_ID, "event_id", event_id, 96) < 0 &&
+	    msg_kv_get(m->msg, "event_id", event_id, 96) < 0)
+		event_id[0] = '\0';
+	if (!event_id_ok(event_id))
+		event_id[0] = '\0';
 	copy_slice(type, 64, m->msgid.n ? m->msgid : msg_type(m->msg));
 	if (sd_get(m->sd, WGAUDIT_SD_ID, "iface", iface, 64) < 0)
 		msg_kv_get(m->msg, "iface", iface, 64);
@@ -117,12 +147,14 @@ static void log_malformed(struct collector *c, const char *src, unsigned flags)
 	c->malformed_suppressed = 0;
 }
 
-static void on_record(void *ctx, const char *buf, size_t len, const char *src, const char *proto)
+/* 0 taken (stored, or a duplicate of a stored event_id), -EIO. */
+static int store_record(struct collector *c, const char *buf, size_t len, const char *src,
+			const char *proto)
 {
-	struct collector *c = ctx;
-	char type[64] = "", iface[64] = "", peer[64] = "";
+	char type[64] = "", iface[64] = "", peer[64] = "", event_id[96] = "";
 	struct crec r = { .src = src, .proto = proto };
 	struct syslog_msg m;
+	int ret;
 
 	c->st.received++;
 	r.recv_us = now_realtime_us();
@@ -132,23 +164,39 @@ static void on_record(void *ctx, const char *buf, size_t len, const char *src, c
 		log_malformed(c, src, m.flags);
 	}
 	if (slice_is(m.app, WGAUDIT_APP)) {
-		wgaudit_fields(&m, type, iface, peer);
+		wgaudit_fields(&m, type, iface, peer, event_id);
 		r.type = type;
 		r.iface = iface;
 		r.peer = peer;
+		r.event_id = event_id;
 	}
 	r.m = &m;
 	if (!c->batch_start_us)
 		c->batch_start_us = now_monotonic_us();
-	if (cstore_add(c->db, &r) < 0) {
+	ret = cstore_add(c->db, &r);
+	if (ret < 0) {
 		c->st.rejected++;
 		if (!c->db_failed)
 			log_warnx("collector: records are being lost: the database refuses them");
 		c->db_failed = true;
-		return;
+		return -EIO;
 	}
 	c->db_failed = false;
-	c->st.stored++;
+	if (ret > 0)
+		c->st.duplicates++;
+	else
+		c->st.stored++;
+	return 0;
+}
+
+static void on_record(void *ctx, const char *buf, size_t len, const char *src, const char *proto)
+{
+	store_record(ctx, buf, len, src, proto);
+}
+
+static int on_relp_record(void *ctx, const char *buf, size_t len, const char *src)
+{
+	return store_record(ctx, buf, len, src, "relp");
 }
 
 /* --- loop hooks --------------------------------------------------------- */
@@ -157,10 +205,18 @@ static void commit(void *ctx)
 {
 	struct collector *c = ctx;
 
+	bool ok;
+
 	loop_timer_cancel(c->loop, &c->commit);
 	c->batch_start_us = 0;
-	if (cstore_commit(c->db) < 0)
-		log_warnx("collector: commit failed; this batch's records are lost");
+	FAILPOINT("collector_before_commit");
+	ok = cstore_commit(c->db) == 0;
+	if (!ok)
+		log_warnx("collector: commit failed; this batch's records are lost"
+			  " (RELP senders will send theirs again)");
+	/* only now may RELP senders hear that their records are kept */
+	if (c->rls)
+		relpl_committed(c->rls, ok);
 }
 
 static void before_sleep(void *ctx)
@@ -178,11 +234,26 @@ static void before_sleep(void *ctx)
 	commit(c);
 }
 
+static void describe(struct collector *c, char *out, size_t len)
+{
+	size_t n;
+
+	listen_describe(c->ls, out, len);
+	n = strlen(out);
+	if (c->rls && n + 2 < len) {
+		if (n)
+			out[n++] = ' ';
+		relpl_describe(c->rls, out + n, len - n);
+		if (n && !out[n])
+			out[n - 1] = '\0';
+	}
+}
+
 static void put_stats(struct collector *c, bool stopping)
 {
 	c->st.heartbeat_us = now_realtime_us();
 	c->st.pid = stopping ? 0 : (long)getpid();
-	listen_describe(c->ls, c->st.listeners, sizeof(c->st.listeners));
+	describe(c, c->st.listeners, sizeof(c->st.listeners));
 	commit(c);
 	if (cstore_put_stats(c->db, &c->st) < 0)
 		log_warnx("collector: cannot write the heartbeat");
@@ -253,6 +324,7 @@ static int collector_run(struct run_opts *o)
 {
 	struct collector c = { .o = o, .sigfd = -1 };
 	struct listen_hooks h = { .record = on_record, .ctx = &c, .st = &c.st };
+	struct relpl_hooks rh = { .record = on_relp_record, .ctx = &c, .st = &c.st };
 	char desc[512];
 	int ret, status = 1;
 
@@ -273,12 +345,16 @@ static int collector_run(struct run_opts *o)
 		return 1;
 	}
 	if ((ret = loop_new(&c.loop)) < 0 || (ret = signals_setup(&c)) < 0 ||
-	    (ret = listen_new(c.loop, &o->lo, &h, &c.ls)) < 0) {
+	    (ret = listen_new(c.loop, &o->lo, &h, &c.ls)) < 0 ||
+	    (ret = relpl_new(c.loop, &o->lo, &rh, &c.rls)) < 0) {
 		fprintf(stderr, "wgaudit: collector: %s\n", strerror(-ret));
 		goto out;
 	}
 	for (unsigned i = 0; i < o->nlisten; i++) {
-		ret = listen_add(c.ls, o->listen[i]);
+		if (!strncmp(o->listen[i], "relp://", 7))
+			ret = relpl_add(c.rls, o->listen[i]);
+		else
+			ret = listen_add(c.ls, o->listen[i]);
 		if (ret == -EINVAL) {
 			status = 2;
 			goto out;
@@ -294,7 +370,7 @@ static int collector_run(struct run_opts *o)
 	on_heartbeat(&c);
 	if (o->retention_ms || o->max_db_bytes)
 		on_retention(&c);
-	listen_describe(c.ls, desc, sizeof(desc));
+	describe(&c, desc, sizeof(desc));
 	log_info("collector: listening on %s, database %s", desc, o->db);
 	ret = loop_run(c.loop);
 	if (ret < 0) {
@@ -304,8 +380,9 @@ static int collector_run(struct run_opts *o)
 	}
 	status = 0;
 out:
-	if (c.db && c.ls)
+	if (c.db && c.ls && c.rls)
 		put_stats(&c, true);
+	relpl_free(c.rls);
 	listen_free(c.ls);
 	if (c.sigfd >= 0)
 		close(c.sigfd);
@@ -378,10 +455,11 @@ static void usage(FILE *f)
 		"       wgaudit collector logs [--db PATH] [--source APP] [--host H] [--type T]\n"
 		"                              [--since DURATION] [--tail N] [--follow] [--json]\n"
 		"\nrun: receive syslog (RFC 5424 / RFC 3164, any sender) and store it.\n"
-		"  --listen URL          tcp://ADDR:PORT, udp://ADDR:PORT or tls://ADDR:PORT,\n"
-		"                        repeatable (default tcp://127.0.0.1:5514 and\n"
-		"                        udp://127.0.0.1:5514); TCP and TLS take octet-counted\n"
-		"                        and LF-framed records\n"
+		"  --listen URL          tcp://ADDR:PORT, udp://ADDR:PORT, tls://ADDR:PORT or\n"
+		"                        relp://ADDR:PORT, repeatable (default tcp://127.0.0.1:5514\n"
+		"                        and udp://127.0.0.1:5514); TCP and TLS take octet-counted\n"
+		"                        and LF-framed records; RELP records are answered only\n"
+		"                        once committed\n"
 		"  --tls-cert PEM        server certificate chain for tls:// (RFC 5425, TLS 1.2+)\n"
 		"  --tls-key PEM         its unencrypted private key (default: in --tls-cert)\n"
 		"  --tls-ca PEM          verify client certificates against these CAs\n"

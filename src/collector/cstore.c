@@ -31,7 +31,7 @@
 #include "base/log.h"
 #include "base/util.h"
 
-#define CSTORE_SCHEMA_VERSION	2
+#define CSTORE_SCHEMA_VERSION	3
 #define BUSY_TIMEOUT_MS		5000
 #define AGG_MAX			64
 #define HOST_MAX		256
@@ -54,13 +54,18 @@ static const char schema[] =
 	" type TEXT,"			/* wgaudit records: event type */
 	" iface TEXT,"
 	" peer TEXT,"
-	" flags INTEGER NOT NULL DEFAULT 0);"
+	" flags INTEGER NOT NULL DEFAULT 0,"
+	" event_id TEXT);"			/* wgaudit records: the agent's event id */
 	/* Only the selective wgaudit columns are indexed: every index costs
 	 * each insert a B-tree descent (a third of the insert time for host
 	 * and app, measured with bench/collector.sh), while --source/--host
 	 * queries walk the newest rows by id until --tail N match. */
 	"CREATE INDEX IF NOT EXISTS msg_type ON msg(type) WHERE type IS NOT NULL;"
 	"CREATE INDEX IF NOT EXISTS msg_peer ON msg(peer) WHERE peer IS NOT NULL;"
+	/* Each agent event is stored once, whatever the transport and however
+	 * often it was retransmitted (DESIGN "Event identity"). */
+	"CREATE UNIQUE INDEX IF NOT EXISTS msg_event_id ON msg(event_id)"
+	" WHERE event_id IS NOT NULL;"
 	"CREATE TABLE IF NOT EXISTS source ("
 	" host TEXT PRIMARY KEY, last_us INTEGER NOT NULL,"
 	" count INTEGER NOT NULL, last_src TEXT);"
@@ -69,12 +74,16 @@ static const char schema[] =
 	" heartbeat_us INTEGER, listeners TEXT, received INTEGER, stored INTEGER,"
 	" rejected INTEGER, oversize INTEGER, malformed INTEGER,"
 	" framing_errors INTEGER, conns_accepted INTEGER, conns_refused INTEGER,"
-	" conns_timed_out INTEGER, retention_deleted INTEGER, tls_failed INTEGER);";
+	" conns_timed_out INTEGER, retention_deleted INTEGER, tls_failed INTEGER,"
+	" duplicates INTEGER);";
 
 /* From each older user_version to the next; [1] takes 1 to 2. */
 static const char *const upgrades[] = {
 	NULL,
 	"ALTER TABLE stats ADD COLUMN tls_failed INTEGER;",
+	"ALTER TABLE msg ADD COLUMN event_id TEXT;"
+	"CREATE UNIQUE INDEX msg_event_id ON msg(event_id) WHERE event_id IS NOT NULL;"
+	"ALTER TABLE stats ADD COLUMN duplicates INTEGER;",
 };
 
 struct agg {
@@ -164,8 +173,9 @@ static int prepare(struct cstore *s)
 {
 	static const char ins[] =
 		"INSERT INTO msg (recv_us, time_us, src, proto, facility, severity,"
-		" host, app, procid, msgid, sd, msg, type, iface, peer, flags)"
-		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+		" host, app, procid, msgid, sd, msg, type, iface, peer, flags, event_id)"
+		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+		" ON CONFLICT DO NOTHING";
 	static const char src_up[] =
 		"INSERT INTO source (host, last_us, count, last_src) VALUES (?,?,?,?)"
 		" ON CONFLICT(host) DO UPDATE SET last_us = max(last_us, excluded.last_us),"
@@ -343,8 +353,11 @@ int cstore_add(struct cstore *s, const struct crec *r)
 	bind_str(st, 14, r->iface);
 	bind_str(st, 15, r->peer);
 	sqlite3_bind_int(st, 16, (int)m->flags);
+	bind_str(st, 17, r->event_id);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		ret = db_err(s, "insert");
+	else if (sqlite3_changes(s->db) == 0)
+		ret = 1;	/* this event_id is stored already */
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	if (ret == 0)
@@ -380,12 +393,12 @@ int cstore_put_stats(struct cstore *s, const struct cstats *st)
 	static const char sql[] =
 		"INSERT OR REPLACE INTO stats (id, pid, started_us, heartbeat_us, listeners,"
 		" received, stored, rejected, oversize, malformed, framing_errors,"
-		" conns_accepted, conns_refused, conns_timed_out, retention_deleted, tls_failed)"
-		" VALUES (1,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+		" conns_accepted, conns_refused, conns_timed_out, retention_deleted, tls_failed,"
+		" duplicates) VALUES (1,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 	const uint64_t v[] = { st->received, st->stored, st->rejected, st->oversize,
 			       st->malformed, st->framing_errors, st->conns_accepted,
 			       st->conns_refused, st->conns_timed_out, st->retention_deleted,
-			       st->tls_failed };
+			       st->tls_failed, st->duplicates };
 	sqlite3_stmt *q;
 	int ret = 0;
 
@@ -495,7 +508,8 @@ int cstore_query(struct cstore *s, const struct cquery *q,
 		return 0;
 	n = (size_t)snprintf(sql, sizeof(sql),
 		"SELECT id, recv_us, time_us, facility, severity, src, proto, host, app,"
-		" procid, msgid, type, iface, peer, sd, msg FROM msg WHERE id > ?1");
+		" procid, msgid, type, iface, peer, sd, msg, %s FROM msg WHERE id > ?1",
+		s->version >= 3 ? "event_id" : "NULL");
 	if (q->app)
 		n += (size_t)snprintf(sql + n, sizeof(sql) - n,
 			" AND substr(app, 1, length(?2)) = ?2");
@@ -552,6 +566,7 @@ int cstore_query(struct cstore *s, const struct cquery *q,
 		r.sd_len = (size_t)sqlite3_column_bytes(st, i++);
 		r.msg = col(st, i);
 		r.msg_len = (size_t)sqlite3_column_bytes(st, i++);
+		r.event_id = col(st, i++);
 		if (last_id)
 			*last_id = r.id;
 		if (cb(ctx, &r))
@@ -568,20 +583,25 @@ int cstore_get_stats(struct cstore *s, struct cstats *st)
 	static const char sql[] =
 		"SELECT pid, started_us, heartbeat_us, listeners, received, stored, rejected,"
 		" oversize, malformed, framing_errors, conns_accepted, conns_refused,"
-		" conns_timed_out, retention_deleted, tls_failed FROM stats WHERE id = 1";
+		" conns_timed_out, retention_deleted, tls_failed, duplicates FROM stats WHERE id = 1";
+	static const char sql_v2[] =
+		"SELECT pid, started_us, heartbeat_us, listeners, received, stored, rejected,"
+		" oversize, malformed, framing_errors, conns_accepted, conns_refused,"
+		" conns_timed_out, retention_deleted, tls_failed, 0 FROM stats WHERE id = 1";
 	static const char sql_v1[] =
 		"SELECT pid, started_us, heartbeat_us, listeners, received, stored, rejected,"
 		" oversize, malformed, framing_errors, conns_accepted, conns_refused,"
-		" conns_timed_out, retention_deleted, 0 FROM stats WHERE id = 1";
+		" conns_timed_out, retention_deleted, 0, 0 FROM stats WHERE id = 1";
 	uint64_t *v[] = { &st->received, &st->stored, &st->rejected, &st->oversize,
 			  &st->malformed, &st->framing_errors, &st->conns_accepted,
 			  &st->conns_refused, &st->conns_timed_out, &st->retention_deleted,
-			  &st->tls_failed };
+			  &st->tls_failed, &st->duplicates };
+	const char *sqls[] = { sql_v1, sql_v1, sql_v2, sql };
 	sqlite3_stmt *q;
 	int ret = -ENOENT;
 
 	memset(st, 0, sizeof(*st));
-	if (sqlite3_prepare_v2(s->db, s->version < 2 ? sql_v1 : sql, -1, &q, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db, sqls[s->version], -1, &q, NULL) != SQLITE_OK)
 		return db_err(s, "stats");
 	if (sqlite3_step(q) == SQLITE_ROW) {
 		st->pid = (long)sqlite3_column_int64(q, 0);

@@ -20,6 +20,7 @@ struct crec {
 	const char *proto;	/* "tcp" "udp" "tls" */
 	const struct syslog_msg *m;
 	const char *type, *iface, *peer;	/* wgaudit records only */
+	const char *event_id;	/* wgaudit records: unique key, NULL = none */
 };
 
 /* Counters the collector keeps; written with the heartbeat. */
@@ -29,6 +30,7 @@ struct cstats {
 	uint64_t received, stored, rejected, oversize, malformed, framing_errors;
 	uint64_t conns_accepted, conns_refused, conns_timed_out, retention_deleted;
 	uint64_t tls_failed;	/* TLS handshakes refused, broken or too slow */
+	uint64_t duplicates;	/* records whose event_id was stored already */
 	char listeners[512];
 };
 
@@ -38,7 +40,7 @@ struct crow {
 	int64_t id, recv_us, time_us;
 	int facility, severity;
 	const char *src, *proto, *host, *app, *procid, *msgid, *type, *iface, *peer;
-	const char *sd, *msg;
+	const char *sd, *msg, *event_id;
 	size_t sd_len, msg_len;
 };
 
@@ -59,7 +61,8 @@ struct csource {
 /* 0 or -errno. readonly opens an existing file for the CLI. */
 int cstore_open(const char *path, bool readonly, struct cstore **out);
 void cstore_free(struct cstore *s);
-/* Appends in the open batch (started on demand); cstore_commit ends it. */
+/* Appends in the open batch (started on demand); cstore_commit ends it.
+ * 0 stored, 1 not stored: a row with this event_id exists, -errno. */
 int cstore_add(struct cstore *s, const struct crec *r);
 int cstore_commit(struct cstore *s);
 /* Records added since the last commit. */

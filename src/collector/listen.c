@@ -122,7 +122,7 @@ static void conn_close(struct conn *c)
 	free(c);
 }
 
-static void addr_text(const struct sockaddr_storage *ss, char out[static SRC_LEN])
+void listen_addr_text(const struct sockaddr_storage *ss, char out[static INET6_ADDRSTRLEN])
 {
 	const void *a = ss->ss_family == AF_INET6 ?
 		(const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr :
@@ -338,7 +338,7 @@ static void tcp_accept(void *ctx, int fd, uint32_t events)
 		}
 		c->ls = ls;
 		c->fd = cfd;
-		addr_text(&ss, c->src);
+		listen_addr_text(&ss, c->src);
 		framer_init(&c->fr, ls->o.max_msg);
 		c->opened_us = c->last_rx_us = now_monotonic_us();
 		c->next = ls->conns;
@@ -377,7 +377,7 @@ static void udp_read(void *ctx, int fd, uint32_t events)
 			char src[SRC_LEN];
 			unsigned sup;
 
-			addr_text(&ss[i], src);
+			listen_addr_text(&ss[i], src);
 			if ((mm[i].msg_hdr.msg_flags & MSG_TRUNC) || mm[i].msg_len > ls->o.max_msg) {
 				ls->h.st->oversize++;
 				ls->h.st->rejected++;
@@ -442,8 +442,7 @@ int listen_new(struct loop *l, const struct listen_opts *o, const struct listen_
 	return 0;
 }
 
-/* "HOST:PORT" with HOST an IPv4 address or a bracketed IPv6 one. */
-static int parse_hostport(const char *s, struct sockaddr_storage *ss, socklen_t *sl)
+int listen_parse_hostport(const char *s, struct sockaddr_storage *ss, socklen_t *sl)
 {
 	const char *colon = strrchr(s, ':');
 	char host[64];
@@ -505,7 +504,7 @@ int listen_add(struct lset *ls, const char *url)
 			  " or tls://HOST:PORT", url);
 		return -EINVAL;
 	}
-	if (parse_hostport(url + 6, &ss, &sl) < 0) {
+	if (listen_parse_hostport(url + 6, &ss, &sl) < 0) {
 		log_warnx("collector: --listen %s: HOST must be an address (127.0.0.1,"
 			  " [::1], 0.0.0.0) and PORT a number", url);
 		return -EINVAL;
@@ -537,7 +536,7 @@ int listen_add(struct lset *ls, const char *url)
 	li->fd = fd;
 	li->udp = udp;
 	li->tls = tls;
-	addr_text(&ss, host);
+	listen_addr_text(&ss, host);
 	snprintf(li->url, sizeof(li->url), ss.ss_family == AF_INET6 ? "%s://[%s]:%u" : "%s://%s:%u",
 		 udp ? "udp" : tls ? "tls" : "tcp", host,
 		 ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :

@@ -6,6 +6,8 @@
 #define WGAUDIT_LISTEN_H
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
 
 struct loop;
 struct cstats;
@@ -39,5 +41,10 @@ int listen_add(struct lset *ls, const char *url);
 /* The bound addresses, "tcp://127.0.0.1:5514 udp://... tls://..." */
 void listen_describe(const struct lset *ls, char *out, size_t len);
 unsigned listen_conns(const struct lset *ls);
+/* Shared with relplisten.c: "HOST:PORT" with HOST an IPv4 address or a
+ * bracketed IPv6 one (0 / -EINVAL); a sender's address as text, v4-mapped
+ * shown as v4. */
+int listen_parse_hostport(const char *s, struct sockaddr_storage *ss, socklen_t *sl);
+void listen_addr_text(const struct sockaddr_storage *ss, char out[static INET6_ADDRSTRLEN]);
 void listen_free(struct lset *ls);
 #endif

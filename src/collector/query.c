@@ -141,6 +141,7 @@ static int print_row(void *ctx, const struct crow *r)
 		json_member("type", r->type);
 		json_member("iface", r->iface);
 		json_member("peer", r->peer);
+		json_member("event_id", r->event_id);
 		if (r->sd) {
 			fputs(",\"sd\":", stdout);
 			put_json_str(r->sd, r->sd_len);
@@ -313,14 +314,14 @@ int query_status(const char *db, bool json)
 		printf(",\"received\":%llu,\"stored\":%llu,\"rejected\":%llu,\"oversize\":%llu,"
 		       "\"malformed\":%llu,\"framing_errors\":%llu,\"conns_accepted\":%llu,"
 		       "\"conns_refused\":%llu,\"conns_timed_out\":%llu,\"retention_deleted\":%llu,"
-		       "\"tls_failed\":%llu,\"rows\":%lld,\"db_bytes\":%lld,\"sources\":[",
+		       "\"tls_failed\":%llu,\"duplicates\":%llu,\"rows\":%lld,\"db_bytes\":%lld,\"sources\":[",
 		       (unsigned long long)st.received, (unsigned long long)st.stored,
 		       (unsigned long long)st.rejected, (unsigned long long)st.oversize,
 		       (unsigned long long)st.malformed, (unsigned long long)st.framing_errors,
 		       (unsigned long long)st.conns_accepted, (unsigned long long)st.conns_refused,
 		       (unsigned long long)st.conns_timed_out,
 		       (unsigned long long)st.retention_deleted, (unsigned long long)st.tls_failed,
-		       (long long)rows, (long long)bytes);
+		       (unsigned long long)st.duplicates, (long long)rows, (long long)bytes);
 		cstore_sources(s, print_source, &sc);
 		fputs("]}\n", stdout);
 	} else {
@@ -331,9 +332,11 @@ int query_status(const char *db, bool json)
 		else
 			printf("collector: not running (last seen %s)\n", hb);
 		printf("listeners: %s\n", st.listeners[0] ? st.listeners : "-");
-		printf("messages: %llu received, %llu stored, %llu rejected"
-		       " (%llu oversize, %llu framing errors), %llu malformed but stored\n",
+		printf("messages: %llu received, %llu stored, %llu duplicates (event_id already"
+		       " stored), %llu rejected (%llu oversize, %llu framing errors),"
+		       " %llu malformed but stored\n",
 		       (unsigned long long)st.received, (unsigned long long)st.stored,
+		       (unsigned long long)st.duplicates,
 		       (unsigned long long)st.rejected, (unsigned long long)st.oversize,
 		       (unsigned long long)st.framing_errors, (unsigned long long)st.malformed);
 		printf("connections: %llu accepted, %llu refused, %llu timed out,"

@@ -1,0 +1,519 @@
+// SPDX-License-Identifier: GPL-2.0
+/* relplisten.c - RELP (librelp's protocol: rsyslog omrelp, wgaudit's
+ * syslog+relp://) on the collector's loop, with base/relpframe.c.
+ *
+ * The point of RELP here is the answer: a sender forgets a record when it
+ * reads "rsp 200" for its txnr, so that answer must not go out before the
+ * record is committed. Each connection's send buffer has two parts: bytes
+ * that may go now (the answer to "open", errors) and, behind them, answers
+ * held for the open batch. The collector calls relpl_committed() after each
+ * commit, which releases everything held; a failed commit closes the
+ * connections that wait on it unanswered, and their senders send again
+ * (the unique event_id index keeps that from storing anything twice).
+ *
+ * Bounds: a frame's DATA is at most max_msg (larger: counted as oversize,
+ * connection closed: RELP has no way to skip a frame and carry on that a
+ * sender would not answer with an endless retransmission); at most
+ * RELPL_HELD_MAX answers held per connection, beyond which the connection
+ * is not read until the next commit (back-pressure, not loss); a broken
+ * frame is counted (framing_errors), logged (rate-limited) and ends the
+ * connection; a connection silent for idle_us or holding a partial frame
+ * for frame_us is closed by the sweep, as in listen.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include "base/failpoint.h"
+#include "base/log.h"
+#include "base/loop.h"
+#include "base/relpframe.h"
+#include "base/util.h"
+#include "collector/cstore.h"
+#include "collector/listen.h"
+#include "collector/relplisten.h"
+
+#define RELPL_LISTEN_MAX	8
+#define RELPL_HELD_MAX		8192	/* answers waiting for a commit */
+#define RELPL_RSP_LEN		24	/* "999999999 rsp 6 200 OK\n" */
+#define RELPL_SBUF_CAP		(RELPL_HELD_MAX * RELPL_RSP_LEN + 4096)
+#define RELPL_READS_PER_TURN	4
+#define RELPL_SWEEP_US		(1000 * 1000)
+#define RELPL_RATELOG_US	(10 * 1000 * 1000)
+#define RELPL_OFFERS		"200 OK\nrelp_version=0\nrelp_software=wgaudit," \
+				WGAUDIT_VERSION "\ncommands=syslog"
+
+struct rlistener {
+	struct rlset *rs;
+	int fd;
+	char url[80];
+};
+
+struct rconn {
+	struct rlset *rs;
+	int fd;
+	char src[INET6_ADDRSTRLEN];
+	char *rbuf, *sbuf;
+	size_t rlen;
+	size_t soff, slen, hlen;	/* sent, may go, held (soff <= slen <= hlen) */
+	size_t nheld;
+	bool opened, closing, paused, want_out;
+	int64_t last_rx_us, partial_since_us;
+	struct rconn *prev, *next;
+};
+
+struct rlset {
+	struct loop *loop;
+	size_t max_msg;
+	unsigned max_conns;
+	int64_t idle_us, frame_us;
+	struct relpl_hooks h;
+	struct rlistener lis[RELPL_LISTEN_MAX];
+	unsigned nlis;
+	struct rconn *conns;
+	unsigned nconns;
+	size_t held;
+	struct loop_timer sweep;
+	int64_t log_us;
+	unsigned log_suppressed;
+};
+
+/* One warning per RELPL_RATELOG_US; the others are counted. */
+static void rl_warn(struct rlset *rs, const char *src, const char *why)
+{
+	int64_t now = now_monotonic_us();
+
+	if (rs->log_us && now - rs->log_us < RELPL_RATELOG_US) {
+		rs->log_suppressed++;
+		return;
+	}
+	log_warnx("collector: relp %s: %s, closing (%u more suppressed)", src, why,
+		  rs->log_suppressed);
+	rs->log_us = now;
+	rs->log_suppressed = 0;
+}
+
+static void conn_close(struct rconn *c)
+{
+	struct rlset *rs = c->rs;
+
+	loop_del_fd(rs->loop, c->fd);
+	close(c->fd);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		rs->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	rs->nconns--;
+	rs->held -= c->nheld;
+	free(c->rbuf);
+	free(c->sbuf);
+	free(c);
+}
+
+static void conn_events(struct rconn *c)
+{
+	uint32_t ev = (c->paused || c->closing ? 0 : EPOLLIN) |
+		      (c->soff < c->slen ? EPOLLOUT : 0);
+	bool want_out = ev & EPOLLOUT;
+
+	loop_mod_fd(c->rs->loop, c->fd, ev);
+	c->want_out = want_out;
+}
+
+/* Send what may go. false: the connection was closed. */
+static bool conn_flush(struct rconn *c)
+{
+	while (c->soff < c->slen) {
+		ssize_t n = send(c->fd, c->sbuf + c->soff, c->slen - c->soff,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0) {
+			conn_close(c);
+			return false;
+		}
+		c->soff += (size_t)n;
+	}
+	if (c->soff == c->slen && c->soff) {
+		/* keep the held answers, drop what went */
+		memmove(c->sbuf, c->sbuf + c->slen, c->hlen - c->slen);
+		c->hlen -= c->slen;
+		c->soff = c->slen = 0;
+	}
+	if (c->closing && c->soff == c->slen && c->hlen == 0) {
+		conn_close(c);
+		return false;
+	}
+	c->paused = c->nheld >= RELPL_HELD_MAX;
+	conn_events(c);
+	return true;
+}
+
+/* Queue a frame: held (released at the next commit), or to go now unless
+ * answers are held before it (answers keep their order). */
+static int put(struct rconn *c, bool held, uint32_t txnr, const char *cmd,
+	       const char *data, size_t len)
+{
+	ssize_t n;
+
+	held = held || c->hlen > c->slen;
+	n = relp_frame_put(c->sbuf + c->hlen, RELPL_SBUF_CAP - c->hlen, txnr, cmd, data, len);
+	if (n < 0)
+		return (int)n;
+	c->hlen += (size_t)n;
+	if (!held)
+		c->slen = c->hlen;
+	return 0;
+}
+
+static int rsp(struct rconn *c, bool held, uint32_t txnr, const char *text)
+{
+	return put(c, held, txnr, "rsp", text, strlen(text));
+}
+
+/* One frame. false: the connection must end (already counted). */
+static bool conn_frame(struct rconn *c, const struct relp_frame *f)
+{
+	struct rlset *rs = c->rs;
+	const char *v;
+	size_t vl;
+
+	if (!c->opened && strcmp(f->cmd, "open")) {
+		rs->h.st->framing_errors++;
+		rl_warn(rs, c->src, "RELP command before open");
+		return false;
+	}
+	if (!strcmp(f->cmd, "open")) {
+		if (relp_offer_get(f->data, f->datalen, "commands", &v, &vl) == 0 &&
+		    !relp_commands_have(v, vl, "syslog")) {
+			rsp(c, false, f->txnr, "500 this receiver takes syslog only");
+			c->closing = true;
+			return true;
+		}
+		c->opened = true;
+		return rsp(c, false, f->txnr, RELPL_OFFERS) == 0;
+	}
+	if (!strcmp(f->cmd, "syslog")) {
+		if (c->nheld >= RELPL_HELD_MAX)
+			return false;	/* cannot happen: not read while paused */
+		if (rs->h.record(rs->h.ctx, f->data, f->datalen, c->src) < 0) {
+			rl_warn(rs, c->src, "record not taken (database)");
+			return false;
+		}
+		FAILPOINT("relpl_taken");
+		if (rsp(c, true, f->txnr, "200 OK") < 0)
+			return false;
+		c->nheld++;
+		rs->held++;
+		return true;
+	}
+	if (!strcmp(f->cmd, "close")) {
+		/* librelp answers "rsp 0" then "serverclose"; both after the
+		 * answers still held, so the sender gets those first */
+		c->closing = true;
+		return put(c, false, f->txnr, "rsp", NULL, 0) == 0 &&
+		       put(c, false, 0, "serverclose", NULL, 0) == 0;
+	}
+	return rsp(c, false, f->txnr, "500 command not supported") == 0;
+}
+
+/* Frames in rbuf. false: closed. */
+static bool conn_frames(struct rconn *c)
+{
+	struct rlset *rs = c->rs;
+	size_t off = 0;
+
+	while (off < c->rlen && !c->closing && c->nheld < RELPL_HELD_MAX) {
+		struct relp_frame f;
+		ssize_t n = relp_frame_parse(c->rbuf + off, c->rlen - off, rs->max_msg, &f);
+
+		if (n == 0)
+			break;
+		if (n < 0) {
+			rs->h.st->rejected++;
+			if (n == -EMSGSIZE) {
+				rs->h.st->oversize++;
+				rl_warn(rs, c->src, "RELP record over --max-message");
+			} else {
+				rs->h.st->framing_errors++;
+				rl_warn(rs, c->src, "bytes that are not RELP");
+			}
+			conn_close(c);
+			return false;
+		}
+		if (!conn_frame(c, &f)) {
+			conn_close(c);
+			return false;
+		}
+		off += (size_t)n;
+	}
+	memmove(c->rbuf, c->rbuf + off, c->rlen - off);
+	c->rlen -= off;
+	return true;
+}
+
+static void conn_read(struct rconn *c)
+{
+	struct rlset *rs = c->rs;
+	size_t cap = rs->max_msg + RELP_HDR_MAX + 2;
+
+	for (int i = 0; i < RELPL_READS_PER_TURN && !c->closing &&
+	     c->nheld < RELPL_HELD_MAX && c->rlen < cap; i++) {
+		size_t want = cap - c->rlen;
+		ssize_t n = read(c->fd, c->rbuf + c->rlen, want);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0) {
+			/* held answers go nowhere now; their records are in
+			 * the batch and the sender will send them again */
+			conn_close(c);
+			return;
+		}
+		c->rlen += (size_t)n;
+		c->last_rx_us = now_monotonic_us();
+		if (!conn_frames(c))
+			return;
+		if ((size_t)n < want)
+			break;	/* drained */
+	}
+	if (!c->rlen)
+		c->partial_since_us = 0;
+	else if (!c->partial_since_us)
+		c->partial_since_us = now_monotonic_us();
+	conn_flush(c);
+}
+
+static void conn_event(void *ctx, int fd, uint32_t events)
+{
+	struct rconn *c = ctx;
+
+	if (events & (EPOLLERR | EPOLLHUP) && !(events & EPOLLIN)) {
+		conn_close(c);
+		return;
+	}
+	if (events & EPOLLIN) {
+		conn_read(c);
+		return;
+	}
+	if (events & EPOLLOUT)
+		conn_flush(c);
+}
+
+static void on_accept(void *ctx, int fd, uint32_t events)
+{
+	struct rlistener *li = ctx;
+	struct rlset *rs = li->rs;
+
+	for (int i = 0; i < 16; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		struct rconn *c;
+		int cfd = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (cfd < 0) {
+			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+				log_warn("collector: accept on %s", li->url);
+			return;
+		}
+		if (rs->nconns >= rs->max_conns) {
+			rs->h.st->conns_refused++;
+			close(cfd);
+			continue;
+		}
+		c = calloc(1, sizeof(*c));
+		if (c) {
+			c->rbuf = malloc(rs->max_msg + RELP_HDR_MAX + 2);
+			c->sbuf = malloc(RELPL_SBUF_CAP);
+		}
+		if (!c || !c->rbuf || !c->sbuf ||
+		    loop_add_fd(rs->loop, cfd, EPOLLIN, conn_event, c) < 0) {
+			log_warnx("collector: cannot take a RELP connection: out of memory");
+			if (c) {
+				free(c->rbuf);
+				free(c->sbuf);
+			}
+			free(c);
+			close(cfd);
+			continue;
+		}
+		c->rs = rs;
+		c->fd = cfd;
+		listen_addr_text(&ss, c->src);
+		c->last_rx_us = now_monotonic_us();
+		c->next = rs->conns;
+		if (rs->conns)
+			rs->conns->prev = c;
+		rs->conns = c;
+		rs->nconns++;
+		rs->h.st->conns_accepted++;
+	}
+}
+
+void relpl_committed(struct rlset *rs, bool ok)
+{
+	struct rconn *c, *next;
+
+	for (c = rs->conns; c; c = next) {
+		bool was_paused = c->paused;
+
+		next = c->next;
+		if (!c->nheld && c->hlen == c->slen)
+			continue;
+		if (!ok && c->nheld) {
+			rl_warn(rs, c->src, "commit failed, records unanswered");
+			conn_close(c);
+			continue;
+		}
+		rs->held -= c->nheld;
+		c->nheld = 0;
+		c->slen = c->hlen;
+		if (!conn_flush(c))
+			continue;
+		/* frames read before the pause get no new EPOLLIN */
+		if (was_paused && c->rlen && conn_frames(c))
+			conn_flush(c);
+	}
+}
+
+static void sweep(void *ctx)
+{
+	struct rlset *rs = ctx;
+	int64_t now = now_monotonic_us();
+	struct rconn *c, *next;
+
+	for (c = rs->conns; c; c = next) {
+		bool idle = !c->nheld && now - c->last_rx_us > rs->idle_us;
+		bool slow = c->partial_since_us && now - c->partial_since_us > rs->frame_us;
+
+		next = c->next;
+		if (!idle && !slow)
+			continue;
+		rs->h.st->conns_timed_out++;
+		rl_warn(rs, c->src, slow ? "frame not completed in time" : "idle");
+		if (idle && c->opened) {
+			/* tell a librelp sender why, so it reconnects quietly */
+			char fr[] = "0 serverclose 0\n";
+
+			if (send(c->fd, fr, sizeof(fr) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+				log_debug("collector: relp %s: serverclose: %s", c->src,
+					  strerror(errno));
+		}
+		conn_close(c);
+	}
+	loop_timer_arm(rs->loop, &rs->sweep, now + RELPL_SWEEP_US);
+}
+
+int relpl_new(struct loop *l, const struct listen_opts *o, const struct relpl_hooks *h,
+	      struct rlset **out)
+{
+	struct rlset *rs = calloc(1, sizeof(*rs));
+
+	*out = NULL;
+	if (!rs)
+		return -ENOMEM;
+	rs->loop = l;
+	rs->max_msg = o->max_msg;
+	rs->max_conns = o->max_conns;
+	rs->idle_us = o->idle_us;
+	rs->frame_us = o->frame_us;
+	rs->h = *h;
+	rs->sweep = (struct loop_timer){ .cb = sweep, .ctx = rs };
+	loop_timer_arm(l, &rs->sweep, now_monotonic_us() + RELPL_SWEEP_US);
+	*out = rs;
+	return 0;
+}
+
+int relpl_add(struct rlset *rs, const char *url)
+{
+	struct sockaddr_storage ss;
+	struct rlistener *li;
+	char host[INET6_ADDRSTRLEN];
+	socklen_t sl;
+	int fd, ret, one = 1;
+
+	if (strncmp(url, "relp://", 7) ||
+	    listen_parse_hostport(url + 7, &ss, &sl) < 0) {
+		log_warnx("collector: --listen %s: want relp://ADDR:PORT with ADDR an"
+			  " address (127.0.0.1, [::1], 0.0.0.0)", url);
+		return -EINVAL;
+	}
+	if (rs->nlis == RELPL_LISTEN_MAX) {
+		log_warnx("collector: --listen %s: at most %d RELP listeners", url,
+			  RELPL_LISTEN_MAX);
+		return -EINVAL;
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 512) < 0) {
+		ret = -errno;
+		log_warn("collector: --listen %s", url);
+		close(fd);
+		return ret;
+	}
+	sl = sizeof(ss);
+	getsockname(fd, (struct sockaddr *)&ss, &sl);
+	li = &rs->lis[rs->nlis];
+	li->rs = rs;
+	li->fd = fd;
+	listen_addr_text(&ss, host);
+	snprintf(li->url, sizeof(li->url), ss.ss_family == AF_INET6 ? "relp://[%s]:%u" :
+		 "relp://%s:%u", host,
+		 ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
+		       ((struct sockaddr_in *)&ss)->sin_port));
+	ret = loop_add_fd(rs->loop, fd, EPOLLIN, on_accept, li);
+	if (ret < 0) {
+		close(fd);
+		return ret;
+	}
+	rs->nlis++;
+	return 0;
+}
+
+size_t relpl_held(const struct rlset *rs)
+{
+	return rs->held;
+}
+
+void relpl_describe(const struct rlset *rs, char *out, size_t len)
+{
+	size_t n = 0;
+
+	if (len)
+		out[0] = '\0';
+	for (unsigned i = 0; i < rs->nlis && n < len; i++)
+		n += (size_t)snprintf(out + n, len - n, "%s%s", i ? " " : "", rs->lis[i].url);
+}
+
+unsigned relpl_conns(const struct rlset *rs)
+{
+	return rs->nconns;
+}
+
+void relpl_free(struct rlset *rs)
+{
+	if (!rs)
+		return;
+	while (rs->conns)
+		conn_close(rs->conns);
+	for (unsigned i = 0; i < rs->nlis; i++) {
+		loop_del_fd(rs->loop, rs->lis[i].fd);
+		close(rs->lis[i].fd);
+	}
+	loop_timer_cancel(rs->loop, &rs->sweep);
+	free(rs);
+}
