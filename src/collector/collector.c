@@ -211,6 +211,7 @@ static void commit(void *ctx)
 	c->batch_start_us = 0;
 	FAILPOINT("collector_before_commit");
 	ok = cstore_commit(c->db) == 0;
+	FAILPOINT("collector_after_commit");	/* kept, not yet answered */
 	if (!ok)
 		log_warnx("collector: commit failed; this batch's records are lost"
 			  " (RELP senders will send theirs again)");
