@@ -59,6 +59,7 @@ burst() {
 	args=()
 	while read -r k; do args+=(peer "$k" remove); done < "$LAB/$tag.keys"
 	in_srv wg set "$SIF" "${args[@]}"
+	wait_for 20 sh -c "[ \$(grep -c '\"type\":\"PEER_REMOVED\"' '$LAB/events.jsonl') -ge \$(cat '$LAB/added.want') ]" || true
 }
 want_added() { echo $(( $(cat "$LAB/added.want" 2>/dev/null || echo 0) + $1 )) > "$LAB/added.want"; }
 ids_now() { journal_ids "$LAB/state" > "$LAB/ids"; }
@@ -85,6 +86,7 @@ fi
 want_added 100
 burst a1 100
 if wait_for 30 stored_all; then
+	ids_now
 	r=$(once_report "$LAB/ids" "$CD/c.db")
 	case $r in missing=0\ extra=0\ *) pass relp_collector_exactly_once ;;
 	*) fail relp_collector_exactly_once "$r" ;; esac
@@ -112,6 +114,7 @@ burst a3 50	# while the collector is down
 collector_start "$CD" -- "relp://127.0.0.1:$P"
 wait_for 10 collector_listening "$P"
 if wait_for 60 stored_all; then
+	ids_now
 	r=$(once_report "$LAB/ids" "$CD/c.db")
 	case $r in missing=0\ extra=0\ *) pass relp_crash_after_commit_exactly_once ;;
 	*) fail relp_crash_after_commit_exactly_once "$r" ;; esac
@@ -140,6 +143,7 @@ wait "$BURST_PID"
 collector_start "$CD" -- "relp://127.0.0.1:$P"
 wait_for 10 collector_listening "$P"
 if wait_for 60 stored_all; then
+	ids_now
 	r=$(once_report "$LAB/ids" "$CD/c.db")
 	case $r in missing=0\ extra=0\ *) pass relp_kill9_exactly_once ;;
 	*) fail relp_kill9_exactly_once "$r" ;; esac
