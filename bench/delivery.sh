@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # delivery.sh - sustained events/s the agent delivers to rsyslogd over
-# syslog+tcp:// (octet framing) and syslog+tls://, journal on disk, against
+# syslog+tcp:// (octet framing), syslog+tls:// and syslog+relp:// (rsyslog
+# imrelp; delivered = answered rsp 200), journal on disk, against
 # rsyslog's own forwarding of the same stream (imfile -> omfwd -> a second
 # rsyslogd) in the same run; the agent's CPU and peak RSS on the way.
 #
@@ -21,8 +22,9 @@
 #             (state dir on disk, WAL) and delivers to rsyslogd B
 #   baseline: rsyslogd A (imfile, inotify) follows the same kind of file
 #             and forwards with omfwd (TCP, octet-counted, RFC 5424
-#             template; TLS: the ossl/gtls stream driver) to rsyslogd B
-#   B:        imtcp (ptcp or the TLS driver) -> omfile, default settings
+#             template; TLS: the ossl/gtls stream driver; RELP: omrelp,
+#             same template) to rsyslogd B
+#   B:        imtcp (ptcp or the TLS driver) or imrelp -> omfile, default settings
 #
 # Time runs from the first byte appended until B's file holds all N
 # messages (counted line by line as they land, by prefix: the agent's event
@@ -98,6 +100,9 @@ tls_driver() {
 	fi
 }
 DRV=$(tls_driver)
+# RELP runs need rsyslog-relp (imrelp for the sink, omrelp for the baseline)
+RELP=
+[ -e "$RSYSLOG_MODDIR/imrelp.so" ] && [ -e "$RSYSLOG_MODDIR/omrelp.so" ] && RELP=1
 
 # Throwaway PKI (as tests/integration/lib-rsyslog-tls.sh): CA + server cert
 # for localhost / 127.0.0.1.
@@ -127,9 +132,9 @@ rs_run() {	# dir: check the config, start rsyslogd -n on it
 	PIDS="$PIDS $RS_PID"
 }
 
-# sink_start NAME tcp|tls: rsyslogd B on a free port; sets SINK_PORT, SINK_OUT, SINK_PID
+# sink_start NAME tcp|tls|relp: rsyslogd B on a free port; sets SINK_PORT, SINK_OUT, SINK_PID
 sink_start() {
-	local d=$DIR/$1 mode=$2 drv_global= drv_mod=
+	local d=$DIR/$1 mode=$2 drv_global= drv_mod= input=imtcp
 	mkdir -p "$d/work"
 	SINK_PORT=$(port)
 	SINK_OUT=$d/out.log
@@ -141,10 +146,11 @@ sink_start() {
 	DefaultNetstreamDriverKeyFile=\"$DIR/pki/server.key\""
 		drv_mod="StreamDriver.Name=\"$DRV\" StreamDriver.Mode=\"1\" StreamDriver.AuthMode=\"anon\""
 	fi
+	[ "$mode" = relp ] && input=imrelp
 	cat > "$d/rsyslog.conf" <<EOF
 global(workDirectory="$d/work" maxMessageSize="64k" $drv_global)
-module(load="imtcp" $drv_mod)
-input(type="imtcp" address="127.0.0.1" port="$SINK_PORT")
+module(load="$input" $drv_mod)
+input(type="$input" address="127.0.0.1" port="$SINK_PORT")
 template(name="m" type="string" string="%msgid% %msg%\n")
 *.* action(type="omfile" file="$SINK_OUT" template="m")
 EOF
@@ -154,21 +160,27 @@ EOF
 	die "sink rsyslogd did not start: $(tail -3 "$d/rsyslogd.log")"
 }
 
-# relay_start NAME tcp|tls LOGFILE: rsyslogd A, imfile -> omfwd to the sink; sets FWD_PID
+# relay_start NAME tcp|tls|relp LOGFILE: rsyslogd A, imfile -> omfwd (omrelp) to the sink; sets FWD_PID
 relay_start() {
-	local d=$DIR/$1 mode=$2 log=$3 drv_global= drv_act=
+	local d=$DIR/$1 mode=$2 log=$3 drv_global= drv_act= act mod=
 	mkdir -p "$d/work"
 	if [ "$mode" = tls ]; then
 		drv_global="DefaultNetstreamDriverCAFile=\"$DIR/pki/ca.pem\""
 		drv_act="StreamDriver=\"$DRV\" StreamDriverMode=\"1\" StreamDriverAuthMode=\"x509/name\" StreamDriverPermittedPeers=\"localhost\""
 	fi
+	act="type=\"omfwd\" target=\"127.0.0.1\" port=\"$SINK_PORT\" protocol=\"tcp\"
+		TCP_Framing=\"octet-counted\" template=\"RSYSLOG_SyslogProtocol23Format\" $drv_act"
+	if [ "$mode" = relp ]; then
+		mod='module(load="omrelp")'
+		act="type=\"omrelp\" target=\"127.0.0.1\" port=\"$SINK_PORT\" template=\"RSYSLOG_SyslogProtocol23Format\""
+	fi
 	cat > "$d/rsyslog.conf" <<EOF
 global(workDirectory="$d/work" maxMessageSize="64k" $drv_global)
 module(load="imfile" mode="inotify")
+$mod
 input(type="imfile" file="$log" tag="wireguard-go" ruleset="fwd")
 ruleset(name="fwd") {
-	action(type="omfwd" target="127.0.0.1" port="$SINK_PORT" protocol="tcp"
-		TCP_Framing="octet-counted" template="RSYSLOG_SyslogProtocol23Format" $drv_act)
+	action($act)
 }
 EOF
 	rs_run "$d"
@@ -345,6 +357,7 @@ one_run() {
 	if [ "$kind" = agent ]; then
 		local url="syslog+tcp://127.0.0.1:$SINK_PORT"
 		[ "$mode" = tls ] && url="syslog+tls://127.0.0.1:$SINK_PORT?ca=$DIR/pki/ca.pem"
+		[ "$mode" = relp ] && url="syslog+relp://127.0.0.1:$SINK_PORT"
 		agent_start "$name" "$url" "$log" $ifc $ival
 		db=$AGENT_DB
 		pre=$AGENT_TYPES
@@ -390,12 +403,13 @@ rps() { printf "%.0f" "$(kv rate "$1")"; }
 ratio() { printf "%.2f" "$(echo "$1 / $2" | bc -l)"; }
 
 [ -n "$DRV" ] || echo "# no rsyslog TLS driver: TLS runs skipped" >&2
+[ -n "$RELP" ] || echo "# no imrelp/omrelp (rsyslog-relp): RELP runs skipped" >&2
 [ -n "$DRV" ] && { make_pki || die "openssl failed"; }
 echo "# wgaudit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null) $WGAUDIT, rsyslogd $("$RSYSLOGD" -v | head -1 | awk '{print $2}'), TLS driver ${DRV:-none}, N=$N, $(nproc) CPUs" >&2
 
 declare -A RES
 for rep in $(seq "$REPS"); do
-	for mode in tcp ${DRV:+tls}; do
+	for mode in tcp ${DRV:+tls} ${RELP:+relp}; do
 		one_run rsyslog "$mode" "$N" 0
 		RES[rsyslog-$mode-$rep]=$R
 		one_run agent "$mode" "$N" 0
@@ -405,9 +419,9 @@ done
 
 echo
 echo "Burst of N=$N lines (all appended at once), end-to-end events/s:"
-printf "%-4s %-4s | %12s | %12s | %6s | %s\n" rep mode "rsyslog omfwd" "agent" "agent/rsyslog" "agent: CPU s/100k ev, VmHWM, max backlog | rsyslog A: CPU s/100k, VmHWM"
+printf "%-4s %-4s | %12s | %12s | %6s | %s\n" rep mode "rsyslog omfwd/omrelp" "agent" "agent/rsyslog" "agent: CPU s/100k ev, VmHWM, max backlog | rsyslog A: CPU s/100k, VmHWM"
 for rep in $(seq "$REPS"); do
-	for mode in tcp ${DRV:+tls}; do
+	for mode in tcp ${DRV:+tls} ${RELP:+relp}; do
 		b=${RES[rsyslog-$mode-$rep]}
 		a=${RES[agent-$mode-$rep]}
 		printf "%-4s %-4s | %12s | %12s | %13s | %s s, %s KiB, %s ev | %s s, %s KiB\n" "$rep" "$mode" \
