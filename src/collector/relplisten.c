@@ -39,7 +39,7 @@
 #include "collector/relplisten.h"
 
 #define RELPL_LISTEN_MAX	8
-#define RELPL_HELD_MAX		8192	/* answers waiting for a commit */
+#define RELPL_HELD_MAX		2048	/* answers waiting for a commit (agent window: 1024) */
 #define RELPL_RSP_LEN		24	/* "999999999 rsp 6 200 OK\n" */
 #define RELPL_SBUF_CAP		(RELPL_HELD_MAX * RELPL_RSP_LEN + 4096)
 #define RELPL_READS_PER_TURN	4

@@ -82,6 +82,13 @@ CONF
 	"$WGAUDIT" run -c "$LAB/wgaudit-$proto.conf" --state-dir "$st" >> "$LAB/agent-$proto.out" 2>&1 &
 	AGENT_PID=$!
 	wait_for 10 sh -c "[ \$(\"$WGAUDIT\" events --state-dir '$st' --json --tail 5 2>/dev/null | grep -c AGENT_STARTED) -gt 0 ]"
+	if [ -z "$(journal_ids "$st")" ]; then
+		# exactly-once is counted by event_id: nothing to judge without it
+		echo NO_EVENT_ID
+		kill "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null; AGENT_PID=
+		collector_stop
+		return 0
+	fi
 
 	# 1. paced lines, collector up
 	write_lines "$proto" $n 600 300; n=$((n + 600))
@@ -119,6 +126,10 @@ CONF
 
 start=$SECONDS
 r=$(chaos_run relp)
+if [ "$r" = NO_EVENT_ID ]; then
+	skip chaos "the agent's events carry no event_id (this build predates it)"
+	exit 0
+fi
 case $r in
 *"present=$((600 + 4000 + 300 + 300 + 600)) repeated=0 "*"missing=0 extra=0 "*) pass chaos_relp_exactly_once ;;
 *) fail chaos_relp_exactly_once "$r" ;;
