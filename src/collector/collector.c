@@ -45,6 +45,7 @@
 #define LISTEN_URLS_MAX		8
 #define COMMIT_WINDOW_US	(50 * 1000)
 #define COMMIT_MAX_ROWS		20000
+#define COMMIT_RELP_HELD	512	/* half the agent's RELP window */
 #define RATELOG_US		(10 * 1000 * 1000)
 #define MALFORMED_FLAGS		(SYSLOG_F_NOPRI | SYSLOG_F_BADHDR | SYSLOG_F_BADSD | SYSLOG_F_BADTIME)
 
@@ -230,7 +231,10 @@ static void before_sleep(void *ctx)
 
 	if (!c->batch_start_us)
 		return;
-	if (now_monotonic_us() < due && cstore_pending(c->db) < COMMIT_MAX_ROWS) {
+	/* RELP senders stop at their window until answered, and answers wait
+	 * for the commit: with that many waiting, a longer batch only idles */
+	if (now_monotonic_us() < due && cstore_pending(c->db) < COMMIT_MAX_ROWS &&
+	    relpl_held(c->rls) < COMMIT_RELP_HELD) {
 		if (!c->commit.deadline_us)
 			loop_timer_arm(c->loop, &c->commit, due);
 		return;
