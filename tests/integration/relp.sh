@@ -97,7 +97,7 @@ fi
 # (a) the collector commits a batch and dies before answering it: the
 # agent sends those records again; they must not be stored twice.
 collector_stop
-collector_start "$CD" WGAUDIT_FAILPOINT=collector_after_commit:3 -- "relp://127.0.0.1:$P"
+collector_start "$CD" WGAUDIT_FAILPOINT=collector_after_commit:1 -- "relp://127.0.0.1:$P"
 wait_for 10 collector_listening "$P"
 want_added 150
 burst a2 150
