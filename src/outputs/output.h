@@ -68,6 +68,7 @@ struct output_url {
 	char cert[OUTPUT_PATH_LEN];
 	char key[OUTPUT_PATH_LEN];
 	char name[OUTPUT_HOST_LEN];	/* expected collector name; "" = host */
+	bool tls;			/* syslog+relp ?tls=1: RELP inside TLS */
 };
 
 /* Pure URL parser behind output_open (fuzzed). 0 or -EINVAL with a

@@ -28,7 +28,9 @@
  * Nothing waits: non-blocking socket, connect completes on EPOLLOUT, a
  * host name is resolved with getaddrinfo_a() while the loop runs (polled
  * by timer), a turn sends at most RELP_TURN_BATCHES batches then yields.
- * TLS (?tls=1) is refused at parse time for now (url.c).
+ * TLS (?tls=1, as librelp's tls="on": TLS from the first byte, RELP inside)
+ * uses tls.c's client session (CA, client certificate, name check as for
+ * syslog+tls://); its handshake is one more state, bounded like the open.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -53,6 +55,7 @@
 #include "outputs/format.h"
 #include "outputs/output.h"
 #include "outputs/relp.h"
+#include "outputs/tls.h"
 #include "store/store.h"
 
 #define RELP_RING_CAP		4096		/* events read, not yet confirmed */
@@ -78,6 +81,7 @@ enum relp_state {
 	R_IDLE,
 	R_RESOLVING,	/* getaddrinfo_a under way */
 	R_CONNECTING,
+	R_HANDSHAKE,	/* TLS: TCP up, handshake under way */
 	R_OPENING,	/* "open" sent, its rsp not yet in */
 	R_UP,
 	R_BACKOFF,
@@ -100,6 +104,8 @@ struct relp_out {
 	enum relp_state state;
 	int fd;
 	bool watched, want_out;
+	struct tls_ctx *tls_ctx;	/* ?tls=1: built once at open */
+	struct tls_conn *tls;		/* this connection's session */
 	struct loop_timer timer;
 	int64_t deadline_us;	/* open / ack timeout; 0 = none */
 	int backoff_ms;
@@ -155,6 +161,8 @@ static void r_events(struct relp_out *r, bool want_out)
 
 static void r_close(struct relp_out *r)
 {
+	tls_conn_free(r->tls);
+	r->tls = NULL;
 	if (r->fd >= 0) {
 		if (r->watched && r->loop)
 			loop_del_fd(r->loop, r->fd);
@@ -388,22 +396,43 @@ static bool got_frame(struct relp_out *r, const struct relp_frame *f)
 	return true;
 }
 
+/* Bytes from the receiver: > 0, 0 closed, -EAGAIN, -errno. */
+static ssize_t r_recv(struct relp_out *r)
+{
+	char why[512];
+	bool ww;
+	ssize_t n;
+
+	if (!r->tls) {
+		n = recv(r->fd, r->rbuf + r->rlen, sizeof(r->rbuf) - r->rlen, MSG_DONTWAIT);
+		return n < 0 ? -errno : n;
+	}
+	n = tls_read(r->tls, r->rbuf + r->rlen, sizeof(r->rbuf) - r->rlen, &ww, why, sizeof(why));
+	if (n == -EAGAIN && ww)
+		r_events(r, true);	/* a read that must write first */
+	if (n == -ECONNRESET)
+		return 0;
+	if (n < 0 && n != -EAGAIN)
+		log_debug("output %s: %s", r->name, why);
+	return n;
+}
+
 static void read_input(struct relp_out *r)
 {
-	for (int i = 0; i < 16; i++) {
+	/* TLS: until EAGAIN, as epoll does not announce what OpenSSL holds */
+	for (int i = 0; i < 16 || (r->tls && tls_pending(r->tls)); i++) {
 		size_t off = 0;
-		ssize_t n = recv(r->fd, r->rbuf + r->rlen, sizeof(r->rbuf) - r->rlen,
-				 MSG_DONTWAIT);
+		ssize_t n = r_recv(r);
 
 		if (n == 0) {
 			fail(r, "connection closed by the receiver", ECONNRESET);
 			return;
 		}
 		if (n < 0) {
-			if (errno == EINTR)
+			if (n == -EINTR)
 				continue;
-			if (errno != EAGAIN)
-				fail(r, "receive", errno);
+			if (n != -EAGAIN)
+				fail(r, r->tls ? "TLS" : "receive", (int)-n);
 			return;
 		}
 		r->rlen += (size_t)n;
@@ -440,9 +469,23 @@ static void read_input(struct relp_out *r)
 /* 1 progress, 0 must wait, -1 failed (handled). */
 static int write_step(struct relp_out *r)
 {
-	ssize_t n = send(r->fd, r->sbuf + r->soff, r->slen - r->soff,
-			 MSG_NOSIGNAL | MSG_DONTWAIT);
+	ssize_t n;
 
+	if (r->tls) {
+		char why[512];
+		bool ww;
+
+		n = tls_write(r->tls, r->sbuf + r->soff, r->slen - r->soff, &ww, why, sizeof(why));
+		if (n == -EAGAIN)
+			return 0;
+		if (n < 0) {
+			log_warnx("output %s: %s", r->name, why);
+			fail(r, "TLS", (int)-n);
+			return -1;
+		}
+	} else {
+		n = send(r->fd, r->sbuf + r->soff, r->slen - r->soff, MSG_NOSIGNAL | MSG_DONTWAIT);
+	}
 	if (n >= 0) {
 		r->soff += (size_t)n;
 		if (r->soff == r->slen)
@@ -495,11 +538,32 @@ static void pump(struct relp_out *r, bool yield)
 	}
 }
 
+static void session_open(struct relp_out *r);
+
+/* One TLS handshake step; WANT_READ / WANT_WRITE become epoll interest. */
+static void tls_step(struct relp_out *r)
+{
+	char why[512];
+	bool ww;
+	int ret = tls_handshake(r->tls, &ww, why, sizeof(why));
+
+	if (ret == -EAGAIN) {
+		r_events(r, ww);
+		return;
+	}
+	if (ret < 0) {
+		log_warnx("output %s: %s", r->name, why);
+		fail(r, "TLS handshake", -ret);
+		return;
+	}
+	log_debug("output %s: %s", r->name, tls_describe(r->tls));
+	session_open(r);
+}
+
 static void tcp_up(struct relp_out *r)
 {
 	int one = 1, idle = 30, intvl = 10, cnt = 3;
 	unsigned int user_timeout_ms = 60000;
-	ssize_t n;
 
 	setsockopt(r->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
 	setsockopt(r->fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
@@ -508,6 +572,28 @@ static void tcp_up(struct relp_out *r)
 	setsockopt(r->fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms,
 		   sizeof(user_timeout_ms));
 	setsockopt(r->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (r->tls_ctx) {
+		int ret = tls_conn_new(r->tls_ctx, r->fd, &r->tls);
+
+		if (ret < 0) {
+			fail(r, "TLS session", -ret);
+			return;
+		}
+		r->state = R_HANDSHAKE;
+		r->deadline_us = now_monotonic_us() + RELP_OPEN_MS * 1000LL;
+		r_arm(r, RELP_OPEN_MS);
+		r_events(r, false);
+		tls_step(r);
+		return;
+	}
+	session_open(r);
+}
+
+/* The RELP session's first frame: "1 open" with our offers. */
+static void session_open(struct relp_out *r)
+{
+	ssize_t n;
+
 	session_reset(r);
 	n = relp_frame_put(r->sbuf, RELP_SBUF_CAP, take_txnr(r), "open",
 			   RELP_OFFERS, strlen(RELP_OFFERS));
@@ -670,8 +756,14 @@ static void on_fd(void *ctx, int fd, uint32_t events)
 		connect_done(r);
 		return;
 	}
+	if (r->state == R_HANDSHAKE) {
+		tls_step(r);
+		return;
+	}
 	if (r->state != R_OPENING && r->state != R_UP)
 		return;
+	if (r->tls && (events & EPOLLOUT))
+		events |= EPOLLIN;	/* maybe the read that wanted to write */
 	if (events & (EPOLLIN | EPOLLERR | EPOLLHUP))
 		read_input(r);
 	if ((r->state == R_OPENING || r->state == R_UP) && (events & (EPOLLERR | EPOLLHUP))) {
@@ -707,6 +799,7 @@ static void on_timer(void *ctx)
 		resolve_poll(r);
 		break;
 	case R_CONNECTING:
+	case R_HANDSHAKE:
 	case R_OPENING:
 		fail(r, "RELP session: no answer from the receiver", ETIMEDOUT);
 		break;
@@ -753,6 +846,12 @@ int relp_out_open(const char *name, const struct output_url *u, const char *curs
 	r->backoff_ms = RELP_BACKOFF_MIN_MS;
 	r->rng = (uint64_t)now_monotonic_us() ^ ((uint64_t)(uintptr_t)r << 16) ^
 		 0x9e3779b97f4a7c15ULL;
+	if (u->tls) {
+		/* CA, certificate and key are read now, once (as syslog+tls) */
+		ret = tls_ctx_new(u, name, &r->tls_ctx, err, errlen);
+		if (ret < 0)
+			goto out;
+	}
 	ret = store_cursor_get(store, r->cursor_key, &r->cursor);
 	if (ret < 0)
 		goto out;
@@ -789,13 +888,17 @@ void relp_out_free(struct relp_out *r)
 		loop_timer_cancel(r->loop, &r->timer);
 	if (r->state == R_UP && r->fd >= 0 && !r->inflight) {
 		/* polite end; nothing waits on it */
-		char fr[32];
+		char fr[32], why[256];
 		ssize_t n = relp_frame_put(fr, sizeof(fr), take_txnr(r), "close", NULL, 0);
+		bool ww;
 
-		if (n > 0 && send(r->fd, fr, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		if (n > 0 && r->tls)
+			tls_write(r->tls, fr, (size_t)n, &ww, why, sizeof(why));
+		else if (n > 0 && send(r->fd, fr, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 			log_debug("output %s: close: %s", r->name, strerror(errno));
 	}
 	r_close(r);
+	tls_ctx_free(r->tls_ctx);
 	if (r->gai) {
 		/* glibc's thread may still write it: a lookup that cannot be
 		 * cancelled is waited for briefly, else the block is left. */
@@ -871,12 +974,13 @@ int relp_out_flush(struct relp_out *r, int timeout_ms)
 		default:
 			break;
 		}
-		if ((r->state == R_OPENING || r->state == R_CONNECTING) &&
+		if ((r->state == R_OPENING || r->state == R_CONNECTING || r->state == R_HANDSHAKE) &&
 		    r->deadline_us && now >= r->deadline_us) {
 			fail(r, "RELP session: no answer from the receiver", ETIMEDOUT);
 			continue;
 		}
-		p.events = POLLIN | (r->state == R_CONNECTING || r->soff != r->slen ? POLLOUT : 0);
+		p.events = POLLIN | (r->state == R_CONNECTING || r->soff != r->slen ||
+				     r->want_out ? POLLOUT : 0);
 		n = poll(&p, 1, left > 100 ? 100 : (int)left + 1);
 		if (n < 0 && errno != EINTR)
 			return -errno;

@@ -14,6 +14,7 @@
  * sends with MSG_NOSIGNAL, so a reset collector is an error, not SIGPIPE.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -421,6 +422,27 @@ int tls_drain(struct tls_conn *c, size_t max, bool *want_write, char *why, size_
 		return ret == -EAGAIN ? 0 : ret;
 	}
 	return 0;
+}
+
+ssize_t tls_read(struct tls_conn *c, void *buf, size_t len, bool *want_write,
+		 char *why, size_t whylen)
+{
+	int rc;
+
+	*want_write = false;
+	ERR_clear_error();
+	errno = 0;
+	rc = SSL_read(c->ssl, buf, len > INT_MAX ? INT_MAX : (int)len);
+	if (rc > 0) {
+		c->accepted = true;
+		return rc;
+	}
+	return ssl_fail(c, rc, "TLS read", want_write, why, whylen);
+}
+
+bool tls_pending(const struct tls_conn *c)
+{
+	return SSL_pending(c->ssl) > 0;
 }
 
 uint64_t tls_wire_written(const struct tls_conn *c)

@@ -39,6 +39,13 @@ ssize_t tls_write(struct tls_conn *c, const void *buf, size_t len,
  * socket writable), -ECONNRESET closed / alert, other -errno; why set. */
 int tls_drain(struct tls_conn *c, size_t max, bool *want_write, char *why, size_t whylen);
 
+/* Plaintext bytes the peer sent (> 0), -EAGAIN (again once readable, or
+ * writable if *want_write), -ECONNRESET closed, other -errno; why set.
+ * (RELP reads its answers with it.) */
+ssize_t tls_read(struct tls_conn *c, void *buf, size_t len, bool *want_write,
+		 char *why, size_t whylen);
+/* Decrypted bytes OpenSSL holds that the socket will not announce again. */
+bool tls_pending(const struct tls_conn *c);
 /* Ciphertext bytes handed to the socket on this connection so far. */
 uint64_t tls_wire_written(const struct tls_conn *c);
 /* The collector has shown it accepted us: always after a TLS 1.2

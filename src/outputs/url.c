@@ -185,9 +185,9 @@ static int url_tls_option(const char *k, size_t kl, const char *v, size_t vl,
 
 		if (!token_is(k, kl, opts[i].key))
 			continue;
-		if (u->kind != OUTPUT_TLS)
+		if (u->kind != OUTPUT_TLS && u->kind != OUTPUT_RELP)
 			return url_err(url, ulen, err, errlen,
-				       "%s= applies to syslog+tls only", opts[i].key);
+				       "%s= applies to syslog+tls and syslog+relp only", opts[i].key);
 		ret = url_value(opts[i].key, v, vl, dst, is_name ? 254 : opts[i].cap,
 				url, ulen, err, errlen);
 		if (ret < 0)
@@ -224,9 +224,12 @@ static int url_query(const char *q, size_t n, struct output_url *u, bool *framin
 				return url_err(url, ulen, err, errlen,
 					       "format must be rfc5424 or rfc3164");
 		} else if (u->kind == OUTPUT_RELP && token_is(q, kl, "tls")) {
-			return url_err(url, ulen, err, errlen,
-				       "RELP over TLS is not supported yet (use syslog+tls://"
-				       " for an encrypted link, or RELP over a tunnel)");
+			if (token_is(v, vl, "1"))
+				u->tls = true;
+			else if (token_is(v, vl, "0"))
+				u->tls = false;
+			else
+				return url_err(url, ulen, err, errlen, "tls must be 1 or 0");
 		} else if (token_is(q, kl, "framing")) {
 			if (u->kind == OUTPUT_RELP)
 				return url_err(url, ulen, err, errlen,
@@ -251,7 +254,8 @@ static int url_query(const char *q, size_t n, struct output_url *u, bool *framin
 				return url_err(url, ulen, err, errlen,
 					       "unknown option '%.*s' (use format=, framing=%s)",
 					       (int)(kl < 32 ? kl : 32), q,
-					       u->kind == OUTPUT_TLS ? ", ca=, cert=, key=, name=" : "");
+					       u->kind == OUTPUT_TLS ? ", ca=, cert=, key=, name=" :
+					       u->kind == OUTPUT_RELP ? "; relp: tls=1, ca=, cert=, key=, name=" : "");
 		}
 		if (!amp)
 			break;
@@ -342,6 +346,9 @@ int output_url_parse(const char *url, size_t len, struct output_url *u,
 	}
 	if (u->key[0] && !u->cert[0])
 		return url_err(url, len, err, errlen, "key= needs cert= (the client certificate)");
+	if (u->kind == OUTPUT_RELP && !u->tls && (u->ca[0] || u->cert[0] || u->name[0]))
+		return url_err(url, len, err, errlen,
+			       "ca=, cert=, key=, name= need tls=1 on syslog+relp");
 	return 0;
 }
 

@@ -8,12 +8,16 @@
 #      kill -9 mid-stream;
 #  (b) a real rsyslogd imrelp, restarted mid-stream: nothing lost
 #      (repeats allowed, with the same event_id);
-# and (c) a real rsyslogd omrelp forwards to `wgaudit collector`.
+# and (c) a real rsyslogd omrelp forwards to `wgaudit collector`;
+# (d) RELP over TLS (?tls=1) to a real rsyslogd imrelp (tls="on", GnuTLS,
+#     client certificate verified): everything arrives; a receiver whose
+#     certificate the output's CA did not sign gets nothing.
 # The agent runs in the host namespace (UAPI socket), receivers listen on
 # 127.0.0.1 only.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-rsyslog.sh"
 . "$(dirname "$0")/lib-relp.sh"
+. "$(dirname "$0")/lib-rsyslog-tls.sh"
 need_root relp
 command -v rsyslogd >/dev/null || { skip relp "rsyslogd not installed"; exit 0; }
 [ -f /usr/lib/x86_64-linux-gnu/rsyslog/imrelp.so ] || [ -n "$(find /usr/lib -name imrelp.so 2>/dev/null | head -1)" ] ||
@@ -23,10 +27,16 @@ lab_server
 CD=$LAB/coll
 RS=$LAB/rsyslog
 RS2=$LAB/rsyslog-fwd
+RS3=$LAB/rsyslog-tls
+PKI=$LAB/pki
 mkdir -p "$CD"
 P=$(rsyslog_free_port tcp)
 RP=$(rsyslog_free_port tcp)
-trap 'collector_stop; rsyslog_stop "$RS"; rsyslog_stop "$RS2"; lab_cleanup' EXIT
+TP3=$(rsyslog_free_port tcp)
+trap 'collector_stop; rsyslog_stop "$RS"; rsyslog_stop "$RS2"; rsyslog_stop "$RS3"; lab_cleanup' EXIT
+tls_make_pki "$PKI" || { fail setup "openssl could not make the test PKI"; exit 1; }
+TLS_URL="syslog+relp://127.0.0.1:$TP3?tls=1&ca=$PKI/ca.pem&cert=$PKI/client.pem&key=$PKI/client.key"
+ROGUE_URL="syslog+relp://127.0.0.1:$TP3?tls=1&ca=$PKI/other-ca.pem&cert=$PKI/client.pem&key=$PKI/client.key"
 
 cat > "$LAB/wgaudit.conf" <<CONF
 [agent]
@@ -38,6 +48,10 @@ enabled = no
 url = syslog+relp://127.0.0.1:$P
 [output "rsyslog"]
 url = syslog+relp://127.0.0.1:$RP
+[output "rsyslog-tls"]
+url = $TLS_URL
+[output "untrusted"]
+url = $ROGUE_URL
 [output "local"]
 url = jsonl:$LAB/events.jsonl
 CONF
@@ -74,6 +88,17 @@ rsyslog_has_all() {
 collector_start "$CD" -- "relp://127.0.0.1:$P"
 wait_for 10 collector_listening "$P" || { fail setup "collector did not listen: $(tail -3 "$CD/collector.out")"; exit 1; }
 relp_rsyslog_start "$RS" "$RP" || { fail setup "rsyslogd (imrelp) did not start"; exit 1; }
+mkdir -p "$RS3/work"
+: > "$RS3/received.log"
+{
+	echo "global(workDirectory=\"$RS3/work\" maxMessageSize=\"64k\")"
+	echo 'module(load="imrelp")'
+	echo "input(type=\"imrelp\" address=\"127.0.0.1\" port=\"$TP3\" tls=\"on\""
+	echo "	tls.cacert=\"$PKI/ca.pem\" tls.mycert=\"$PKI/server.pem\""
+	echo "	tls.myprivkey=\"$PKI/server.key\" tls.authmode=\"certvalid\")"
+	_rsyslog_sink "$RS3"
+} > "$RS3/rsyslog.conf"
+_rsyslog_launch "$RS3" "tcp:$TP3" || { fail setup "rsyslogd (imrelp, TLS) did not start"; exit 1; }
 start_agent
 wait_for 10 has_event AGENT_STARTED || { fail start "agent did not start: $(tail -3 "$LAB/agent.out")"; exit 1; }
 ids_now
@@ -168,6 +193,21 @@ if wait_for 90 rsyslog_has_all; then
 	echo "     rsyslog: $got records for $uniq events ($((got - uniq)) repeats, same event_id)"
 else
 	fail relp_rsyslog_restart_nothing_lost "$(sort -u "$LAB/ids" | comm -23 - <(rsyslog_ids "$(rsyslog_out "$RS")" | sort -u) | wc -l) journaled ids never reached rsyslog"
+fi
+
+# (d) the TLS output reached rsyslog with every event; the one that trusts
+# another CA delivered nothing and said why
+rs3_has_all() {
+	ids_now
+	[ "$(sort -u "$LAB/ids" | comm -23 - <(rsyslog_ids "$(rsyslog_out "$RS3")" | sort -u) | wc -l)" = 0 ]
+}
+if wait_for 60 rs3_has_all; then pass relp_tls_rsyslog_delivered
+else fail relp_tls_rsyslog_delivered "$(rsyslog_ids "$(rsyslog_out "$RS3")" | sort -u | wc -l) of $(wc -l < "$LAB/ids") ids at rsyslog (TLS); $(grep -F "$TLS_URL" "$LAB/agent.out" | tail -2)"; fi
+if grep -F "$ROGUE_URL" "$LAB/agent.out" | grep -qi "certificate" &&
+   ! grep -F "$ROGUE_URL" "$LAB/agent.out" | grep -q ": connected"; then
+	pass relp_tls_untrusted_receiver_refused
+else
+	fail relp_tls_untrusted_receiver_refused "$(grep -F "$ROGUE_URL" "$LAB/agent.out" | head -3)"
 fi
 agent_stop
 

@@ -260,12 +260,16 @@ TEST(filtered_never_stall_and_refusal_resends)
 	fx_close(&f);
 }
 
-TEST(url_tls_refused_with_a_reason)
+TEST(url_tls_options)
 {
+	static const char url[] = "syslog+relp://h:20514?tls=1&ca=/etc/ca.pem&name=collector";
 	struct output_url u;
 	char err[256];
 
-	CHECK_INT(output_url_parse("syslog+relp://h?tls=1", 21, &u, err, sizeof(err)), -EINVAL);
-	CHECK(strstr(err, "RELP over TLS is not supported yet") != NULL);
+	CHECK_INT(output_url_parse(url, strlen(url), &u, err, sizeof(err)), 0);
+	CHECK(u.tls);
+	CHECK_STR(u.ca, "/etc/ca.pem");
+	CHECK_STR(u.name, "collector");
+	CHECK_INT(u.port, 20514);
 }
 TEST_MAIN()
