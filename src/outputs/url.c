@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* url.c - output URLs (DESIGN.md "Command line"): syslog+tcp|tls|udp|relp://
  * HOST[:PORT][?format=rfc5424|rfc3164&framing=octet|lf&ca=&cert=&key=&name=]
+ * (relp: tls=1 and the TLS options, no framing=)
  * and jsonl:-|jsonl:/path. Pure: bytes in, struct output_url or a message
  * naming the URL out. */
 #include <errno.h>
