@@ -464,7 +464,7 @@ static void usage(FILE *f)
 		"                              [--since DURATION] [--tail N] [--follow] [--json]\n"
 		"\nrun: receive syslog (RFC 5424 / RFC 3164, any sender) and store it.\n"
 		"  --listen URL          tcp://ADDR:PORT, udp://ADDR:PORT, tls://ADDR:PORT or\n"
-		"                        relp://ADDR:PORT, repeatable (default tcp://127.0.0.1:5514\n"
+		"                        relp://ADDR:PORT[?tls=1], repeatable (default tcp://127.0.0.1:5514\n"
 		"                        and udp://127.0.0.1:5514); TCP and TLS take octet-counted\n"
 		"                        and LF-framed records; RELP records are answered only\n"
 		"                        once committed\n"
@@ -535,13 +535,16 @@ static int tls_opts_check(const struct run_opts *o)
 	bool tls = false;
 
 	for (unsigned i = 0; i < o->nlisten; i++)
-		tls |= !strncmp(o->listen[i], "tls://", 6);
+		tls |= !strncmp(o->listen[i], "tls://", 6) ||
+		       (!strncmp(o->listen[i], "relp://", 7) && strstr(o->listen[i], "?tls=1"));
 	if (tls && !o->tls.cert) {
-		fprintf(stderr, "wgaudit: collector: --listen tls:// needs --tls-cert (and --tls-key)\n");
+		fprintf(stderr, "wgaudit: collector: --listen tls:// and relp://…?tls=1 need"
+			" --tls-cert (and --tls-key)\n");
 		return 2;
 	}
 	if (!tls && (o->tls.cert || o->tls.key || o->tls.ca || o->tls.require_client_cert)) {
-		fprintf(stderr, "wgaudit: collector: --tls-* options need a --listen tls://ADDR:PORT\n");
+		fprintf(stderr, "wgaudit: collector: --tls-* options need a --listen tls://ADDR:PORT"
+			" or relp://ADDR:PORT?tls=1\n");
 		return 2;
 	}
 	if (o->tls.require_client_cert && !o->tls.ca) {

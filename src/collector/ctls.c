@@ -321,6 +321,23 @@ ssize_t ctls_read(struct ctls_conn *c, void *buf, size_t len, bool *want_write,
 	return ssl_fail(c, rc, "TLS read", want_write, why, whylen);
 }
 
+ssize_t ctls_write(struct ctls_conn *c, const void *buf, size_t len, bool *want_write,
+		   char *why, size_t whylen)
+{
+	int rc;
+
+	if (len > INT32_MAX)
+		len = INT32_MAX;
+	ERR_clear_error();
+	errno = 0;
+	rc = SSL_write(c->ssl, buf, (int)len);
+	if (rc > 0) {
+		*want_write = false;
+		return rc;
+	}
+	return ssl_fail(c, rc, "TLS write", want_write, why, whylen);
+}
+
 bool ctls_pending(const struct ctls_conn *c)
 {
 	return SSL_pending(c->ssl) > 0;

@@ -35,6 +35,11 @@ int ctls_accept(struct ctls_conn *c, bool *want_write, char *why, size_t whylen)
  * plain TCP close); -EAGAIN as for ctls_accept; other -errno with why. */
 ssize_t ctls_read(struct ctls_conn *c, void *buf, size_t len, bool *want_write,
 		  char *why, size_t whylen);
+/* Plaintext bytes taken (> 0), -EAGAIN (retry with the same bytes once
+ * writable, or readable if !*want_write), other -errno with why. For the
+ * RELP listener's answers. */
+ssize_t ctls_write(struct ctls_conn *c, const void *buf, size_t len, bool *want_write,
+		   char *why, size_t whylen);
 /* Decrypted bytes OpenSSL holds that the socket will not announce again. */
 bool ctls_pending(const struct ctls_conn *c);
 /* The verified client certificate's subject CN, printable ASCII only;

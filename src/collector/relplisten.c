@@ -19,6 +19,12 @@
  * frame is counted (framing_errors), logged (rate-limited) and ends the
  * connection; a connection silent for idle_us or holding a partial frame
  * for frame_us is closed by the sweep, as in listen.c.
+ *
+ * relp://ADDR:PORT?tls=1 puts the session inside TLS from the first byte
+ * (librelp's tls="on"), with ctls.c's server context (--tls-cert, --tls-key,
+ * --tls-ca): the handshake runs from the readiness callback like listen.c's,
+ * bounded by handshake_us; decrypted bytes OpenSSL holds are drained in the
+ * same turn; an SSL_write that must wait is retried with the same bytes.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -35,6 +41,7 @@
 #include "base/relpframe.h"
 #include "base/util.h"
 #include "collector/cstore.h"
+#include "collector/ctls.h"
 #include "collector/listen.h"
 #include "collector/relplisten.h"
 
@@ -51,7 +58,8 @@
 struct rlistener {
 	struct rlset *rs;
 	int fd;
-	char url[80];
+	bool tls;
+	char url[96];
 };
 
 struct rconn {
@@ -63,7 +71,10 @@ struct rconn {
 	size_t soff, slen, hlen;	/* sent, may go, held (soff <= slen <= hlen) */
 	size_t nheld;
 	bool opened, closing, paused, want_out;
-	int64_t last_rx_us, partial_since_us;
+	struct ctls_conn *tls;	/* NULL: plain TCP */
+	bool hs_done, tls_ww;	/* handshake over; OpenSSL must write */
+	size_t tls_wlen;	/* an SSL_write to retry with these bytes */
+	int64_t opened_us, last_rx_us, partial_since_us;
 	struct rconn *prev, *next;
 };
 
@@ -71,7 +82,8 @@ struct rlset {
 	struct loop *loop;
 	size_t max_msg;
 	unsigned max_conns;
-	int64_t idle_us, frame_us;
+	int64_t idle_us, frame_us, handshake_us;
+	struct ctls_ctx *tls;	/* for ?tls=1 listeners; owned by the caller */
 	struct relpl_hooks h;
 	struct rlistener lis[RELPL_LISTEN_MAX];
 	unsigned nlis;
@@ -103,6 +115,7 @@ static void conn_close(struct rconn *c)
 	struct rlset *rs = c->rs;
 
 	loop_del_fd(rs->loop, c->fd);
+	ctls_conn_free(c->tls);
 	close(c->fd);
 	if (c->prev)
 		c->prev->next = c->next;
@@ -120,23 +133,67 @@ static void conn_close(struct rconn *c)
 static void conn_events(struct rconn *c)
 {
 	uint32_t ev = (c->paused || c->closing ? 0 : EPOLLIN) |
-		      (c->soff < c->slen ? EPOLLOUT : 0);
+		      (c->soff < c->slen || c->tls_ww ? EPOLLOUT : 0);
+
+	if (c->tls_ww || (c->tls && !c->hs_done))
+		ev |= EPOLLIN;	/* OpenSSL's own reads go on */
 	bool want_out = ev & EPOLLOUT;
 
 	loop_mod_fd(c->rs->loop, c->fd, ev);
 	c->want_out = want_out;
 }
 
+/* Bytes written (> 0), -EAGAIN, -errno. */
+static ssize_t conn_send(struct rconn *c)
+{
+	char why[256];
+	ssize_t n;
+
+	if (!c->tls) {
+		n = send(c->fd, c->sbuf + c->soff, c->slen - c->soff, MSG_NOSIGNAL | MSG_DONTWAIT);
+		return n < 0 ? -errno : n;
+	}
+	/* OpenSSL wants a retried write to carry the same bytes */
+	if (!c->tls_wlen)
+		c->tls_wlen = c->slen - c->soff;
+	n = ctls_write(c->tls, c->sbuf + c->soff, c->tls_wlen, &c->tls_ww, why, sizeof(why));
+	if (n > 0)
+		c->tls_wlen = 0;
+	return n;
+}
+
+/* Bytes read (> 0), 0 at the end, -EAGAIN, -errno. */
+static ssize_t conn_recv(struct rconn *c, size_t want)
+{
+	char why[256];
+	ssize_t n;
+	bool ww;
+
+	if (!c->tls) {
+		n = read(c->fd, c->rbuf + c->rlen, want);
+		return n < 0 ? -errno : n;
+	}
+	n = ctls_read(c->tls, c->rbuf + c->rlen, want, &ww, why, sizeof(why));
+	if (n == -EAGAIN && ww)
+		c->tls_ww = true;
+	if (n == -ECONNRESET || n == -EPIPE)
+		return 0;
+	if (n < 0 && n != -EAGAIN && n != -EINTR) {
+		c->rs->h.st->tls_failed++;
+		rl_warn(c->rs, c->src, why);
+	}
+	return n;
+}
+
 /* Send what may go. false: the connection was closed. */
 static bool conn_flush(struct rconn *c)
 {
 	while (c->soff < c->slen) {
-		ssize_t n = send(c->fd, c->sbuf + c->soff, c->slen - c->soff,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n = conn_send(c);
 
-		if (n < 0 && errno == EINTR)
+		if (n == -EINTR)
 			continue;
-		if (n < 0 && errno == EAGAIN)
+		if (n == -EAGAIN)
 			break;
 		if (n <= 0) {
 			conn_close(c);
@@ -267,14 +324,14 @@ static void conn_read(struct rconn *c)
 	struct rlset *rs = c->rs;
 	size_t cap = rs->max_msg + RELP_HDR_MAX + 2;
 
-	for (int i = 0; i < RELPL_READS_PER_TURN && !c->closing &&
-	     c->nheld < RELPL_HELD_MAX && c->rlen < cap; i++) {
+	for (int i = 0; (i < RELPL_READS_PER_TURN || (c->tls && ctls_pending(c->tls))) &&
+	     !c->closing && c->nheld < RELPL_HELD_MAX && c->rlen < cap; i++) {
 		size_t want = cap - c->rlen;
-		ssize_t n = read(c->fd, c->rbuf + c->rlen, want);
+		ssize_t n = conn_recv(c, want);
 
-		if (n < 0 && errno == EINTR)
+		if (n == -EINTR)
 			continue;
-		if (n < 0 && errno == EAGAIN)
+		if (n == -EAGAIN)
 			break;
 		if (n <= 0) {
 			/* held answers go nowhere now; their records are in
@@ -286,8 +343,8 @@ static void conn_read(struct rconn *c)
 		c->last_rx_us = now_monotonic_us();
 		if (!conn_frames(c))
 			return;
-		if ((size_t)n < want)
-			break;	/* drained */
+		if (!c->tls && (size_t)n < want)
+			break;	/* drained (TLS: one record per read, EAGAIN says it) */
 	}
 	if (!c->rlen)
 		c->partial_since_us = 0;
@@ -296,9 +353,45 @@ static void conn_read(struct rconn *c)
 	conn_flush(c);
 }
 
+/* 1 done, 0 not yet, -1 failed (closed). */
+static int conn_handshake(struct rconn *c)
+{
+	char why[256];
+	bool ww;
+	int ret = ctls_accept(c->tls, &ww, why, sizeof(why));
+
+	if (ret == -EAGAIN) {
+		c->tls_ww = ww;
+		conn_events(c);
+		return 0;
+	}
+	if (ret < 0) {
+		c->rs->h.st->tls_failed++;
+		rl_warn(c->rs, c->src, why);
+		conn_close(c);
+		return -1;
+	}
+	c->hs_done = true;
+	c->tls_ww = false;
+	c->last_rx_us = now_monotonic_us();
+	log_debug("collector: relp %s: %s", c->src, ctls_describe(c->tls));
+	conn_events(c);
+	return 1;
+}
+
 static void conn_event(void *ctx, int fd, uint32_t events)
 {
 	struct rconn *c = ctx;
+
+	if (c->tls && !c->hs_done) {
+		if (conn_handshake(c) <= 0)
+			return;
+		events |= EPOLLIN;
+	}
+	if (c->tls_ww && (events & EPOLLOUT)) {
+		c->tls_ww = false;	/* the read or write that waited can go */
+		events |= EPOLLIN;
+	}
 
 	if (events & (EPOLLERR | EPOLLHUP) && !(events & EPOLLIN)) {
 		conn_close(c);
@@ -338,10 +431,15 @@ static void on_accept(void *ctx, int fd, uint32_t events)
 			c->rbuf = malloc(rs->max_msg + RELP_HDR_MAX + 2);
 			c->sbuf = malloc(RELPL_SBUF_CAP);
 		}
+		if (c && c->rbuf && c->sbuf && li->tls && ctls_conn_new(rs->tls, cfd, &c->tls) < 0) {
+			free(c->sbuf);
+			c->sbuf = NULL;
+		}
 		if (!c || !c->rbuf || !c->sbuf ||
 		    loop_add_fd(rs->loop, cfd, EPOLLIN, conn_event, c) < 0) {
 			log_warnx("collector: cannot take a RELP connection: out of memory");
 			if (c) {
+				ctls_conn_free(c->tls);
 				free(c->rbuf);
 				free(c->sbuf);
 			}
@@ -352,7 +450,7 @@ static void on_accept(void *ctx, int fd, uint32_t events)
 		c->rs = rs;
 		c->fd = cfd;
 		listen_addr_text(&ss, c->src);
-		c->last_rx_us = now_monotonic_us();
+		c->opened_us = c->last_rx_us = now_monotonic_us();
 		c->next = rs->conns;
 		if (rs->conns)
 			rs->conns->prev = c;
@@ -397,13 +495,17 @@ static void sweep(void *ctx)
 	for (c = rs->conns; c; c = next) {
 		bool idle = !c->nheld && now - c->last_rx_us > rs->idle_us;
 		bool slow = c->partial_since_us && now - c->partial_since_us > rs->frame_us;
+		bool hs = c->tls && !c->hs_done && now - c->opened_us > rs->handshake_us;
 
 		next = c->next;
-		if (!idle && !slow)
+		if (!idle && !slow && !hs)
 			continue;
 		rs->h.st->conns_timed_out++;
-		rl_warn(rs, c->src, slow ? "frame not completed in time" : "idle");
-		if (idle && c->opened) {
+		if (hs)
+			rs->h.st->tls_failed++;
+		rl_warn(rs, c->src, hs ? "TLS handshake not completed in time" :
+			slow ? "frame not completed in time" : "idle");
+		if (idle && c->opened && !c->tls) {
 			/* tell a librelp sender why, so it reconnects quietly */
 			char fr[] = "0 serverclose 0\n";
 
@@ -429,6 +531,8 @@ int relpl_new(struct loop *l, const struct listen_opts *o, const struct relpl_ho
 	rs->max_conns = o->max_conns;
 	rs->idle_us = o->idle_us;
 	rs->frame_us = o->frame_us;
+	rs->handshake_us = o->handshake_us;
+	rs->tls = o->tls;
 	rs->h = *h;
 	rs->sweep = (struct loop_timer){ .cb = sweep, .ctx = rs };
 	loop_timer_arm(l, &rs->sweep, now_monotonic_us() + RELPL_SWEEP_US);
@@ -440,14 +544,27 @@ int relpl_add(struct rlset *rs, const char *url)
 {
 	struct sockaddr_storage ss;
 	struct rlistener *li;
-	char host[INET6_ADDRSTRLEN];
+	char host[INET6_ADDRSTRLEN], hp[80];
+	const char *q = strchr(url, '?');
+	size_t hl = q ? (size_t)(q - url) : strlen(url);
+	bool tls = q && !strcmp(q, "?tls=1");
 	socklen_t sl;
 	int fd, ret, one = 1;
 
-	if (strncmp(url, "relp://", 7) ||
-	    listen_parse_hostport(url + 7, &ss, &sl) < 0) {
-		log_warnx("collector: --listen %s: want relp://ADDR:PORT with ADDR an"
+	if (strncmp(url, "relp://", 7) || hl - 7 >= sizeof(hp) || (q && !tls)) {
+		log_warnx("collector: --listen %s: want relp://ADDR:PORT[?tls=1] with ADDR an"
 			  " address (127.0.0.1, [::1], 0.0.0.0)", url);
+		return -EINVAL;
+	}
+	memcpy(hp, url + 7, hl - 7);
+	hp[hl - 7] = '\0';
+	if (listen_parse_hostport(hp, &ss, &sl) < 0) {
+		log_warnx("collector: --listen %s: want relp://ADDR:PORT[?tls=1] with ADDR an"
+			  " address (127.0.0.1, [::1], 0.0.0.0)", url);
+		return -EINVAL;
+	}
+	if (tls && !rs->tls) {
+		log_warnx("collector: --listen %s: needs --tls-cert and --tls-key", url);
 		return -EINVAL;
 	}
 	if (rs->nlis == RELPL_LISTEN_MAX) {
@@ -470,11 +587,12 @@ int relpl_add(struct rlset *rs, const char *url)
 	li = &rs->lis[rs->nlis];
 	li->rs = rs;
 	li->fd = fd;
+	li->tls = tls;
 	listen_addr_text(&ss, host);
-	snprintf(li->url, sizeof(li->url), ss.ss_family == AF_INET6 ? "relp://[%s]:%u" :
-		 "relp://%s:%u", host,
+	snprintf(li->url, sizeof(li->url), ss.ss_family == AF_INET6 ? "relp://[%s]:%u%s" :
+		 "relp://%s:%u%s", host,
 		 ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
-		       ((struct sockaddr_in *)&ss)->sin_port));
+		       ((struct sockaddr_in *)&ss)->sin_port), tls ? "?tls=1" : "");
 	ret = loop_add_fd(rs->loop, fd, EPOLLIN, on_accept, li);
 	if (ret < 0) {
 		close(fd);
