@@ -11,7 +11,8 @@
 # and (c) a real rsyslogd omrelp forwards to `wgaudit collector`;
 # (d) RELP over TLS (?tls=1) to a real rsyslogd imrelp (tls="on", GnuTLS,
 #     client certificate verified): everything arrives; a receiver whose
-#     certificate the output's CA did not sign gets nothing.
+#     certificate the output's CA did not sign gets nothing; and (e) RELP
+#     over TLS to `wgaudit collector --listen relp://…?tls=1`: exactly once.
 # The agent runs in the host namespace (UAPI socket), receivers listen on
 # 127.0.0.1 only.
 . "$(dirname "$0")/lib.sh"
@@ -251,4 +252,39 @@ if wait_for 30 omrelp_ok && wait_for 15 sh -c "[ \$(\"$WGAUDIT\" collector statu
 else
 	fail relp_omrelp_to_collector "stored $(sqlite3 "$CD/c.db" "SELECT count(*) FROM msg WHERE host = 'fwd-host'") of 60 from rsyslog omrelp, duplicates $dups_before -> $(dup_count); $(tail -2 "$RS2/rsyslogd.log")"
 fi
+# (e) agent -> collector, RELP inside TLS: a fresh agent state, a second
+# collector with a TLS listener
+CD2=$LAB/coll-tls
+mkdir -p "$CD2"
+P2=$(rsyslog_free_port tcp)
+collector_stop
+"$WGAUDIT" collector run --db "$CD2/c.db" --listen "relp://127.0.0.1:$P2?tls=1" \
+	--tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key" >> "$CD2/collector.out" 2>&1 &
+COLLECTOR_PID=$!
+wait_for 10 collector_listening "$P2" || fail relp_tls_collector_exactly_once "collector did not listen: $(tail -2 "$CD2/collector.out")"
+cat > "$LAB/wgaudit-tls.conf" <<CONF
+[agent]
+interval = 300ms
+interfaces = $SIF
+[kmsg]
+enabled = no
+[output "collector-tls"]
+url = syslog+relp://127.0.0.1:$P2?tls=1&ca=$PKI/ca.pem
+[output "local"]
+url = jsonl:$LAB/events.jsonl
+CONF
+"$WGAUDIT" run -c "$LAB/wgaudit-tls.conf" --state-dir "$LAB/state-tls" >> "$LAB/agent.out" 2>&1 &
+AGENT_PID=$!
+want_added 50
+burst e1 50
+stored_tls() { journal_ids "$LAB/state-tls" > "$LAB/ids-tls"; all_stored "$LAB/ids-tls" "$CD2/c.db"; }
+if wait_for 30 stored_tls; then
+	journal_ids "$LAB/state-tls" > "$LAB/ids-tls"
+	r=$(once_report "$LAB/ids-tls" "$CD2/c.db")
+	case $r in missing=0\ extra=0\ *) pass relp_tls_collector_exactly_once ;;
+	*) fail relp_tls_collector_exactly_once "$r" ;; esac
+else
+	fail relp_tls_collector_exactly_once "$(once_report "$LAB/ids-tls" "$CD2/c.db"); $(tail -2 "$CD2/collector.out")"
+fi
+agent_stop
 exit $T_FAILED
