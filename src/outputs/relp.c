@@ -124,6 +124,7 @@ struct relp_out {
 	uint32_t next_txnr;
 	struct rmark ring[RELP_RING_CAP];
 	size_t rhead, rcount, inflight;
+	size_t ack_hint;	/* ring offset (from rhead) where the next answer is likely */
 	char *sbuf, *rec;
 	size_t soff, slen;
 	char rbuf[RELP_RBUF_CAP];
@@ -176,7 +177,7 @@ static void r_close(struct relp_out *r)
 /* Forget what is unconfirmed: it is read again from the journal. */
 static void session_reset(struct relp_out *r)
 {
-	r->rhead = r->rcount = r->inflight = 0;
+	r->rhead = r->rcount = r->inflight = r->ack_hint = 0;
 	r->soff = r->slen = r->rlen = 0;
 	r->queued = r->cursor;
 	r->next_txnr = 1;
@@ -242,6 +243,8 @@ static void confirm(struct relp_out *r)
 		r->cursor = r->ring[r->rhead].id;
 		r->rhead = (r->rhead + 1) % RELP_RING_CAP;
 		r->rcount--;
+		if (r->ack_hint)
+			r->ack_hint--;
 	}
 	if (r->cursor == before)
 		return;
@@ -251,11 +254,13 @@ static void confirm(struct relp_out *r)
 			  (long long)r->cursor, strerror(-ret));
 }
 
-/* rsp for txnr: mark its event. The receiver answers in order in
- * practice, so the search ends at the first unanswered slot or so. */
+/* rsp for txnr: mark its event. Receivers answer in order in practice,
+ * so the search starts just after the last answered slot (a window of
+ * answers read at once costs O(window), not O(window^2)) and wraps. */
 static int ack(struct relp_out *r, uint32_t txnr)
 {
-	for (size_t i = 0; i < r->rcount; i++) {
+	for (size_t k = 0; k < r->rcount; k++) {
+		size_t i = (r->ack_hint + k) % r->rcount;
 		struct rmark *m = &r->ring[(r->rhead + i) % RELP_RING_CAP];
 
 		if (m->txnr != txnr || m->acked)
@@ -263,6 +268,7 @@ static int ack(struct relp_out *r, uint32_t txnr)
 		m->acked = true;
 		r->inflight--;
 		r->st.sent++;
+		r->ack_hint = i + 1;
 		return 0;
 	}
 	return -ENOENT;
