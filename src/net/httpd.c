@@ -3,6 +3,7 @@
  * httpd.h. MHD is started without MHD_USE_INTERNAL_POLLING_THREAD, so it
  * runs only inside MHD_run(), called from the loop: every callback below
  * runs on the agent's one thread. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -334,7 +335,8 @@ int httpd_start(const struct httpd_opts *o, struct loop *l, httpd_get_fn get,
 		flags |= MHD_USE_IPv6;
 	if (h->cert)
 		flags |= MHD_USE_TLS;
-	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
+	/* The port is in the address; given too, MHD's messages name it. */
+	h->d = MHD_start_daemon(flags, ntohs(ep.sin.sin_port), NULL, NULL, on_request, h,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,	/* first: see MHD's docs */
 		MHD_OPTION_SOCK_ADDR, &ep.sa,
 		MHD_OPTION_CONNECTION_LIMIT, o->max_connections ? o->max_connections : 16u,
