@@ -19,6 +19,12 @@ ifeq ($(HAVE_BPF),1)
 DEPS       += libbpf
 CPPFLAGS   += -DHAVE_BPF=1
 endif
+# libmicrohttpd: the --metrics endpoint; without it --metrics says so.
+HAVE_MICROHTTPD := $(shell $(PKG_CONFIG) --exists libmicrohttpd && echo 1)
+ifeq ($(HAVE_MICROHTTPD),1)
+DEPS       += libmicrohttpd
+CPPFLAGS   += -DHAVE_MICROHTTPD=1
+endif
 HAVE_LIBCAPNG := $(shell $(PKG_CONFIG) --exists libcap-ng && echo 1)
 ifeq ($(HAVE_LIBCAPNG),1)
 DEPS       += libcap-ng

@@ -48,6 +48,8 @@ static const struct {
 	  "interfaces and peers: endpoint, last handshake, transfer, state" },
 	{ "events", cmd_events, "events [--tail N] [--follow] [--json]",
 	  "the local event history" },
+	{ "sessions", cmd_sessions, "sessions [--peer KEY] [--since DUR] [--json]",
+	  "peer sessions: closed ones from the journal, open ones marked open" },
 	{ "replay", cmd_replay, "replay --kmsg FILE [--json]",
 	  "parse a saved kernel log (/dev/kmsg records, dmesg or syslog lines)" },
 };
@@ -74,6 +76,9 @@ static void usage(FILE *f)
 		"      --follow           events: keep printing new ones\n"
 		"      --dry-run          check: print what it would emit; write and deliver nothing\n"
 		"      --kmsg FILE        replay: the saved kernel log ('-' = stdin)\n"
+		"      --metrics ADDR:PORT  run: serve Prometheus metrics at /metrics (off by default)\n"
+		"      --peer KEY         sessions: only this peer (public key, or a friendly name)\n"
+		"      --since DUR        sessions: only those that ended (or are open) in the last DUR\n"
 		"  -v, --verbose          more diagnostics on stderr\n"
 		"  -h, --help             this text\n"
 		"  -V, --version          print the version\n"
@@ -82,7 +87,7 @@ static void usage(FILE *f)
 }
 
 enum { OPT_INTERVAL = 256, OPT_STATE_DIR, OPT_INTERFACE, OPT_OUTPUT, OPT_JSON,
-       OPT_TAIL, OPT_FOLLOW, OPT_KMSG, OPT_DRY_RUN };
+       OPT_TAIL, OPT_FOLLOW, OPT_KMSG, OPT_DRY_RUN, OPT_METRICS, OPT_PEER, OPT_SINCE };
 
 static const struct option longopts[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -95,6 +100,9 @@ static const struct option longopts[] = {
 	{ "follow", no_argument, NULL, OPT_FOLLOW },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "kmsg", required_argument, NULL, OPT_KMSG },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
+	{ "peer", required_argument, NULL, OPT_PEER },
+	{ "since", required_argument, NULL, OPT_SINCE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -188,6 +196,15 @@ int main(int argc, char **argv)
 		case OPT_STATE_DIR: key = "state_dir"; flag = "--state-dir"; break;
 		case OPT_INTERFACE: key = "interfaces"; flag = "--interface"; break;
 		case OPT_OUTPUT: key = "url"; flag = "--output"; break;
+		case OPT_METRICS: key = "listen"; flag = "--metrics"; break;
+		case OPT_PEER: o.peer = optarg; break;
+		case OPT_SINCE:
+			if (parse_duration_ms(optarg, strlen(optarg), &o.since_ms) < 0) {
+				fprintf(stderr, "wgaudit: --since: \"%s\" is not a duration "
+					"(try 30m, 12h, 7d)\n", optarg);
+				return 2;
+			}
+			break;
 		default:
 			fprintf(stderr, "Try 'wgaudit --help'.\n");
 			return 2;
@@ -198,7 +215,8 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			ov[nov++] = (struct override){
-				opt == OPT_OUTPUT ? "output" : "agent", key, optarg, flag };
+				opt == OPT_OUTPUT ? "output" : opt == OPT_METRICS ? "metrics" : "agent",
+				key, optarg, flag };
 		}
 	}
 	o.argc = argc - optind;

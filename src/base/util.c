@@ -420,8 +420,24 @@ void endpoint_format(char out[static ENDPOINT_STR_LEN], const union endpoint *ep
 
 	out[0] = '\0';
 	if (ep->sa.sa_family == AF_INET) {
-		inet_ntop(AF_INET, &ep->sin.sin_addr, host, sizeof(host));
-		snprintf(out, ENDPOINT_STR_LEN, "%s:%u", host, ntohs(ep->sin.sin_port));
+		/* By hand: a scrape formats one per peer, and inet_ntop plus
+		 * snprintf cost more than the rest of its line. */
+		const uint8_t *a = (const uint8_t *)&ep->sin.sin_addr;
+		unsigned v[5] = { a[0], a[1], a[2], a[3], ntohs(ep->sin.sin_port) };
+		char *o = out;
+
+		for (int i = 0; i < 5; i++) {
+			char d[5];
+			int n = 0;
+
+			do {
+				d[n++] = (char)('0' + v[i] % 10);
+				v[i] /= 10;
+			} while (v[i]);
+			while (n)
+				*o++ = d[--n];
+			*o++ = i < 3 ? '.' : i == 3 ? ':' : '\0';
+		}
 	} else if (ep->sa.sa_family == AF_INET6) {
 		inet_ntop(AF_INET6, &ep->sin6.sin6_addr, host, sizeof(host));
 		if (ep->sin6.sin6_scope_id)
@@ -536,6 +552,37 @@ void fmt_ago(char *out, size_t len, int64_t now_sec, int64_t then_sec)
 	}
 	if (o < len)
 		snprintf(out + o, len - o, " ago");
+}
+
+/* The inverse of fmt_rfc3339_us: exactly "YYYY-MM-DDTHH:MM:SS.ffffffZ". */
+int parse_rfc3339_us(const char *s, size_t len, int64_t *out)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd.ddddddZ";
+	uint64_t v[7];
+	static const unsigned char at[7][2] = {
+		{ 0, 4 }, { 5, 2 }, { 8, 2 }, { 11, 2 }, { 14, 2 }, { 17, 2 }, { 20, 6 } };
+	struct tm tm = { 0 };
+	time_t sec;
+
+	if (len != sizeof(shape) - 1)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++)
+		if (shape[i] != 'd' && s[i] != shape[i])
+			return -EINVAL;
+	for (int i = 0; i < 7; i++)
+		if (parse_u64(s + at[i][0], at[i][1], 999999, &v[i]) < 0)
+			return -EINVAL;
+	if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 || v[4] > 59 || v[5] > 60)
+		return -EINVAL;
+	tm.tm_year = (int)v[0] - 1900;
+	tm.tm_mon = (int)v[1] - 1;
+	tm.tm_mday = (int)v[2];
+	tm.tm_hour = (int)v[3];
+	tm.tm_min = (int)v[4];
+	tm.tm_sec = (int)v[5];
+	sec = timegm(&tm);
+	*out = (int64_t)sec * 1000000 + (int64_t)v[6];
+	return 0;
 }
 
 void fmt_rfc3339_us(char out[static 32], int64_t time_us)

@@ -65,6 +65,8 @@ void fmt_bytes(char *out, size_t len, uint64_t bytes);
 void fmt_ago(char *out, size_t len, int64_t now_sec, int64_t then_sec);
 /* RFC 3339 UTC with microseconds: 2026-11-25T12:00:00.123456Z */
 void fmt_rfc3339_us(char out[static 32], int64_t time_us);
+/* Its inverse, that exact shape only. 0 or -EINVAL. */
+int parse_rfc3339_us(const char *s, size_t len, int64_t *out);
 
 /* Wall clock and monotonic clock in microseconds. */
 int64_t now_realtime_us(void);

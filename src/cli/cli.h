@@ -6,6 +6,7 @@
 #define WGAUDIT_CLI_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct conf;
 
@@ -15,6 +16,8 @@ struct cli_opts {
 	bool dry_run;		/* check --dry-run */
 	long tail;		/* --tail N; -1 = not given */
 	const char *kmsg_file;	/* replay --kmsg FILE */
+	const char *peer;	/* sessions --peer KEY */
+	uint64_t since_ms;	/* sessions --since DUR; 0 = all */
 	int (*reload)(struct conf *c);	/* file + command line again (SIGHUP) */
 	int argc;		/* operands left after the options */
 	char **argv;
@@ -23,4 +26,5 @@ struct cli_opts {
 int cmd_status(struct conf *c, const struct cli_opts *o);
 int cmd_events(struct conf *c, const struct cli_opts *o);
 int cmd_replay(struct conf *c, const struct cli_opts *o);
+int cmd_sessions(struct conf *c, const struct cli_opts *o);
 #endif

@@ -53,6 +53,7 @@ enum conf_sect {
 	SECT_CHECKS,
 	SECT_ALLOW,		/* [allow "IFACE"] / [allow "IFACE PUBKEY"] */
 	SECT_BPF,
+	SECT_METRICS,		/* [metrics]: the Prometheus endpoint */
 	SECT_BAD,		/* unknown header: already reported, keys skipped */
 };
 
@@ -73,6 +74,8 @@ enum conf_kind {
 	K_CIDRS,		/* CIDR list, validated, kept as text */
 	K_NAMES,		/* interface names, kept as "a b c" */
 	K_AUTO,			/* auto | yes | no (enum conf_tristate) */
+	K_LISTEN,		/* "A.B.C.D:PORT" / "[IPV6]:PORT", port > 0 */
+	K_SERIES,		/* metrics series names: mdlayher | mindflavor */
 };
 
 /* One settable key. off/size address struct conf, or struct conf_output
@@ -131,6 +134,12 @@ static const struct conf_key conf_keys[] = {
 	CK(SECT_CHECKS, "flood_window", K_DURATION, flood_window_ms, 1000),
 	CK(SECT_CHECKS, "allowed_interfaces", K_NAMES, allowed_ifaces, 0),
 	CK(SECT_BPF, "enabled", K_AUTO, bpf, 0),
+	CK(SECT_METRICS, "listen", K_LISTEN, metrics_listen, 0),
+	CK(SECT_METRICS, "names", K_SERIES, metrics_names, 0),
+	CK(SECT_METRICS, "basic_auth_user", K_HOSTNAME, metrics_user, 0),
+	CK(SECT_METRICS, "basic_auth_password_file", K_PATH, metrics_password_file, 0),
+	CK(SECT_METRICS, "tls_cert", K_PATH, metrics_tls_cert, 0),
+	CK(SECT_METRICS, "tls_key", K_PATH, metrics_tls_key, 0),
 	/* [allow "..."]: off/size address struct conf_allow */
 	{ SECT_ALLOW, "endpoints", K_CIDRS, offsetof(struct conf_allow, endpoints),
 	  sizeof(((struct conf_allow *)0)->endpoints), 0, 0 },
@@ -147,6 +156,7 @@ static const struct {
 	{ "checks", SECT_CHECKS },
 	{ "allow", SECT_ALLOW },
 	{ "bpf", SECT_BPF },
+	{ "metrics", SECT_METRICS },
 };
 
 /* syslog(3) facility codes (the number, not LOG_xxx which is << 3). */
@@ -206,6 +216,7 @@ void conf_defaults(struct conf *c)
 	c->flood_window_ms = 60000;
 	c->bpf = CONF_AUTO;
 	c->check_unknown_key = true;
+	snprintf(c->metrics_names, sizeof(c->metrics_names), "mdlayher");
 }
 
 /* Quote untrusted text back to the operator: printable ASCII as is, the
@@ -605,6 +616,18 @@ static int conf_set_cidrs(const struct conf_key *k, char *dst, const char *key,
 	return 0;
 }
 
+/* A listening address: what endpoint_parse reads, with a port. */
+static int conf_set_listen(const struct conf_key *k, char *dst, const char *key,
+			   const char *v, char *err, size_t errlen)
+{
+	union endpoint ep;
+
+	if (endpoint_parse(v, strlen(v), &ep) < 0 || !ep.sin.sin_port)
+		return conf_errf(err, errlen, key, v,
+				 "is not ADDR:PORT (try 127.0.0.1:9586 or [::1]:9586)");
+	return conf_set_string(k, dst, key, v, err, errlen);
+}
+
 /* Interface names, stored normalized as "wg0 wg1". */
 static int conf_set_names(const struct conf_key *k, char *dst, const char *key,
 			  const char *v, char *err, size_t errlen)
@@ -732,6 +755,12 @@ static int conf_apply(struct conf *c, enum conf_sect sect, int out, const char *
 		return conf_set_names(k, base, key, v, err, errlen);
 	case K_AUTO:
 		return conf_set_auto((int *)base, key, v, err, errlen);
+	case K_LISTEN:
+		return conf_set_listen(k, base, key, v, err, errlen);
+	case K_SERIES:
+		if (strcmp(v, "mdlayher") && strcmp(v, "mindflavor"))
+			return conf_errf(err, errlen, key, v, "is not mdlayher or mindflavor");
+		return conf_set_string(k, base, key, v, err, errlen);
 	}
 	return -EINVAL;
 }
@@ -912,7 +941,7 @@ static void conf_section_begin(struct conf_parser *p, char *s)
 	     *name)) {
 		s[len] = cut;
 		conf_error(p, p->line, "[%s]: unknown section (use [agent], [kmsg], [journal], "
-			   "[checks], [bpf], [output \"NAME\"] or [allow \"IFACE\"])",
+			   "[checks], [bpf], [metrics], [output \"NAME\"] or [allow \"IFACE\"])",
 			   conf_show(show, sizeof(show), s));
 		return;
 	}

@@ -79,6 +79,13 @@ struct conf {
 	/* [bpf] enabled: eBPF on the wireguard module (issue 13), auto */
 	int bpf;			/* enum conf_tristate */
 	bool check_unknown_key;		/* [checks] enable_unknown_key, yes */
+	/* [metrics] (issue 10): the Prometheus endpoint, off when listen is "" */
+	char metrics_listen[80];		/* ADDR:PORT */
+	char metrics_names[16];			/* "mdlayher" (default) | "mindflavor" */
+	char metrics_user[64];			/* basic auth; "" = none */
+	char metrics_password_file[256];	/* its password, first line */
+	char metrics_tls_cert[256];		/* PEM; both set = HTTPS */
+	char metrics_tls_key[256];
 };
 
 enum conf_tristate { CONF_NO = 0, CONF_YES = 1, CONF_AUTO = 2 };

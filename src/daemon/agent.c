@@ -23,6 +23,8 @@
 #include "daemon/agent.h"
 #include "daemon/kernbpf.h"
 #include "daemon/pktcount.h"
+#include "daemon/metricsd.h"
+#include "engine/session.h"
 #include "engine/checks/checks.h"
 #include "base/event.h"
 #include "sys/harden.h"
@@ -69,6 +71,8 @@ struct agent {
 	bool trim_due;			/* a poll tick passed: bound the journal */
 	struct checks *checks;
 	struct pktcount *pkts;		/* the flood check's packet counters */
+	struct sessions *sessions;
+	struct metricsd *metrics;	/* NULL unless [metrics] listen */
 	struct loop_timer watchdog;
 	unsigned ticks;
 	int inotify_fd, inotify_wd;
@@ -119,6 +123,24 @@ static int state_set(void *ctx, const char *key, const char *val)
 	return ret;
 }
 
+static int state_del(void *ctx, const char *key)
+{
+	struct agent *a = ctx;
+	int ret = store_meta_delete(a->store, key);
+
+	if (ret < 0 && a->failed++ == 0)
+		log_errno(ret, "cannot forget %s", key);
+	return ret;
+}
+
+static int state_scan(void *ctx, const char *prefix,
+		      int (*cb)(void *cctx, const char *key, const char *val), void *cctx)
+{
+	struct agent *a = ctx;
+
+	return store_meta_scan(a->store, prefix, cb, cctx);
+}
+
 static bool in_scope(void *ctx, const char *name);
 
 /* eBPF sees every namespace's module; the programs keep to ours, the
@@ -155,8 +177,11 @@ static int agent_emit(void *ctx, struct event *ev)
 		return ret;
 	}
 	a->journaled++;
+	metricsd_event(a->metrics, ev);
 	if (a->checks)
 		checks_event(a->checks, ev);	/* alerts come back through here */
+	if (a->sessions)
+		sessions_event(a->sessions, ev);	/* PEER_SESSION comes back too */
 	if (a->opts.print) {
 		ssize_t n;
 
@@ -660,7 +685,8 @@ static void keep_restart_only(struct conf *n, const struct conf *old)
 	static const struct { const char *name; size_t off, len; } fields[] = {
 #define F(f) { #f, offsetof(struct conf, f), sizeof(((struct conf *)0)->f) }
 		F(state_dir), F(uapi_dir), F(config_dir), F(kmsg), F(kmsg_accept_user),
-		F(enable_dyndbg), F(wggo_log), F(flood_packets), F(bpf),
+		F(enable_dyndbg), F(wggo_log), F(flood_packets), F(bpf), F(metrics_listen),
+		F(metrics_user), F(metrics_password_file), F(metrics_tls_cert), F(metrics_tls_key),
 #undef F
 	};
 
@@ -835,8 +861,34 @@ static int open_outputs(struct agent *a)
 	return 0;
 }
 
+/* Open sessions from the journal's meta; peers' counters from the
+ * tracker's loaded state, so the first session counts from them. */
+static void open_sessions(struct agent *a)
+{
+	struct session_state ss = { state_get, state_set, state_del, state_scan, a };
+	int ret = sessions_new(&ss, &a->sink, &a->sessions);
+
+	if (ret < 0)
+		log_warnx("sessions unavailable: %s", strerror(-ret));
+	else
+		sessions_seed_tracker(a->sessions, a->tracker);
+}
+
+static int open_metrics(struct agent *a)
+{
+	struct metricsd_src src = {
+		.conf = a->conf, .tracker = &a->tracker, .cw = &a->cw,
+		.sessions = &a->sessions, .outputs = a->outputs, .n_outputs = &a->n_outputs,
+		.store = a->store,
+	};
+
+	return metricsd_open(&src, a->loop, &a->metrics);
+}
+
 static void agent_close(struct agent *a)
 {
+	metricsd_free(a->metrics);
+	sessions_free(a->sessions);
 	for (size_t i = 0; i < a->n_outputs; i++)
 		output_free(a->outputs[i]);
 	checks_free(a->checks);
@@ -908,6 +960,7 @@ int agent_main(struct conf *c, const struct agent_opts *o)
 		log_errno(ret, "cannot load state");
 		goto out;
 	}
+	open_sessions(&a);
 	open_confwatch(&a);
 	{
 		struct checks_state cs = { state_get, state_set, &a };
@@ -953,6 +1006,10 @@ int agent_main(struct conf *c, const struct agent_opts *o)
 		log_warn("signalfd");
 		goto out;
 	}
+	if ((ret = open_metrics(&a)) < 0) {
+		status = ret == -EINVAL || ret == -ENOTSUP ? 2 : 1;	/* config vs runtime */
+		goto out;
+	}
 	{
 		bool baseline = tracker_is_baseline(a.tracker);
 
@@ -961,6 +1018,7 @@ int agent_main(struct conf *c, const struct agent_opts *o)
 		agent_poll(&a);
 		/* AGENT_STARTED says which kernel source runs. */
 		kernbpf_open(&a.kb, c->bpf, a.loop, &a.sink);
+		sessions_seed_tracker(a.sessions, a.tracker);	/* the baseline's peers */
 		agent_event(&a, EV_AGENT_STARTED, baseline ? "baseline" : NULL);
 	}
 	open_watchers(&a);

@@ -28,6 +28,8 @@ struct tpeer {
 	uint16_t keepalive;
 	uint8_t state;
 	uint32_t gen;			/* pass in which it was last seen */
+	uint32_t aips_hash;		/* of the binary list, compared every poll */
+	char *aips;			/* formatted once per change (metrics) */
 	struct tpeer *next;		/* hash chain */
 };
 
@@ -153,6 +155,7 @@ static void iface_free(struct tiface *ti)
 
 		for (p = ti->buckets[i]; p; p = next) {
 			next = p->next;
+			free(p->aips);
 			free(p);
 		}
 	}
@@ -274,7 +277,9 @@ static int load_peer(void *ctx, const struct peer_row *r)
 	p->state = (uint8_t)r->state;
 	p->keepalive = r->keepalive;
 	p->first_seen_us = r->first_seen_us;
-	if (peer_insert(ti, p) < 0) {
+	p->aips = strdup(r->allowed_ips);	/* its hash is learned at the first poll */
+	if (!p->aips || peer_insert(ti, p) < 0) {
+		free(p->aips);
 		free(p);
 		return -ENOMEM;
 	}
@@ -342,6 +347,56 @@ void tracker_counts(const struct tracker *t, unsigned *ifaces, unsigned *peers)
 		(*ifaces)++;
 		*peers += (unsigned)ti->npeers;
 	}
+}
+
+int tracker_for_each_iface(const struct tracker *t, tracker_iface_cb cb, void *ctx)
+{
+	struct tracker_iface_info ii;
+	int ret;
+
+	for (const struct tiface *ti = t->ifaces; ti; ti = ti->next) {
+		ii.name = ti->name;
+		ii.public_key = ti->has_key ? ti->key : NULL;
+		ii.listen_port = ti->listen_port;
+		ii.up = ti->up;
+		ii.kernel = ti->impl == WG_IMPL_KERNEL;
+		ii.npeers = ti->npeers;
+		if ((ret = cb(ctx, &ii)) != 0)
+			return ret;
+	}
+	return 0;
+}
+
+int tracker_for_each_peer(const struct tracker *t, tracker_peer_cb cb, void *ctx)
+{
+	struct tracker_peer_info pi;
+	int ret;
+
+	for (const struct tiface *ti = t->ifaces; ti; ti = ti->next) {
+		pi.iface = ti->name;
+		for (size_t b = 0; b < ti->nbuckets; b++) {
+			/* The callbacks' output evicts the table from the cache:
+			 * ask for a peer two buckets ahead while this one is done. */
+			if (b + 2 < ti->nbuckets && ti->buckets[b + 2])
+				__builtin_prefetch(ti->buckets[b + 2]);
+			if (b + 1 < ti->nbuckets && ti->buckets[b + 1] && ti->buckets[b + 1]->aips)
+				__builtin_prefetch(ti->buckets[b + 1]->aips);
+			for (const struct tpeer *p = ti->buckets[b]; p; p = p->next) {
+				pi.public_key = p->key;
+				pi.endpoint = &p->ep;
+				pi.allowed_ips = p->aips ? p->aips : "";
+				pi.last_handshake = p->last_handshake;
+				pi.rx = p->rx;
+				pi.tx = p->tx;
+				pi.state = p->state == ST_ACTIVE ? TRACKER_PEER_ACTIVE
+					 : p->state == ST_INACTIVE ? TRACKER_PEER_INACTIVE
+					 : TRACKER_PEER_NEVER;
+				if ((ret = cb(ctx, &pi)) != 0)
+					return ret;
+			}
+		}
+	}
+	return 0;
 }
 
 /* ---- events ---- */
@@ -465,6 +520,43 @@ static void observe_iface(struct tracker *t, struct tiface *ti,
 	}
 }
 
+/* FNV-1a over the fields (not the padding) of a peer's allowed IPs: one
+ * pass over a few bytes per poll tells whether the text must be redone. */
+static uint32_t aips_hash(const struct wg_device *dev, const struct wg_peer *o)
+{
+	uint32_t h = 2166136261u;
+
+	for (uint32_t i = 0; i < o->aip_count && o->aip_first + i < dev->n_aips; i++) {
+		const struct wg_allowedip *a = &dev->aips[o->aip_first + i];
+		const uint8_t *b = a->family == AF_INET6 ? a->ip6.s6_addr : (const uint8_t *)&a->ip4;
+		size_t n = a->family == AF_INET6 ? 16 : 4;
+
+		h = (h ^ a->family) * 16777619u;
+		h = (h ^ a->cidr) * 16777619u;
+		for (size_t j = 0; j < n; j++)
+			h = (h ^ b[j]) * 16777619u;
+	}
+	return h ? h : 1;	/* 0 = not learned yet */
+}
+
+/* Keep p->aips, the text the metrics show, in step with the device. */
+static void peer_track_aips(struct tpeer *p, const struct wg_device *dev,
+			    const struct wg_peer *o)
+{
+	uint32_t h = aips_hash(dev, o);
+	char buf[STATE_AIPS_LEN], *n;
+
+	if (h == p->aips_hash && p->aips)
+		return;
+	wg_peer_format_aips(dev, o, buf, sizeof(buf));
+	n = strdup(buf);
+	if (!n)
+		return;		/* the old text stays; retried next poll */
+	free(p->aips);
+	p->aips = n;
+	p->aips_hash = h;
+}
+
 /* One peer of a fresh snapshot against what we knew. */
 static void observe_peer(struct tracker *t, struct tiface *ti,
 			 const struct wg_device *dev, const struct wg_peer *o,
@@ -494,6 +586,7 @@ static void observe_peer(struct tracker *t, struct tiface *ti,
 		p->keepalive = o->keepalive;
 		p->state = (uint8_t)state_of(t, o->last_handshake_sec);
 		p->gen = t->gen;
+		peer_track_aips(p, dev, o);
 		wg_peer_format_aips(dev, o, aips, sizeof(aips));
 		peer_save(t, ti, p, aips);
 		if (quiet)
@@ -514,6 +607,7 @@ static void observe_peer(struct tracker *t, struct tiface *ti,
 		return;
 	}
 	p->gen = t->gen;
+	peer_track_aips(p, dev, o);
 #define AIPS() (have_aips ? aips : (wg_peer_format_aips(dev, o, aips, sizeof(aips)), have_aips = true, aips))
 
 	/* Counters only go down when the peer was removed and re-added. */
@@ -604,6 +698,7 @@ static void peer_removed(struct tracker *t, struct tiface *ti, struct tpeer *p,
 	}
 	saved(t, t->st.peer_delete(t->st.ctx, ti->name, p->key), "peer removal", ti->name);
 	peer_unlink(ti, p);
+	free(p->aips);
 	free(p);
 }
 

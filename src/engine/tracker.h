@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "base/event.h"
+#include "base/util.h"
 
 struct tracker;
 struct state_ops;
@@ -51,6 +52,34 @@ void tracker_resolve(struct tracker *t, struct event *ev);
 /* The first persistence error since the last call (0 if none): a turn
  * with one must not be committed as if complete (the store refuses it). */
 int tracker_take_error(struct tracker *t);
+/* Read-only walk over the in-memory state (metrics, sessions): no
+ * allocation, no store access. Pointers are borrowed for the callback
+ * only; a callback must not call back into the tracker. cb returns 0 to
+ * go on; a non-zero value stops the walk and is returned. */
+enum tracker_peer_state { TRACKER_PEER_NEVER, TRACKER_PEER_ACTIVE, TRACKER_PEER_INACTIVE };
+
+struct tracker_iface_info {
+	const char *name;
+	const uint8_t *public_key;	/* NULL when unknown */
+	uint16_t listen_port;
+	bool up, kernel;
+	size_t npeers;
+};
+
+struct tracker_peer_info {
+	const char *iface;
+	const uint8_t *public_key;
+	const union endpoint *endpoint;	/* AF_UNSPEC when none */
+	const char *allowed_ips;	/* "10.0.0.2/32,fd00::2/128", "" */
+	int64_t last_handshake;		/* wall clock s, 0 = never */
+	uint64_t rx, tx;
+	enum tracker_peer_state state;
+};
+
+typedef int (*tracker_iface_cb)(void *ctx, const struct tracker_iface_info *i);
+typedef int (*tracker_peer_cb)(void *ctx, const struct tracker_peer_info *p);
+int tracker_for_each_iface(const struct tracker *t, tracker_iface_cb cb, void *ctx);
+int tracker_for_each_peer(const struct tracker *t, tracker_peer_cb cb, void *ctx);
 
 /* Counts for AGENT_STARTED and status. */
 void tracker_counts(const struct tracker *t, unsigned *ifaces, unsigned *peers);

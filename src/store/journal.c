@@ -156,6 +156,18 @@ int store_read_after(struct store *s, int64_t after_id, size_t max,
 	return read_rows(s, ST_READ_AFTER, max, cb, ctx);
 }
 
+int store_read_type(struct store *s, enum event_type type, int64_t since_us,
+		    store_event_cb cb, void *ctx)
+{
+	if (s->reading)
+		return -EBUSY;
+	if ((unsigned)type >= EV__COUNT)
+		return -EINVAL;
+	sqlite3_bind_text(s->st[ST_READ_TYPE], 1, event_type_name(type), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s->st[ST_READ_TYPE], 2, since_us);
+	return read_rows(s, ST_READ_TYPE, SIZE_MAX, cb, ctx);
+}
+
 int store_read_tail(struct store *s, size_t n, store_event_cb cb, void *ctx)
 {
 	if (s->reading)

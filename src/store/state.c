@@ -63,6 +63,35 @@ int store_meta_set(struct store *s, const char *key, const char *val)
 	return st_write_step(s, ST_META_SET, "meta set", "store_meta_set");
 }
 
+int store_meta_delete(struct store *s, const char *key)
+{
+	sqlite3_stmt *st = s->st[ST_META_DELETE];
+
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	return st_write_step(s, ST_META_DELETE, "meta delete", "store_meta_delete");
+}
+
+int store_meta_scan(struct store *s, const char *prefix, store_meta_cb cb, void *ctx)
+{
+	sqlite3_stmt *st = s->st[ST_META_SCAN];
+	int rc, ret = 0;
+
+	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *k = (const char *)sqlite3_column_text(st, 0);
+		const char *v = (const char *)sqlite3_column_text(st, 1);
+
+		if (!k || !v)
+			continue;
+		if ((ret = cb(ctx, k, v)) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = st_db_err(s, "meta scan", rc);
+	sqlite3_reset(st);
+	return ret;
+}
+
 int store_peer_put(struct store *s, const struct peer_row *p)
 {
 	sqlite3_stmt *st = s->st[ST_PEER_PUT];

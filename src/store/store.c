@@ -127,6 +127,14 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_META_GET] = "SELECT value FROM meta WHERE key = ?",
 	[ST_META_SET] = "INSERT INTO meta (key, value) VALUES (?, ?) "
 		"ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	/* The events_type index: one type's rows, not the whole journal. */
+	[ST_READ_TYPE] = "SELECT " EV_COLS " FROM events WHERE type = ? AND time_us >= ? "
+		"ORDER BY id",
+	[ST_META_DELETE] = "DELETE FROM meta WHERE key = ?",
+	/* A range on the primary key, not LIKE (whose wildcards a prefix
+	 * would have to escape): key >= prefix AND key < prefix+U+10FFFF. */
+	[ST_META_SCAN] = "SELECT key, value FROM meta WHERE key >= ?1 AND key < ?1 || char(1114111) "
+		"ORDER BY key",
 	/* An upsert, not INSERT OR REPLACE: REPLACE deletes and reinserts,
 	 * touching the key index twice for every changed peer. */
 	[ST_PEER_PUT] = "INSERT INTO peers (" PEER_COLS ") "

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "base/staterow.h"
+#include "base/event.h"
 #include "base/util.h"
 
 struct store;
@@ -62,6 +63,9 @@ int store_append(struct store *s, struct event *ev);
 typedef int (*store_event_cb)(void *ctx, const struct event *ev);
 int store_read_after(struct store *s, int64_t after_id, size_t max,
 		     store_event_cb cb, void *ctx);
+/* Events of one type with time_us >= since_us, in id order. */
+int store_read_type(struct store *s, enum event_type type, int64_t since_us,
+		    store_event_cb cb, void *ctx);
 /* The last n events, oldest first. */
 int store_read_tail(struct store *s, size_t n, store_event_cb cb, void *ctx);
 /* The last id handed out (ids are never reused, even after a trim
@@ -84,6 +88,12 @@ int store_cursor_set(struct store *s, const char *name, int64_t id);
 /* Small meta values. Absent => -ENOENT. */
 int store_meta_get(struct store *s, const char *key, char *val, size_t len);
 int store_meta_set(struct store *s, const char *key, const char *val);
+/* Absent is not an error. */
+int store_meta_delete(struct store *s, const char *key);
+/* cb for every key starting with prefix, in key order; a non-zero return
+ * stops the scan and is returned. key/val valid during cb only. */
+typedef int (*store_meta_cb)(void *ctx, const char *key, const char *val);
+int store_meta_scan(struct store *s, const char *prefix, store_meta_cb cb, void *ctx);
 
 /* Peers, keyed by (iface, public_key). */
 int store_peer_put(struct store *s, const struct peer_row *p);

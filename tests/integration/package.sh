@@ -104,7 +104,8 @@ missing=
 for f in ./usr/sbin/wgaudit ./lib/systemd/system/wgaudit.service \
 	 ./usr/share/man/man8/wgaudit.8.gz ./usr/share/man/man5/wgaudit.conf.5.gz \
 	 ./etc/wgaudit/wgaudit.conf ./usr/share/doc/wgaudit/copyright \
-	 ./usr/share/doc/wgaudit/examples/wgaudit.conf.example; do
+	 ./usr/share/doc/wgaudit/examples/wgaudit.conf.example \
+	 ./usr/share/doc/wgaudit/examples/wgaudit.json ./usr/share/doc/wgaudit/metrics.md.gz; do
 	grep -q " $f\$" "$WORK/contents" || missing="$missing $f"
 done
 if [ -n "$missing" ]; then

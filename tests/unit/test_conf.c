@@ -127,7 +127,7 @@ TEST(errors_file)
 		"P:5: interfaces: \"averyveryverylongname\" is too long for an interface name (max 15 bytes)\n"
 		"P:8: enabled: \"maybe\" is not a boolean (yes or no)\n"
 		"P:11: max_age: \"soon\" is not a duration (try 500ms, 10s, 5m)\n"
-		"P:13: [nonsense]: unknown section (use [agent], [kmsg], [journal], [checks], [bpf], "
+		"P:13: [nonsense]: unknown section (use [agent], [kmsg], [journal], [checks], [bpf], [metrics], "
 		"[output \"NAME\"] or [allow \"IFACE\"])\n"
 		"P:17: url: \"http://example.com/\" is not an output URL (try syslog+tcp://HOST:PORT, syslog+tls://HOST:PORT, syslog+udp://HOST:PORT, syslog+relp://HOST[:PORT], jsonl:-, jsonl:/PATH)\n"
 		"P:18: min_severity: \"loud\" is not a severity (emerg, alert, crit, err, warning, notice, info, debug)\n"

@@ -17,6 +17,20 @@ TEST(parse_u64_bounds)
 	CHECK_INT(parse_u64("-1", 2, 100, &v), -EINVAL);
 }
 
+TEST(rfc3339_roundtrip)
+{
+	char ts[32];
+	int64_t t;
+
+	fmt_rfc3339_us(ts, 1796156577123456LL);
+	CHECK_INT(parse_rfc3339_us(ts, strlen(ts), &t), 0);
+	CHECK(t == 1796156577123456LL);
+	CHECK_INT(parse_rfc3339_us("2026-12-01T20:29:42Z", 20, &t), -EINVAL);
+	CHECK_INT(parse_rfc3339_us("2026-13-01T20:29:42.000000Z", 27, &t), -EINVAL);
+	CHECK_INT(parse_rfc3339_us("2026-12-01 20:29:42.000000Z", 27, &t), -EINVAL);
+	CHECK_INT(parse_rfc3339_us("2026-12-01T2a:29:42.000000Z", 27, &t), -EINVAL);
+}
+
 TEST(durations)
 {
 	uint64_t ms;

@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: GPL-2.0
+/* session.c - PEER_SESSION from the tracker's peer events. See session.h.
+ *
+ * One record per peer seen (hash table keyed by interface and public
+ * key): the counters last known, so a session that opens counts its bytes
+ * from the counters before it (the handshake that opened it included), and
+ * the open session if any (allocated only while open: ~80 bytes per idle
+ * peer). Only an open session is persisted: at its
+ * open, each handshake and each new endpoint; deleted at its close. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "base/event.h"
+#include "base/log.h"
+#include "engine/session.h"
+#include "engine/tracker.h"
+
+struct sess {
+	char iface[IFNAMSIZ];
+	uint8_t key[WG_KEY_LEN];
+	bool known;			/* last_rx/tx hold real counters */
+	uint64_t last_rx, last_tx;
+	struct session_rec *r;		/* the open session; NULL when none */
+	struct sess *next;
+};
+
+struct sessions {
+	struct session_state st;
+	bool persist;
+	const struct event_sink *sink;
+	struct sess **b;
+	size_t nb, n, nopen;
+};
+
+static size_t sess_hash(const char *iface, const uint8_t *key)
+{
+	uint64_t h;
+
+	memcpy(&h, key + 8, sizeof(h));	/* curve points: already uniform */
+	for (; *iface; iface++)
+		h = (h ^ (unsigned char)*iface) * 1099511628211ull;
+	return (size_t)h;
+}
+
+static struct sess *sess_find(const struct sessions *s, const char *iface, const uint8_t *key)
+{
+	if (!s->nb)
+		return NULL;
+	for (struct sess *e = s->b[sess_hash(iface, key) & (s->nb - 1)]; e; e = e->next)
+		if (!memcmp(e->key, key, WG_KEY_LEN) && !strcmp(e->iface, iface))
+			return e;
+	return NULL;
+}
+
+static struct sess *sess_get(struct sessions *s, const char *iface, const uint8_t *key)
+{
+	struct sess *e = sess_find(s, iface, key);
+	size_t h;
+
+	if (e || strlen(iface) >= IFNAMSIZ)
+		return e;
+	if (s->n + 1 > s->nb) {
+		size_t nb = s->nb ? s->nb * 2 : 256;
+		struct sess **b = calloc(nb, sizeof(*b));
+
+		if (!b)
+			return NULL;
+		for (size_t i = 0; i < s->nb; i++) {
+			for (struct sess *q = s->b[i], *next; q; q = next) {
+				next = q->next;
+				h = sess_hash(q->iface, q->key) & (nb - 1);
+				q->next = b[h];
+				b[h] = q;
+			}
+		}
+		free(s->b);
+		s->b = b;
+		s->nb = nb;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	snprintf(e->iface, sizeof(e->iface), "%s", iface);
+	memcpy(e->key, key, WG_KEY_LEN);
+	h = sess_hash(iface, key) & (s->nb - 1);
+	e->next = s->b[h];
+	s->b[h] = e;
+	s->n++;
+	return e;
+}
+
+static void sess_drop(struct sessions *s, struct sess *e)
+{
+	for (struct sess **pp = &s->b[sess_hash(e->iface, e->key) & (s->nb - 1)]; *pp;
+	     pp = &(*pp)->next) {
+		if (*pp == e) {
+			*pp = e->next;
+			s->n--;
+			free(e->r);
+			free(e);
+			return;
+		}
+	}
+}
+
+/* ---- persisted form ---- */
+
+static void rec_key(const struct session_rec *r, char *out, size_t len)
+{
+	char b64[WG_KEY_B64_LEN];
+
+	key_to_base64(b64, r->key);
+	snprintf(out, len, SESSION_KEY_PREFIX "%s:%s", r->iface, b64);
+}
+
+void session_rec_format(const struct session_rec *r, char *val, size_t len)
+{
+	/* The name last: it is the one word that may hold spaces. */
+	snprintf(val, len, "%lld %llu %llu %llu %llu %llu %s %s", (long long)r->start_us,
+		 (unsigned long long)r->rx0, (unsigned long long)r->tx0,
+		 (unsigned long long)r->rx, (unsigned long long)r->tx,
+		 (unsigned long long)r->handshakes, r->endpoints[0] ? r->endpoints : "-",
+		 r->name);
+}
+
+/* The next space-separated word of *p as a number. */
+static int next_u64(const char **p, uint64_t *v)
+{
+	size_t n = strcspn(*p, " ");
+	int ret = parse_u64(*p, n, UINT64_MAX, v);
+
+	*p += n + ((*p)[n] == ' ');
+	return ret;
+}
+
+int session_rec_parse(const char *key, const char *val, struct session_rec *out)
+{
+	size_t pl = strlen(SESSION_KEY_PREFIX), il;
+	const char *colon, *p = val;
+	uint64_t start;
+
+	memset(out, 0, sizeof(*out));
+	if (strncmp(key, SESSION_KEY_PREFIX, pl))
+		return -EINVAL;
+	key += pl;
+	colon = strchr(key, ':');
+	il = colon ? (size_t)(colon - key) : 0;
+	if (!il || il >= IFNAMSIZ || key_from_base64(out->key, colon + 1, strlen(colon + 1)) < 0)
+		return -EINVAL;
+	memcpy(out->iface, key, il);
+	if (next_u64(&p, &start) < 0 || start > INT64_MAX || next_u64(&p, &out->rx0) < 0 ||
+	    next_u64(&p, &out->tx0) < 0 || next_u64(&p, &out->rx) < 0 ||
+	    next_u64(&p, &out->tx) < 0 || next_u64(&p, &out->handshakes) < 0)
+		return -EINVAL;
+	out->start_us = (int64_t)start;
+	il = strcspn(p, " ");
+	if (!il || il >= sizeof(out->endpoints))
+		return -EINVAL;
+	if (il != 1 || p[0] != '-')
+		memcpy(out->endpoints, p, il);
+	p += il + (p[il] == ' ');
+	snprintf(out->name, sizeof(out->name), "%s", p);
+	return 0;
+}
+
+/* Save the open session r, or forget it (closed). */
+static void persist(struct sessions *s, const struct session_rec *r, bool open)
+{
+	char key[128], val[SESSION_VAL_LEN];
+
+	if (!s->persist)
+		return;
+	rec_key(r, key, sizeof(key));
+	if (!open) {
+		if (s->st.del(s->st.ctx, key) < 0)
+			log_warnx("sessions: cannot forget %s", key);
+		return;
+	}
+	session_rec_format(r, val, sizeof(val));
+	if (s->st.set(s->st.ctx, key, val) < 0)
+		log_warnx("sessions: cannot save %s", key);
+}
+
+static int load_one(void *ctx, const char *key, const char *val)
+{
+	struct sessions *s = ctx;
+	struct session_rec r;
+	struct sess *e;
+
+	if (session_rec_parse(key, val, &r) < 0) {
+		log_warnx("sessions: ignoring a malformed saved session (%s)", key);
+		return 0;
+	}
+	e = sess_get(s, r.iface, r.key);
+	if (!e || (!e->r && !(e->r = malloc(sizeof(*e->r)))))
+		return -ENOMEM;
+	*e->r = r;
+	e->known = true;
+	e->last_rx = r.rx;
+	e->last_tx = r.tx;
+	s->nopen++;
+	return 0;
+}
+
+int sessions_new(const struct session_state *st, const struct event_sink *sink,
+		 struct sessions **out)
+{
+	struct sessions *s = calloc(1, sizeof(*s));
+	int ret = 0;
+
+	*out = NULL;
+	if (!s)
+		return -ENOMEM;
+	s->sink = sink;
+	if (st && st->set && st->del && st->scan) {
+		s->st = *st;
+		s->persist = true;
+		ret = st->scan(st->ctx, SESSION_KEY_PREFIX, load_one, s);
+	}
+	if (ret < 0) {
+		sessions_free(s);
+		return ret;
+	}
+	*out = s;
+	return 0;
+}
+
+void sessions_free(struct sessions *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nb; i++)
+		for (struct sess *e = s->b[i], *next; e; e = next) {
+			next = e->next;
+			free(e->r);
+			free(e);
+		}
+	free(s->b);
+	free(s);
+}
+
+size_t sessions_open_count(const struct sessions *s)
+{
+	return s ? s->nopen : 0;
+}
+
+void sessions_seed(struct sessions *s, const char *iface,
+		   const uint8_t key[static WG_KEY_LEN], uint64_t rx, uint64_t tx)
+{
+	struct sess *e = sess_get(s, iface, key);
+
+	if (!e || e->r || e->known)
+		return;		/* what an event said is newer */
+	e->known = true;
+	e->last_rx = rx;
+	e->last_tx = tx;
+}
+
+static int seed_one(void *ctx, const struct tracker_peer_info *p)
+{
+	sessions_seed(ctx, p->iface, p->public_key, p->rx, p->tx);
+	return 0;
+}
+
+void sessions_seed_tracker(struct sessions *s, const struct tracker *t)
+{
+	if (s && t)
+		tracker_for_each_peer(t, seed_one, s);
+}
+
+/* ---- events ---- */
+
+static void add_endpoint(struct session_rec *r, const char *ep)
+{
+	size_t n = strlen(r->endpoints), el;
+	const char *p = r->endpoints;
+
+	if (!ep || !ep[0])
+		return;
+	el = strlen(ep);
+	while (*p) {	/* distinct: a roam back to an earlier one adds nothing */
+		size_t l = strcspn(p, ",");
+
+		if (l == el && !memcmp(p, ep, el))
+			return;
+		p += l + (p[l] == ',');
+	}
+	if (n + el + 2 > sizeof(r->endpoints))
+		return;		/* SESSION_MAX_ENDPOINTS full: the first ones stay */
+	if (n)
+		r->endpoints[n++] = ',';
+	memcpy(r->endpoints + n, ep, el + 1);
+}
+
+static bool ev_u64(const struct event *ev, const char *k, uint64_t *v)
+{
+	const char *s = event_get(ev, k);
+
+	return s && parse_u64(s, strlen(s), UINT64_MAX, v) == 0;
+}
+
+static void open_session(struct sessions *s, struct sess *e, const struct event *ev,
+			 uint64_t rx, uint64_t tx)
+{
+	struct session_rec *r = calloc(1, sizeof(*r));
+	const char *lh = event_get(ev, "last_handshake");
+	int64_t hs_us;
+
+	/* From the handshake that made it active, not from the poll that saw
+	 * it (up to one interval later). */
+	if (!r) {
+		log_warnx("sessions: out of memory: a session of %s is not recorded", e->iface);
+		return;
+	}
+	snprintf(r->iface, sizeof(r->iface), "%s", e->iface);
+	memcpy(r->key, e->key, WG_KEY_LEN);
+	r->start_us = lh && parse_rfc3339_us(lh, strlen(lh), &hs_us) == 0 &&
+		      hs_us <= ev->time_us ? hs_us : ev->time_us;
+	r->rx0 = e->known && e->last_rx <= rx ? e->last_rx : rx;
+	r->tx0 = e->known && e->last_tx <= tx ? e->last_tx : tx;
+	r->rx = rx;
+	r->tx = tx;
+	r->handshakes = 1;	/* the one that made it active */
+	r->endpoints[0] = '\0';
+	add_endpoint(r, event_get(ev, "endpoint"));
+	snprintf(r->name, sizeof(r->name), "%s",
+		 event_get(ev, "peer_name") ? event_get(ev, "peer_name") : "");
+	e->r = r;
+	s->nopen++;
+	persist(s, r, true);
+}
+
+static void close_session(struct sessions *s, struct sess *e, const struct event *ev,
+			  const char *reason)
+{
+	struct session_rec *r = e->r;
+	struct event out;
+	char ts[32], b64[WG_KEY_B64_LEN];
+	int64_t end = ev->time_us > r->start_us ? ev->time_us : r->start_us;
+	const char *last;
+
+	event_init(&out, EV_PEER_SESSION, ev->source);
+	out.time_us = ev->time_us;
+	key_to_base64(b64, r->key);
+	event_set(&out, "iface", r->iface);
+	event_set(&out, "peer", b64);
+	last = strrchr(r->endpoints, ',');
+	last = last ? last + 1 : r->endpoints;
+	if (last[0])
+		event_set(&out, "endpoint", last);
+	fmt_rfc3339_us(ts, r->start_us);
+	event_set(&out, "session_start", ts);
+	fmt_rfc3339_us(ts, end);
+	event_set(&out, "session_end", ts);
+	event_set_u64(&out, "duration", (uint64_t)((end - r->start_us) / 1000000));
+	/* Counters only go down when the peer was re-added: count from 0. */
+	event_set_u64(&out, "rx_bytes", r->rx >= r->rx0 ? r->rx - r->rx0 : r->rx);
+	event_set_u64(&out, "tx_bytes", r->tx >= r->tx0 ? r->tx - r->tx0 : r->tx);
+	event_set(&out, "endpoints", r->endpoints);
+	event_set_u64(&out, "handshakes", r->handshakes);
+	event_set(&out, "reason", reason);
+	s->nopen--;
+	persist(s, r, false);
+	free(r);
+	e->r = NULL;
+	if (event_emit(s->sink, &out) < 0)
+		log_warnx("sessions: PEER_SESSION could not be journaled");
+}
+
+static void iface_gone(struct sessions *s, const struct event *ev, const char *iface)
+{
+	for (size_t i = 0; i < s->nb; i++) {
+		for (struct sess *e = s->b[i], *next; e; e = next) {
+			next = e->next;
+			if (strcmp(e->iface, iface))
+				continue;
+			if (e->r)
+				close_session(s, e, ev, "iface_destroyed");
+			sess_drop(s, e);
+		}
+	}
+}
+
+void sessions_event(struct sessions *s, const struct event *ev)
+{
+	const char *iface, *b64;
+	uint8_t key[WG_KEY_LEN];
+	uint64_t rx = 0, tx = 0;
+	bool counters;
+	struct sess *e;
+
+	switch (ev->type) {
+	case EV_PEER_ADDED: case EV_PEER_ACTIVE: case EV_PEER_INACTIVE:
+	case EV_PEER_HANDSHAKE: case EV_PEER_ENDPOINT_CHANGED: case EV_PEER_TRANSFER:
+	case EV_PEER_REMOVED: case EV_IFACE_DESTROYED:
+		break;
+	default:
+		return;		/* the common case: one switch */
+	}
+	iface = event_get(ev, "iface");
+	if (!iface)
+		return;
+	if (ev->type == EV_IFACE_DESTROYED) {
+		iface_gone(s, ev, iface);
+		return;
+	}
+	b64 = event_get(ev, "peer");
+	if (!b64 || key_from_base64(key, b64, strlen(b64)) < 0 || !(e = sess_get(s, iface, key)))
+		return;
+	counters = ev_u64(ev, "rx", &rx) && ev_u64(ev, "tx", &tx);
+	if (e->r && counters) {
+		e->r->rx = rx;
+		e->r->tx = tx;
+	}
+	switch (ev->type) {
+	case EV_PEER_ACTIVE:
+		if (!e->r && counters)
+			open_session(s, e, ev, rx, tx);
+		else if (e->r)
+			add_endpoint(e->r, event_get(ev, "endpoint"));
+		break;
+	case EV_PEER_HANDSHAKE:
+		if (e->r) {
+			e->r->handshakes++;
+			persist(s, e->r, true);
+		}
+		break;
+	case EV_PEER_ENDPOINT_CHANGED:
+		if (e->r) {
+			add_endpoint(e->r, event_get(ev, "endpoint"));
+			persist(s, e->r, true);
+		}
+		break;
+	case EV_PEER_INACTIVE:
+	case EV_PEER_REMOVED:
+		if (e->r)
+			close_session(s, e, ev, ev->type == EV_PEER_REMOVED ? "removed" : "inactive");
+		break;
+	default:
+		break;
+	}
+	if (ev->type == EV_PEER_REMOVED) {
+		sess_drop(s, e);
+		return;
+	}
+	/* Outside a session, a handshake or roam carries the counters of the
+	 * pass that opens the next one: keep the ones from before it. */
+	if (counters && (e->r || ev->type == EV_PEER_ADDED || ev->type == EV_PEER_TRANSFER ||
+			 ev->type == EV_PEER_INACTIVE)) {
+		e->known = true;
+		e->last_rx = rx;
+		e->last_tx = tx;
+	}
+}
