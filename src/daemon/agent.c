@@ -483,17 +483,22 @@ static void on_kmsg(void *ctx, int fd, uint32_t events)
 static void open_kmsg(struct agent *a)
 {
 	struct kmsg_reader_opts ko = { .accept_user = a->conf->kmsg_accept_user };
-	char boot[37], saved_boot[40], v[24], why[256];
+	char boot[37], saved_boot[40], v[24], why[512];
 	uint64_t seq;
 	int ret;
 
 	if (a->conf->enable_dyndbg) {
-		ret = dyndbg_enable(DYNDBG_CONTROL, why, sizeof(why));
+		const char *used;
+
+		/* procfs first: it works under lockdown and without debugfs,
+		 * and needs no mount. */
+		ret = dyndbg_enable_any(DYNDBG_PROC, DYNDBG_CONTROL, &used, why, sizeof(why));
 		if (ret < 0)
 			log_warnx("cannot enable WireGuard dynamic debug: %s; "
 				  "kernel handshake lines will be missing, polling carries on", why);
 		else
-			log_info("WireGuard dynamic debug enabled");
+			log_info("WireGuard dynamic debug enabled through %s%s%s%s", used,
+				 why[0] ? " (" : "", why, why[0] ? ")" : "");
 	}
 	if (!a->conf->kmsg)
 		return;

@@ -20,7 +20,9 @@ int dyndbg_enable(const char *control, char *why, size_t len)
 	if (fd < 0) {
 		ret = -errno;
 		snprintf(why, len, "%s: %s (%s)", control, strerror(errno),
-			 errno == ENOENT ? "kernel without CONFIG_DYNAMIC_DEBUG or debugfs not available" :
+			 errno == ENOENT ? (strncmp(control, "/proc/", 6) ?
+					    "kernel without CONFIG_DYNAMIC_DEBUG or debugfs not available" :
+					    "kernel without CONFIG_DYNAMIC_DEBUG or older than 5.9") :
 			 errno == EPERM || errno == EACCES ? "not permitted: root, or kernel lockdown" :
 			 "cannot open");
 		return ret;
@@ -33,5 +35,41 @@ int dyndbg_enable(const char *control, char *why, size_t len)
 			 errno == EINVAL ? " (wireguard module not loaded?)" : "");
 	}
 	close(fd);
+	return ret;
+}
+
+int dyndbg_enable_any(const char *proc, const char *debugfs, const char **used,
+		      char *why, size_t len)
+{
+	char first[256] = "";	/* why the procfs file failed */
+	int ret = -ENOENT;
+
+	*used = NULL;
+	why[0] = '\0';
+	if (proc) {
+		ret = dyndbg_enable(proc, first, sizeof(first));
+		if (ret == 0) {
+			*used = proc;
+			return 0;
+		}
+		if (ret == -EINVAL || !debugfs) {
+			snprintf(why, len, "%s", first);
+			return ret;
+		}
+	}
+	if (debugfs) {
+		ret = dyndbg_enable(debugfs, why, len);
+		if (ret == 0) {
+			*used = debugfs;
+			snprintf(why, len, "%s", first);
+			return 0;
+		}
+		if (first[0]) {
+			char second[256];
+
+			snprintf(second, sizeof(second), "%s", why);
+			snprintf(why, len, "%s; %s", first, second);
+		}
+	}
 	return ret;
 }
