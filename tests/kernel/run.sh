@@ -495,6 +495,31 @@ else
 	fi
 fi
 
+# --- dynamic debug through /proc with debugfs unmounted (init's DYNDBGPROC block)
+if ! grep -q '^DYNDBGPROC before' "$OUT"; then
+	skip dyndbg-proc "the VM ran no /proc dynamic debug block (no wgaudit, or no /proc/dynamic_debug/control)"
+else
+	dd_before=$(sed -n 's/^DYNDBGPROC before //p' "$OUT" | tail -1)
+	dd_after=$(sed -n 's/^DYNDBGPROC after //p' "$OUT" | tail -1)
+	sec dyndbg-proc-log > "$RUN/dyndbg-proc.log"
+	if [ "$dd_before" = 0 ] && ! grep -q '^DYNDBGPROC debugfs still mounted' "$OUT"; then
+		pass dyndbg-proc/setup-off-and-unmounted
+	else
+		fail dyndbg-proc/setup-off-and-unmounted "call sites on before the agent: ${dd_before:-?}; $(grep '^DYNDBGPROC debugfs still' "$OUT")"
+	fi
+	if [ "${dd_after:-0}" -gt 0 ] 2> /dev/null; then
+		pass dyndbg-proc/agent-enabled-wireguard-call-sites
+	else
+		fail dyndbg-proc/agent-enabled-wireguard-call-sites "${dd_after:-?} wireguard lines with =p in /proc/dynamic_debug/control; log: $(head -c 300 "$RUN/dyndbg-proc.log" | tr '\n' ' ')"
+	fi
+	if grep -q 'dynamic debug enabled through /proc/dynamic_debug/control' "$RUN/dyndbg-proc.log" &&
+		grep -q '^DYNDBGPROC debugfs unmounted' "$OUT"; then
+		pass dyndbg-proc/through-proc-without-mounting-debugfs
+	else
+		fail dyndbg-proc/through-proc-without-mounting-debugfs "$(grep '^DYNDBGPROC debugfs' "$OUT" | tr '\n' ' ') log: $(grep -i 'dynamic debug' "$RUN/dyndbg-proc.log" | head -2 | tr '\n' ' ')"
+	fi
+fi
+
 # --- fixtures ---------------------------------------------------------------------
 # From the module's first record to the end: real records, including the few
 # unrelated ones in between (veth link-up lines) a parser must skip.
