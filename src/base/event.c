@@ -102,12 +102,18 @@ int event_setf(struct event *ev, const char *key, const char *fmt, ...)
 	return event_set(ev, key, tmp);
 }
 
+/* By hand, not snprintf(): a kernel-log flood sets a number per line. */
 int event_set_u64(struct event *ev, const char *key, uint64_t v)
 {
 	char tmp[24];
+	size_t n = sizeof(tmp) - 1;
 
-	snprintf(tmp, sizeof(tmp), "%" PRIu64, v);
-	return event_set(ev, key, tmp);
+	tmp[n] = '\0';
+	do {
+		tmp[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return event_set(ev, key, tmp + n);
 }
 
 const char *event_get(const struct event *ev, const char *key)

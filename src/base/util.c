@@ -414,37 +414,54 @@ int endpoint_parse(const char *s, size_t len, union endpoint *out)
 	return 0;
 }
 
+/* Decimal v at p; returns the bytes written (at most 10). */
+static size_t put_uint(char *p, uint32_t v)
+{
+	char t[10];
+	size_t n = 0;
+
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		p[i] = t[n - 1 - i];
+	return n;
+}
+
+/* By hand, not inet_ntop() + snprintf(): a metrics scrape formats one per
+ * peer and the kernel-log parser formats an
+ * endpoint for every line of a flood. IPv4 is a dotted quad of plain
+ * decimals either way; IPv6 keeps inet_ntop()'s RFC 5952 form. */
 void endpoint_format(char out[static ENDPOINT_STR_LEN], const union endpoint *ep)
 {
-	char host[INET6_ADDRSTRLEN];
+	char *p = out;
 
 	out[0] = '\0';
 	if (ep->sa.sa_family == AF_INET) {
-		/* By hand: a scrape formats one per peer, and inet_ntop plus
-		 * snprintf cost more than the rest of its line. */
-		const uint8_t *a = (const uint8_t *)&ep->sin.sin_addr;
-		unsigned v[5] = { a[0], a[1], a[2], a[3], ntohs(ep->sin.sin_port) };
-		char *o = out;
+		const unsigned char *a = (const unsigned char *)&ep->sin.sin_addr;
 
-		for (int i = 0; i < 5; i++) {
-			char d[5];
-			int n = 0;
-
-			do {
-				d[n++] = (char)('0' + v[i] % 10);
-				v[i] /= 10;
-			} while (v[i]);
-			while (n)
-				*o++ = d[--n];
-			*o++ = i < 3 ? '.' : i == 3 ? ':' : '\0';
+		for (int i = 0; i < 4; i++) {
+			p += put_uint(p, a[i]);
+			*p++ = i < 3 ? '.' : ':';
 		}
+		p += put_uint(p, ntohs(ep->sin.sin_port));
+		*p = '\0';
 	} else if (ep->sa.sa_family == AF_INET6) {
-		inet_ntop(AF_INET6, &ep->sin6.sin6_addr, host, sizeof(host));
-		if (ep->sin6.sin6_scope_id)
-			snprintf(out, ENDPOINT_STR_LEN, "[%s%%%u]:%u", host,
-				 ep->sin6.sin6_scope_id, ntohs(ep->sin6.sin6_port));
-		else
-			snprintf(out, ENDPOINT_STR_LEN, "[%s]:%u", host, ntohs(ep->sin6.sin6_port));
+		*p++ = '[';
+		if (!inet_ntop(AF_INET6, &ep->sin6.sin6_addr, p, INET6_ADDRSTRLEN)) {
+			out[0] = '\0';
+			return;
+		}
+		p += strlen(p);
+		if (ep->sin6.sin6_scope_id) {
+			*p++ = '%';
+			p += put_uint(p, ep->sin6.sin6_scope_id);
+		}
+		*p++ = ']';
+		*p++ = ':';
+		p += put_uint(p, ntohs(ep->sin6.sin6_port));
+		*p = '\0';
 	}
 }
 
@@ -585,20 +602,78 @@ int parse_rfc3339_us(const char *s, size_t len, int64_t *out)
 	return 0;
 }
 
+static void put2(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+}
+
+/* Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's
+ * civil_from_days, exact for every int64 day count in range). */
+static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+	int64_t era, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	yoe = z - era * 146097;
+	yoe = (yoe - yoe / 1460 + yoe / 36524 - yoe / 146096) / 365;
+	doy = z - era * 146097 - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+/* Arithmetic, not gmtime_r() + snprintf(): replay prints one stamp per
+ * event of a flood. Years 0..9999 (what "%04d" prints as four digits);
+ * anything else goes the slow way, with the same output as before. */
 void fmt_rfc3339_us(char out[static 32], int64_t time_us)
 {
-	time_t sec = (time_t)(time_us / 1000000);
+	int64_t sec = time_us / 1000000, days, y;
 	long us = (long)(time_us % 1000000);
+	int m, d, sod;
 	struct tm tm;
 
 	if (us < 0) {
 		us += 1000000;
 		sec--;
 	}
-	gmtime_r(&sec, &tm);
-	snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-		 tm.tm_hour, tm.tm_min, tm.tm_sec, us);
+	days = sec / 86400;
+	sod = (int)(sec % 86400);
+	if (sod < 0) {
+		sod += 86400;
+		days--;
+	}
+	civil_from_days(days, &y, &m, &d);
+	if (y < 0 || y > 9999) {
+		time_t t = (time_t)sec;
+
+		gmtime_r(&t, &tm);
+		snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			 tm.tm_hour, tm.tm_min, tm.tm_sec, us);
+		return;
+	}
+	put2(out, (int)(y / 100));
+	put2(out + 2, (int)(y % 100));
+	out[4] = '-';
+	put2(out + 5, m);
+	out[7] = '-';
+	put2(out + 8, d);
+	out[10] = 'T';
+	put2(out + 11, sod / 3600);
+	out[13] = ':';
+	put2(out + 14, sod / 60 % 60);
+	out[16] = ':';
+	put2(out + 17, sod % 60);
+	out[19] = '.';
+	for (int i = 25; i >= 20; i--) {
+		out[i] = (char)('0' + us % 10);
+		us /= 10;
+	}
+	out[26] = 'Z';
+	out[27] = '\0';
 }
 
 static int64_t clock_us(clockid_t id)

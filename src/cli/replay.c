@@ -46,6 +46,7 @@ struct replay {
 	bool json;
 	int year;
 	int64_t now_s;
+	struct kmsg_tzcache tz;
 	char host[256];
 	uint64_t lines, events, skipped, non_kernel, ignored, malformed,
 		 too_long, relative, untimed, wglog;
@@ -86,7 +87,7 @@ static void replay_line(struct replay *r, const char *p, size_t n)
 	int ret;
 
 	r->lines++;
-	kmsg_strip_prefix(p, n, r->year, r->now_s, &l);
+	kmsg_strip_prefix(p, n, r->year, r->now_s, &r->tz, &l);
 	if (!l.kernel || l.facility > 0) {
 		/* wireguard-go logs through syslog/journald as a program. */
 		if (wglog_parse(l.text, l.text_len, &ev) == 0)

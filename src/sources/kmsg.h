@@ -51,6 +51,14 @@ struct kmsg_line {
 	size_t host_len;
 };
 
+/* The zone offset of the last local stamp's minute. */
+struct kmsg_tzcache {
+	bool valid;
+	int64_t minute;		/* local time / 60 */
+	int64_t off;		/* seconds east of UTC */
+};
+#define KMSG_TZCACHE_FROM	94694400	/* 1973-01-01: whole-minute zones */
+
 /* Recognised prefixes, outermost first, each optional:
  *   raw record        "6,1234,5678,-;text"
  *   RFC 3339 syslog   "2026-11-25T12:00:00.123456+00:00 host kernel: "
@@ -62,9 +70,11 @@ struct kmsg_line {
  *   dmesg             "[   12.345678] "
  *   dmesg -T          "[Tue Nov 25 12:00:00 2026] "
  * BSD and dmesg -T stamps are local time (TZ of the replaying host).
- * Always succeeds: a line with no known prefix is returned whole. */
+ * Always succeeds: a line with no known prefix is returned whole.
+ * tz (NULL: none) remembers the zone offset between the lines of one log:
+ * zero it once, before the first line. */
 void kmsg_strip_prefix(const char *buf, size_t len, int year, int64_t now_s,
-		       struct kmsg_line *out);
+		       struct kmsg_tzcache *tz, struct kmsg_line *out);
 
 /* Live /dev/kmsg reader. */
 struct kmsg_reader_opts {

@@ -81,21 +81,50 @@ static size_t parse_frac(const char *p, size_t n, int64_t *us)
 	return k + 1;
 }
 
+/* timegm() for the validated fields below (mday may pass the month's end,
+ * as timegm() normalises it: linear in every field). */
+static int64_t utc_seconds(const struct tm *tm)
+{
+	int64_t y = (int64_t)tm->tm_year + 1900, era, yoe, doy, days;
+	int m = tm->tm_mon + 1;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + tm->tm_mday - 1;
+	days = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+	return days * 86400 + tm->tm_hour * 3600 + tm->tm_min * 60 + tm->tm_sec;
+}
+
 /* Local broken-down time to µs since the epoch. Not mktime(): glibc's
  * mktime() calls tzset(), which stats /etc/localtime on every call (one
  * syscall per replayed line); localtime_r() does not. Two rounds settle
  * the offset across a DST change; a time inside a DST gap lands an hour
- * off, as any reading of such a stamp must. */
-static int64_t local_us(struct tm *tm, int64_t frac)
+ * off, as any reading of such a stamp must.
+ * With tz, the offset found is reused for the rest of the same local
+ * minute: since 1972 every zone's offsets and transition times are whole
+ * minutes, so no transition falls inside one (earlier stamps, with their
+ * odd LMT seconds, are always computed). */
+static int64_t local_us(struct tm *tm, int64_t frac, struct kmsg_tzcache *tz)
 {
-	time_t guess = timegm(tm), t;
+	int64_t naive = utc_seconds(tm);
+	time_t guess = (time_t)naive, t;
 	struct tm lt;
 
-	if (guess == (time_t)-1 || !localtime_r(&guess, &lt))
+	if (naive == -1)	/* what timegm() returned as its error */
+		return 0;
+	if (tz && tz->valid && tz->minute == naive / 60 && naive >= KMSG_TZCACHE_FROM)
+		return (naive - tz->off) * 1000000 + frac;
+	if (!localtime_r(&guess, &lt))
 		return 0;
 	t = guess - lt.tm_gmtoff;
 	if (localtime_r(&t, &lt) && guess - lt.tm_gmtoff != t)
 		t = guess - lt.tm_gmtoff;
+	if (tz) {
+		tz->valid = true;
+		tz->minute = naive / 60;
+		tz->off = naive - (int64_t)t;
+	}
 	return (int64_t)t * 1000000 + frac;
 }
 
@@ -120,7 +149,7 @@ static size_t parse_host_tag(const char *p, size_t n, struct kmsg_line *out)
 
 /* "Nov 25 12:00:00[.frac] " -> bytes used, 0 if not. */
 static size_t parse_bsd_stamp(const char *p, size_t n, int year, int64_t now_s,
-			      int64_t *time_us)
+			      struct kmsg_tzcache *tz, int64_t *time_us)
 {
 	struct tm tm = { 0 };
 	int64_t frac = 0;
@@ -143,11 +172,11 @@ static size_t parse_bsd_stamp(const char *p, size_t n, int year, int64_t now_s,
 	{
 		struct tm copy = tm;
 
-		*time_us = local_us(&copy, frac);
+		*time_us = local_us(&copy, frac, tz);
 		if (now_s > 0 && *time_us / 1000000 > now_s + 86400) {
 			copy = tm;
 			copy.tm_year--;
-			*time_us = local_us(&copy, frac);
+			*time_us = local_us(&copy, frac, tz);
 		}
 	}
 	return k + 1;
@@ -190,7 +219,7 @@ static size_t parse_rfc3339_stamp(const char *p, size_t n, int64_t *time_us)
 	}
 	if (k >= n || p[k] != ' ')
 		return 0;
-	*time_us = ((int64_t)timegm(&tm) - off) * 1000000 + frac;
+	*time_us = (utc_seconds(&tm) - off) * 1000000 + frac;
 	return k + 1;
 }
 
@@ -221,7 +250,8 @@ static size_t parse_dmesg_mono(const char *p, size_t n, int64_t *mono_us)
 }
 
 /* dmesg -T "[Tue Nov 25 12:00:00 2026] " -> local wall clock. */
-static size_t parse_dmesg_ctime(const char *p, size_t n, int64_t *time_us)
+static size_t parse_dmesg_ctime(const char *p, size_t n, struct kmsg_tzcache *tz,
+				int64_t *time_us)
 {
 	struct tm tm = { 0 };
 	int y;
@@ -234,12 +264,12 @@ static size_t parse_dmesg_ctime(const char *p, size_t n, int64_t *time_us)
 	    tm.tm_mday < 1 || parse_hms(p + 12, 8, &tm) < 0 || fixed_num(p + 21, 4, 4, &y) < 0)
 		return 0;
 	tm.tm_year = y - 1900;
-	*time_us = local_us(&tm, 0);
+	*time_us = local_us(&tm, 0, tz);
 	return 26 + (n > 26 && p[26] == ' ');
 }
 
 void kmsg_strip_prefix(const char *buf, size_t len, int year, int64_t now_s,
-		       struct kmsg_line *out)
+		       struct kmsg_tzcache *tz, struct kmsg_line *out)
 {
 	const char *p = buf;
 	size_t n = len, k;
@@ -259,7 +289,7 @@ void kmsg_strip_prefix(const char *buf, size_t len, int year, int64_t now_s,
 		out->text_len = out->rec.text_len;
 		return;
 	}
-	if ((k = parse_rfc3339_stamp(p, n, &t)) || (k = parse_bsd_stamp(p, n, year, now_s, &t))) {
+	if ((k = parse_rfc3339_stamp(p, n, &t)) || (k = parse_bsd_stamp(p, n, year, now_s, tz, &t))) {
 		size_t h = parse_host_tag(p + k, n - k, out);
 
 		if (h) {
@@ -294,7 +324,7 @@ void kmsg_strip_prefix(const char *buf, size_t len, int year, int64_t now_s,
 				out->kernel = true;
 			}
 		}
-	} else if ((k = parse_dmesg_ctime(p, n, &t))) {
+	} else if ((k = parse_dmesg_ctime(p, n, tz, &t))) {
 		if (!out->time_us)
 			out->time_us = t;
 		p += k;

@@ -44,9 +44,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (kmsg_parse_record(buf, size, &rec) == 0 &&
 	    (rec.text < buf || rec.text + rec.text_len > buf + size))
 		abort();
-	kmsg_strip_prefix(buf, size, 2026, 1796000000, &line);
+	kmsg_strip_prefix(buf, size, 2026, 1796000000, NULL, &line);
 	if (line.text < buf || line.text + line.text_len > buf + size)
 		abort();
+	{
+		/* The zone cache (kept across inputs, as replay keeps it
+		 * across lines) never changes a stamp. */
+		static struct kmsg_tzcache tz;
+		struct kmsg_line cached;
+
+		kmsg_strip_prefix(buf, size, 2026, 1796000000, &tz, &cached);
+		if (cached.time_us != line.time_us || cached.text != line.text)
+			abort();
+	}
 	ret = kmsg_parse(line.text, line.text_len, &ev);
 	if (ret == 0)
 		check_event(&ev);

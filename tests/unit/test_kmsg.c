@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include "test.h"
@@ -477,7 +480,7 @@ static const char *strip_show(const char *line)
 	static char out[1024];
 	struct kmsg_line l;
 
-	kmsg_strip_prefix(line, strlen(line), 2026, 1796000000, &l);
+	kmsg_strip_prefix(line, strlen(line), 2026, 1796000000, NULL, &l);
 	snprintf(out, sizeof(out), "t=%lld m=%lld f=%d k=%d r=%d h=%.*s text=%.*s",
 		 (long long)l.time_us, (long long)l.mono_us, l.facility, l.kernel, l.record,
 		 (int)l.host_len, l.host ? l.host : "", (int)l.text_len, l.text);
@@ -559,7 +562,7 @@ TEST(strip_truncated_every_byte)
 			char *c = malloc(k ? k : 1);
 
 			memcpy(c, lines[i], k);
-			kmsg_strip_prefix(c, k, 2026, 0, &l);
+			kmsg_strip_prefix(c, k, 2026, 0, NULL, &l);
 			CHECK(l.text >= c && l.text + l.text_len <= c + k);
 			(void)kmsg_parse(l.text, l.text_len, &ev);
 			free(c);
@@ -598,7 +601,7 @@ static void check_fixture(const char *name)
 		if (!tab)
 			continue;
 		snprintf(want, sizeof(want), "%.*s", (int)(tab - p), p);
-		kmsg_strip_prefix(tab + 1, (size_t)(nl - tab - 1), 2026, 0, &l);
+		kmsg_strip_prefix(tab + 1, (size_t)(nl - tab - 1), 2026, 0, NULL, &l);
 		ret = kmsg_parse(l.text, l.text_len, &ev);
 		if (!l.kernel || l.facility > 0)
 			got = "SKIP";
@@ -647,13 +650,59 @@ TEST(crowdsec_examples)
 	const char *b = "Jun 20 08:40:02 workshop kernel: [82508.102168] wireguard: wg0: Invalid handshake initiation from 172.17.100.130:51820";
 
 	utc();
-	kmsg_strip_prefix(a, strlen(a), 2025, 0, &l);
+	kmsg_strip_prefix(a, strlen(a), 2025, 0, NULL, &l);
 	CHECK_INT(parse_n(l.text, l.text_len, &ev), 0);
 	CHECK_STR(show(&ev), "UNALLOWED_SRC_IP iface=wg0 src_ip=10.0.0.3 peer_id=1 endpoint=192.168.1.2:51820");
 	CHECK_INT(l.time_us, 1750408515000000LL);
-	kmsg_strip_prefix(b, strlen(b), 2025, 0, &l);
+	kmsg_strip_prefix(b, strlen(b), 2025, 0, NULL, &l);
 	CHECK_INT(parse_n(l.text, l.text_len, &ev), 0);
 	CHECK_STR(show(&ev), "INVALID_HANDSHAKE_INITIATION iface=wg0 endpoint=172.17.100.130:51820");
+}
+
+/* The zone cache gives what the uncached path gives, stamp by stamp, across
+ * DST changes (Berlin: one hour; Lord Howe: 30 minutes) and in both stamp
+ * forms that carry local time. */
+TEST(tzcache_matches_uncached_across_dst)
+{
+	static const char *const zones[] = { "Europe/Berlin", "Australia/Lord_Howe", "UTC" };
+	static const char *const days[][2] = {
+		{ "Mar", "29" }, { "Oct", "25" }, { "Apr", " 5" }, { "Oct", " 4" },
+	};
+	static const char *const wdays[] = { "Sun", "Sun", "Sun", "Sun" };
+	struct kmsg_tzcache tz;
+	struct kmsg_line a, b;
+	char line[160];
+	unsigned bad = 0, n = 0;
+
+	for (size_t z = 0; z < ARRAY_SIZE(zones); z++) {
+		setenv("TZ", zones[z], 1);
+		tzset();
+		memset(&tz, 0, sizeof(tz));
+		for (size_t d = 0; d < ARRAY_SIZE(days); d++)
+			for (int s = 0; s < 86400; s += 7) {
+				int len;
+
+				if (s % 2)
+					len = snprintf(line, sizeof(line), "%s %s %02d:%02d:%02d.%06d gw kernel: "
+						       "wireguard: wg0: Invalid IP packet", days[d][0], days[d][1],
+						       s / 3600, s / 60 % 60, s % 60, s);
+				else
+					len = snprintf(line, sizeof(line), "[%s %s %s %02d:%02d:%02d 2026] "
+						       "wireguard: wg0: Invalid IP packet", wdays[d], days[d][0],
+						       days[d][1], s / 3600, s / 60 % 60, s % 60);
+				kmsg_strip_prefix(line, (size_t)len, 2026, 0, NULL, &a);
+				kmsg_strip_prefix(line, (size_t)len, 2026, 0, &tz, &b);
+				n++;
+				if (a.time_us == 0 || a.time_us != b.time_us) {
+					if (bad++ < 3)
+						test_fail("%s: %s: %lld cached, %lld not", zones[z], line,
+							  (long long)b.time_us, (long long)a.time_us);
+				}
+			}
+	}
+	CHECK(n > 100000);
+	CHECK_INT(bad, 0);
+	utc();
 }
 
 /* Real lines recorded in the QEMU lab, if present: every line with
@@ -686,7 +735,7 @@ TEST(real_kernel_recordings)
 			nl = memchr(p, '\n', (size_t)(data + len - p));
 			if (!nl)
 				nl = data + len;
-			kmsg_strip_prefix(p, (size_t)(nl - p), 2026, 0, &l);
+			kmsg_strip_prefix(p, (size_t)(nl - p), 2026, 0, NULL, &l);
 			if (!l.kernel || l.facility > 0)
 				continue;
 			if (kmsg_parse(l.text, l.text_len, &ev) != 0)
@@ -731,7 +780,7 @@ TEST(real_6_1_capture)
 		nl = memchr(p, '\n', (size_t)(data + len - p));
 		if (!nl)
 			nl = data + len;
-		kmsg_strip_prefix(p, (size_t)(nl - p), 2026, 0, &l);
+		kmsg_strip_prefix(p, (size_t)(nl - p), 2026, 0, NULL, &l);
 		CHECK(l.record);
 		if (l.facility != 0) {
 			user++;

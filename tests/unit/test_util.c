@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
 #include "test.h"
 #include "base/util.h"
 
@@ -147,5 +150,101 @@ TEST(human_formats)
 	CHECK_STR(b, "1 day, 1 second ago");
 	fmt_rfc3339_us(b, 1780000000123456LL);
 	CHECK_STR(b, "2026-05-28T20:26:40.123456Z");
+}
+
+/* The hand-written formatters against the libc ones they replace. */
+static void ref_rfc3339(char out[32], int64_t time_us)
+{
+	time_t sec = (time_t)(time_us / 1000000);
+	long us = (long)(time_us % 1000000);
+	struct tm tm;
+
+	if (us < 0) {
+		us += 1000000;
+		sec--;
+	}
+	gmtime_r(&sec, &tm);
+	snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us);
+}
+
+TEST(rfc3339_matches_gmtime)
+{
+	static const int64_t fixed[] = {
+		0, -1, 1, 999999, -999999, -1000000, 86399999999LL, 86400000000LL,
+		951782400000000LL,	/* 2000-02-29 */
+		4107542400000000LL,	/* 2100-03-01 */
+		-62135596800000000LL,	/* 0001-01-01 */
+		-62167219200000000LL,	/* 0000-01-01 */
+		-62167219200000001LL,	/* year -1: the slow path */
+		253402300799999999LL,	/* 9999-12-31T23:59:59.999999 */
+		253402300800000000LL,	/* 10000: the slow path */
+	};
+	char a[32], b[32];
+	uint64_t x = 88172645463325252ULL;
+
+	for (size_t i = 0; i < ARRAY_SIZE(fixed); i++) {
+		fmt_rfc3339_us(a, fixed[i]);
+		ref_rfc3339(b, fixed[i]);
+		if (strcmp(a, b))
+			test_fail("%lld: %s, gmtime says %s", (long long)fixed[i], a, b);
+	}
+	for (int i = 0; i < 200000; i++) {	/* xorshift */
+		int64_t t;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		if (i & 1)	/* the whole int64 range: +-292,000 years */
+			t = (int64_t)x;
+		else		/* +-317 years around 1970 */
+			t = (int64_t)(x % 20000000000000000ULL) - 10000000000000000LL;
+		fmt_rfc3339_us(a, t);
+		ref_rfc3339(b, t);
+		if (strcmp(a, b)) {
+			test_fail("%lld: %s, gmtime says %s", (long long)t, a, b);
+			break;
+		}
+	}
+}
+
+TEST(endpoint_format_matches_inet_ntop)
+{
+	union endpoint ep;
+	char a[ENDPOINT_STR_LEN], b[ENDPOINT_STR_LEN], h[INET6_ADDRSTRLEN];
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+
+	for (int i = 0; i < 100000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		memset(&ep, 0, sizeof(ep));
+		if (i & 1) {
+			ep.sin.sin_family = AF_INET;
+			ep.sin.sin_addr.s_addr = (uint32_t)(i & 2 ? x : x & 0x0100ff00);
+			ep.sin.sin_port = (uint16_t)(x >> 32);
+			inet_ntop(AF_INET, &ep.sin.sin_addr, h, sizeof(h));
+			snprintf(b, sizeof(b), "%s:%u", h, ntohs(ep.sin.sin_port));
+		} else {
+			ep.sin6.sin6_family = AF_INET6;
+			for (int k = 0; k < 16; k++)	/* runs of zeros, v4-mapped, ... */
+				ep.sin6.sin6_addr.s6_addr[k] = (x >> (k * 4)) & 1 ? (uint8_t)(x >> k) : 0;
+			if (i % 7 == 0)
+				memcpy(ep.sin6.sin6_addr.s6_addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12);
+			ep.sin6.sin6_port = (uint16_t)(x >> 40);
+			ep.sin6.sin6_scope_id = i % 3 ? 0 : (uint32_t)(x >> 20);
+			inet_ntop(AF_INET6, &ep.sin6.sin6_addr, h, sizeof(h));
+			if (ep.sin6.sin6_scope_id)
+				snprintf(b, sizeof(b), "[%s%%%u]:%u", h, ep.sin6.sin6_scope_id,
+					 ntohs(ep.sin6.sin6_port));
+			else
+				snprintf(b, sizeof(b), "[%s]:%u", h, ntohs(ep.sin6.sin6_port));
+		}
+		endpoint_format(a, &ep);
+		if (strcmp(a, b)) {
+			test_fail("%s, inet_ntop says %s", a, b);
+			break;
+		}
+	}
 }
 TEST_MAIN()
