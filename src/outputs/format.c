@@ -109,10 +109,15 @@ static bool is_ctl(unsigned char c)
 
 /* --- MSG ------------------------------------------------------------- */
 
-static bool msg_needs_quotes(const char *v)
+/* A byte msg_value() copies as it is: printable ASCII but '"' and '\\'. */
+static bool msg_plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+static bool msg_needs_quotes(const char *v, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)v;
-	size_t n = strlen(v);
 
 	if (n == 0)
 		return true;
@@ -125,6 +130,10 @@ static bool msg_needs_quotes(const char *v)
 			return true;
 		if (s[i] == ' ' || s[i] == '"' || s[i] == '\\' || is_ctl(s[i]))
 			return true;
+		if (s[i] < 0x80) {	/* ASCII: no decoding to do */
+			i++;
+			continue;
+		}
 		l = utf8_seq_len(s + i, n - i);
 		if (l == 0)
 			return true;
@@ -137,13 +146,22 @@ static void msg_value(struct wbuf *b, const char *v)
 {
 	const unsigned char *s = (const unsigned char *)v;
 	size_t n = strlen(v);
-	bool q = msg_needs_quotes(v);
+	bool q = msg_needs_quotes(v, n);
 
 	if (q)
 		w_char(b, '"');
 	for (size_t i = 0; i < n;) {
-		size_t l = utf8_seq_len(s + i, n - i);
+		size_t l, run = i;
 
+		/* Runs of plain bytes in one copy (most values are all plain). */
+		while (run < n && msg_plain(s[run]))
+			run++;
+		if (run > i) {
+			w_bytes(b, v + i, run - i);
+			i = run;
+			continue;
+		}
+		l = utf8_seq_len(s + i, n - i);
 		if (l == 0) {
 			w_hex2(b, "\\x", s[i]);
 			i++;
@@ -161,10 +179,7 @@ static void msg_value(struct wbuf *b, const char *v)
 		case '\r': w_str(b, "\\r"); break;
 		case '\t': w_str(b, "\\t"); break;
 		default:
-			if (is_ctl(s[i]))
-				w_hex2(b, "\\x", s[i]);
-			else
-				w_char(b, (char)s[i]);
+			w_hex2(b, "\\x", s[i]);	/* the other controls and DEL */
 		}
 		i++;
 	}
@@ -174,17 +189,21 @@ static void msg_value(struct wbuf *b, const char *v)
 
 /* Keys are lower_snake by contract; anything else is mapped to '_' so a
  * hostile key cannot break the grammar. Used for MSG keys and SD names. */
+static bool key_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+}
+
 static void w_key(struct wbuf *b, const char *k, size_t max)
 {
 	size_t n = 0;
 
-	for (; k[n] && n < max; n++) {
-		unsigned char c = (unsigned char)k[n];
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			  (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
-
-		w_char(b, ok ? (char)c : '_');
-	}
+	while (k[n] && n < max && key_char((unsigned char)k[n]))
+		n++;
+	w_bytes(b, k, n);	/* the valid head in one copy */
+	for (; k[n] && n < max; n++)
+		w_char(b, key_char((unsigned char)k[n]) ? k[n] : '_');
 	if (n == 0)
 		w_char(b, '_');
 }
@@ -200,21 +219,38 @@ static void msg_pair(struct wbuf *b, const char *k, const char *v)
 /* The original cron script's first keys, in its order. */
 static const char *const msg_lead[] = { "endpoint", "allowed_ips", "rx", "tx" };
 
-static bool msg_is_printed(const char *k)
+/* Where key k goes in msg_write(): 0..3 = msg_lead[], 4 iface, 5 peer,
+ * -1 the rest. Keys are unique in an event (event_set() replaces). */
+enum { MSG_IFACE = ARRAY_SIZE(msg_lead), MSG_PEER, MSG_SLOTS };
+
+static int msg_slot(const char *k)
 {
-	if (!strcmp(k, "peer") || !strcmp(k, "iface"))
-		return true;
 	for (size_t i = 0; i < ARRAY_SIZE(msg_lead); i++)
-		if (!strcmp(k, msg_lead[i]))
-			return true;
-	return false;
+		if (k[0] == msg_lead[i][0] && !strcmp(k, msg_lead[i]))
+			return (int)i;
+	if (k[0] == 'i' && !strcmp(k, "iface"))
+		return MSG_IFACE;
+	if (k[0] == 'p' && !strcmp(k, "peer"))
+		return MSG_PEER;
+	return -1;
 }
 
+/* One pass over the fields to find the lead ones, then print: TYPE, the
+ * short peer, msg_lead[] in order, iface, the full pubkey, the rest in
+ * insertion order. */
 static void msg_write(struct wbuf *b, const struct event *ev)
 {
-	const char *peer = event_get(ev, "peer");
-	const char *v;
+	const char *slot[MSG_SLOTS] = { NULL };
+	int where[EVENT_MAX_FIELDS];
+	const char *peer;
+	unsigned nf = ev->nfields < EVENT_MAX_FIELDS ? ev->nfields : EVENT_MAX_FIELDS;
 
+	for (unsigned i = 0; i < nf; i++) {
+		where[i] = msg_slot(event_key(ev, i));
+		if (where[i] >= 0 && !slot[where[i]])
+			slot[where[i]] = event_val(ev, i);
+	}
+	peer = slot[MSG_PEER];
 	w_str(b, event_type_name(ev->type));
 	if (peer) {
 		char shortkey[13];
@@ -225,18 +261,15 @@ static void msg_write(struct wbuf *b, const struct event *ev)
 		msg_pair(b, "peer", shortkey);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(msg_lead); i++)
-		if ((v = event_get(ev, msg_lead[i])))
-			msg_pair(b, msg_lead[i], v);
-	if ((v = event_get(ev, "iface")))
-		msg_pair(b, "iface", v);
+		if (slot[i])
+			msg_pair(b, msg_lead[i], slot[i]);
+	if (slot[MSG_IFACE])
+		msg_pair(b, "iface", slot[MSG_IFACE]);
 	if (peer)
 		msg_pair(b, "pubkey", peer);
-	for (unsigned i = 0; i < ev->nfields && i < EVENT_MAX_FIELDS; i++) {
-		const char *k = event_key(ev, i);
-
-		if (!msg_is_printed(k))
-			msg_pair(b, k, event_val(ev, i));
-	}
+	for (unsigned i = 0; i < nf; i++)
+		if (where[i] < 0)
+			msg_pair(b, event_key(ev, i), event_val(ev, i));
 }
 
 ssize_t format_msg(const struct event *ev, char *out, size_t len)
