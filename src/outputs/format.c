@@ -115,10 +115,12 @@ static bool msg_plain(unsigned char c)
 	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
 }
 
-static bool msg_needs_quotes(const char *v, size_t n)
+/* *ascii: every byte below 0x80 (only meaningful when false is returned). */
+static bool msg_needs_quotes(const char *v, size_t n, bool *ascii)
 {
 	const unsigned char *s = (const unsigned char *)v;
 
+	*ascii = true;
 	if (n == 0)
 		return true;
 	for (size_t i = 0; i < n;) {
@@ -134,6 +136,7 @@ static bool msg_needs_quotes(const char *v, size_t n)
 			i++;
 			continue;
 		}
+		*ascii = false;
 		l = utf8_seq_len(s + i, n - i);
 		if (l == 0)
 			return true;
@@ -146,8 +149,12 @@ static void msg_value(struct wbuf *b, const char *v)
 {
 	const unsigned char *s = (const unsigned char *)v;
 	size_t n = strlen(v);
-	bool q = msg_needs_quotes(v, n);
+	bool ascii, q = msg_needs_quotes(v, n, &ascii);
 
+	if (!q && ascii) {	/* no quote, no space, no '\\', no control: as is */
+		w_bytes(b, v, n);
+		return;
+	}
 	if (q)
 		w_char(b, '"');
 	for (size_t i = 0; i < n;) {

@@ -243,20 +243,35 @@ struct hole {
 	char s[ENDPOINT_STR_LEN];
 };
 
-/* The conversion at fmt (just after '%'): its kind and length. */
+/* The conversion at fmt (just after '%'): its kind and length. Only the
+ * table above's conversions; by hand because it runs for every hole of
+ * every candidate pattern. */
 static size_t conv(const char *fmt, enum hole_kind *kind)
 {
-	static const struct { const char *s; size_t n; enum hole_kind k; } convs[] = {
-		{ "llu", 3, H_U64 }, { "d", 1, H_INT }, { "pISpfsc", 7, H_ENDPOINT },
-		{ "pISc", 4, H_ADDR }, { "pI4", 3, H_ADDR }, { "pI6", 3, H_ADDR },
-		{ "s", 1, H_TOKEN },
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(convs); i++)
-		if (strncmp(fmt, convs[i].s, convs[i].n) == 0) {
-			*kind = convs[i].k;
-			return convs[i].n;
+	switch (fmt[0]) {
+	case 'l':
+		if (fmt[1] == 'l' && fmt[2] == 'u') {
+			*kind = H_U64;
+			return 3;
 		}
+		return 0;
+	case 'd':
+		*kind = H_INT;
+		return 1;
+	case 's':
+		*kind = H_TOKEN;
+		return 1;
+	case 'p':
+		if (!strncmp(fmt, "pISpfsc", 7)) {
+			*kind = H_ENDPOINT;
+			return 7;
+		}
+		if (!strncmp(fmt, "pISc", 4) || !strncmp(fmt, "pI4", 3) || !strncmp(fmt, "pI6", 3)) {
+			*kind = H_ADDR;
+			return fmt[2] == 'S' ? 4 : 3;
+		}
+		return 0;
+	}
 	return 0;
 }
 
@@ -264,6 +279,35 @@ static int addr_char(char c)
 {
 	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
 	       c == '.' || c == ':';
+}
+
+/* A decimal 0..max with no leading zero, ending at p + n or at stop;
+ * returns the bytes used, 0 if not. */
+static size_t canonical_dec(const char *p, size_t n, unsigned max, char stop)
+{
+	unsigned v = 0;
+	size_t i = 0;
+
+	while (i < n && i < 5 && is_digit(p[i]))
+		v = v * 10 + (unsigned)(p[i++] - '0');
+	if (i == 0 || (i > 1 && p[0] == '0') || v > max || (i < n && p[i] != stop))
+		return 0;
+	return i;
+}
+
+/* "A.B.C.D:PORT" exactly as endpoint_format() writes it. */
+static bool ipv4_endpoint_canonical(const char *p, size_t n)
+{
+	size_t o = 0, d;
+
+	for (int i = 0; i < 4; i++) {
+		d = canonical_dec(p + o, n - o, 255, i < 3 ? '.' : ':');
+		if (d == 0 || o + d >= n)
+			return false;
+		o += d + 1;
+	}
+	d = canonical_dec(p + o, n - o, 65535, '\0');
+	return d > 0 && o + d == n;
 }
 
 /* One hole at p: how many bytes it takes (0 = no match). */
@@ -302,6 +346,13 @@ static size_t scan_hole(const char *p, size_t n, struct hole *h)
 			k++;
 		if (k == 0 || k >= ENDPOINT_STR_LEN + 16)
 			return 0;
+		/* An IPv4 endpoint as the kernel prints it is already in the
+		 * form endpoint_format() gives: copy it (most flood lines). */
+		if (ipv4_endpoint_canonical(p, k)) {
+			memcpy(h->s, p, k);
+			h->s[k] = '\0';
+			return k;
+		}
 		/* An IPv4 endpoint is followed by ", error" in #33: the ','
 		 * is not an address char so the scan already stopped. */
 		if (endpoint_parse(p, k, &ep) < 0 || ep.sa.sa_family == AF_UNSPEC)
@@ -351,10 +402,13 @@ static int match_fmt(const char *fmt, const char *p, size_t n,
 	*nholes = 0;
 	while (*fmt) {
 		if (*fmt != '%') {
-			if (j >= n || p[j] != *fmt)
+			/* The literal up to the next hole in one compare. */
+			size_t lit = (size_t)(strchrnul(fmt, '%') - fmt);
+
+			if (lit > n - j || memcmp(p + j, fmt, lit) != 0)
 				return -ENOENT;
-			fmt++;
-			j++;
+			fmt += lit;
+			j += lit;
 			continue;
 		}
 		struct hole *h;
@@ -377,6 +431,23 @@ static int match_fmt(const char *fmt, const char *p, size_t n,
 	return j == n ? 0 : -ENOENT;
 }
 
+/* event_setf("%lld") without printf: once per hole of a flood line. */
+static void set_int(struct event *ev, const char *key, int64_t v)
+{
+	char t[24];
+	size_t n = sizeof(t) - 1;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+	t[n] = '\0';
+	do {
+		t[--n] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		t[--n] = '-';
+	event_set(ev, key, t + n);
+}
+
 static void fill(struct event *ev, const struct kmsg_pattern *pat,
 		 const struct hole *holes, unsigned nholes)
 {
@@ -393,7 +464,7 @@ static void fill(struct event *ev, const struct kmsg_pattern *pat,
 			event_set_u64(ev, name, h->u);
 			break;
 		case H_INT:
-			event_setf(ev, name, "%lld", (long long)h->i);
+			set_int(ev, name, h->i);
 			break;
 		default:
 			event_set(ev, name, h->s);

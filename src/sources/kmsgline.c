@@ -40,15 +40,19 @@ static int month_index(const char *p, size_t n)
 	return -1;
 }
 
-/* Exactly `count` digits into *v. */
+/* Exactly `count` (at most 4) digits into *v. */
 static int fixed_num(const char *p, size_t n, size_t count, int *v)
 {
-	uint64_t u;
+	int u = 0;
 
-	if (n < count || digits_run(p, count) != count ||
-	    parse_u64(p, count, 999999, &u) < 0)
+	if (n < count)
 		return -1;
-	*v = (int)u;
+	for (size_t i = 0; i < count; i++) {
+		if (!is_digit(p[i]))
+			return -1;
+		u = u * 10 + (p[i] - '0');
+	}
+	*v = u;
 	return 0;
 }
 

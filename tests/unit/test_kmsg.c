@@ -659,6 +659,39 @@ TEST(crowdsec_examples)
 	CHECK_STR(show(&ev), "INVALID_HANDSHAKE_INITIATION iface=wg0 endpoint=172.17.100.130:51820");
 }
 
+/* IPv4 endpoints the kernel never prints (leading zeros, out of range)
+ * take the slow path and come out as before; canonical ones are copied. */
+TEST(ipv4_endpoint_forms)
+{
+	static const struct { const char *ep, *want; } cases[] = {
+		{ "198.51.100.7:51820", "INVALID_MAC iface=wg0 endpoint=198.51.100.7:51820" },
+		{ "0.0.0.0:0", "INVALID_MAC iface=wg0 endpoint=0.0.0.0:0" },
+		{ "255.255.255.255:65535", "INVALID_MAC iface=wg0 endpoint=255.255.255.255:65535" },
+		{ "1.2.3.4:051820", "INVALID_MAC iface=wg0 endpoint=1.2.3.4:51820" },
+		{ "1.2.3.4:00", "INVALID_MAC iface=wg0 endpoint=1.2.3.4:0" },
+		{ "1.2.3.4:65536", NULL },
+		{ "1.2.3.256:1", NULL },
+		{ "01.2.3.4:1", NULL },
+		{ "1.2.3:1", NULL },
+		{ "1.2.3.4.5:1", NULL },
+		{ "1.2.3.4:", NULL },
+		{ "1.2.3.4", NULL },
+		{ "1..3.4:1", NULL },
+	};
+	char line[128];
+	struct event ev;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		snprintf(line, sizeof(line), "wireguard: wg0: Invalid MAC of handshake, dropping packet from %s",
+			 cases[i].ep);
+		CHECK_INT(parse(line, &ev), 0);
+		if (cases[i].want)
+			CHECK_STR(show(&ev), cases[i].want);
+		else
+			CHECK_INT(ev.type, EV_KERNEL_MESSAGE);
+	}
+}
+
 /* The zone cache gives what the uncached path gives, stamp by stamp, across
  * DST changes (Berlin: one hour; Lord Howe: 30 minutes) and in both stamp
  * forms that carry local time. */

@@ -227,10 +227,13 @@ TEST(endpoint_format_matches_inet_ntop)
 			snprintf(b, sizeof(b), "%s:%u", h, ntohs(ep.sin.sin_port));
 		} else {
 			ep.sin6.sin6_family = AF_INET6;
-			for (int k = 0; k < 16; k++)	/* runs of zeros, v4-mapped, ... */
-				ep.sin6.sin6_addr.s6_addr[k] = (x >> (k * 4)) & 1 ? (uint8_t)(x >> k) : 0;
-			if (i % 7 == 0)
+			for (int k = 0; k < 16; k++)	/* zero words and bytes, runs of them */
+				ep.sin6.sin6_addr.s6_addr[k] = (x >> (k / 2 + (i & 4 ? 8 : 0))) & 1 ?
+					((x >> (k * 3)) & 3 ? (uint8_t)(x >> (k + 20)) : 0) : 0;
+			if (i % 7 == 0)		/* v4-mapped */
 				memcpy(ep.sin6.sin6_addr.s6_addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12);
+			else if (i % 11 == 0)	/* v4-compatible, ::1, :: */
+				memset(ep.sin6.sin6_addr.s6_addr, 0, 12 + (i % 3) * 2);
 			ep.sin6.sin6_port = (uint16_t)(x >> 40);
 			ep.sin6.sin6_scope_id = i % 3 ? 0 : (uint32_t)(x >> 20);
 			inet_ntop(AF_INET6, &ep.sin6.sin6_addr, h, sizeof(h));
@@ -240,6 +243,25 @@ TEST(endpoint_format_matches_inet_ntop)
 			else
 				snprintf(b, sizeof(b), "[%s]:%u", h, ntohs(ep.sin6.sin6_port));
 		}
+		endpoint_format(a, &ep);
+		if (strcmp(a, b)) {
+			test_fail("%s, inet_ntop says %s", a, b);
+			break;
+		}
+	}
+	/* Every pattern of zero and non-zero words, word 5 also 0xffff. */
+	for (unsigned m = 0; m < 256 * 3; m++) {
+		memset(&ep, 0, sizeof(ep));
+		ep.sin6.sin6_family = AF_INET6;
+		for (int w = 0; w < 8; w++)
+			if (m >> w & 1) {
+				ep.sin6.sin6_addr.s6_addr[2 * w] = (uint8_t)(m / 256 == 1 ? 0 : 0xab);
+				ep.sin6.sin6_addr.s6_addr[2 * w + 1] = (uint8_t)(w + 1);
+			}
+		if (m / 256 == 2)
+			ep.sin6.sin6_addr.s6_addr[10] = ep.sin6.sin6_addr.s6_addr[11] = 0xff;
+		inet_ntop(AF_INET6, &ep.sin6.sin6_addr, h, sizeof(h));
+		snprintf(b, sizeof(b), "[%s]:0", h);
 		endpoint_format(a, &ep);
 		if (strcmp(a, b)) {
 			test_fail("%s, inet_ntop says %s", a, b);
