@@ -40,9 +40,12 @@ void event_init(struct event *ev, enum event_type type, enum event_source src)
 
 static int find(const struct event *ev, const char *key)
 {
-	for (unsigned i = 0; i < ev->nfields; i++)
-		if (!strcmp(event_key(ev, i), key))
+	for (unsigned i = 0; i < ev->nfields; i++) {
+		const char *k = event_key(ev, i);
+
+		if (k[0] == key[0] && !strcmp(k, key))
 			return (int)i;
+	}
 	return -1;
 }
 

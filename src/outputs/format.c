@@ -126,6 +126,11 @@ static bool msg_needs_quotes(const char *v, size_t n, bool *ascii)
 	for (size_t i = 0; i < n;) {
 		size_t l;
 
+		/* Most bytes: printable ASCII that needs nothing (one test). */
+		if ((unsigned)(s[i] - 0x21) < 0x5e && s[i] != '"' && s[i] != '\\' && s[i] != '=') {
+			i++;
+			continue;
+		}
 		/* Trailing '=' is base64 padding: pubkey=<full key> stays
 		 * bare, as DESIGN.md writes it; '=' inside a value quotes. */
 		if (s[i] == '=' && s[i + 1] != '\0' && s[i + 1] != '=')
