@@ -55,23 +55,37 @@ awk -v n="$LINES" 'BEGIN {
 
 now() { date +%s.%N; }
 
-t0=$(now)
+# mark N: the shell's `times` (second line: user and sys of its children so
+# far) into a file, so a busy shared machine shows what each run cost, not
+# only how long it waited. In this shell, not in $(...): a subshell's
+# children are not ours.
+mark() { times > "$DIR/times.$1"; }
+cpu() { awk 'NR == 2 { split($1, u, "m"); split($2, s, "m");
+	print u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$DIR/times.$1"; }
+
+mark 0; t0=$(now)
+# Not to /dev/null: GNU grep stops at the first match when its output is.
 grep -c wireguard "$LOG" > "$DIR/grep.out" || true
-t1=$(now)
+t1=$(now); mark 1
 "$WGAUDIT" replay --kmsg "$LOG" > "$DIR/replay.out" 2> "$DIR/replay.err"
-t2=$(now)
-"$WGAUDIT" replay --kmsg "$LOG" --json > /dev/null 2>&1
-t3=$(now)
+t2=$(now); mark 2
+"$WGAUDIT" replay --kmsg "$LOG" --json > "$DIR/replay.json" 2>&1
+t3=$(now); mark 3
+c0=$(cpu 0) c1=$(cpu 1) c2=$(cpu 2) c3=$(cpu 3)
 
 awk -v n="$LINES" -v g0="$t0" -v g1="$t1" -v r1="$t2" -v j1="$t3" \
+    -v c0="$c0" -v c1="$c1" -v c2="$c2" -v c3="$c3" \
     -v hits="$(cat "$DIR/grep.out")" -v events="$(wc -l < "$DIR/replay.out")" 'BEGIN {
 	g = g1 - g0; r = r1 - g1; j = j1 - r1;
+	gc = c1 - c0; rc = c2 - c1; jc = c3 - c2;
 	if (g <= 0) g = 1e-6;
+	if (gc <= 0) gc = 0.001;
 	printf "lines:               %d (%d contain \"wireguard\")\n", n, hits;
-	printf "grep -c wireguard:   %.3f s  %12.0f lines/s\n", g, n / g;
-	printf "wgaudit replay:      %.3f s  %12.0f lines/s  (%d events)\n", r, n / r, events;
-	printf "wgaudit replay json: %.3f s  %12.0f lines/s\n", j, n / j;
-	printf "ratio replay/grep:   %.1fx\n", r / g;
+	printf "                     wall                          CPU (user+sys)\n";
+	printf "grep -c wireguard:   %.3f s  %12.0f lines/s   %.3f s  %12.0f lines/s\n", g, n / g, gc, n / gc;
+	printf "wgaudit replay:      %.3f s  %12.0f lines/s   %.3f s  %12.0f lines/s  (%d events)\n", r, n / r, rc, n / rc, events;
+	printf "wgaudit replay json: %.3f s  %12.0f lines/s   %.3f s  %12.0f lines/s\n", j, n / j, jc, n / jc;
+	printf "ratio replay/grep:   %.1fx wall, %.1fx CPU\n", r / g, rc / gc;
 }'
 sed 's/^/summary: /' "$DIR/replay.err"
 echo "reproduce: make && bench/kmsg_parse.sh $LINES"
