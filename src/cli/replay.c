@@ -40,7 +40,8 @@
 
 #define REPLAY_BUF	(1 << 20)
 #define REPLAY_LINE_MAX	16384	/* a kmsg record is at most 8 KiB */
-#define REPLAY_OUT_MAX	8192
+#define REPLAY_OUT_MAX	8192	/* one formatted event */
+#define REPLAY_OUTBUF	(1 << 20)
 
 struct replay {
 	bool json;
@@ -50,32 +51,65 @@ struct replay {
 	char host[256];
 	uint64_t lines, events, skipped, non_kernel, ignored, malformed,
 		 too_long, relative, untimed, wglog;
-	char out[REPLAY_OUT_MAX];
+	/* Events are formatted straight into obuf and leave by write(2):
+	 * no stdio copy per event. */
+	char *obuf;
+	size_t olen;
+	bool flush_each;	/* a terminal: one event at a time */
+	int oerr;		/* first write error (errno), 0 if none */
 };
+
+static void replay_flush(struct replay *r)
+{
+	size_t off = 0;
+
+	while (off < r->olen && !r->oerr) {
+		ssize_t n = write(STDOUT_FILENO, r->obuf + off, r->olen - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			r->oerr = n < 0 ? errno : EIO;
+		else
+			off += (size_t)n;
+	}
+	r->olen = 0;
+}
+
+/* Room for one event (REPLAY_OUT_MAX bytes) at the end of obuf. */
+static char *replay_room(struct replay *r)
+{
+	if (REPLAY_OUTBUF - r->olen < REPLAY_OUT_MAX)
+		replay_flush(r);
+	return r->obuf + r->olen;
+}
 
 static void replay_print(struct replay *r, struct event *ev, const char *host,
 			 bool timed)
 {
+	char *out = replay_room(r);
 	ssize_t n;
 	size_t off = 0;
 
 	if (r->json) {
-		n = format_json(ev, host, r->out, sizeof(r->out) - 1);
+		n = format_json(ev, host, out, REPLAY_OUT_MAX - 1);
 	} else {
 		if (timed) {
-			fmt_rfc3339_us(r->out, ev->time_us);
-			off = strlen(r->out);
+			fmt_rfc3339_us(out, ev->time_us);
+			off = strlen(out);
 		} else {
-			r->out[off++] = '-';
+			out[off++] = '-';
 		}
-		r->out[off++] = ' ';
-		n = format_msg(ev, r->out + off, sizeof(r->out) - off - 1);
+		out[off++] = ' ';
+		n = format_msg(ev, out + off, REPLAY_OUT_MAX - off - 1);
 	}
 	if (n < 0)
 		return;	/* cannot happen with this buffer; drop the line, not the run */
 	off += (size_t)n;
-	r->out[off++] = '\n';
-	fwrite(r->out, 1, off, stdout);
+	out[off++] = '\n';
+	r->olen += off;
+	if (r->flush_each)
+		replay_flush(r);
 }
 
 static void replay_line(struct replay *r, const char *p, size_t n)
@@ -230,7 +264,9 @@ int cmd_replay(struct conf *c, const struct cli_opts *o)
 	}
 	r = calloc(1, sizeof(*r));
 	buf = malloc(REPLAY_BUF);
-	if (!r || !buf) {
+	if (r)
+		r->obuf = malloc(REPLAY_OUTBUF);
+	if (!r || !buf || !r->obuf) {
 		fprintf(stderr, "wgaudit replay: out of memory\n");
 		goto out;
 	}
@@ -242,15 +278,16 @@ int cmd_replay(struct conf *c, const struct cli_opts *o)
 		snprintf(r->host, sizeof(r->host), "%s", c->hostname);
 	else if (gethostname(r->host, sizeof(r->host) - 1) < 0)
 		snprintf(r->host, sizeof(r->host), "-");
-	if (!isatty(STDOUT_FILENO))
-		setvbuf(stdout, NULL, _IOFBF, 1 << 20);
+	r->flush_each = isatty(STDOUT_FILENO);
+	fflush(stdout);	/* nothing should be there; never reorder it */
 	err = replay_fd(r, fd, buf);
+	replay_flush(r);
 	if (err < 0) {
 		fprintf(stderr, "wgaudit replay: %s: %s\n", o->kmsg_file, strerror(-err));
 		goto out;
 	}
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "wgaudit replay: writing output: %s\n", strerror(errno));
+	if (r->oerr) {
+		fprintf(stderr, "wgaudit replay: writing output: %s\n", strerror(r->oerr));
 		goto out;
 	}
 	replay_summary(r);
@@ -259,6 +296,8 @@ out:
 	if (fd > STDIN_FILENO)
 		close(fd);
 	free(buf);
+	if (r)
+		free(r->obuf);
 	free(r);
 	return ret;
 }
