@@ -101,19 +101,22 @@ static int read_line(const char *path, char *buf, size_t len)
 	return ret;
 }
 
-/* "none [integrity] confidentiality" -> "integrity"; "" if unknown. */
+void doctor_lockdown_parse(const char *line, char *out, size_t len)
+{
+	const char *a = strchr(line, '['), *b = a ? strchr(a, ']') : NULL;
+
+	out[0] = '\0';
+	if (a && b && (size_t)(b - a - 1) < len)
+		snprintf(out, len, "%.*s", (int)(b - a - 1), a + 1);
+}
+
 static void lockdown_state(char *out, size_t len)
 {
 	char line[128];
-	const char *a, *b;
 
 	out[0] = '\0';
-	if (read_line(LOCKDOWN, line, sizeof(line)) < 0)
-		return;
-	a = strchr(line, '[');
-	b = a ? strchr(a, ']') : NULL;
-	if (a && b && (size_t)(b - a - 1) < len)
-		snprintf(out, len, "%.*s", (int)(b - a - 1), a + 1);
+	if (read_line(LOCKDOWN, line, sizeof(line)) == 0)
+		doctor_lockdown_parse(line, out, len);
 }
 
 static bool debugfs_mounted(void)
@@ -134,7 +137,21 @@ static bool debugfs_mounted(void)
 	return found;
 }
 
-/* Count wireguard's dynamic debug call sites and those printing ("=p").
+int doctor_dyndbg_line(const char *line)
+{
+	const char *m = strstr(line, " [wireguard]"), *fl;
+	size_t fn;
+
+	if (!m)
+		return -1;
+	fl = strstr(m, " =");	/* "func =pmf \"fmt\"" */
+	if (!fl)
+		return 0;
+	fn = strcspn(fl + 2, " \n");
+	return memchr(fl + 2, 'p', fn) ? 1 : 0;
+}
+
+/* Count wireguard's dynamic debug call sites and those printing.
  * -errno when the control file cannot be read. */
 static int dyndbg_sites(const char *control, unsigned *total, unsigned *on)
 {
@@ -146,18 +163,10 @@ static int dyndbg_sites(const char *control, unsigned *total, unsigned *on)
 	if (!f)
 		return -errno;
 	while (n++ < CONTROL_MAX_LINES && fgets(line, sizeof(line), f)) {
-		const char *m = strstr(line, " [wireguard]"), *fl;
+		int r = doctor_dyndbg_line(line);
 
-		if (!m)
-			continue;
-		(*total)++;
-		fl = strstr(m, " =");	/* "func =pmf \"fmt\"" */
-		if (fl) {
-			size_t fn = strcspn(fl + 2, " \n");
-
-			if (memchr(fl + 2, 'p', fn))
-				(*on)++;
-		}
+		*total += r >= 0;
+		*on += r > 0;
 	}
 	fclose(f);
 	return 0;

@@ -23,4 +23,10 @@ void doctor_report(struct doctor *d, enum doctor_status st, const char *check,
 /* Each configured output reached: TCP connect, TLS handshake with the
  * agent's verification, 2 s per step; UDP said unverifiable. */
 void doctor_check_outputs(struct doctor *d, const struct conf *c);
+/* Pure parsers (unit tests). The bracketed word of
+ * /sys/kernel/security/lockdown ("none [integrity] confidentiality"), ""
+ * if none. One line of the dynamic debug control file: -1 not a wireguard
+ * call site, 0 off ("=_"), 1 printing (flags with 'p'). */
+void doctor_lockdown_parse(const char *line, char *out, size_t len);
+int doctor_dyndbg_line(const char *line);
 #endif
