@@ -80,9 +80,19 @@ void doctor_report(struct doctor *d, enum doctor_status st, const char *check,
 		return;
 	}
 	d->lines++;
+	if (st == DOCTOR_OK || !hint)
+		hint = "";
+	if (strcmp(hint, d->pending))
+		doctor_flush(d);
 	printf("%-4s  %-16s %s\n", status_names[st], check, detail);
-	if (st != DOCTOR_OK && hint && hint[0])
-		printf("      %-16s -> %s\n", "", hint);
+	snprintf(d->pending, sizeof(d->pending), "%s", hint);
+}
+
+void doctor_flush(struct doctor *d)
+{
+	if (!d->json && d->pending[0])
+		printf("      %-16s -> %s\n", "", d->pending);
+	d->pending[0] = '\0';
 }
 
 /* First line of a small file (sysfs, procfs), newline dropped. */
@@ -344,7 +354,7 @@ static void check_peers(struct doctor *d, const struct conf *c, const struct wg_
 		 dev->listen_port, dev->listen_port);
 	for (size_t i = 0; i < dev->n_peers; i++)
 		never += !dev->peers[i].last_handshake_sec;
-	/* A line per peer (the hint once, on the last), then a count. */
+	/* A line per peer, then a count. */
 	for (size_t i = 0, shown = 0; i < dev->n_peers && shown < MAX_PEER_LINES; i++) {
 		const struct wg_peer *p = &dev->peers[i];
 		const char *name;
@@ -353,13 +363,11 @@ static void check_peers(struct doctor *d, const struct conf *c, const struct wg_
 			continue;
 		name = peer_label(&ci, p->public_key, b64);
 		shown++;
-		doctor_report(d, DOCTOR_WARN, "handshake",
-			      shown == never || shown == MAX_PEER_LINES ? hint : NULL,
-			      "%s: peer %s%s%s%s never completed a handshake", dev->name, b64,
+		doctor_report(d, DOCTOR_WARN, "handshake", hint, "%s: peer %s%s%s%s never completed a handshake", dev->name, b64,
 			      name ? " (" : "", name ? name : "", name ? ")" : "");
 	}
 	if (never > MAX_PEER_LINES)
-		doctor_report(d, DOCTOR_WARN, "handshake", NULL, "%s: %u more peers never completed a handshake",
+		doctor_report(d, DOCTOR_WARN, "handshake", hint, "%s: %u more peers never completed a handshake",
 			      dev->name, never - MAX_PEER_LINES);
 	if (!never)
 		doctor_report(d, DOCTOR_OK, "handshake", NULL,
@@ -380,7 +388,7 @@ static void check_peers(struct doctor *d, const struct conf *c, const struct wg_
 			continue;
 		key_to_base64(b64, p->public_key);
 		if (missing++ < MAX_PEER_LINES)
-			doctor_report(d, DOCTOR_WARN, "config_peers", missing > 1 ? NULL :
+			doctor_report(d, DOCTOR_WARN, "config_peers",
 				      "add a [Peer] for it to the file, or remove it (wg set IFACE peer KEY "
 				      "remove): it is gone at the next wg-quick up and the agent raises "
 				      "ALERT_ROGUE_PEER",
@@ -396,7 +404,7 @@ static void check_peers(struct doctor *d, const struct conf *c, const struct wg_
 			continue;
 		key_to_base64(b64, ci.peers[i].public_key);
 		if (absent++ < MAX_PEER_LINES)
-			doctor_report(d, DOCTOR_WARN, "config_peers", absent > 1 ? NULL :
+			doctor_report(d, DOCTOR_WARN, "config_peers",
 				      "apply the file (wg syncconf IFACE <(wg-quick strip IFACE))",
 				      "%s: peer %s%s%s%s is in the file but not on the interface",
 				      dev->name, b64, ci.peers[i].name[0] ? " (" : "",
@@ -590,6 +598,7 @@ int cmd_doctor(struct conf *c, const struct cli_opts *o)
 	check_ebpf(&d, &hs, caps_ok, lockdown);
 	doctor_check_outputs(&d, c);
 	check_state_dir(&d, c);
+	doctor_flush(&d);
 	if (d.json)
 		printf("%s]\n", d.lines ? "\n" : "[");
 	else

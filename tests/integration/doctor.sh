@@ -107,6 +107,7 @@ C1=$(cat "$LAB/c1.pub")
 [ $rc_good = 0 ] && pass doctor_exit_0_without_fail || fail doctor_exit_0_without_fail "rc=$rc_good: $(head -c 1500 "$LAB/good.json") $(cat "$LAB/good.err")"
 [ $rc_bad = 1 ] && [ $rc_text = 1 ] && pass doctor_exit_1_on_fail || fail doctor_exit_1_on_fail "json rc=$rc_bad text rc=$rc_text"
 check doctor_json_parses "$LAB/good.json" 'True'
+check doctor_json_every_warn_has_hint "$LAB/bad.json" "all(x['hint'] for x in r if x['status'] != 'ok') and not any(x['hint'] for x in r if x['status'] == 'ok')"
 check doctor_interface_found "$LAB/good.json" "has('interface', 'ok', '$SIF (userspace)', '3 peers')"
 check doctor_never_handshaked "$LAB/good.json" "has('handshake', 'warn', '$GHOST', '(ghost)', 'never completed') and has('handshake', 'warn', '$ROGUE') and not any('$C1' in x['detail'] for x in r if x['check'] == 'handshake') and any('UDP port 51820' in x['hint'] for x in r if x['check'] == 'handshake')"
 check doctor_peer_not_in_config "$LAB/good.json" "has('config_peers', 'warn', '$ROGUE', 'not in') and not any('$GHOST' in x['detail'] or '$C1' in x['detail'] for x in r if x['check'] == 'config_peers')"
