@@ -562,11 +562,21 @@ static void check_state_dir(struct doctor *d, const struct conf *c)
 			      (unsigned)st.st_uid, (unsigned)geteuid());
 		return;
 	}
-	if (st.st_mode & 077) {
+	if (st.st_mode & 022) {
 		doctor_report(d, DOCTOR_FAIL, "state_dir",
-			      "chmod 0700 it: the journal holds endpoints and keys' public halves, and "
-			      "whoever may write there can rewrite history",
-			      "%s has mode %04o, not 0700", c->state_dir, (unsigned)(st.st_mode & 07777));
+			      "chmod 0700 it: whoever may write there can replace the journal; "
+			      "the agent refuses such a dir",
+			      "%s has mode %04o, writable by %s, not 0700", c->state_dir,
+			      (unsigned)(st.st_mode & 07777),
+			      (st.st_mode & 022) == 022 ? "group and others" :
+			      st.st_mode & 002 ? "others" : "group");
+		return;
+	}
+	if (st.st_mode & 055) {
+		doctor_report(d, DOCTOR_WARN, "state_dir",
+			      "chmod 0700 it: the journal holds endpoints and traffic history",
+			      "%s has mode %04o, readable by others than its owner, not 0700",
+			      c->state_dir, (unsigned)(st.st_mode & 07777));
 		return;
 	}
 	store_db_path(c->state_dir, db, sizeof(db));
