@@ -22,6 +22,7 @@
 #include "cli/doctor.h"
 #include "conf/conf.h"
 #include "store/store.h"
+#include "sources/bpf/bpf.h"
 #include "sources/uapi.h"
 #include "sources/wgnl.h"
 #include "sys/harden.h"
@@ -242,27 +243,41 @@ static bool has_cap(const struct harden_status *hs, int bit)
 	return hs->cap_eff & HARDEN_CAP(bit);
 }
 
-static void check_ebpf(struct doctor *d, const struct harden_status *hs, bool caps_ok,
-		       const char *lockdown)
+static void check_ebpf(struct doctor *d, const struct conf *c, const struct harden_status *hs,
+		       bool caps_ok, const char *lockdown)
 {
 	bool vmlinux = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+	bool loaded = wgbpf_module_loaded();
 	bool wgbtf = access("/sys/kernel/btf/wireguard", R_OK) == 0;
 	bool cap = caps_ok && (has_cap(hs, CAP_BPF_BIT) || has_cap(hs, CAP_SYS_ADMIN_BIT));
 	bool locked = !strcmp(lockdown, "confidentiality");
-	char what[160];
+	bool built = true;
+	char what[200];
 
-	if (vmlinux && wgbtf && cap && !locked) {
-		doctor_report(d, DOCTOR_OK, "ebpf", NULL,
-			      "BTF for vmlinux and the wireguard module, CAP_BPF/CAP_SYS_ADMIN held");
+#ifndef HAVE_BPF
+	built = false;
+#endif
+	if (c->bpf == CONF_NO) {
+		doctor_report(d, DOCTOR_OK, "ebpf", NULL, "off ([bpf] enabled = no): the kernel log is used");
 		return;
 	}
-	snprintf(what, sizeof(what), "%s%s%s%s", vmlinux ? "" : ", no /sys/kernel/btf/vmlinux",
+	if (built && vmlinux && loaded && wgbtf && cap && !locked) {
+		doctor_report(d, DOCTOR_OK, "ebpf", NULL,
+			      "available: BTF for vmlinux and the wireguard module, CAP_BPF/CAP_SYS_ADMIN held");
+		return;
+	}
+	snprintf(what, sizeof(what), "%s%s%s%s%s", built ? "" : ", this wgaudit was built without libbpf",
+		 vmlinux ? "" : ", no /sys/kernel/btf/vmlinux",
+		 !loaded ? ", the wireguard module is not loaded" :
 		 wgbtf ? "" : ", no /sys/kernel/btf/wireguard",
 		 cap ? "" : ", no CAP_BPF/CAP_SYS_ADMIN", locked ? ", lockdown=confidentiality" : "");
 	doctor_report(d, DOCTOR_WARN, "ebpf",
+		      !built ? "build with libbpf-dev, bpftool and clang installed (tests/install-deps.sh)" :
 		      !vmlinux ? "a kernel with CONFIG_DEBUG_INFO_BTF; until then the kernel log is used" :
-		      !wgbtf ? "load the wireguard module (modprobe wireguard) on a kernel with "
-			       "CONFIG_DEBUG_INFO_BTF_MODULES" :
+		      !loaded ? (wgbpf_module_installed() ? "the agent attaches when the module loads "
+							    "(the first wg-quick up)"
+							  : "userspace WireGuard: eBPF has nothing to attach to") :
+		      !wgbtf ? "a kernel with CONFIG_DEBUG_INFO_BTF_MODULES" :
 		      locked ? "lockdown=confidentiality blocks eBPF kernel reads; the kernel log is used" :
 			       "run the agent with CAP_BPF (or CAP_SYS_ADMIN) to use eBPF",
 		      "not available (the kernel log is used instead): %s", what + 2);
@@ -605,7 +620,7 @@ int cmd_doctor(struct conf *c, const struct cli_opts *o)
 	caps_ok = check_privileges(&d, c, &hs);
 	check_interfaces(&d, c);
 	check_dyndbg(&d, lockdown);
-	check_ebpf(&d, &hs, caps_ok, lockdown);
+	check_ebpf(&d, c, &hs, caps_ok, lockdown);
 	doctor_check_outputs(&d, c);
 	check_state_dir(&d, c);
 	doctor_flush(&d);
