@@ -360,6 +360,7 @@ static void check_peers(struct doctor *d, const struct conf *c, const struct wg_
 	char b64[WG_KEY_B64_LEN], why[512], hint[512];
 	struct conf_iface ci;
 	unsigned never = 0, missing = 0, absent = 0;
+	bool *seen;
 	int ret = load_conf_iface(c, dev->name, &ci, why, sizeof(why));
 
 	snprintf(hint, sizeof(hint),
@@ -396,11 +397,22 @@ static void check_peers(struct doctor *d, const struct conf *c, const struct wg_
 			      "%s", why);
 		return;
 	}
+	/* Which file peers are live: marked from the live side (the file's
+	 * peers are sorted, the lookup is a binary search), not n x m. */
+	seen = calloc(ci.n_peers ? ci.n_peers : 1, sizeof(*seen));
+	if (!seen) {
+		doctor_report(d, DOCTOR_FAIL, "config_peers", NULL, "out of memory");
+		conf_iface_release(&ci);
+		return;
+	}
 	for (size_t i = 0; i < dev->n_peers; i++) {
 		const struct wg_peer *p = &dev->peers[i];
+		const struct conf_peer *cp = conf_iface_peer(&ci, p->public_key);
 
-		if (conf_iface_peer(&ci, p->public_key))
+		if (cp) {
+			seen[cp - ci.peers] = true;
 			continue;
+		}
 		key_to_base64(b64, p->public_key);
 		if (missing++ < MAX_PEER_LINES)
 			doctor_report(d, DOCTOR_WARN, "config_peers",
@@ -411,11 +423,7 @@ static void check_peers(struct doctor *d, const struct conf *c, const struct wg_
 				      c->config_dir, dev->name);
 	}
 	for (size_t i = 0; i < ci.n_peers; i++) {
-		bool live = false;
-
-		for (size_t j = 0; j < dev->n_peers && !live; j++)
-			live = !memcmp(dev->peers[j].public_key, ci.peers[i].public_key, WG_KEY_LEN);
-		if (live)
+		if (seen[i])
 			continue;
 		key_to_base64(b64, ci.peers[i].public_key);
 		if (absent++ < MAX_PEER_LINES)
@@ -425,6 +433,7 @@ static void check_peers(struct doctor *d, const struct conf *c, const struct wg_
 				      dev->name, b64, ci.peers[i].name[0] ? " (" : "",
 				      ci.peers[i].name, ci.peers[i].name[0] ? ")" : "");
 	}
+	free(seen);
 	if (missing > MAX_PEER_LINES || absent > MAX_PEER_LINES)
 		doctor_report(d, DOCTOR_WARN, "config_peers", NULL,
 			      "%s: %u live peers not in the file, %u file peers not live in all",

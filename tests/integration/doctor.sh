@@ -24,6 +24,7 @@ in_cli 1 ping -c 2 -W 2 10.232.0.1 >/dev/null
 wait_for 20 sh -c "ip netns exec $SRV wg show $SIF latest-handshakes | awk '\$2 > 0' | grep -q ."
 GHOST=$(wg genkey | wg pubkey)	# in the file, never connects
 ROGUE=$(wg genkey | wg pubkey)	# live, not in the file
+OLD=$(wg genkey | wg pubkey)	# in the file, not on the interface
 in_srv wg set "$SIF" peer "$GHOST" allowed-ips 10.232.0.99/32
 in_srv wg set "$SIF" peer "$ROGUE" allowed-ips 10.232.0.98/32
 mkdir -p "$LAB/etc/wireguard"
@@ -40,6 +41,11 @@ AllowedIPs = 10.232.0.2/32
 [Peer]
 PublicKey = $GHOST
 AllowedIPs = 10.232.0.99/32
+
+# Name = old laptop
+[Peer]
+PublicKey = $OLD
+AllowedIPs = 10.232.0.97/32
 EOF
 
 TPORT=$(rsyslog_free_port tcp); UPORT=$(rsyslog_free_port udp)
@@ -110,7 +116,8 @@ check doctor_json_parses "$LAB/good.json" 'True'
 check doctor_json_every_warn_has_hint "$LAB/bad.json" "all(x['hint'] for x in r if x['status'] != 'ok') and not any(x['hint'] for x in r if x['status'] == 'ok')"
 check doctor_interface_found "$LAB/good.json" "has('interface', 'ok', '$SIF (userspace)', '3 peers')"
 check doctor_never_handshaked "$LAB/good.json" "has('handshake', 'warn', '$GHOST', '(ghost)', 'never completed') and has('handshake', 'warn', '$ROGUE') and not any('$C1' in x['detail'] for x in r if x['check'] == 'handshake') and any('UDP port 51820' in x['hint'] for x in r if x['check'] == 'handshake')"
-check doctor_peer_not_in_config "$LAB/good.json" "has('config_peers', 'warn', '$ROGUE', 'not in') and not any('$GHOST' in x['detail'] or '$C1' in x['detail'] for x in r if x['check'] == 'config_peers')"
+check doctor_peer_not_in_config "$LAB/good.json" "has('config_peers', 'warn', '$ROGUE', 'live peer', 'is not in') and not any('$GHOST' in x['detail'] or '$C1' in x['detail'] for x in r if x['check'] == 'config_peers')"
+check doctor_file_peer_not_live "$LAB/good.json" "has('config_peers', 'warn', '$OLD', '(old laptop)', 'not on the interface')"
 check doctor_poll_cost "$LAB/good.json" "has('poll_cost', 'ok', '3 peers on 1 interface', 'every 5000ms')"
 check doctor_output_reached "$LAB/good.json" "has('output', 'ok', ':$TPORT', 'TCP connected') and has('output', 'ok', ':$SPORT', 'TLS handshake verified')"
 check doctor_state_dir_ok "$LAB/good.json" "has('state_dir', 'ok', '0700')"
