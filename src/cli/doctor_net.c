@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* doctor_net.c - `wgaudit doctor`: is each configured output reachable?
- * Name lookup, TCP connect and the TLS handshake (outputs/tls.c: the very
- * context and verification the agent uses) get DOCTOR_STEP_MS each, so a
- * black-holed collector costs seconds, never a hang. Nothing is sent: a
- * successful check leaves no record at the collector. */
+ * Name lookup, TCP connect, the TLS handshake (outputs/tls.c: the very
+ * context and verification the agent uses) and the RELP open (its rsp 200,
+ * base/relpframe.c) get DOCTOR_STEP_MS each, so a
+ * black-holed collector costs seconds, never a hang. No record is sent:
+ * a successful check leaves nothing at the collector. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -21,6 +22,7 @@
 #include "conf/conf.h"
 #include "outputs/output.h"
 #include "outputs/tls.h"
+#include "base/relpframe.h"
 #include "base/util.h"
 
 #define DOCTOR_STEP_MS	2000
@@ -162,6 +164,66 @@ out:
 	return ret;
 }
 
+/* RELP (librelp's protocol): "1 open" with our offers, the receiver's
+ * "1 rsp" must say 200 and offer the syslog command; then "2 close". No
+ * record is sent. */
+static int relp_check(int fd, char *desc, size_t dlen, char *why, size_t len)
+{
+	static const char offers[] = "relp_version=0\nrelp_software=wgaudit-doctor\ncommands=syslog";
+	int64_t deadline = now_monotonic_us() + DOCTOR_STEP_MS * 1000LL;
+	char buf[4096], out[256];
+	struct relp_frame f;
+	const char *val;
+	size_t got = 0, vlen;
+	ssize_t n;
+	int code;
+
+	n = relp_frame_put(out, sizeof(out), 1, "open", offers, sizeof(offers) - 1);
+	if (n < 0 || send(fd, out, (size_t)n, MSG_NOSIGNAL) != n) {
+		snprintf(why, len, "RELP open: cannot send: %s", strerror(errno));
+		return -EIO;
+	}
+	for (;;) {
+		int64_t left = (deadline - now_monotonic_us()) / 1000;
+		ssize_t r;
+
+		n = relp_frame_parse(buf, got, sizeof(buf), &f);
+		if (n != 0)
+			break;
+		if (got == sizeof(buf) || left <= 0 || wait_fd(fd, POLLIN, (int)left) < 0) {
+			snprintf(why, len, "RELP open: no answer in %d ms", DOCTOR_STEP_MS);
+			return -ETIMEDOUT;
+		}
+		r = recv(fd, buf + got, sizeof(buf) - got, MSG_DONTWAIT);
+		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+			snprintf(why, len, "RELP open: %s", r == 0 ? "connection closed by the receiver" :
+				 strerror(errno));
+			return -ECONNRESET;
+		}
+		if (r > 0)
+			got += (size_t)r;
+	}
+	if (n < 0 || f.txnr != 1 || strcmp(f.cmd, "rsp") ||
+	    relp_rsp_code(f.data, f.datalen, &code) < 0) {
+		snprintf(why, len, "RELP open: the answer is not a RELP rsp (not a RELP receiver?)");
+		return -EPROTO;
+	}
+	if (code != 200) {
+		snprintf(why, len, "RELP open refused: %.*s", (int)(f.datalen < 120 ? f.datalen : 120), f.data);
+		return -EPROTO;
+	}
+	if (relp_offer_get(f.data, f.datalen, "commands", &val, &vlen) < 0 ||
+	    !relp_commands_have(val, vlen, "syslog")) {
+		snprintf(why, len, "RELP open: the receiver does not offer the syslog command");
+		return -EPROTONOSUPPORT;
+	}
+	n = relp_frame_put(out, sizeof(out), 2, "close", NULL, 0);
+	if (n > 0)
+		(void)!send(fd, out, (size_t)n, MSG_NOSIGNAL);
+	snprintf(desc, dlen, "RELP open answered 200, syslog offered");
+	return 0;
+}
+
 static void check_jsonl(struct doctor *d, const struct output_url *u, const char *url)
 {
 	char dir[OUTPUT_PATH_LEN];
@@ -217,7 +279,15 @@ static void check_one(struct doctor *d, const char *url)
 		doctor_report(d, DOCTOR_FAIL, "output", fix, "%s: %s", url, err);
 		return;
 	}
-	if (u.kind == OUTPUT_TLS) {
+	if (u.kind == OUTPUT_RELP && !u.tls) {
+		ret = relp_check(fd, desc, sizeof(desc), err, sizeof(err));
+		if (ret < 0)
+			doctor_report(d, DOCTOR_FAIL, "output",
+				      "check that a RELP receiver listens there (rsyslog imrelp, "
+				      "wgaudit collector --listen relp://)", "%s: %s", url, err);
+		else
+			doctor_report(d, DOCTOR_OK, "output", NULL, "%s: TCP connected, %s", url, desc);
+	} else if (u.kind == OUTPUT_TLS || u.kind == OUTPUT_RELP) {
 		ret = tls_check(&u, url, fd, desc, sizeof(desc), err, sizeof(err));
 		if (ret < 0)
 			doctor_report(d, DOCTOR_FAIL, "output",
@@ -228,7 +298,8 @@ static void check_one(struct doctor *d, const char *url)
 				      "%s: %s", url, err);
 		else
 			doctor_report(d, DOCTOR_OK, "output", NULL,
-				      "%s: TCP connected, TLS handshake verified (%s)", url, desc);
+				      "%s: TCP connected, TLS handshake verified (%s)%s", url, desc,
+				      u.kind == OUTPUT_RELP ? "; the RELP session inside is not opened" : "");
 	} else {
 		doctor_report(d, DOCTOR_OK, "output", NULL, "%s: TCP connected", url);
 	}

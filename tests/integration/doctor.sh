@@ -4,7 +4,8 @@
 # client that handshakes, a configured peer that never connects, a live
 # peer missing from $LAB/etc/wireguard/IFACE.conf; outputs: a real rsyslogd
 # (reachable), a closed 127.0.0.1 port (refused), `wgaudit collector` over
-# TLS (verified against our CA, rejected without it); a state dir with mode
+# TLS (verified against our CA, rejected without it) and RELP (open answered;
+# a TLS port is no RELP receiver); a state dir with mode
 # 0777. Asserts on the JSON (it must parse) and the exit status (0 without
 # a fail, 1 with one), and that the run is bounded. Traffic stays on
 # 127.0.0.1 and inside the lab's namespaces.
@@ -51,6 +52,7 @@ EOF
 TPORT=$(rsyslog_free_port tcp); UPORT=$(rsyslog_free_port udp)
 CLOSED=$(rsyslog_free_port tcp)	# bound once then released: nothing listens
 SPORT=$(rsyslog_free_port tcp)
+RPORT=$(rsyslog_free_port tcp)
 err=$(rsyslog_start "$LAB/rs" "$TPORT" "$UPORT" 2>&1) || { fail setup "rsyslogd: $err"; exit 1; }
 
 # a throwaway CA and a server certificate for 127.0.0.1 (in pki/: the lab's
@@ -65,10 +67,10 @@ printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > "$LAB/pki/
 openssl x509 -req -in "$LAB/pki/server.csr" -CA "$LAB/pki/ca.pem" -CAkey "$LAB/pki/ca.key" \
 	-CAcreateserial -days 2 -out "$LAB/pki/server.pem" -extfile "$LAB/pki/server.ext" 2>/dev/null ||
 	{ fail setup "openssl cannot make test certificates"; exit 1; }
-"$WGAUDIT" collector run --db "$LAB/coll.db" --listen "tls://127.0.0.1:$SPORT" \
+"$WGAUDIT" collector run --db "$LAB/coll.db" --listen "tls://127.0.0.1:$SPORT" --listen "relp://127.0.0.1:$RPORT" \
 	--tls-cert "$LAB/pki/server.pem" --tls-key "$LAB/pki/server.key" > "$LAB/coll.log" 2>&1 &
 COLL=$!
-wait_for 10 _rsyslog_listening tcp "$SPORT" || { fail setup "collector: $(tail -2 "$LAB/coll.log")"; exit 1; }
+wait_for 10 sh -c "ss -H -ltn 'sport = :$SPORT' | grep -q . && ss -H -ltn 'sport = :$RPORT' | grep -q ." || { fail setup "collector: $(tail -2 "$LAB/coll.log")"; exit 1; }
 
 mkdir -m 0700 "$LAB/state" "$LAB/state-bad"
 chmod 0777 "$LAB/state-bad"
@@ -82,9 +84,9 @@ conf() {	# NAME STATE_DIR OUTPUT_URL...
 	} > "$LAB/$name.conf"
 }
 conf good "$LAB/state" "syslog+tcp://127.0.0.1:$TPORT" \
-	"syslog+tls://127.0.0.1:$SPORT?ca=$LAB/pki/ca.pem"
+	"syslog+tls://127.0.0.1:$SPORT?ca=$LAB/pki/ca.pem" "syslog+relp://127.0.0.1:$RPORT"
 conf bad "$LAB/state-bad" "syslog+tcp://127.0.0.1:$TPORT" "syslog+tcp://127.0.0.1:$CLOSED" \
-	"syslog+tls://127.0.0.1:$SPORT" "syslog+udp://127.0.0.1:$UPORT"
+	"syslog+tls://127.0.0.1:$SPORT" "syslog+udp://127.0.0.1:$UPORT" "syslog+relp://127.0.0.1:$SPORT"
 
 start=$SECONDS
 timeout 30 "$WGAUDIT" doctor -c "$LAB/good.conf" --json > "$LAB/good.json" 2> "$LAB/good.err"; rc_good=$?
@@ -122,6 +124,8 @@ check doctor_poll_cost "$LAB/good.json" "has('poll_cost', 'ok', '3 peers on 1 in
 check doctor_output_reached "$LAB/good.json" "has('output', 'ok', ':$TPORT', 'TCP connected') and has('output', 'ok', ':$SPORT', 'TLS handshake verified')"
 check doctor_state_dir_ok "$LAB/good.json" "has('state_dir', 'ok', '0700')"
 check doctor_output_refused "$LAB/bad.json" "has('output', 'fail', ':$CLOSED', 'Connection refused') and has('output', 'ok', ':$TPORT', 'TCP connected')"
+check doctor_relp_open "$LAB/good.json" "has('output', 'ok', 'relp://127.0.0.1:$RPORT', 'RELP open answered 200')"
+check doctor_relp_not_relp "$LAB/bad.json" "has('output', 'fail', 'relp://127.0.0.1:$SPORT', 'RELP open') and any('RELP receiver' in x['hint'] for x in r if 'relp://' in x['detail'])"
 check doctor_tls_unverified "$LAB/bad.json" "has('output', 'fail', ':$SPORT', 'certificate rejected')"
 check doctor_udp_unverifiable "$LAB/bad.json" "has('output', 'warn', 'udp://127.0.0.1:$UPORT', 'cannot be verified')"
 check doctor_state_dir_mode "$LAB/bad.json" "has('state_dir', 'fail', 'mode 0777')"
@@ -129,8 +133,9 @@ if grep -q "^fail  output .*127.0.0.1:$CLOSED: TCP connect" "$LAB/bad.txt" && gr
    grep -qE '^[0-9]+ ok, [0-9]+ warn, [1-9][0-9]* fail$' "$LAB/bad.txt"; then pass doctor_text_lines
 else fail doctor_text_lines "$(cat "$LAB/bad.txt")"; fi
 [ $elapsed -lt 25 ] && pass doctor_bounded || fail doctor_bounded "three runs took ${elapsed}s"
-[ "$(wc -l < "$(rsyslog_out "$LAB/rs")")" = 0 ] && pass doctor_sends_nothing ||
-	fail doctor_sends_nothing "rsyslog received: $(head -2 "$(rsyslog_out "$LAB/rs")")"
+stored=$("$WGAUDIT" collector status --db "$LAB/coll.db" | sed -n 's/^messages: [0-9]* received, \([0-9]*\) stored.*/\1/p')
+[ "$(wc -l < "$(rsyslog_out "$LAB/rs")")" = 0 ] && [ "$stored" = 0 ] && pass doctor_sends_nothing ||
+	fail doctor_sends_nothing "rsyslog received: $(head -2 "$(rsyslog_out "$LAB/rs")"); collector stored '$stored'"
 if grep -q 'ERROR: AddressSanitizer\|runtime error:' "$LAB"/*.err "$LAB/bad.txt"; then
 	fail doctor_sanitizer "$(grep -h -m1 -A3 'ERROR\|runtime error' "$LAB"/*.err "$LAB/bad.txt")"
 fi
