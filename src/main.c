@@ -52,6 +52,8 @@ static const struct {
 	  "peer sessions: closed ones from the journal, open ones marked open" },
 	{ "replay", cmd_replay, "replay --kmsg FILE [--json]",
 	  "parse a saved kernel log (/dev/kmsg records, dmesg or syslog lines)" },
+	{ "doctor", cmd_doctor, "doctor [-c FILE] [--json]",
+	  "check this host and the config: ok/warn/fail and what to do; exit 1 on a fail" },
 };
 
 static void usage(FILE *f)
@@ -71,7 +73,7 @@ static void usage(FILE *f)
 		"                           syslog+tcp://HOST:PORT  syslog+tls://HOST:PORT\n"
 		"                           syslog+udp://HOST:PORT  [?format=rfc5424|rfc3164&framing=octet|lf]\n"
 		"                           jsonl:-  jsonl:/path/file\n"
-		"      --json             JSON output (check, status, events, replay)\n"
+		"      --json             JSON output (check, status, events, replay, doctor)\n"
 		"      --tail N           events: the last N (default 20)\n"
 		"      --follow           events: keep printing new ones\n"
 		"      --dry-run          check: print what it would emit; write and deliver nothing\n"

@@ -27,4 +27,5 @@ int cmd_status(struct conf *c, const struct cli_opts *o);
 int cmd_events(struct conf *c, const struct cli_opts *o);
 int cmd_replay(struct conf *c, const struct cli_opts *o);
 int cmd_sessions(struct conf *c, const struct cli_opts *o);
+int cmd_doctor(struct conf *c, const struct cli_opts *o);
 #endif

@@ -35,7 +35,6 @@
 #include "base/util.h"
 
 #define WGAUDIT_APP		"wireguard-audit"
-#define WGAUDIT_SD_ID		"wgaudit@32473"
 #define HEARTBEAT_US		(5 * 1000 * 1000)
 /* Cheap when there is nothing to do: the age check reads one row, the size
  * check three pragmas. */
@@ -116,15 +115,20 @@ static bool event_id_ok(const char *v)
 static void wgaudit_fields(const struct syslog_msg *m, char *type, char *iface, char *peer,
 			   char *event_id)
 {
-	if (sd_get(m->sd, WGAUDIT_SD_ID, "event_id", event_id, 96) < 0 &&
+	char id[64];
+	bool sd = sd_private_id(m->sd, id, sizeof(id)) == 0;
+
+	/* The agent's element is the first private one: its SD-ID is set
+	 * per output (sd_id), so no one name is expected here. */
+	if ((!sd || sd_get(m->sd, id, "event_id", event_id, 96) < 0) &&
 	    msg_kv_get(m->msg, "event_id", event_id, 96) < 0)
 		event_id[0] = '\0';
 	if (!event_id_ok(event_id))
 		event_id[0] = '\0';
 	copy_slice(type, 64, m->msgid.n ? m->msgid : msg_type(m->msg));
-	if (sd_get(m->sd, WGAUDIT_SD_ID, "iface", iface, 64) < 0)
+	if (!sd || sd_get(m->sd, id, "iface", iface, 64) < 0)
 		msg_kv_get(m->msg, "iface", iface, 64);
-	if (sd_get(m->sd, WGAUDIT_SD_ID, "peer", peer, 64) < 0 &&
+	if ((!sd || sd_get(m->sd, id, "peer", peer, 64) < 0) &&
 	    msg_kv_get(m->msg, "pubkey", peer, 64) < 0)
 		msg_kv_get(m->msg, "peer", peer, 64);
 }

@@ -23,7 +23,6 @@
 #include "base/util.h"
 
 #define FOLLOW_POLL_MS	250
-#define WGAUDIT_SD_ID	"wgaudit@32473"
 
 static const char *const facilities[24] = {
 	"kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news",
@@ -102,14 +101,17 @@ static void json_fields(const struct crow *r)
 {
 	struct slice sd = { r->sd, r->sd_len }, k;
 	struct sd_iter it;
-	char v[1024];
+	char v[1024], id[64];
 	bool first = true;
 
 	if (!r->sd || !r->app || strcmp(r->app, "wireguard-audit"))
 		return;
+	/* The agent's element, whatever its configured SD-ID. */
+	if (sd_private_id(sd, id, sizeof(id)) < 0)
+		return;
 	sd_iter_init(&it, sd);
 	while (sd_iter_next(&it, &k, v, sizeof(v)) > 0) {
-		if (it.id.n != strlen(WGAUDIT_SD_ID) || memcmp(it.id.p, WGAUDIT_SD_ID, it.id.n))
+		if (it.id.n != strlen(id) || memcmp(it.id.p, id, it.id.n))
 			continue;
 		fputs(first ? ",\"fields\":{" : ",", stdout);
 		put_json_str(k.p, k.n);

@@ -305,6 +305,25 @@ int sd_get(struct slice sd, const char *id, const char *name, char *val, size_t 
 	return -ENOENT;
 }
 
+int sd_private_id(struct slice sd, char *id, size_t idlen)
+{
+	struct sd_iter it;
+	struct slice k;
+	char v[8];
+
+	sd_iter_init(&it, sd);
+	while (sd_iter_next(&it, &k, v, sizeof(v)) > 0) {
+		if (!memchr(it.id.p, '@', it.id.n) || it.id.n >= idlen)
+			continue;
+		memcpy(id, it.id.p, it.id.n);
+		id[it.id.n] = '\0';
+		return 0;
+	}
+	if (idlen)
+		id[0] = '\0';
+	return -ENOENT;
+}
+
 /* --- MSG key=value ----------------------------------------------------- */
 
 static int hexval(char c)

@@ -55,6 +55,11 @@ int sd_iter_next(struct sd_iter *it, struct slice *name, char *val, size_t vlen)
 int sd_validate(struct slice sd);
 /* The value of param name in element id (NULL = any element). 0 / -ENOENT. */
 int sd_get(struct slice sd, const char *id, const char *name, char *val, size_t vlen);
+/* The SD-ID of the first element with a param whose SD-ID is private
+ * (NAME@NUMBER): the agent's, whatever sd_id it was configured with (an
+ * agent sends one element; relays add IANA ones like timeQuality). The
+ * ID, NUL-terminated, into id (at least 33 bytes). 0 / -ENOENT. */
+int sd_private_id(struct slice sd, char *id, size_t idlen);
 
 /* wgaudit MSG grammar (outputs/format.c): TYPE *(SP key=value), value bare
  * or "quoted" with \" \\ \n \r \t \xHH. The value of key, unescaped and

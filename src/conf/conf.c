@@ -38,6 +38,7 @@
 #include "conf/conf.h"
 #include "base/event.h"
 #include "base/util.h"
+#include "base/sdid.h"
 
 #define CONF_MAX_FILE		(1u << 20)	/* a config is a few KiB */
 #define CONF_MAX_ERRORS		50	/* then stop: garbage in, not a config */
@@ -76,6 +77,7 @@ enum conf_kind {
 	K_AUTO,			/* auto | yes | no (enum conf_tristate) */
 	K_LISTEN,		/* "A.B.C.D:PORT" / "[IPV6]:PORT", port > 0 */
 	K_SERIES,		/* metrics series names: mdlayher | mindflavor */
+	K_SDID,			/* RFC 5424 SD-ID, NAME@NUMBER */
 };
 
 /* One settable key. off/size address struct conf, or struct conf_output
@@ -118,6 +120,7 @@ static const struct conf_key conf_keys[] = {
 	OK_("url", K_URL, url),
 	OK_("min_severity", K_SEVERITY, min_severity),
 	OK_("facility", K_FACILITY, facility),
+	OK_("sd_id", K_SDID, sd_id),
 	CK(SECT_CHECKS, "enable_endpoint", K_BOOL, check_endpoint, 0),
 	CK(SECT_CHECKS, "enable_spike", K_BOOL, check_spike, 0),
 	CK(SECT_CHECKS, "enable_flood", K_BOOL, check_flood, 0),
@@ -761,6 +764,14 @@ static int conf_apply(struct conf *c, enum conf_sect sect, int out, const char *
 		if (strcmp(v, "mdlayher") && strcmp(v, "mindflavor"))
 			return conf_errf(err, errlen, key, v, "is not mdlayher or mindflavor");
 		return conf_set_string(k, base, key, v, err, errlen);
+	case K_SDID: {
+		const char *why = sd_id_check(v, strlen(v));
+
+		if (why)
+			return conf_errf(err, errlen, key, v, "%s", why);
+		memcpy(base, v, strlen(v) + 1);
+		return 0;
+	}
 	}
 	return -EINVAL;
 }
@@ -848,6 +859,10 @@ static void conf_section_end(struct conf_parser *p)
 	if (p->sect == SECT_OUTPUT && p->out >= 0 && !p->out_url)
 		conf_error(p, p->out_line, "url: missing in [output \"%s\"]",
 			   p->c->output_names[p->out]);
+	else if (p->sect == SECT_OUTPUT && p->out >= 0 && p->c->outputs[p->out].sd_id[0] &&
+		 !strncmp(p->c->outputs[p->out].url, "jsonl", 5))
+		conf_error(p, p->out_line, "sd_id: applies to syslog outputs only, not [output \"%s\"] (%s)",
+			   p->c->output_names[p->out], p->c->outputs[p->out].url);
 	if (p->sect == SECT_ALLOW && p->out >= 0 && !p->out_url) {
 		const struct conf_allow *a = &p->c->allows[p->out];
 

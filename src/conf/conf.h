@@ -21,6 +21,7 @@ struct conf_output {
 	char url[512];
 	int min_severity;	/* LOG_DEBUG = everything */
 	int facility;		/* syslog facility number, default 1 (user) */
+	char sd_id[33];		/* RFC 5424 SD-ID, "" = the URL's or SD_ID_DEFAULT */
 };
 
 /* [allow "IFACE"] or [allow "IFACE PUBKEY"]: endpoint allow-list of one

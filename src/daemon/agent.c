@@ -852,6 +852,7 @@ static int open_outputs(struct agent *a)
 
 		oo.min_severity = co->min_severity;
 		oo.facility = co->facility;
+		oo.sd_id = co->sd_id;
 		/* A named output keeps its cursor when its URL is edited. */
 		snprintf(key, sizeof(key), "output:%s", a->conf->output_names[i]);
 		oo.cursor_key = a->conf->output_names[i][0] ? key : NULL;

@@ -32,10 +32,9 @@
 
 #include "base/event.h"
 #include "outputs/format.h"
+#include "base/sdid.h"
 #include "base/util.h"
 
-/* RFC 5612 documentation PEN; the SD-ID is "wgaudit@32473". */
-#define SD_ID			"wgaudit@32473"
 #define SD_NAME_MAX		32
 #define HOSTNAME_MAX		255
 #define MSGID_MAX		32
@@ -489,6 +488,12 @@ static void sd_value(struct wbuf *b, const char *v)
 ssize_t format_rfc5424(const struct event *ev, const char *host, int facility,
 		       char *out, size_t len)
 {
+	return format_rfc5424_sd(ev, host, facility, NULL, out, len);
+}
+
+ssize_t format_rfc5424_sd(const struct event *ev, const char *host, int facility,
+			  const char *sd_id, char *out, size_t len)
+{
 	struct wbuf b = { out, len, 0, false };
 	char ts[32];
 
@@ -504,7 +509,8 @@ ssize_t format_rfc5424(const struct event *ev, const char *host, int facility,
 	w_token(&b, host, HOSTNAME_MAX);
 	w_str(&b, " " SYSLOG_APP_NAME " - ");
 	w_token(&b, event_type_name(ev->type), MSGID_MAX);
-	w_str(&b, " [" SD_ID);
+	w_str(&b, " [");
+	w_str(&b, sd_id && sd_id[0] ? sd_id : SD_ID_DEFAULT);
 	for (unsigned i = 0; i < ev->nfields && i < EVENT_MAX_FIELDS; i++) {
 		w_char(&b, ' ');
 		sd_name(&b, event_key(ev, i));

@@ -17,6 +17,10 @@ ssize_t format_json(const struct event *ev, const char *host, char *out, size_t 
 /* facility is the number (1 = user). */
 ssize_t format_rfc5424(const struct event *ev, const char *host, int facility,
 		       char *out, size_t len);
+/* The same with the SD-ID of the structured data element given (a valid
+ * one: sd_id_check() in base/sdid.h; NULL = SD_ID_DEFAULT). */
+ssize_t format_rfc5424_sd(const struct event *ev, const char *host, int facility,
+			  const char *sd_id, char *out, size_t len);
 ssize_t format_rfc3164(const struct event *ev, const char *host, int facility,
 		       char *out, size_t len);
 #endif

@@ -314,7 +314,8 @@ static ssize_t format_record(struct output *o, const struct event *ev)
 	if (o->url.format == OUTPUT_RFC3164)
 		n = format_rfc3164(ev, o->host, o->opts.facility, o->rec, OUT_REC_MAX - 1);
 	else
-		n = format_rfc5424(ev, o->host, o->opts.facility, o->rec, OUT_REC_MAX - 1);
+		n = format_rfc5424_sd(ev, o->host, o->opts.facility, o->url.sd_id,
+				      o->rec, OUT_REC_MAX - 1);
 	if (n < 0)
 		return n;
 	if (o->url.framing == OUTPUT_LF)
@@ -933,6 +934,11 @@ int output_open(const char *url, const struct output_opts *opts,
 		o->opts.min_severity = LOG_DEBUG;
 	if (o->opts.facility < 0 || o->opts.facility > 23)
 		o->opts.facility = 1;
+	/* [output] sd_id wins over ?sd_id=; kept in url, not a pointer into
+	 * a configuration a reload rewrites. */
+	if (opts && opts->sd_id && opts->sd_id[0])
+		snprintf(o->url.sd_id, sizeof(o->url.sd_id), "%s", opts->sd_id);
+	o->opts.sd_id = NULL;
 	if (opts && opts->hostname && opts->hostname[0])
 		snprintf(o->host, sizeof(o->host), "%s", opts->hostname);
 	else if (gethostname(o->host, sizeof(o->host) - 1) < 0)

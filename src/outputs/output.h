@@ -18,6 +18,9 @@ struct output_opts {
 	 * query, so changing ?format= or a TLS option does not restart
 	 * delivery at the journal's end. */
 	const char *cursor_key;
+	/* RFC 5424 SD-ID ([output] sd_id); NULL/"": the URL's ?sd_id=, else
+	 * SD_ID_DEFAULT. Validated by the caller (sd_id_check). */
+	const char *sd_id;
 };
 
 /* Parse an output URL (DESIGN.md): syslog+tcp://H:P, syslog+tls://H:P,
@@ -69,6 +72,7 @@ struct output_url {
 	char key[OUTPUT_PATH_LEN];
 	char name[OUTPUT_HOST_LEN];	/* expected collector name; "" = host */
 	bool tls;			/* syslog+relp ?tls=1: RELP inside TLS */
+	char sd_id[33];			/* ?sd_id= (syslog kinds); "" = not given */
 };
 
 /* Pure URL parser behind output_open (fuzzed). 0 or -EINVAL with a

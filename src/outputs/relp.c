@@ -295,7 +295,8 @@ static int fill_cb(void *ctx, const struct event *ev)
 		if (r->url.format == OUTPUT_RFC3164)
 			n = format_rfc3164(ev, r->host, r->opts.facility, r->rec, RELP_REC_MAX);
 		else
-			n = format_rfc5424(ev, r->host, r->opts.facility, r->rec, RELP_REC_MAX);
+			n = format_rfc5424_sd(ev, r->host, r->opts.facility, r->url.sd_id,
+					      r->rec, RELP_REC_MAX);
 		if (n < 0) {
 			log_warnx("output %s: event %lld does not fit a record, skipped",
 				  r->name, (long long)ev->id);

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 
 #include "outputs/output.h"
+#include "base/sdid.h"
 #include "base/util.h"
 
 #define URL_SHOW 200	/* at most this much of a URL is quoted in errors */
@@ -231,6 +232,14 @@ static int url_query(const char *q, size_t n, struct output_url *u, bool *framin
 				u->tls = false;
 			else
 				return url_err(url, ulen, err, errlen, "tls must be 1 or 0");
+		} else if (token_is(q, kl, "sd_id")) {
+			const char *why;
+
+			why = sd_id_check(v, vl);
+			if (why)
+				return url_err(url, ulen, err, errlen, "sd_id %s", why);
+			memcpy(u->sd_id, v, vl);
+			u->sd_id[vl] = '\0';
 		} else if (token_is(q, kl, "framing")) {
 			if (u->kind == OUTPUT_RELP)
 				return url_err(url, ulen, err, errlen,
@@ -253,7 +262,7 @@ static int url_query(const char *q, size_t n, struct output_url *u, bool *framin
 				return ret;
 			if (ret > 0)
 				return url_err(url, ulen, err, errlen,
-					       "unknown option '%.*s' (use format=, framing=%s)",
+					       "unknown option '%.*s' (use format=, framing=, sd_id=%s)",
 					       (int)(kl < 32 ? kl : 32), q,
 					       u->kind == OUTPUT_TLS ? ", ca=, cert=, key=, name=" :
 					       u->kind == OUTPUT_RELP ? "; relp: tls=1, ca=, cert=, key=, name=" : "");

@@ -47,6 +47,15 @@ static void parse_one(const char *src, size_t n)
 			abort();
 	msg_kv_get(m.msg, "peer", v, sizeof(v));
 	msg_type(m.msg);
+	{
+		char id[33];	/* what the collector uses: an SD-ID is <= 32 */
+
+		if (sd_private_id(m.sd, id, sizeof(id)) == 0 &&
+		    (strlen(id) >= sizeof(id) || !strchr(id, '@')))
+			abort();
+		else if (id[0])
+			sd_get(m.sd, id, "iface", v, sizeof(v));
+	}
 	free(r);
 }
 

@@ -246,6 +246,15 @@ STATUS_EXPECT="\
 lists-wg0	wg0
 roamed-endpoint	${IP4}\.2:40002
 ipv6-endpoint	\[fd00:242::2\]:40003"
+# `wgaudit doctor --json` on the real module (dyndbg=+p at insmod; BTF for
+# the kernel and the module, so the eBPF preflight passes as in the bpf phase)
+DOCTOR_EXPECT="\
+kernel-module	\"check\":\"kernel_module\",\"status\":\"ok\",\"detail\":\"loaded: 1 kernel interface
+dyndbg-control	\"check\":\"dynamic_debug\",\"status\":\"ok\"
+wireguard-dyndbg-on	\"check\":\"wireguard_dyndbg\",\"status\":\"ok\",\"detail\":\"all [0-9]+ wireguard debug call sites print
+wg0-dumped	\"check\":\"interface\",\"status\":\"ok\",\"detail\":\"wg0 \(kernel\): [0-9]+ peers
+poll-cost	\"check\":\"poll_cost\",\"status\":\"(ok|warn)\"
+ebpf-available	\"check\":\"ebpf\",\"status\":\"ok\",\"detail\":\"available"
 STATUS_JSON_EXPECT="\
 full-keys	\"${PUB_CLI}\"	\"${PUB_CLI6}\"
 endpoints	\"${IP4}\.2:40002\"	\"\[fd00:242::2\]:40003\""
@@ -335,6 +344,13 @@ else
 	else
 		sec wgaudit-status-json > "$RUN/status.json"
 		check_table wgaudit/status-json "$RUN/status.json" "$STATUS_JSON_EXPECT" each
+	fi
+	why=$(unsupported wgaudit-doctor)
+	if [ -n "$why" ]; then
+		skip wgaudit/doctor "$why"
+	else
+		sec wgaudit-doctor > "$RUN/doctor.json"
+		check_table wgaudit/doctor "$RUN/doctor.json" "$DOCTOR_EXPECT" each
 	fi
 	san=$(grep -hE 'ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: UndefinedBehaviorSanitizer|double free|Aborted' "$OUT" | head -3)
 	if [ -z "$san" ]; then

@@ -608,4 +608,37 @@ TEST(checks_cli)
 	CHECK_STR(err, "endpoints: [allow] sections are set in the config file only");
 }
 
+TEST(output_sd_id)
+{
+	struct conf c;
+	char *msgs = NULL;
+
+	CHECK_INT(parse_str(&c,
+		"[output \"siem\"]\n"
+		"url = syslog+tcp://127.0.0.1:514\n"
+		"sd_id = example@99999\n"
+		"[output \"plain\"]\n"
+		"url = syslog+udp://127.0.0.1:514\n", &msgs), 0);
+	CHECK_INT(c.n_outputs, 2);
+	CHECK_STR(c.outputs[0].sd_id, "example@99999");
+	CHECK_STR(c.outputs[1].sd_id, "");
+	free(msgs);
+	msgs = NULL;
+	CHECK_INT(parse_str(&c,
+		"[output \"a\"]\n"
+		"url = syslog+tcp://127.0.0.1:514\n"
+		"sd_id = wgaudit\n"
+		"sd_id = with space@1\n"
+		"sd_id = abcdefghijklmnopqrstuvwxyz@123456\n"
+		"[output \"j\"]\n"
+		"url = jsonl:-\n"
+		"sd_id = x@1\n", &msgs), 4);
+	CHECK_STR(msgs,
+		"t.conf:3: sd_id: \"wgaudit\" must be NAME@NUMBER (your enterprise number; names without '@' are IANA's)\n"
+		"t.conf:4: sd_id: \"with space@1\" may hold printable US-ASCII only, without space, '=', ']' or '\"'\n"
+		"t.conf:5: sd_id: \"abcdefghijklmnopqrstuvwxyz@123456\" is longer than 32 characters (RFC 5424 SD-NAME)\n"
+		"t.conf:6: sd_id: applies to syslog outputs only, not [output \"j\"] (jsonl:-)\n");
+	free(msgs);
+}
+
 TEST_MAIN()

@@ -4,6 +4,8 @@
 #include "test.h"
 #include "base/event.h"
 #include "outputs/format.h"
+#include "base/sdid.h"
+#include "base/util.h"
 
 #define KEY "xTIL0nHQ8AzW7VVc2YIIDhmDdBSmjJdZJwGAPsr4g1A="
 /* 2026-11-25T12:00:00.123456Z */
@@ -154,6 +156,60 @@ TEST(rfc5424_sd_name_limits)
 	event_set(&ev, "x=y]\"z", "2");
 	format_rfc5424(&ev, "h", 1, out, sizeof(out));
 	CHECK(strstr(out, "[wgaudit@32473 a_very_long_key_name_that_exceed=\"1\" x_y__z=\"2\"]"));
+}
+
+TEST(rfc5424_sd_id_configured)
+{
+	struct event ev;
+	char out[1024];
+
+	event_init(&ev, EV_AGENT_STOPPED, SRC_AGENT);
+	ev.severity = LOG_DEBUG;
+	format_rfc5424_sd(&ev, "h", 1, "example@99999", out, sizeof(out));
+	CHECK_STR(out, "<15>1 - h wireguard-audit - AGENT_STOPPED [example@99999] AGENT_STOPPED");
+	/* NULL and "" are the documented default */
+	format_rfc5424_sd(&ev, "h", 1, NULL, out, sizeof(out));
+	CHECK_STR(out, "<15>1 - h wireguard-audit - AGENT_STOPPED [" SD_ID_DEFAULT "] AGENT_STOPPED");
+	format_rfc5424_sd(&ev, "h", 1, "", out, sizeof(out));
+	CHECK(strstr(out, "[wgaudit@32473]"));
+}
+
+TEST(sd_id_check_rfc5424)
+{
+	static const char *const good[] = {
+		"example@99999", "wgaudit@32473", "a@1", "x.y-z_!#$%&'()*+,-./:;<>?@1",
+		"abcdefghijklmnopqrstuvwxyz@12345",	/* 32 */
+	};
+	static const struct {
+		const char *id, *why;
+	} bad[] = {
+		{ "", "is empty" },
+		{ "abcdefghijklmnopqrstuvwxyz@123456", "is longer than 32 characters (RFC 5424 SD-NAME)" },
+		{ "timeQuality", "must be NAME@NUMBER (your enterprise number; names without '@' are IANA's)" },
+		{ "a b@1", "may hold printable US-ASCII only, without space, '=', ']' or '\"'" },
+		{ "a=b@1", "may hold printable US-ASCII only, without space, '=', ']' or '\"'" },
+		{ "a]@1", "may hold printable US-ASCII only, without space, '=', ']' or '\"'" },
+		{ "a\"@1", "may hold printable US-ASCII only, without space, '=', ']' or '\"'" },
+		{ "a\xc3\xa9@1", "may hold printable US-ASCII only, without space, '=', ']' or '\"'" },
+		{ "a@1@2", "has more than one '@'" },
+		{ "@123", "has no name before '@'" },
+		{ "abc@", "has no enterprise number after '@'" },
+		{ "abc@12x", "must end in '@' and the enterprise number's digits" },
+		{ "abc@012", "has an enterprise number with a leading zero" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		const char *why = sd_id_check(good[i], strlen(good[i]));
+
+		CHECK_STR(why ? why : "ok", "ok");
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		const char *why = sd_id_check(bad[i].id, strlen(bad[i].id));
+
+		CHECK_STR(why ? why : "ok", bad[i].why);
+	}
+	/* bounded by n, not by a NUL */
+	CHECK(sd_id_check("a@1]garbage", 3) == NULL);
 }
 
 TEST(rfc3164_exact)

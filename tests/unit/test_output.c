@@ -97,6 +97,25 @@ TEST(url_table)
 	}
 }
 
+TEST(url_sd_id)
+{
+	struct output_url u;
+	char err[256];
+	const char *url = "syslog+tcp://127.0.0.1:514?sd_id=example@99999&format=rfc5424";
+
+	CHECK_INT(output_url_parse(url, strlen(url), &u, err, sizeof(err)), 0);
+	CHECK_STR(u.sd_id, "example@99999");
+	url = "syslog+udp://127.0.0.1:514";
+	CHECK_INT(output_url_parse(url, strlen(url), &u, err, sizeof(err)), 0);
+	CHECK_STR(u.sd_id, "");
+	url = "syslog+tcp://127.0.0.1:514?sd_id=wgaudit";
+	CHECK_INT(output_url_parse(url, strlen(url), &u, err, sizeof(err)), -EINVAL);
+	CHECK_STR(err, "output \"syslog+tcp://127.0.0.1:514?sd_id=wgaudit\": sd_id must be "
+		  "NAME@NUMBER (your enterprise number; names without '@' are IANA's)");
+	url = "syslog+tcp://127.0.0.1:514?sd_id=a]b@1";	/* taken literally: no decoding */
+	CHECK_INT(output_url_parse(url, strlen(url), &u, err, sizeof(err)), -EINVAL);
+}
+
 TEST(url_not_nul_terminated)
 {
 	struct output_url u;
@@ -554,7 +573,7 @@ static const struct tls_url_case tls_url_cases[] = {
 	{ "syslog+tcp://h?ca=/a.pem", -EINVAL, NULL, NULL, NULL, NULL, "ca= applies to syslog+tls and syslog+relp only" },
 	{ "syslog+udp://h?name=x", -EINVAL, NULL, NULL, NULL, NULL, "name= applies to syslog+tls and syslog+relp only" },
 	{ "syslog+tls://h?verify=no", -EINVAL, NULL, NULL, NULL, NULL,
-	  "unknown option 'verify' (use format=, framing=, ca=, cert=, key=, name=)" },
+	  "unknown option 'verify' (use format=, framing=, sd_id=, ca=, cert=, key=, name=)" },
 };
 
 TEST(tls_url_options)

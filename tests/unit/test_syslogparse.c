@@ -471,4 +471,23 @@ TEST(msg_kv)
 	CHECK_INT(msg_type(m).n, 0);
 }
 
+TEST(sd_private_id_any_name)
+{
+	const char *sd = "[timeQuality tzKnown=\"1\"][example@99999 iface=\"wg0\"][x@1 k=\"v\"]";
+	struct slice s = { sd, strlen(sd) };
+	char id[64], v[32];
+
+	CHECK_INT(sd_private_id(s, id, sizeof(id)), 0);
+	CHECK_STR(id, "example@99999");
+	CHECK_INT(sd_get(s, id, "iface", v, sizeof(v)), 0);
+	CHECK_STR(v, "wg0");
+	s.p = "[timeQuality tzKnown=\"1\"]";
+	s.n = strlen(s.p);
+	CHECK_INT(sd_private_id(s, id, sizeof(id)), -ENOENT);
+	CHECK_STR(id, "");
+	s.p = "-";
+	s.n = 1;
+	CHECK_INT(sd_private_id(s, id, sizeof(id)), -ENOENT);
+}
+
 TEST_MAIN()
