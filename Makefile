@@ -4,7 +4,9 @@ PREFIX     ?= /usr/local
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
 
-DEPS       := libmnl inih sqlite3 libsodium libcrypto libssl
+DEPS       := libmnl inih sqlite3 libsodium
+# Linked only into the modules (net/modload.h): wgaudit-tls.so, wgaudit-httpd.so.
+MOD_DEPS   := libssl libcrypto
 HAVE_SYSTEMD := $(shell $(PKG_CONFIG) --exists libsystemd && echo 1)
 ifeq ($(HAVE_SYSTEMD),1)
 DEPS       += libsystemd
@@ -22,7 +24,7 @@ endif
 # libmicrohttpd: the --metrics endpoint; without it --metrics says so.
 HAVE_MICROHTTPD := $(shell $(PKG_CONFIG) --exists libmicrohttpd && echo 1)
 ifeq ($(HAVE_MICROHTTPD),1)
-DEPS       += libmicrohttpd
+MOD_DEPS   += libmicrohttpd
 CPPFLAGS   += -DHAVE_MICROHTTPD=1
 endif
 HAVE_LIBCAPNG := $(shell $(PKG_CONFIG) --exists libcap-ng && echo 1)
@@ -37,8 +39,9 @@ WARN       += -Werror
 endif
 CFLAGS     ?= -O2 -g
 CFLAGS     += -std=c11 $(WARN) -fno-strict-aliasing
-CPPFLAGS   += -Isrc -D_GNU_SOURCE -DWGAUDIT_VERSION='"$(VERSION)"' \
-              $(shell $(PKG_CONFIG) --cflags $(DEPS))
+MODDIR     ?= $(PREFIX)/lib/wgaudit
+CPPFLAGS   += -Isrc -D_GNU_SOURCE -DWGAUDIT_VERSION='"$(VERSION)"' -DWGAUDIT_MODDIR='"$(MODDIR)"' \
+              $(shell $(PKG_CONFIG) --cflags $(DEPS) $(MOD_DEPS))
 LDLIBS     += $(shell $(PKG_CONFIG) --libs $(DEPS))
 
 # Sanitizer build lives in its own tree so both can coexist.
@@ -51,8 +54,28 @@ else
 BUILD      := build/rel
 endif
 
-LIB_SRC    := $(sort $(filter-out %.bpf.c,$(shell find src -mindepth 2 -name '*.c')))
+ALL_SRC    := $(sort $(filter-out %.bpf.c,$(shell find src -mindepth 2 -name '*.c')))
+# What pulls in a large library is a module, loaded only when configured
+# (net/modload.h); the binary links a *_lazy.c stand-in for it. Unit tests
+# and fuzzers link the real objects instead of the stand-ins.
+MOD_TLS_SRC   := src/outputs/tls.c src/collector/ctls.c
+MOD_TLS_LIBS  := $(shell $(PKG_CONFIG) --libs libssl libcrypto)
+MODS          := $(BUILD)/wgaudit-tls.so
+ifeq ($(HAVE_MICROHTTPD),1)
+MOD_HTTPD_SRC := src/net/httpd.c
+MOD_HTTPD_LIBS := $(shell $(PKG_CONFIG) --libs libmicrohttpd)
+MODS          += $(BUILD)/wgaudit-httpd.so
+endif
+MOD_SRC    := $(MOD_TLS_SRC) $(MOD_HTTPD_SRC)
+MOD_LIBS   := $(MOD_TLS_LIBS) $(MOD_HTTPD_LIBS)
+LAZY_SRC   := $(filter %_lazy.c,$(ALL_SRC))
+LIB_SRC    := $(filter-out $(MOD_SRC),$(ALL_SRC))
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
+MOD_OBJ    := $(MOD_SRC:%.c=$(BUILD)/%.o)
+# What wgaudit-httpd.so calls back into the binary.
+HTTPD_USES := endpoint_parse log_info loop_add_fd loop_del_fd loop_timer_arm \
+              loop_timer_cancel now_monotonic_us wipe
+EXPORTS    := $(if $(MOD_HTTPD_SRC),$(HTTPD_USES:%=-Wl,--export-dynamic-symbol=%))
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
@@ -62,8 +85,18 @@ all: wgaudit
 wgaudit: $(BUILD)/wgaudit
 	ln -sf $(BUILD)/wgaudit $@
 
-$(BUILD)/wgaudit: $(BUILD)/src/main.o $(BUILD)/libwgaudit.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/wgaudit: $(BUILD)/src/main.o $(BUILD)/libwgaudit.a | $(MODS)
+	$(CC) $(LDFLAGS) $(EXPORTS) -o $@ $(BUILD)/src/main.o $(BUILD)/libwgaudit.a $(LDLIBS)
+
+# Modules: position-independent objects; -Bsymbolic so a module's calls
+# into itself never bind to the binary's stand-ins of the same names.
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -MMD -MP -c -o $@ $<
+$(BUILD)/wgaudit-tls.so: $(MOD_TLS_SRC:%.c=$(BUILD)/pic/%.o)
+	$(CC) $(LDFLAGS) -shared -Wl,-Bsymbolic -Wl,-z,defs -o $@ $^ $(MOD_TLS_LIBS)
+$(BUILD)/wgaudit-httpd.so: $(MOD_HTTPD_SRC:%.c=$(BUILD)/pic/%.o)
+	$(CC) $(LDFLAGS) -shared -Wl,-Bsymbolic -o $@ $^ $(MOD_HTTPD_LIBS) $(shell $(PKG_CONFIG) --libs libsodium)
 
 $(BUILD)/libwgaudit.a: $(LIB_OBJ)
 	rm -f $@; ar rcs $@ $^
@@ -73,9 +106,9 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwgaudit.a
+$(BUILD)/tests/%: tests/unit/%.c $(MOD_OBJ) $(BUILD)/libwgaudit.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -MMD -MP -MF $(dir $@).$(notdir $@).d $(LDFLAGS) -o $@ $< $(BUILD)/libwgaudit.a $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -MMD -MP -MF $(dir $@).$(notdir $@).d $(LDFLAGS) -o $@ $< $(MOD_OBJ) $(BUILD)/libwgaudit.a $(LDLIBS) $(MOD_LIBS)
 
 unit-bins: $(UNIT_BIN)
 
@@ -97,7 +130,7 @@ endif
 # libFuzzer targets (clang). Each links the library built with the fuzzer flags.
 FUZZ_BUILD := build/fuzz
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -std=c11
-FUZZ_OBJ   := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_OBJ   := $(filter-out $(LAZY_SRC:%.c=$(FUZZ_BUILD)/%.o),$(ALL_SRC:%.c=$(FUZZ_BUILD)/%.o))
 $(FUZZ_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
@@ -105,7 +138,7 @@ $(FUZZ_BUILD)/libwgaudit.a: $(FUZZ_OBJ)
 	rm -f $@; ar rcs $@ $^
 # Linking the archive pulls in only the objects a target needs.
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libwgaudit.a
-	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
+	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS) $(MOD_LIBS)
 fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
 
 # The whole suite: installs what it needs, builds the sanitizer tree, runs
@@ -134,6 +167,7 @@ UNIT_TMP   := $(BUILD)/wgaudit.service
 # docs/tls.md); an existing directory and wgaudit.conf are left as they are.
 install: wgaudit
 	install -D -m 0755 $(BUILD)/wgaudit $(DESTDIR)$(SBINDIR)/wgaudit
+	for m in $(MODS); do install -D -m 0644 $$m $(DESTDIR)$(MODDIR)/$$(basename $$m) || exit 1; done
 	install -D -m 0644 docs/wgaudit.8 $(DESTDIR)$(MANDIR)/man8/wgaudit.8
 	install -D -m 0644 docs/wgaudit.conf.5 $(DESTDIR)$(MANDIR)/man5/wgaudit.conf.5
 	sed 's|^ExecStart=[^ ]*/wgaudit |ExecStart=$(SBINDIR)/wgaudit |' contrib/systemd/wgaudit.service > $(UNIT_TMP)

@@ -32,8 +32,7 @@ void httpd_free(struct httpd *h)
 
 #else
 #include <microhttpd.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
+#include <sodium.h>
 #include <sys/epoll.h>
 
 #define HTTPD_FILE_MAX		65536	/* a PEM file or a password file */
@@ -54,9 +53,7 @@ struct httpd {
 
 static void sha256(uint8_t md[static 32], const void *p, size_t n)
 {
-	unsigned int len = 32;
-
-	if (!EVP_Digest(p, n, md, &len, EVP_sha256(), NULL))
+	if (sodium_init() < 0 || crypto_hash_sha256(md, p, n) != 0)
 		memset(md, 0, 32);
 }
 
@@ -194,7 +191,7 @@ static bool auth_ok(struct httpd *h, struct MHD_Connection *c)
 	wipe(pass, strlen(pass));
 	MHD_free(pass);
 	MHD_free(user);
-	bad = CRYPTO_memcmp(u, h->user_md, 32) | CRYPTO_memcmp(p, h->pass_md, 32);
+	bad = sodium_memcmp(u, h->user_md, 32) | sodium_memcmp(p, h->pass_md, 32);
 	wipe(p, sizeof(p));
 	return !bad;
 }

@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: GPL-2.0
+/* modload.h - the parts of wgaudit that pull in large libraries are
+ * shared objects loaded only when configured: wgaudit-tls.so (OpenSSL, for
+ * syslog+tls://, RELP over TLS and the collector's TLS listener) and
+ * wgaudit-httpd.so (libmicrohttpd, for --metrics). An agent that uses
+ * neither maps neither library: their pages (relocations, constructors)
+ * are ~1.7 and ~2.7 MiB of resident memory otherwise. */
+#ifndef WGAUDIT_MODLOAD_H
+#define WGAUDIT_MODLOAD_H
+#include <stddef.h>
+
+/* The handle of wgaudit-NAME.so, loaded once: from the executable's own
+ * directory (a build tree), else WGAUDIT_MODDIR (the installed place).
+ * The file must be a regular file owned by root or by us and writable by
+ * no one else. NULL with a message naming the paths tried in err. */
+void *modload(const char *name, char *err, size_t errlen);
+/* A symbol of a loaded module, NULL if it has none. */
+void *modsym(void *handle, const char *sym);
+#endif

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# What is not used is not loaded: an agent without a TLS output or --metrics
+# maps neither OpenSSL nor libmicrohttpd; the first TLS output loads
+# wgaudit-tls.so (and with it libssl); a missing or tampered module is a
+# clear error naming the files tried, never a crash. No WireGuard lab: the
+# agent gets an empty UAPI directory and no interface.
+. "$(dirname "$0")/lib.sh"
+[ "$(id -u)" = 0 ] || { skip modules "needs root"; exit 0; }
+LAB=$(mktemp -d /tmp/wga-mod.XXXXXX)
+chmod 700 "$LAB"
+AGENT_PID=
+trap '[ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$LAB"' EXIT
+mkdir -p "$LAB/uapi" "$LAB/etc"
+BINDIR=$(dirname "$WGAUDIT")
+conf() {	# extra lines...
+	printf '[agent]\ninterfaces = wgamod0\nuapi_dir = %s\nconfig_dir = %s\ninterval = 300ms\n[kmsg]\nenabled = no\n' \
+		"$LAB/uapi" "$LAB/etc" > "$LAB/w.conf"
+	printf '%s\n' "$@" >> "$LAB/w.conf"
+}
+maps_has() { grep -q "$2" "/proc/$1/maps" 2>/dev/null; }
+start() {	# binary state-dir
+	"$1" run -c "$LAB/w.conf" --state-dir "$2" > "$LAB/agent.out" 2>&1 &
+	AGENT_PID=$!
+	wait_for 20 grep -q '"type":"AGENT_STARTED"' "$LAB/events.jsonl"
+}
+stop() { kill "$AGENT_PID" 2>/dev/null; wait "$AGENT_PID" 2>/dev/null; AGENT_PID=; rm -f "$LAB/events.jsonl"; }
+
+[ -f "$BINDIR/wgaudit-tls.so" ] || { fail modules_built "no $BINDIR/wgaudit-tls.so beside $WGAUDIT"; exit 1; }
+
+conf '[output "local"]' "url = jsonl:$LAB/events.jsonl"
+if start "$WGAUDIT" "$LAB/s1"; then
+	if maps_has "$AGENT_PID" 'libssl\|libcrypto\|libmicrohttpd\|libgnutls\|wgaudit-tls.so'; then
+		fail unused_not_loaded "mapped: $(grep -o 'lib\(ssl\|crypto\|microhttpd\|gnutls\)[^ ]*\|wgaudit-[a-z]*\.so' /proc/$AGENT_PID/maps | sort -u | tr '\n' ' ')"
+	else
+		pass unused_not_loaded
+	fi
+else
+	fail unused_not_loaded "agent did not start: $(tail -3 "$LAB/agent.out")"
+fi
+stop
+
+# A TLS output (to a closed port: the context is made at open, the
+# connection just keeps retrying) loads the module and OpenSSL with it.
+conf '[output "local"]' "url = jsonl:$LAB/events.jsonl" '[output "siem"]' 'url = syslog+tls://127.0.0.1:9'
+if start "$WGAUDIT" "$LAB/s2" && maps_has "$AGENT_PID" 'wgaudit-tls.so' && maps_has "$AGENT_PID" 'libssl'; then
+	pass tls_output_loads_module
+else
+	fail tls_output_loads_module "$(tail -3 "$LAB/agent.out")"
+fi
+stop
+
+# The binary alone, without its modules (nor an installed copy): the TLS
+# output is refused at start with the files it looked for.
+mkdir -p "$LAB/bin"
+cp "$WGAUDIT" "$LAB/bin/wgaudit"
+"$LAB/bin/wgaudit" run -c "$LAB/w.conf" --state-dir "$LAB/s3" > "$LAB/alone.out" 2>&1 &
+p=$!
+if wait_for 20 sh -c "! kill -0 $p 2>/dev/null"; then
+	wait "$p"; rc=$?
+	if [ "$rc" != 0 ] && grep -q "wgaudit-tls.so" "$LAB/alone.out" && grep -qF "$LAB/bin/wgaudit-tls.so" "$LAB/alone.out"; then
+		pass missing_module_is_an_error
+	else
+		fail missing_module_is_an_error "rc=$rc: $(tail -2 "$LAB/alone.out")"
+	fi
+else
+	kill "$p"; fail missing_module_is_an_error "the agent kept running without TLS"
+fi
+
+# A module others could have replaced is not loaded.
+cp "$BINDIR/wgaudit-tls.so" "$LAB/bin/"
+chmod 0666 "$LAB/bin/wgaudit-tls.so"
+"$LAB/bin/wgaudit" run -c "$LAB/w.conf" --state-dir "$LAB/s4" > "$LAB/tamper.out" 2>&1 &
+p=$!
+if wait_for 20 sh -c "! kill -0 $p 2>/dev/null"; then
+	wait "$p"; rc=$?
+	if [ "$rc" != 0 ] && grep -q "writable by others" "$LAB/tamper.out"; then
+		pass writable_module_refused
+	else
+		fail writable_module_refused "rc=$rc: $(tail -2 "$LAB/tamper.out")"
+	fi
+else
+	kill "$p"; fail writable_module_refused "the agent loaded a world-writable module"
+fi
+exit $T_FAILED
