@@ -270,12 +270,24 @@ static bool head_acked(const struct output *o, uint64_t acked, uint64_t wacked)
 	return o->marks[o->mhead].end <= acked;
 }
 
+static void wire_marks(struct output *o);
+
 static void confirm(struct output *o)
 {
 	uint64_t written = o->wbase + o->off, q = unacked(o);
 	uint64_t acked = q > written ? 0 : written - q;
-	uint64_t wacked = o->url.kind == OUTPUT_TLS ? tls_acked(o) : 0;
+	uint64_t wacked;
 	int64_t before = o->cursor;
+
+	/* TLS: a filtered event has no bytes, so no SSL_write ever takes its
+	 * last byte; give it (and every mark written so far) the ciphertext
+	 * count now, or a run of filtered events longer than the ring stalls
+	 * the output for good (nothing written, nothing confirmed, no room
+	 * to read further). In order: it is confirmed once everything
+	 * before it was acked. */
+	if (o->tls)
+		wire_marks(o);
+	wacked = o->url.kind == OUTPUT_TLS ? tls_acked(o) : 0;
 
 	while (head_acked(o, acked, wacked)) {
 		o->cursor = o->marks[o->mhead].id;
