@@ -858,7 +858,8 @@ static int open_outputs(struct agent *a)
 		}
 		a->n_outputs++;
 	}
-	return 0;
+	/* Only now: two outputs may take over the one cursor they shared. */
+	return output_cursor_names_migrated(a->store) < 0 ? -EIO : 0;
 }
 
 /* Open sessions from the journal's meta; peers' counters from the

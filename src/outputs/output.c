@@ -5,7 +5,8 @@
  * tls_acked()). docs/tls.md is the operator's view.
  *
  * The journal is the queue. Each output keeps a cursor in the store (named
- * by the output, see output_opts.cursor_key) and reads events after it into one bounded send buffer,
+ * by its canonical URL or its [output] name, see output_opts.cursor_key)
+ * and reads events after it into one bounded send buffer,
  * formatted and framed, with a marker (end offset, journal id) per event.
  * The cursor moves past an event only when every byte of it has been
  * written to the socket/file and, on TCP, acknowledged by the collector's
@@ -75,6 +76,7 @@
 #define OUT_DISCARD_MAX		65536		/* bytes read back per wakeup */
 #define OUT_HANDSHAKE_MS	15000		/* TLS: TCP up, no handshake: give up */
 #define OUT_TLS_ACCEPT_MS	3000		/* TLS 1.3: see tls_acked() */
+#define OUTPUT_CANON_MAX	(3 * 4 * OUTPUT_PATH_LEN + 2 * OUTPUT_HOST_LEN + 64)
 
 enum out_state {
 	ST_IDLE,	/* nothing open, nothing armed */
@@ -911,6 +913,72 @@ static int open_jsonl(struct output *o, char *err, size_t errlen)
 	return 0;
 }
 
+/* The cursor under the output's canonical name. Older versions named it
+ * by the URL as given without its query (so two URLs that differed in
+ * ?format= shared one). Until output_cursor_names_migrated() marks the
+ * store, an output without a cursor of its own takes over the one of its
+ * old name at its position; every output of the first configuration to
+ * run does, then never again (an output added later starts at the end). */
+#define CURSOR_NAMES_META	"output_cursor_names"
+
+static int open_cursor(struct output *o, const char *url, const char *key)
+{
+	char canon[OUTPUT_CANON_MAX], v[16];
+	int64_t old = -1;
+	char *legacy = NULL;
+	int ret;
+
+	if (key && key[0]) {
+		o->cursor_key = strdup(key);
+	} else {
+		ret = output_url_canonical(&o->url, canon, sizeof(canon));
+		if (ret < 0)
+			return ret;
+		o->cursor_key = strdup(canon);
+	}
+	if (!o->cursor_key)
+		return -ENOMEM;
+	ret = store_cursor_get(o->store, o->cursor_key, &o->cursor);
+	if (ret < 0 || o->cursor >= 0)
+		return ret;
+	if (!(key && key[0]) &&
+	    store_meta_get(o->store, CURSOR_NAMES_META, v, sizeof(v)) == -ENOENT) {
+		legacy = strndup(url, strcspn(url, "?"));
+		if (!legacy)
+			return -ENOMEM;
+		ret = store_cursor_get(o->store, legacy, &old);
+		if (ret < 0)
+			goto out;
+	}
+	if (old >= 0) {
+		o->cursor = old;
+		log_info("output %s: cursor \"%s\" (id %lld) now kept as \"%s\"",
+			 o->name, legacy, (long long)old, o->cursor_key);
+	} else {
+		ret = store_last_id(o->store, &o->cursor);
+		if (ret < 0)
+			goto out;
+	}
+	ret = store_cursor_set(o->store, o->cursor_key, o->cursor);
+out:
+	free(legacy);
+	return ret;
+}
+
+int output_cursor_names_migrated(struct store *s)
+{
+	int ret = store_meta_set(s, CURSOR_NAMES_META, "canonical");
+
+	if (ret < 0)
+		log_warnx("cannot record the output cursor migration: %s", strerror(-ret));
+	return ret;
+}
+
+const char *output_cursor_key(const struct output *o)
+{
+	return o->cursor_key;
+}
+
 int output_open(const char *url, const struct output_opts *opts,
 		struct loop *loop, struct store *store,
 		struct output **out, char *err, size_t errlen)
@@ -957,31 +1025,17 @@ int output_open(const char *url, const struct output_opts *opts,
 	o->backoff_ms = OUT_BACKOFF_MIN_MS;
 	o->rng = (uint64_t)now_monotonic_us() ^ ((uint64_t)(uintptr_t)o << 16) ^ 0x9e3779b97f4a7c15ULL;
 
-	if (opts && opts->cursor_key && opts->cursor_key[0])
-		o->cursor_key = strdup(opts->cursor_key);
-	else
-		o->cursor_key = strndup(url, strcspn(url, "?"));
-	ret = -ENOMEM;
-	if (!o->cursor_key)
+	ret = open_cursor(o, url, opts ? opts->cursor_key : NULL);
+	if (ret < 0)
 		goto out;
 	if (o->url.kind == OUTPUT_RELP) {
+		/* relp.c keeps the cursor open_cursor() named (and took over) */
 		ret = relp_out_open(o->name, &o->url, o->cursor_key, &o->opts, loop,
 				    store, &o->relp, err, errlen);
 		if (ret < 0)
 			goto out;
 		*out = o;
 		return 0;
-	}
-	ret = store_cursor_get(store, o->cursor_key, &o->cursor);
-	if (ret < 0)
-		goto out;
-	if (o->cursor < 0) {
-		ret = store_last_id(store, &o->cursor);
-		if (ret < 0)
-			goto out;
-		ret = store_cursor_set(store, o->cursor_key, o->cursor);
-		if (ret < 0)
-			goto out;
 	}
 	o->st.cursor = o->cursor;
 	o->queued = o->cursor;
