@@ -67,6 +67,7 @@ struct agent {
 	struct rtnl *rtnl;
 	struct confwatch *cw;
 	struct logtail *wggo;		/* wireguard-go's verbose log, if configured */
+	struct logtail_pos wggo_pos;	/* as saved in the store */
 	struct loop_timer wggo_timer;
 	bool trim_due;			/* a poll tick passed: bound the journal */
 	struct checks *checks;
@@ -310,8 +311,11 @@ static void read_wggo_log(struct agent *a)
 	 * (a read is bounded; when it filled, come back on the next turn). */
 	loop_timer_arm(a->loop, &a->wggo_timer,
 		       now_monotonic_us() + (n >= 10000 ? 1000 : 200000));
-	if (n <= 0)
+	/* Saved whenever it moved, with or without lines: a rotation to an
+	 * empty file, or a copytruncate, moves it too. */
+	if (n < 0 || (pos.inode == a->wggo_pos.inode && pos.offset == a->wggo_pos.offset))
 		return;
+	a->wggo_pos = pos;
 	snprintf(v, sizeof(v), "%llu:%llu", (unsigned long long)pos.inode,
 		 (unsigned long long)pos.offset);
 	/* A failure (logged there) poisons the turn: its commit fails and
@@ -337,6 +341,7 @@ static void open_wggo_log(struct agent *a)
 	    parse_u64(v, (size_t)(colon - v), UINT64_MAX, &pos.inode) == 0 &&
 	    parse_u64(colon + 1, strlen(colon + 1), UINT64_MAX, &pos.offset) == 0)
 		p = &pos;
+	a->wggo_pos = pos;
 	ret = logtail_open(a->conf->wggo_log, p, &a->wggo);
 	if (ret < 0)
 		log_warnx("%s: %s", a->conf->wggo_log, strerror(-ret));
