@@ -25,9 +25,10 @@
  * at most OUT_TURN_BATCHES batches before yielding through a zero timer.
  * The TLS handshake runs from the loop too (WANT_READ / WANT_WRITE become
  * epoll interest) and is bounded by OUT_HANDSHAKE_MS.
- * Exception: a host name that is not a numeric address is resolved with a
- * blocking getaddrinfo() on each (re)connect; use an address for a
- * collector whose DNS may hang.
+ * A host name is resolved off the loop (resolve.c) on each (re)connect,
+ * one lookup at a time per output, given up after OUT_RESOLVE_MS like a
+ * connect that fails (backoff); a DNS outage delays delivery, never
+ * observation.
  *
  * Reconnect: capped exponential backoff, 1 s doubling to 60 s, each delay
  * jittered to [d/2, d). State changes are logged once (connected /
@@ -58,6 +59,7 @@
 #include "outputs/jsonl.h"
 #include "outputs/output.h"
 #include "outputs/relp.h"
+#include "outputs/resolve.h"
 #include "outputs/tls.h"
 #include "store/store.h"
 #include "base/util.h"
@@ -76,10 +78,12 @@
 #define OUT_DISCARD_MAX		65536		/* bytes read back per wakeup */
 #define OUT_HANDSHAKE_MS	15000		/* TLS: TCP up, no handshake: give up */
 #define OUT_TLS_ACCEPT_MS	3000		/* TLS 1.3: see tls_acked() */
+#define OUT_RESOLVE_MS		10000		/* a name lookup: give up, back off */
 #define OUTPUT_CANON_MAX	(3 * 4 * OUTPUT_PATH_LEN + 2 * OUTPUT_HOST_LEN + 64)
 
 enum out_state {
 	ST_IDLE,	/* nothing open, nothing armed */
+	ST_RESOLVING,	/* a name lookup runs off the loop (o->rq) */
 	ST_CONNECTING,
 	ST_HANDSHAKE,	/* TLS: TCP connected, handshake under way */
 	ST_UP,
@@ -111,6 +115,8 @@ struct output {
 	bool down_logged;		/* "disconnected" said, not yet "connected" */
 	int last_err;
 
+	struct resolve_req *rq;		/* the lookup under way, if any */
+	int64_t resolve_until;		/* when it is given up */
 	union endpoint addrs[OUT_MAX_ADDRS];
 	socklen_t addrlens[OUT_MAX_ADDRS];
 	size_t naddrs, addr_idx;
@@ -444,38 +450,89 @@ static void fail_tls(struct output *o, const char *why, int err)
 	backoff(o);
 }
 
+static void resolve_done(struct output *o);
+
+static void on_resolved(void *ctx, int fd, uint32_t events)
+{
+	resolve_done(ctx);
+}
+
+/* Drop the lookup under way (done, timed out, or the output closes). */
+static void resolve_stop(struct output *o)
+{
+	if (!o->rq)
+		return;
+	if (o->loop && resolve_fd(o->rq) >= 0)
+		loop_del_fd(o->loop, resolve_fd(o->rq));
+	resolve_free(o->rq);
+	o->rq = NULL;
+}
+
+static void resolve_failed(struct output *o, const char *why)
+{
+	if (!o->down_logged) {
+		log_warnx("output %s: cannot resolve %s: %s; retrying with backoff (events are kept)",
+			  o->name, o->url.host, why);
+		o->down_logged = true;
+	} else {
+		log_debug("output %s: cannot resolve %s: %s", o->name, o->url.host, why);
+	}
+	o->st.failed++;
+	o->last_err = EHOSTUNREACH;
+	backoff(o);
+}
+
+/* The lookup answered (or the fd woke us early: then keep waiting). */
+static void resolve_done(struct output *o)
+{
+	const char *why;
+	int ret;
+
+	if (o->state != ST_RESOLVING || !o->rq)
+		return;
+	ret = resolve_result(o->rq, o->addrs, o->addrlens, OUT_MAX_ADDRS, &o->naddrs, &why);
+	if (ret == -EINPROGRESS)
+		return;
+	resolve_stop(o);
+	if (o->loop)
+		loop_timer_cancel(o->loop, &o->timer);
+	o->addr_idx = 0;
+	if (ret < 0) {
+		o->naddrs = 0;
+		resolve_failed(o, why);
+		return;
+	}
+	o->state = ST_IDLE;
+	conn_start(o);
+}
+
+/* 0: addresses ready, 1: a lookup is under way (ST_RESOLVING), -errno. */
 static int resolve(struct output *o)
 {
-	struct addrinfo hints = { 0 }, *res = NULL, *ai;
-	char port[8];
-	int rc;
+	int ret;
 
-	hints.ai_socktype = o->url.kind == OUTPUT_UDP ? SOCK_DGRAM : SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	snprintf(port, sizeof(port), "%u", o->url.port);
-	rc = getaddrinfo(o->url.host, port, &hints, &res);
-	if (rc == EAI_NONAME) {
-		hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
-		rc = getaddrinfo(o->url.host, port, &hints, &res);	/* blocking */
+	resolve_stop(o);
+	o->naddrs = o->addr_idx = 0;
+	ret = resolve_start(o->url.host, o->url.port,
+			    o->url.kind == OUTPUT_UDP ? SOCK_DGRAM : SOCK_STREAM, &o->rq);
+	if (ret < 0) {
+		resolve_failed(o, strerror(-ret));
+		return ret;
 	}
-	if (rc != 0) {
-		if (!o->down_logged) {
-			log_warnx("output %s: cannot resolve %s: %s", o->name, o->url.host,
-				  gai_strerror(rc));
-			o->down_logged = true;
+	o->state = ST_RESOLVING;
+	if (ret == 0) {
+		if (o->loop && loop_add_fd(o->loop, resolve_fd(o->rq), EPOLLIN,
+					   on_resolved, o) < 0) {
+			resolve_stop(o);
+			resolve_failed(o, "cannot watch the lookup");
+			return -EIO;
 		}
-		return -EHOSTUNREACH;
+		o->resolve_until = now_monotonic_us() + OUT_RESOLVE_MS * 1000LL;
+		o_arm(o, OUT_RESOLVE_MS);
+		return 1;
 	}
-	o->naddrs = 0;
-	for (ai = res; ai && o->naddrs < OUT_MAX_ADDRS; ai = ai->ai_next) {
-		if (ai->ai_addrlen > sizeof(o->addrs[0]))
-			continue;
-		memcpy(&o->addrs[o->naddrs], ai->ai_addr, ai->ai_addrlen);
-		o->addrlens[o->naddrs++] = ai->ai_addrlen;
-	}
-	freeaddrinfo(res);
-	o->addr_idx = 0;
-	return o->naddrs ? 0 : -EHOSTUNREACH;
+	resolve_done(o);	/* numeric: connects (or fails) now */
+	return 1;
 }
 
 static void pump(struct output *o, bool yield);
@@ -572,10 +629,8 @@ static void conn_start(struct output *o)
 	if (o->loop)
 		loop_timer_cancel(o->loop, &o->timer);
 	o_close(o);
-	if (o->addr_idx >= o->naddrs && resolve(o) < 0) {
-		o->st.failed++;
-		o->last_err = EHOSTUNREACH;
-		backoff(o);
+	if (o->addr_idx >= o->naddrs) {
+		resolve(o);	/* it connects (or backs off) when answered */
 		return;
 	}
 	while (o->addr_idx < o->naddrs) {
@@ -862,6 +917,10 @@ static void on_timer(void *ctx)
 	case ST_HANDSHAKE:
 		fail_tls(o, "TLS handshake: no answer from the collector", ETIMEDOUT);
 		break;
+	case ST_RESOLVING:
+		resolve_stop(o);
+		resolve_failed(o, "no answer from the name server");
+		break;
 	default:
 		break;
 	}
@@ -1063,6 +1122,7 @@ void output_free(struct output *o)
 		return;
 	if (o->loop)
 		loop_timer_cancel(o->loop, &o->timer);
+	resolve_stop(o);
 	o_close(o);
 	relp_out_free(o->relp);
 	tls_ctx_free(o->tls_ctx);
@@ -1122,9 +1182,9 @@ static bool pending(struct output *o)
 	return o->off != o->len || o->mcount || o->queued < o->limit;
 }
 
-static int poll_fd(struct output *o, short events, int64_t deadline)
+static int poll_any(int fd, short events, int64_t deadline)
 {
-	struct pollfd p = { .fd = o->fd, .events = events };
+	struct pollfd p = { .fd = fd, .events = events };
 	int64_t left = (deadline - now_monotonic_us()) / 1000;
 	int n;
 
@@ -1135,6 +1195,11 @@ static int poll_fd(struct output *o, short events, int64_t deadline)
 		return n < 0 && errno != EINTR ? -errno : 0;
 	return (p.revents & POLLIN ? EPOLLIN : 0) | (p.revents & POLLOUT ? EPOLLOUT : 0) |
 	       (p.revents & POLLERR ? EPOLLERR : 0) | (p.revents & POLLHUP ? EPOLLHUP : 0);
+}
+
+static int poll_fd(struct output *o, short events, int64_t deadline)
+{
+	return poll_any(o->fd, events, deadline);
 }
 
 /* Drive the same state machine with poll(2), not the loop: `check` and
@@ -1170,6 +1235,18 @@ int output_flush(struct output *o, int timeout_ms)
 				return -(o->last_err ? o->last_err : ECONNREFUSED);
 			o->addr_idx = o->naddrs;	/* resolve again */
 			conn_start(o);
+			break;
+		case ST_RESOLVING:
+			ev = poll_any(resolve_fd(o->rq), POLLIN, deadline < o->resolve_until ?
+				      deadline : o->resolve_until);
+			if (ev < 0)
+				return ev;
+			if (ev) {
+				resolve_done(o);
+			} else if (now_monotonic_us() >= o->resolve_until) {
+				resolve_stop(o);
+				resolve_failed(o, "no answer from the name server");
+			}
 			break;
 		case ST_CONNECTING:
 			ev = poll_fd(o, POLLOUT, deadline);

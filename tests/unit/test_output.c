@@ -603,6 +603,35 @@ TEST(cursor_legacy_name_migrated_once)
 	fx_close(&f);
 }
 
+/* A host name goes through the lookup off the loop; flush waits for it. */
+TEST(tcp_by_name_resolved_off_the_loop)
+{
+	struct fx f;
+	struct output_opts opts = { .min_severity = LOG_DEBUG, .facility = 1, .hostname = "h" };
+	struct output *o = NULL;
+	char url[64], err[256], buf[4096];
+	uint16_t port;
+	int lfd, cfd;
+	ssize_t n;
+
+	fx_open(&f);
+	lfd = listen_on(SOCK_STREAM, 0, &port);
+	snprintf(url, sizeof(url), "syslog+tcp://localhost:%u", port);
+	CHECK_INT(output_open(url, &opts, NULL, f.store, &o, err, sizeof(err)), 0);
+	append(&f, 0, 2, -1);
+	CHECK_INT(output_flush(o, 10000), 0);
+	cfd = accept(lfd, NULL, NULL);
+	CHECK(cfd >= 0);
+	n = recv(cfd, buf, sizeof(buf) - 1, 0);
+	CHECK(n > 0);
+	buf[n > 0 ? n : 0] = '\0';
+	CHECK(strstr(buf, "PEER_HANDSHAKE") != NULL);
+	output_free(o);
+	close(cfd);
+	close(lfd);
+	fx_close(&f);
+}
+
 TEST(flush_refused_fails_fast_and_keeps_cursor)
 {
 	struct fx f;
