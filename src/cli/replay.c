@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* replay.c - `wgaudit replay --kmsg FILE [--json]`: parse a saved kernel log
- * into events and print them, one per line, as "TIME TYPE key=value..." or
- * as JSON lines.
+ * into events and print them, one per line, as "TIME SEVERITY TYPE
+ * key=value..." or as JSON lines (evprint.h, as `events` and `check`).
  *
  * Input lines may be raw /dev/kmsg records, dmesg (plain, -r, -T), syslog
  * (/var/log/kern.log, RFC 3339 stamps) or journalctl -k lines; see
@@ -33,14 +33,13 @@
 #include "cli/cli.h"
 #include "conf/conf.h"
 #include "base/event.h"
-#include "outputs/format.h"
+#include "outputs/evprint.h"
 #include "sources/kmsg.h"
 #include "sources/wglog.h"
 #include "base/util.h"
 
 #define REPLAY_BUF	(1 << 20)
 #define REPLAY_LINE_MAX	16384	/* a kmsg record is at most 8 KiB */
-#define REPLAY_OUT_MAX	8192
 
 struct replay {
 	bool json;
@@ -49,32 +48,13 @@ struct replay {
 	char host[256];
 	uint64_t lines, events, skipped, non_kernel, ignored, malformed,
 		 too_long, relative, untimed, wglog;
-	char out[REPLAY_OUT_MAX];
 };
 
 static void replay_print(struct replay *r, struct event *ev, const char *host,
 			 bool timed)
 {
-	ssize_t n;
-	size_t off = 0;
-
-	if (r->json) {
-		n = format_json(ev, host, r->out, sizeof(r->out) - 1);
-	} else {
-		if (timed) {
-			fmt_rfc3339_us(r->out, ev->time_us);
-			off = strlen(r->out);
-		} else {
-			r->out[off++] = '-';
-		}
-		r->out[off++] = ' ';
-		n = format_msg(ev, r->out + off, sizeof(r->out) - off - 1);
-	}
-	if (n < 0)
-		return;	/* cannot happen with this buffer; drop the line, not the run */
-	off += (size_t)n;
-	r->out[off++] = '\n';
-	fwrite(r->out, 1, off, stdout);
+	/* -ENOSPC cannot happen for a parsed line; drop it, not the run */
+	event_print(stdout, ev, host, r->json, timed);
 }
 
 static void replay_line(struct replay *r, const char *p, size_t n)

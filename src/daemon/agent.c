@@ -34,7 +34,7 @@
 #include "sys/notify.h"
 #include "engine/tracker.h"
 #include "base/wgdev.h"
-#include "outputs/format.h"
+#include "outputs/evprint.h"
 #include "outputs/output.h"
 #include "sources/confwatch.h"
 #include "sources/dyndbg.h"
@@ -159,7 +159,6 @@ static bool bpf_skip(struct agent *a, const struct event *ev)
 static int agent_emit(void *ctx, struct event *ev)
 {
 	struct agent *a = ctx;
-	char line[8192];
 	int ret;
 
 	if (bpf_skip(a, ev))
@@ -184,20 +183,7 @@ static int agent_emit(void *ctx, struct event *ev)
 	if (a->sessions)
 		sessions_event(a->sessions, ev);	/* PEER_SESSION comes back too */
 	if (a->opts.print) {
-		ssize_t n;
-
-		if (a->opts.json) {
-			n = format_json(ev, a->hostname, line, sizeof(line));
-			if (n > 0)
-				printf("%s\n", line);
-		} else {
-			char ts[32];
-
-			fmt_rfc3339_us(ts, ev->time_us);
-			n = format_msg(ev, line, sizeof(line));
-			if (n > 0)
-				printf("%s %-7s %s\n", ts, severity_name(ev->severity), line);
-		}
+		event_print(stdout, ev, a->hostname, a->opts.json, true);
 		fflush(stdout);
 	}
 	return 0;
