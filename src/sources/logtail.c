@@ -116,8 +116,10 @@ static int lt_find_rotated(const char *path, uint64_t inode)
 		if (strncmp(de->d_name, base, blen) != 0 ||
 		    (de->d_name[blen] != '.' && de->d_name[blen] != '-'))
 			continue;
-		if ((uint64_t)de->d_ino != inode)
-			continue;	/* d_ino is st_ino on local file systems */
+		/* fstatat, not d_ino: overlayfs may report another number */
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    (uint64_t)st.st_ino != inode || !S_ISREG(st.st_mode))
+			continue;
 		fd = openat(dfd, de->d_name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
 		if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
 				(uint64_t)st.st_ino != inode)) {
