@@ -31,7 +31,8 @@ printf '127.0.0.1 localhost\n' > "$NSETC/hosts"
 lab_server
 
 # The name server that never answers; it counts what it was asked.
-in_srv python3 -c '
+# (ip netns exec, not the in_srv function: $! must be python's own pid.)
+ip netns exec "$SRV" python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.1", 53))
