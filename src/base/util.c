@@ -747,3 +747,76 @@ void wipe(void *p, size_t len)
 {
 	explicit_bzero(p, len);
 }
+
+/* The one escaper of untrusted text for a terminal or a JSON string (the
+ * collector's `logs`, `events`, `status`, `check`, `replay`, JSON lines).
+ * What a terminal would act on never goes out raw: C0 controls, DEL, the
+ * C1 controls U+0080..U+009F (valid UTF-8 "\xc2\x80".."\xc2\x9f"; U+009B is
+ * CSI, as good as ESC '[' on many terminals) and invalid UTF-8 (a lone
+ * 0x9b byte is CSI to an 8-bit terminal).
+ *   STR_ESC_TEXT: each such byte as \xHH, a C1 control as \u00HH; nothing
+ *     else is changed (a backslash stays one: the text is for reading).
+ *   STR_ESC_JSON: the body of a JSON string (RFC 8259): '"' and '\'
+ *     escaped, \n \r \t, other controls and C1 as \u00HH, invalid UTF-8 as
+ *     \ufffd (JSON text is UTF-8).
+ * put gets the output in runs; a NULL s is the empty string. */
+void str_escape(const char *s, size_t n, enum str_esc mode,
+		void (*put)(void *ctx, const char *p, size_t n), void *ctx)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s;
+	size_t run = 0;	/* start of bytes that pass as they are */
+	char e[8];
+
+	for (size_t i = 0; s && i < n;) {
+		size_t l = utf8_seq_len(u + i, n - i), el = 0;
+		unsigned c = u[i];
+
+		if (l == 1 && c >= 0x20 && c != 0x7f &&
+		    !(mode == STR_ESC_JSON && (c == '"' || c == '\\'))) {
+			i++;
+			continue;
+		}
+		if (l == 2 && c == 0xc2 && u[i + 1] <= 0x9f) {
+			c = u[i + 1];	/* C1: U+0080..U+009F */
+		} else if (l > 1) {
+			i += l;
+			continue;
+		}
+		if (i > run)
+			put(ctx, s + run, i - run);
+		if (l == 0) {
+			memcpy(e, mode == STR_ESC_JSON ? "\\ufffd" : "\\x", mode == STR_ESC_JSON ? 6 : 2);
+			el = mode == STR_ESC_JSON ? 6 : 2;
+			if (mode != STR_ESC_JSON) {
+				e[el++] = hex[c >> 4];
+				e[el++] = hex[c & 15];
+			}
+			l = 1;
+		} else if (mode == STR_ESC_JSON && (c == '"' || c == '\\' || c == '\n' ||
+						    c == '\r' || c == '\t')) {
+			e[el++] = '\\';
+			e[el++] = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : (char)c;
+		} else if (l == 1 && mode == STR_ESC_TEXT) {
+			memcpy(e, "\\x", 2);
+			el = 2;
+			e[el++] = hex[c >> 4];
+			e[el++] = hex[c & 15];
+		} else {	/* JSON control, or C1 in either mode */
+			memcpy(e, "\\u00", 4);
+			el = 4;
+			e[el++] = hex[c >> 4];
+			e[el++] = hex[c & 15];
+		}
+		put(ctx, e, el);
+		i += l;
+		run = i;
+	}
+	if (s && n > run)
+		put(ctx, s + run, n - run);
+}
+
+void str_put_file(void *ctx, const char *p, size_t n)
+{
+	fwrite(p, 1, n, ctx);
+}

@@ -58,6 +58,13 @@ int endpoint_equal(const union endpoint *a, const union endpoint *b);
 /* Length of the valid UTF-8 sequence at s (1..4), 0 if invalid (overlong,
  * surrogate, > U+10FFFF, truncated); ASCII is 1. n >= 1. */
 size_t utf8_seq_len(const unsigned char *s, size_t n);
+/* Untrusted text for a terminal (TEXT) or the body of a JSON string
+ * (JSON): C0, DEL, C1 (U+0080..U+009F) and invalid UTF-8 never pass raw;
+ * see util.c. put gets the result in runs (str_put_file: ctx a FILE *). */
+enum str_esc { STR_ESC_TEXT, STR_ESC_JSON };
+void str_escape(const char *s, size_t n, enum str_esc mode,
+		void (*put)(void *ctx, const char *p, size_t n), void *ctx);
+void str_put_file(void *ctx, const char *p, size_t n);
 
 /* "1.50 KiB", "3.20 GiB" */
 void fmt_bytes(char *out, size_t len, uint64_t bytes);

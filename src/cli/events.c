@@ -15,7 +15,7 @@
 #include "conf/conf.h"
 #include "base/event.h"
 #include "base/log.h"
-#include "outputs/format.h"
+#include "outputs/evprint.h"
 #include "store/store.h"
 #include "base/util.h"
 
@@ -29,37 +29,25 @@ struct printer {
 	int64_t last_id;	/* highest id handed to us */
 	size_t count;		/* events in the current read */
 	int werr;		/* errno of the first failed write */
-	char line[16384];
 };
 
-/* One line per event: "TIME SEVERITY TYPE k=v ..." or a JSON object.
- * A write error stops the read; the caller looks at stdout. */
+/* One line per event (evprint.h). A write error stops the read; the
+ * caller looks at stdout. */
 static int print_event(void *ctx, const struct event *ev)
 {
 	struct printer *p = ctx;
-	char ts[32];
-	ssize_t n;
+	int ret;
 
 	if (ev->id > p->last_id)
 		p->last_id = ev->id;
 	p->count++;
-	if (p->json)
-		n = format_json(ev, p->host, p->line, sizeof(p->line));
-	else
-		n = format_msg(ev, p->line, sizeof(p->line));
-	if (n < 0) {
+	ret = event_print(stdout, ev, p->host, p->json, true);
+	if (ret == -ENOSPC) {
 		log_warnx("event %" PRId64 " (%s) is too long to print", ev->id,
 			  event_type_name(ev->type));
 		return 0;
 	}
-	if (p->json) {
-		fputs(p->line, stdout);
-		putchar('\n');
-	} else {
-		fmt_rfc3339_us(ts, ev->time_us);
-		printf("%s %s %s\n", ts, severity_name(ev->severity), p->line);
-	}
-	if (!ferror(stdout))
+	if (!ret)
 		return 0;
 	p->werr = errno;	/* before SQLite's calls can change it */
 	return 1;
@@ -170,7 +158,7 @@ static int open_journal(const struct conf *c, struct store **s)
 
 int cmd_events(struct conf *c, const struct cli_opts *o)
 {
-	static struct printer p;	/* 16 KiB line: not on the stack */
+	struct printer p = { 0 };
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
 	struct store *s = NULL;
 	sigset_t old_mask;

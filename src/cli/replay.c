@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* replay.c - `wgaudit replay --kmsg FILE [--json]`: parse a saved kernel log
- * into events and print them, one per line, as "TIME TYPE key=value..." or
- * as JSON lines.
+ * into events and print them, one per line, as "TIME SEVERITY TYPE
+ * key=value..." or as JSON lines (evprint.h, as `events` and `check`).
  *
  * Input lines may be raw /dev/kmsg records, dmesg (plain, -r, -T), syslog
  * (/var/log/kern.log, RFC 3339 stamps) or journalctl -k lines; see
@@ -33,14 +33,14 @@
 #include "cli/cli.h"
 #include "conf/conf.h"
 #include "base/event.h"
-#include "outputs/format.h"
+#include "outputs/evprint.h"
 #include "sources/kmsg.h"
 #include "sources/wglog.h"
 #include "base/util.h"
 
 #define REPLAY_BUF	(1 << 20)
 #define REPLAY_LINE_MAX	16384	/* a kmsg record is at most 8 KiB */
-#define REPLAY_OUT_MAX	8192	/* one formatted event */
+#define REPLAY_OUT_MAX	(EVPRINT_LINE_MAX * 4 + 64)	/* one printed event, escaped */
 #define REPLAY_OUTBUF	(1 << 20)
 
 struct replay {
@@ -87,27 +87,12 @@ static char *replay_room(struct replay *r)
 static void replay_print(struct replay *r, struct event *ev, const char *host,
 			 bool timed)
 {
-	char *out = replay_room(r);
-	ssize_t n;
-	size_t off = 0;
+	/* The one event printer's line (outputs/evprint.c), into the buffer. */
+	ssize_t n = event_format_line(ev, host, r->json, timed, replay_room(r), REPLAY_OUT_MAX);
 
-	if (r->json) {
-		n = format_json(ev, host, out, REPLAY_OUT_MAX - 1);
-	} else {
-		if (timed) {
-			fmt_rfc3339_us(out, ev->time_us);
-			off = strlen(out);
-		} else {
-			out[off++] = '-';
-		}
-		out[off++] = ' ';
-		n = format_msg(ev, out + off, REPLAY_OUT_MAX - off - 1);
-	}
 	if (n < 0)
-		return;	/* cannot happen with this buffer; drop the line, not the run */
-	off += (size_t)n;
-	out[off++] = '\n';
-	r->olen += off;
+		return;	/* cannot happen with this room; drop the line, not the run */
+	r->olen += (size_t)n;
 	if (r->flush_each)
 		replay_flush(r);
 }

@@ -31,9 +31,19 @@ static void print_row(const char *start, const char *end, const char *dur,
 		      const char *iface, const char *peer, const char *name,
 		      const char *rx, const char *tx, const char *hs, const char *eps)
 {
-	printf("%-27s %-27s %8s  %-8s %.12s  %-16s rx=%s tx=%s handshakes=%s endpoints=%s\n",
-	       start, end, dur, iface, peer, name && name[0] ? name : "-", rx, tx, hs,
-	       eps && eps[0] ? eps : "-");
+	char row[4096];
+	int n = snprintf(row, sizeof(row),
+			 "%-27s %-27s %8s  %-8s %.12s  %-16s rx=%s tx=%s handshakes=%s endpoints=%s",
+			 start, end, dur, iface, peer, name && name[0] ? name : "-", rx, tx, hs,
+			 eps && eps[0] ? eps : "-");
+
+	/* names come from config files, interface names from sockets: the
+	 * one escaper, so a terminal gets no control character */
+	if (n < 0)
+		return;
+	str_escape(row, (size_t)n < sizeof(row) ? (size_t)n : sizeof(row) - 1, STR_ESC_TEXT,
+		   str_put_file, stdout);
+	putchar('\n');
 }
 
 static int print_json(struct lister *l, const struct event *ev)

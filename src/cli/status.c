@@ -67,18 +67,18 @@ static const char *peer_state(const struct conf *c, int64_t now, int64_t lh)
 	return (now - lh) * 1000 <= (int64_t)c->active_ms ? "active" : "inactive";
 }
 
-/* JSON strings here are keys, endpoints, names and CIDRs: no escaping
- * beyond what those alphabets need, but quote and backslash are handled. */
+/* Interface names (a UAPI socket's file name), friendly names from
+ * config files: untrusted text, escaped for JSON or the terminal. */
 static void json_str(const char *s)
 {
 	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			putchar('\\');
-		if ((unsigned char)*s >= 0x20)
-			putchar(*s);
-	}
+	str_escape(s, strlen(s), STR_ESC_JSON, str_put_file, stdout);
 	putchar('"');
+}
+
+static void text_str(const char *s)
+{
+	str_escape(s, strlen(s), STR_ESC_TEXT, str_put_file, stdout);
 }
 
 static void print_text(const struct conf *c, const struct wg_device *d,
@@ -87,7 +87,9 @@ static void print_text(const struct conf *c, const struct wg_device *d,
 	char b64[WG_KEY_B64_LEN], ep[ENDPOINT_STR_LEN], ago[96], rx[32], tx[32];
 	char aips[1024];
 
-	printf("interface: %s (%s)\n", d->name, d->impl == WG_IMPL_KERNEL ? "kernel" : "userspace");
+	printf("interface: ");
+	text_str(d->name);
+	printf(" (%s)\n", d->impl == WG_IMPL_KERNEL ? "kernel" : "userspace");
 	if (d->has_public_key) {
 		key_to_base64(b64, d->public_key);
 		printf("  public key: %s\n", b64);
@@ -103,8 +105,11 @@ static void print_text(const struct conf *c, const struct wg_device *d,
 		fmt_bytes(tx, sizeof(tx), p->tx_bytes);
 		wg_peer_format_aips(d, p, aips, sizeof(aips));
 		printf("\npeer: %s\n", b64);
-		if (peer_name(ci, p->public_key))
-			printf("  name: %s\n", peer_name(ci, p->public_key));
+		if (peer_name(ci, p->public_key)) {
+			printf("  name: ");
+			text_str(peer_name(ci, p->public_key));
+			putchar('\n');
+		}
 		printf("  state: %s\n", peer_state(c, now, p->last_handshake_sec));
 		if (ep[0])
 			printf("  endpoint: %s\n", ep);

@@ -2,9 +2,10 @@
 /* query.c - `collector status` and `collector logs`.
  *
  * Stored text is whatever senders sent: any byte, invalid UTF-8, NULs.
- * Plain output writes control bytes and invalid UTF-8 as \xHH so one
- * record is one terminal line and cannot drive the terminal; JSON writes
- * \u00XX for controls and U+FFFD for invalid UTF-8.
+ * Every string goes out through str_escape (base/util.c): plain output
+ * writes C0/DEL bytes and invalid UTF-8 as \xHH and C1 controls as \u00HH,
+ * so one record is one terminal line and cannot drive the terminal; JSON
+ * writes \u00XX for C0, DEL and C1 and U+FFFD for invalid UTF-8.
  */
 #include <errno.h>
 #include <poll.h>
@@ -37,44 +38,13 @@ static const char *facility_name(int f)
 
 static void put_text(const char *s, size_t n)
 {
-	const unsigned char *u = (const unsigned char *)s;
-
-	for (size_t i = 0; s && i < n;) {
-		size_t l = utf8_seq_len(u + i, n - i);
-
-		if (l == 0 || u[i] < 0x20 || u[i] == 0x7f) {
-			printf("\\x%02x", u[i]);
-			i++;
-			continue;
-		}
-		fwrite(s + i, 1, l, stdout);
-		i += l;
-	}
+	str_escape(s, n, STR_ESC_TEXT, str_put_file, stdout);
 }
 
 static void put_json_str(const char *s, size_t n)
 {
-	const unsigned char *u = (const unsigned char *)s;
-
 	putchar('"');
-	for (size_t i = 0; i < n;) {
-		size_t l = utf8_seq_len(u + i, n - i);
-
-		if (l == 0) {
-			fputs("\\ufffd", stdout);
-			i++;
-			continue;
-		}
-		if (u[i] == '"' || u[i] == '\\')
-			printf("\\%c", u[i]);
-		else if (u[i] == '\n')
-			fputs("\\n", stdout);
-		else if (u[i] < 0x20 || u[i] == 0x7f)
-			printf("\\u%04x", u[i]);
-		else
-			fwrite(s + i, 1, l, stdout);
-		i += l;
-	}
+	str_escape(s, n, STR_ESC_JSON, str_put_file, stdout);
 	putchar('"');
 }
 

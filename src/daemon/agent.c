@@ -34,7 +34,7 @@
 #include "sys/notify.h"
 #include "engine/tracker.h"
 #include "base/wgdev.h"
-#include "outputs/format.h"
+#include "outputs/evprint.h"
 #include "outputs/output.h"
 #include "sources/confwatch.h"
 #include "sources/dyndbg.h"
@@ -67,6 +67,7 @@ struct agent {
 	struct rtnl *rtnl;
 	struct confwatch *cw;
 	struct logtail *wggo;		/* wireguard-go's verbose log, if configured */
+	struct logtail_pos wggo_pos;	/* as saved in the store */
 	struct loop_timer wggo_timer;
 	bool trim_due;			/* a poll tick passed: bound the journal */
 	struct checks *checks;
@@ -158,7 +159,6 @@ static bool bpf_skip(struct agent *a, const struct event *ev)
 static int agent_emit(void *ctx, struct event *ev)
 {
 	struct agent *a = ctx;
-	char line[8192];
 	int ret;
 
 	if (bpf_skip(a, ev))
@@ -183,20 +183,7 @@ static int agent_emit(void *ctx, struct event *ev)
 	if (a->sessions)
 		sessions_event(a->sessions, ev);	/* PEER_SESSION comes back too */
 	if (a->opts.print) {
-		ssize_t n;
-
-		if (a->opts.json) {
-			n = format_json(ev, a->hostname, line, sizeof(line));
-			if (n > 0)
-				printf("%s\n", line);
-		} else {
-			char ts[32];
-
-			fmt_rfc3339_us(ts, ev->time_us);
-			n = format_msg(ev, line, sizeof(line));
-			if (n > 0)
-				printf("%s %-7s %s\n", ts, severity_name(ev->severity), line);
-		}
+		event_print(stdout, ev, a->hostname, a->opts.json, true);
 		fflush(stdout);
 	}
 	return 0;
@@ -310,8 +297,11 @@ static void read_wggo_log(struct agent *a)
 	 * (a read is bounded; when it filled, come back on the next turn). */
 	loop_timer_arm(a->loop, &a->wggo_timer,
 		       now_monotonic_us() + (n >= 10000 ? 1000 : 200000));
-	if (n <= 0)
+	/* Saved whenever it moved, with or without lines: a rotation to an
+	 * empty file, or a copytruncate, moves it too. */
+	if (n < 0 || (pos.inode == a->wggo_pos.inode && pos.offset == a->wggo_pos.offset))
 		return;
+	a->wggo_pos = pos;
 	snprintf(v, sizeof(v), "%llu:%llu", (unsigned long long)pos.inode,
 		 (unsigned long long)pos.offset);
 	/* A failure (logged there) poisons the turn: its commit fails and
@@ -337,6 +327,7 @@ static void open_wggo_log(struct agent *a)
 	    parse_u64(v, (size_t)(colon - v), UINT64_MAX, &pos.inode) == 0 &&
 	    parse_u64(colon + 1, strlen(colon + 1), UINT64_MAX, &pos.offset) == 0)
 		p = &pos;
+	a->wggo_pos = pos;
 	ret = logtail_open(a->conf->wggo_log, p, &a->wggo);
 	if (ret < 0)
 		log_warnx("%s: %s", a->conf->wggo_log, strerror(-ret));
@@ -864,7 +855,8 @@ static int open_outputs(struct agent *a)
 		}
 		a->n_outputs++;
 	}
-	return 0;
+	/* Only now: two outputs may take over the one cursor they shared. */
+	return output_cursor_names_migrated(a->store) < 0 ? -EIO : 0;
 }
 
 /* Open sessions from the journal's meta; peers' counters from the

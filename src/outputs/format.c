@@ -321,39 +321,16 @@ static bool is_canonical_decimal(const char *v)
 	return true;
 }
 
+static void w_put(void *ctx, const char *p, size_t n)
+{
+	w_bytes(ctx, p, n);
+}
+
+/* The one JSON string escaper (base/util.c): C1 controls too. */
 static void json_string(struct wbuf *b, const char *v)
 {
-	const unsigned char *s = (const unsigned char *)v;
-	size_t n = strlen(v);
-
 	w_char(b, '"');
-	for (size_t i = 0; i < n;) {
-		size_t l = utf8_seq_len(s + i, n - i);
-
-		if (l == 0) {
-			w_str(b, "\\ufffd");
-			i++;
-			continue;
-		}
-		if (l > 1) {
-			w_bytes(b, v + i, l);
-			i += l;
-			continue;
-		}
-		switch (s[i]) {
-		case '"':  w_str(b, "\\\""); break;
-		case '\\': w_str(b, "\\\\"); break;
-		case '\n': w_str(b, "\\n"); break;
-		case '\r': w_str(b, "\\r"); break;
-		case '\t': w_str(b, "\\t"); break;
-		default:
-			if (s[i] < 0x20 || s[i] == 0x7f)
-				w_hex2(b, "\\u00", s[i]);
-			else
-				w_char(b, (char)s[i]);
-		}
-		i++;
-	}
+	str_escape(v, strlen(v), STR_ESC_JSON, w_put, b);
 	w_char(b, '"');
 }
 

@@ -5,7 +5,8 @@
  * tls_acked()). docs/tls.md is the operator's view.
  *
  * The journal is the queue. Each output keeps a cursor in the store (named
- * by the output, see output_opts.cursor_key) and reads events after it into one bounded send buffer,
+ * by its canonical URL or its [output] name, see output_opts.cursor_key)
+ * and reads events after it into one bounded send buffer,
  * formatted and framed, with a marker (end offset, journal id) per event.
  * The cursor moves past an event only when every byte of it has been
  * written to the socket/file and, on TCP, acknowledged by the collector's
@@ -24,9 +25,10 @@
  * at most OUT_TURN_BATCHES batches before yielding through a zero timer.
  * The TLS handshake runs from the loop too (WANT_READ / WANT_WRITE become
  * epoll interest) and is bounded by OUT_HANDSHAKE_MS.
- * Exception: a host name that is not a numeric address is resolved with a
- * blocking getaddrinfo() on each (re)connect; use an address for a
- * collector whose DNS may hang.
+ * A host name is resolved off the loop (resolve.c) on each (re)connect,
+ * one lookup at a time per output, given up after OUT_RESOLVE_MS like a
+ * connect that fails (backoff); a DNS outage delays delivery, never
+ * observation.
  *
  * Reconnect: capped exponential backoff, 1 s doubling to 60 s, each delay
  * jittered to [d/2, d). State changes are logged once (connected /
@@ -57,6 +59,7 @@
 #include "outputs/jsonl.h"
 #include "outputs/output.h"
 #include "outputs/relp.h"
+#include "outputs/resolve.h"
 #include "outputs/tls.h"
 #include "store/store.h"
 #include "base/util.h"
@@ -75,9 +78,12 @@
 #define OUT_DISCARD_MAX		65536		/* bytes read back per wakeup */
 #define OUT_HANDSHAKE_MS	15000		/* TLS: TCP up, no handshake: give up */
 #define OUT_TLS_ACCEPT_MS	3000		/* TLS 1.3: see tls_acked() */
+#define OUT_RESOLVE_MS		10000		/* a name lookup: give up, back off */
+#define OUTPUT_CANON_MAX	(3 * 4 * OUTPUT_PATH_LEN + 2 * OUTPUT_HOST_LEN + 64)
 
 enum out_state {
 	ST_IDLE,	/* nothing open, nothing armed */
+	ST_RESOLVING,	/* a name lookup runs off the loop (o->rq) */
 	ST_CONNECTING,
 	ST_HANDSHAKE,	/* TLS: TCP connected, handshake under way */
 	ST_UP,
@@ -109,6 +115,8 @@ struct output {
 	bool down_logged;		/* "disconnected" said, not yet "connected" */
 	int last_err;
 
+	struct resolve_req *rq;		/* the lookup under way, if any */
+	int64_t resolve_until;		/* when it is given up */
 	union endpoint addrs[OUT_MAX_ADDRS];
 	socklen_t addrlens[OUT_MAX_ADDRS];
 	size_t naddrs, addr_idx;
@@ -270,12 +278,24 @@ static bool head_acked(const struct output *o, uint64_t acked, uint64_t wacked)
 	return o->marks[o->mhead].end <= acked;
 }
 
+static void wire_marks(struct output *o);
+
 static void confirm(struct output *o)
 {
 	uint64_t written = o->wbase + o->off, q = unacked(o);
 	uint64_t acked = q > written ? 0 : written - q;
-	uint64_t wacked = o->url.kind == OUTPUT_TLS ? tls_acked(o) : 0;
+	uint64_t wacked;
 	int64_t before = o->cursor;
+
+	/* TLS: a filtered event has no bytes, so no SSL_write ever takes its
+	 * last byte; give it (and every mark written so far) the ciphertext
+	 * count now, or a run of filtered events longer than the ring stalls
+	 * the output for good (nothing written, nothing confirmed, no room
+	 * to read further). In order: it is confirmed once everything
+	 * before it was acked. */
+	if (o->tls)
+		wire_marks(o);
+	wacked = o->url.kind == OUTPUT_TLS ? tls_acked(o) : 0;
 
 	while (head_acked(o, acked, wacked)) {
 		o->cursor = o->marks[o->mhead].id;
@@ -431,38 +451,89 @@ static void fail_tls(struct output *o, const char *why, int err)
 	backoff(o);
 }
 
+static void resolve_done(struct output *o);
+
+static void on_resolved(void *ctx, int fd, uint32_t events)
+{
+	resolve_done(ctx);
+}
+
+/* Drop the lookup under way (done, timed out, or the output closes). */
+static void resolve_stop(struct output *o)
+{
+	if (!o->rq)
+		return;
+	if (o->loop && resolve_fd(o->rq) >= 0)
+		loop_del_fd(o->loop, resolve_fd(o->rq));
+	resolve_free(o->rq);
+	o->rq = NULL;
+}
+
+static void resolve_failed(struct output *o, const char *why)
+{
+	if (!o->down_logged) {
+		log_warnx("output %s: cannot resolve %s: %s; retrying with backoff (events are kept)",
+			  o->name, o->url.host, why);
+		o->down_logged = true;
+	} else {
+		log_debug("output %s: cannot resolve %s: %s", o->name, o->url.host, why);
+	}
+	o->st.failed++;
+	o->last_err = EHOSTUNREACH;
+	backoff(o);
+}
+
+/* The lookup answered (or the fd woke us early: then keep waiting). */
+static void resolve_done(struct output *o)
+{
+	const char *why;
+	int ret;
+
+	if (o->state != ST_RESOLVING || !o->rq)
+		return;
+	ret = resolve_result(o->rq, o->addrs, o->addrlens, OUT_MAX_ADDRS, &o->naddrs, &why);
+	if (ret == -EINPROGRESS)
+		return;
+	resolve_stop(o);
+	if (o->loop)
+		loop_timer_cancel(o->loop, &o->timer);
+	o->addr_idx = 0;
+	if (ret < 0) {
+		o->naddrs = 0;
+		resolve_failed(o, why);
+		return;
+	}
+	o->state = ST_IDLE;
+	conn_start(o);
+}
+
+/* 0: addresses ready, 1: a lookup is under way (ST_RESOLVING), -errno. */
 static int resolve(struct output *o)
 {
-	struct addrinfo hints = { 0 }, *res = NULL, *ai;
-	char port[8];
-	int rc;
+	int ret;
 
-	hints.ai_socktype = o->url.kind == OUTPUT_UDP ? SOCK_DGRAM : SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	snprintf(port, sizeof(port), "%u", o->url.port);
-	rc = getaddrinfo(o->url.host, port, &hints, &res);
-	if (rc == EAI_NONAME) {
-		hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
-		rc = getaddrinfo(o->url.host, port, &hints, &res);	/* blocking */
+	resolve_stop(o);
+	o->naddrs = o->addr_idx = 0;
+	ret = resolve_start(o->url.host, o->url.port,
+			    o->url.kind == OUTPUT_UDP ? SOCK_DGRAM : SOCK_STREAM, &o->rq);
+	if (ret < 0) {
+		resolve_failed(o, strerror(-ret));
+		return ret;
 	}
-	if (rc != 0) {
-		if (!o->down_logged) {
-			log_warnx("output %s: cannot resolve %s: %s", o->name, o->url.host,
-				  gai_strerror(rc));
-			o->down_logged = true;
+	o->state = ST_RESOLVING;
+	if (ret == 0) {
+		if (o->loop && loop_add_fd(o->loop, resolve_fd(o->rq), EPOLLIN,
+					   on_resolved, o) < 0) {
+			resolve_stop(o);
+			resolve_failed(o, "cannot watch the lookup");
+			return -EIO;
 		}
-		return -EHOSTUNREACH;
+		o->resolve_until = now_monotonic_us() + OUT_RESOLVE_MS * 1000LL;
+		o_arm(o, OUT_RESOLVE_MS);
+		return 1;
 	}
-	o->naddrs = 0;
-	for (ai = res; ai && o->naddrs < OUT_MAX_ADDRS; ai = ai->ai_next) {
-		if (ai->ai_addrlen > sizeof(o->addrs[0]))
-			continue;
-		memcpy(&o->addrs[o->naddrs], ai->ai_addr, ai->ai_addrlen);
-		o->addrlens[o->naddrs++] = ai->ai_addrlen;
-	}
-	freeaddrinfo(res);
-	o->addr_idx = 0;
-	return o->naddrs ? 0 : -EHOSTUNREACH;
+	resolve_done(o);	/* numeric: connects (or fails) now */
+	return 1;
 }
 
 static void pump(struct output *o, bool yield);
@@ -559,10 +630,8 @@ static void conn_start(struct output *o)
 	if (o->loop)
 		loop_timer_cancel(o->loop, &o->timer);
 	o_close(o);
-	if (o->addr_idx >= o->naddrs && resolve(o) < 0) {
-		o->st.failed++;
-		o->last_err = EHOSTUNREACH;
-		backoff(o);
+	if (o->addr_idx >= o->naddrs) {
+		resolve(o);	/* it connects (or backs off) when answered */
 		return;
 	}
 	while (o->addr_idx < o->naddrs) {
@@ -849,6 +918,10 @@ static void on_timer(void *ctx)
 	case ST_HANDSHAKE:
 		fail_tls(o, "TLS handshake: no answer from the collector", ETIMEDOUT);
 		break;
+	case ST_RESOLVING:
+		resolve_stop(o);
+		resolve_failed(o, "no answer from the name server");
+		break;
 	default:
 		break;
 	}
@@ -898,6 +971,72 @@ static int open_jsonl(struct output *o, char *err, size_t errlen)
 	}
 	o->state = ST_UP;
 	return 0;
+}
+
+/* The cursor under the output's canonical name. Older versions named it
+ * by the URL as given without its query (so two URLs that differed in
+ * ?format= shared one). Until output_cursor_names_migrated() marks the
+ * store, an output without a cursor of its own takes over the one of its
+ * old name at its position; every output of the first configuration to
+ * run does, then never again (an output added later starts at the end). */
+#define CURSOR_NAMES_META	"output_cursor_names"
+
+static int open_cursor(struct output *o, const char *url, const char *key)
+{
+	char canon[OUTPUT_CANON_MAX], v[16];
+	int64_t old = -1;
+	char *legacy = NULL;
+	int ret;
+
+	if (key && key[0]) {
+		o->cursor_key = strdup(key);
+	} else {
+		ret = output_url_canonical(&o->url, canon, sizeof(canon));
+		if (ret < 0)
+			return ret;
+		o->cursor_key = strdup(canon);
+	}
+	if (!o->cursor_key)
+		return -ENOMEM;
+	ret = store_cursor_get(o->store, o->cursor_key, &o->cursor);
+	if (ret < 0 || o->cursor >= 0)
+		return ret;
+	if (!(key && key[0]) &&
+	    store_meta_get(o->store, CURSOR_NAMES_META, v, sizeof(v)) == -ENOENT) {
+		legacy = strndup(url, strcspn(url, "?"));
+		if (!legacy)
+			return -ENOMEM;
+		ret = store_cursor_get(o->store, legacy, &old);
+		if (ret < 0)
+			goto out;
+	}
+	if (old >= 0) {
+		o->cursor = old;
+		log_info("output %s: cursor \"%s\" (id %lld) now kept as \"%s\"",
+			 o->name, legacy, (long long)old, o->cursor_key);
+	} else {
+		ret = store_last_id(o->store, &o->cursor);
+		if (ret < 0)
+			goto out;
+	}
+	ret = store_cursor_set(o->store, o->cursor_key, o->cursor);
+out:
+	free(legacy);
+	return ret;
+}
+
+int output_cursor_names_migrated(struct store *s)
+{
+	int ret = store_meta_set(s, CURSOR_NAMES_META, "canonical");
+
+	if (ret < 0)
+		log_warnx("cannot record the output cursor migration: %s", strerror(-ret));
+	return ret;
+}
+
+const char *output_cursor_key(const struct output *o)
+{
+	return o->cursor_key;
 }
 
 int output_open(const char *url, const struct output_opts *opts,
@@ -951,31 +1090,17 @@ int output_open(const char *url, const struct output_opts *opts,
 	o->backoff_ms = OUT_BACKOFF_MIN_MS;
 	o->rng = (uint64_t)now_monotonic_us() ^ ((uint64_t)(uintptr_t)o << 16) ^ 0x9e3779b97f4a7c15ULL;
 
-	if (opts && opts->cursor_key && opts->cursor_key[0])
-		o->cursor_key = strdup(opts->cursor_key);
-	else
-		o->cursor_key = strndup(url, strcspn(url, "?"));
-	ret = -ENOMEM;
-	if (!o->cursor_key)
+	ret = open_cursor(o, url, opts ? opts->cursor_key : NULL);
+	if (ret < 0)
 		goto out;
 	if (o->url.kind == OUTPUT_RELP) {
+		/* relp.c keeps the cursor open_cursor() named (and took over) */
 		ret = relp_out_open(o->name, &o->url, o->cursor_key, &o->opts, loop,
 				    store, &o->relp, err, errlen);
 		if (ret < 0)
 			goto out;
 		*out = o;
 		return 0;
-	}
-	ret = store_cursor_get(store, o->cursor_key, &o->cursor);
-	if (ret < 0)
-		goto out;
-	if (o->cursor < 0) {
-		ret = store_last_id(store, &o->cursor);
-		if (ret < 0)
-			goto out;
-		ret = store_cursor_set(store, o->cursor_key, o->cursor);
-		if (ret < 0)
-			goto out;
 	}
 	o->st.cursor = o->cursor;
 	o->queued = o->cursor;
@@ -1003,6 +1128,7 @@ void output_free(struct output *o)
 		return;
 	if (o->loop)
 		loop_timer_cancel(o->loop, &o->timer);
+	resolve_stop(o);
 	o_close(o);
 	relp_out_free(o->relp);
 	tls_ctx_free(o->tls_ctx);
@@ -1062,9 +1188,9 @@ static bool pending(struct output *o)
 	return o->off != o->len || o->mcount || o->queued < o->limit;
 }
 
-static int poll_fd(struct output *o, short events, int64_t deadline)
+static int poll_any(int fd, short events, int64_t deadline)
 {
-	struct pollfd p = { .fd = o->fd, .events = events };
+	struct pollfd p = { .fd = fd, .events = events };
 	int64_t left = (deadline - now_monotonic_us()) / 1000;
 	int n;
 
@@ -1075,6 +1201,11 @@ static int poll_fd(struct output *o, short events, int64_t deadline)
 		return n < 0 && errno != EINTR ? -errno : 0;
 	return (p.revents & POLLIN ? EPOLLIN : 0) | (p.revents & POLLOUT ? EPOLLOUT : 0) |
 	       (p.revents & POLLERR ? EPOLLERR : 0) | (p.revents & POLLHUP ? EPOLLHUP : 0);
+}
+
+static int poll_fd(struct output *o, short events, int64_t deadline)
+{
+	return poll_any(o->fd, events, deadline);
 }
 
 /* Drive the same state machine with poll(2), not the loop: `check` and
@@ -1110,6 +1241,18 @@ int output_flush(struct output *o, int timeout_ms)
 				return -(o->last_err ? o->last_err : ECONNREFUSED);
 			o->addr_idx = o->naddrs;	/* resolve again */
 			conn_start(o);
+			break;
+		case ST_RESOLVING:
+			ev = poll_any(resolve_fd(o->rq), POLLIN, deadline < o->resolve_until ?
+				      deadline : o->resolve_until);
+			if (ev < 0)
+				return ev;
+			if (ev) {
+				resolve_done(o);
+			} else if (now_monotonic_us() >= o->resolve_until) {
+				resolve_stop(o);
+				resolve_failed(o, "no answer from the name server");
+			}
 			break;
 		case ST_CONNECTING:
 			ev = poll_fd(o, POLLOUT, deadline);

@@ -14,9 +14,11 @@ struct output_opts {
 	int min_severity;	/* deliver events with severity <= this (LOG_DEBUG = all) */
 	int facility;		/* syslog facility number (LOG_USER >> 3 = 1 by default) */
 	const char *hostname;	/* HOSTNAME / "host" field */
-	/* Where the delivery cursor is kept. NULL/"": the URL without its
-	 * query, so changing ?format= or a TLS option does not restart
-	 * delivery at the journal's end. */
+	/* Where the delivery cursor is kept. NULL/"": the URL in its
+	 * canonical form (output_url_canonical): two URLs that differ in
+	 * an option are two outputs with two cursors. A cursor kept under
+	 * the name older versions used (the URL as given, without its
+	 * query) is taken over once; see output_cursor_names_migrated(). */
 	const char *cursor_key;
 	/* RFC 5424 SD-ID ([output] sd_id); NULL/"": the URL's ?sd_id=, else
 	 * SD_ID_DEFAULT. Validated by the caller (sd_id_check). */
@@ -79,6 +81,20 @@ struct output_url {
  * message "output \"URL\": why" in err. */
 int output_url_parse(const char *url, size_t len, struct output_url *out,
 		     char *err, size_t errlen);
+
+/* The name an output is known by (its cursor's): scheme, host in lower
+ * case (an IPv6 literal in brackets), the port always, then the options
+ * that differ from the default sorted by key and %-escaped:
+ * "syslog+tcp://h:514?format=rfc3164&framing=lf", "jsonl:/path".
+ * 0 or -ENOSPC. */
+int output_url_canonical(const struct output_url *u, char *buf, size_t len);
+/* The store key of this output's cursor. */
+const char *output_cursor_key(const struct output *o);
+/* Call once every output of the first configuration is open: from now on
+ * no output takes over a cursor of the name older versions used (the URL
+ * without its query), so one added later starts at the journal's end.
+ * 0 or -errno from the store. */
+int output_cursor_names_migrated(struct store *s);
 
 struct output_stats {
 	uint64_t sent;		/* events confirmed (cursor advanced past them) */

@@ -26,8 +26,8 @@
  * was lost), losses are not.
  *
  * Nothing waits: non-blocking socket, connect completes on EPOLLOUT, a
- * host name is resolved with getaddrinfo_a() while the loop runs (polled
- * by timer), a turn sends at most RELP_TURN_BATCHES batches then yields.
+ * host name is resolved off the loop (resolve.c: getaddrinfo_a, polled
+ * by timer here, given up after RELP_RESOLVE_MS like a failed connect), a turn sends at most RELP_TURN_BATCHES batches then yields.
  * TLS (?tls=1, as librelp's tls="on": TLS from the first byte, RELP inside)
  * uses tls.c's client session (CA, client certificate, name check as for
  * syslog+tls://); its handshake is one more state, bounded like the open.
@@ -55,6 +55,7 @@
 #include "outputs/format.h"
 #include "outputs/output.h"
 #include "outputs/relp.h"
+#include "outputs/resolve.h"
 #include "outputs/tls.h"
 #include "store/store.h"
 
@@ -74,6 +75,7 @@
 #define RELP_ACK_TIMEOUT_MS	30000		/* events wait, receiver silent */
 #define RELP_ACK_POLL_MS	1000
 #define RELP_GAI_POLL_MS	20
+#define RELP_RESOLVE_MS		10000	/* as output.c: a lookup unanswered, backoff */
 #define RELP_OFFERS		"relp_version=0\nrelp_software=wgaudit," WGAUDIT_VERSION \
 				",https://github.com/wgaudit\ncommands=syslog"
 
@@ -113,8 +115,8 @@ struct relp_out {
 	bool down_logged;
 	int last_err;
 
-	struct gaicb *gai;	/* heap: glibc writes it from its thread */
-	struct addrinfo gai_hints;
+	struct resolve_req *rq;	/* a name lookup under way (resolve.c) */
+	int64_t resolve_until;	/* given up then, like a connect */
 	char port[8];
 	union endpoint addrs[RELP_MAX_ADDRS];
 	socklen_t addrlens[RELP_MAX_ADDRS];
@@ -613,48 +615,27 @@ static void session_open(struct relp_out *r)
 		r_events(r, true);
 }
 
-static int take_addrs(struct relp_out *r, struct addrinfo *res)
+/* 0 addresses ready, -EINPROGRESS (a name: asked off the loop, polled
+ * by timer), or -errno. A numeric host never leaves this function. */
+static int relp_resolve(struct relp_out *r)
 {
-	r->naddrs = 0;
-	for (struct addrinfo *ai = res; ai && r->naddrs < RELP_MAX_ADDRS; ai = ai->ai_next) {
-		if (ai->ai_addrlen > sizeof(r->addrs[0]))
-			continue;
-		memcpy(&r->addrs[r->naddrs], ai->ai_addr, ai->ai_addrlen);
-		r->addrlens[r->naddrs++] = ai->ai_addrlen;
-	}
-	r->addr_idx = 0;
-	return r->naddrs ? 0 : -EHOSTUNREACH;
-}
+	const char *why;
+	int ret;
 
-/* 0 addresses ready, -EINPROGRESS (a name: asked in the background), or
- * -errno. A numeric host never leaves this function. */
-static int resolve_start(struct relp_out *r)
-{
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
-	struct sigevent sev = { .sigev_notify = SIGEV_NONE };
-	struct addrinfo *res = NULL;
-	int rc;
-
-	rc = getaddrinfo(r->url.host, r->port, &hints, &res);
-	if (rc == 0) {
-		rc = take_addrs(r, res);
-		freeaddrinfo(res);
-		return rc;
+	resolve_free(r->rq);
+	r->rq = NULL;
+	r->naddrs = r->addr_idx = 0;
+	ret = resolve_start(r->url.host, r->url.port, SOCK_STREAM, &r->rq);
+	if (ret < 0)
+		return ret == -ENOMEM ? ret : -EAGAIN;
+	if (ret == 1) {
+		ret = resolve_result(r->rq, r->addrs, r->addrlens, RELP_MAX_ADDRS, &r->naddrs, &why);
+		resolve_free(r->rq);
+		r->rq = NULL;
+		return ret;
 	}
-	if (!r->gai) {
-		r->gai = calloc(1, sizeof(*r->gai));
-		if (!r->gai)
-			return -ENOMEM;
-	}
-	r->gai_hints = (struct addrinfo){ .ai_socktype = SOCK_STREAM,
-					  .ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG };
-	*r->gai = (struct gaicb){ .ar_name = r->url.host, .ar_service = r->port,
-				  .ar_request = &r->gai_hints };
-	rc = getaddrinfo_a(GAI_NOWAIT, &r->gai, 1, &sev);
-	if (rc != 0)
-		return -EAGAIN;
 	r->state = R_RESOLVING;
+	r->resolve_until = now_monotonic_us() + RELP_RESOLVE_MS * 1000LL;
 	r_arm(r, RELP_GAI_POLL_MS);
 	return -EINPROGRESS;
 }
@@ -700,7 +681,7 @@ static void conn_start(struct relp_out *r)
 	r_close(r);
 	session_reset(r);
 	if (r->addr_idx >= r->naddrs) {
-		ret = resolve_start(r);
+		ret = relp_resolve(r);
 		if (ret == -EINPROGRESS)
 			return;
 		if (ret < 0) {
@@ -714,27 +695,27 @@ static void conn_start(struct relp_out *r)
 
 static void resolve_poll(struct relp_out *r)
 {
-	int rc = gai_error(r->gai);
+	const char *why = "no answer from the name server";
+	int rc = r->rq ? resolve_result(r->rq, r->addrs, r->addrlens, RELP_MAX_ADDRS,
+				       &r->naddrs, &why) : -EHOSTUNREACH;
 
-	if (rc == EAI_INPROGRESS) {
+	if (rc == -EINPROGRESS && now_monotonic_us() < r->resolve_until) {
 		r_arm(r, RELP_GAI_POLL_MS);
 		return;
 	}
-	if (rc != 0 || take_addrs(r, r->gai->ar_result) < 0) {
+	resolve_free(r->rq);
+	r->rq = NULL;
+	r->addr_idx = 0;
+	if (rc < 0) {
 		if (!r->down_logged)
-			log_warnx("output %s: cannot resolve %s: %s", r->name, r->url.host,
-				  rc ? gai_strerror(rc) : "no address");
+			log_warnx("output %s: cannot resolve %s: %s", r->name, r->url.host, why);
 		r->down_logged = true;
 		r->st.failed++;
 		r->last_err = EHOSTUNREACH;
-		if (r->gai->ar_result)
-			freeaddrinfo(r->gai->ar_result);
-		r->gai->ar_result = NULL;
+		r->naddrs = 0;
 		backoff(r);
 		return;
 	}
-	freeaddrinfo(r->gai->ar_result);
-	r->gai->ar_result = NULL;
 	connect_next(r);
 }
 
@@ -906,21 +887,7 @@ void relp_out_free(struct relp_out *r)
 	}
 	r_close(r);
 	tls_ctx_free(r->tls_ctx);
-	if (r->gai) {
-		/* glibc's thread may still write it: a lookup that cannot be
-		 * cancelled is waited for briefly, else the block is left. */
-		if (gai_cancel(r->gai) == EAI_NOTCANCELED) {
-			const struct gaicb *l[1] = { r->gai };
-			struct timespec ts = { 2, 0 };
-
-			gai_suspend(l, 1, &ts);
-		}
-		if (gai_error(r->gai) != EAI_INPROGRESS) {
-			if (r->gai->ar_result)
-				freeaddrinfo(r->gai->ar_result);
-			free(r->gai);
-		}
-	}
+	resolve_free(r->rq);	/* a lookup still running frees itself */
 	free(r->rec);
 	free(r->sbuf);
 	free(r->name);

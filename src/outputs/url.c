@@ -362,3 +362,76 @@ int output_url_parse(const char *url, size_t len, struct output_url *u,
 	return 0;
 }
 
+
+/* Append a query value, %-escaping what would make the name ambiguous
+ * (the separators, '%', and anything not printable ASCII). */
+static size_t canon_value(char *buf, size_t o, size_t len, const char *v)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *v; v++) {
+		unsigned char c = (unsigned char)*v;
+		bool esc = c <= 0x20 || c >= 0x7f || c == '%' || c == '&' || c == '=' ||
+			   c == '?' || c == '#';
+
+		if (o + 4 > len)
+			return len;
+		if (esc) {
+			buf[o++] = '%';
+			buf[o++] = hex[c >> 4];
+			buf[o++] = hex[c & 15];
+		} else {
+			buf[o++] = (char)c;
+		}
+	}
+	return o;
+}
+
+int output_url_canonical(const struct output_url *u, char *buf, size_t len)
+{
+	static const char *const scheme[] = {
+		[OUTPUT_TCP] = "syslog+tcp://", [OUTPUT_TLS] = "syslog+tls://",
+		[OUTPUT_UDP] = "syslog+udp://", [OUTPUT_RELP] = "syslog+relp://",
+	};
+	/* Sorted by key; a value equal to the default is left out, so
+	 * "?format=rfc5424" names the same output as no option at all. */
+	const struct {
+		const char *key, *val;
+	} opt[] = {
+		{ "ca", u->ca },
+		{ "cert", u->cert },
+		{ "format", u->format == OUTPUT_RFC3164 ? "rfc3164" : "" },
+		{ "framing", u->framing == OUTPUT_LF ? "lf" : "" },
+		{ "key", u->key },
+		{ "name", u->name },
+		{ "tls", u->kind == OUTPUT_RELP && u->tls ? "1" : "" },
+	};
+	bool v6 = strchr(u->host, ':') != NULL;
+	size_t o;
+	char sep = '?';
+
+	if (u->kind == OUTPUT_JSONL)
+		return snprintf(buf, len, "jsonl:%s", u->path) < (int)len ? 0 : -ENOSPC;
+	if (len < 16)
+		return -ENOSPC;
+	o = (size_t)snprintf(buf, len, "%s%s", scheme[u->kind], v6 ? "[" : "");
+	/* DNS names are case-insensitive; an IPv6 zone (interface) is not */
+	for (const char *h = u->host; *h && o + 1 < len; h++)
+		buf[o++] = v6 ? *h : (char)(*h >= 'A' && *h <= 'Z' ? *h - 'A' + 'a' : *h);
+	if (o + 8 >= len)
+		return -ENOSPC;
+	o += (size_t)snprintf(buf + o, len - o, "%s:%u", v6 ? "]" : "", u->port);
+	for (size_t i = 0; i < ARRAY_SIZE(opt); i++) {
+		if (!opt[i].val[0])
+			continue;
+		if (o + strlen(opt[i].key) + 3 >= len)
+			return -ENOSPC;
+		o += (size_t)snprintf(buf + o, len - o, "%c%s=", sep, opt[i].key);
+		o = canon_value(buf, o, len, opt[i].val);
+		if (o >= len)
+			return -ENOSPC;
+		sep = '&';
+	}
+	buf[o] = '\0';
+	return 0;
+}

@@ -18,9 +18,13 @@ struct logtail_pos {
 	uint64_t offset;
 };
 
-/* pos NULL or not matching the file's inode: start at the end (history
- * before the agent knew the file is not replayed; `wgaudit replay` is for
- * that). The file need not exist yet. */
+/* pos NULL: start at the end (history before the agent knew the file is
+ * not replayed; `wgaudit replay` is for that). pos naming the path's
+ * file: resume there (from 0 if it shrank: copytruncate). pos naming
+ * another inode: the file rotated while we were down; the rotated file
+ * beside it (NAME.1, NAME-DATE, found by inode) is read from pos, then
+ * the path from 0; if none has that inode, the path from 0. The file
+ * need not exist yet. */
 int logtail_open(const char *path, const struct logtail_pos *pos, struct logtail **out);
 void logtail_free(struct logtail *lt);
 /* Read what was appended; cb gets each complete line (without '\n').

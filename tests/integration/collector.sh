@@ -76,6 +76,41 @@ if wait_count 6 --source wgatest; then
 else
 	fail logger_received "$(count --source wgatest) of 6 stored"
 fi
+# --- terminal injection: a datagram anyone can send ---------------------------
+# ESC [ 2J (clear screen), a raw 0x9b (CSI to an 8-bit terminal) and U+009B
+# as UTF-8 (C2 9B): `collector logs`, text and JSON, must print none raw.
+python3 - "$UPORT" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+m = b"<13>1 2026-12-01T20:00:00.000000Z evilhost inject 1 - - clear\x1b[2J raw\x9b c1\xc2\x9b\xc2\x80 ok\xc3\xa9"
+s.sendto(m, ("127.0.0.1", int(sys.argv[1])))
+s.sendto(b"<13>Dec  1 20:00:00 evilhost inject: bsd\x1b]0;title\x07\xc2\x9d end", ("127.0.0.1", int(sys.argv[1])))
+EOF
+if wait_count 2 --source inject; then
+	coll logs --db "$DB" --source inject --tail 10 > "$DIR/inject.txt"
+	coll logs --db "$DB" --source inject --tail 10 --json > "$DIR/inject.json"
+	for f in txt json; do
+		if python3 - "$DIR/inject.$f" "$f" <<'EOF'
+import json, re, sys
+b = open(sys.argv[1], "rb").read()
+bad = [m.start() for m in re.finditer(rb"[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\x9b", b)]
+if bad:
+    print("raw control at byte %d: %r" % (bad[0], b[max(0, bad[0] - 8):bad[0] + 8])); sys.exit(1)
+if sys.argv[2] == "json":
+    msgs = [json.loads(l)["msg"] for l in b.decode().splitlines()]
+    want = ["clear\x1b[2J raw\ufffd c1\x9b\x80 ok\xe9", "bsd\x1b]0;title\x07\x9d end"]
+    if sorted(msgs) != sorted(want):
+        print("decoded %r" % msgs); sys.exit(1)
+elif b"clear\\x1b[2J raw\\x9b c1\\u009b\\u0080 ok\xc3\xa9" not in b or b"\\x1b]0;title\\x07\\u009d" not in b:
+    print("escapes not as documented: %r" % b); sys.exit(1)
+EOF
+		then pass "logs_escape_controls_$f"
+		else fail "logs_escape_controls_$f" "see above"; fi
+	done
+else
+	fail logs_escape_controls "$(count --source inject) of 2 hostile datagrams stored"
+fi
+
 J=$(coll logs --db "$DB" --source wgatest --json --tail 100)
 check_json() {	# name python-expression-over-list-r
 	if printf '%s\n' "$J" | python3 -c "

@@ -74,6 +74,20 @@ TEST(msg_quoting_and_escaping)
 	CHECK(!strchr(out, '\n'));
 }
 
+/* JSON lines carry C1 controls escaped (U+009B is CSI), C0 too, and
+ * invalid UTF-8 as U+FFFD: a jsonl file shown in a terminal is safe. */
+TEST(json_escapes_c0_c1_invalid)
+{
+	struct event ev;
+	char out[1024];
+
+	event_init(&ev, EV_KERNEL_MESSAGE, SRC_KMSG);
+	event_set(&ev, "text", "a\x1b[2J\xc2\x9b\xc2\x85\x9b\xc3\xa9");
+	CHECK(format_json(&ev, "h", out, sizeof(out)) > 0);
+	CHECK(strstr(out, "\"text\":\"a\\u001b[2J\\u009b\\u0085\\ufffd\xc3\xa9\"") != NULL);
+	CHECK(!strstr(out, "\xc2\x9b") && !strchr(out, 0x1b));
+}
+
 TEST(msg_hostile_key)
 {
 	struct event ev;

@@ -904,9 +904,9 @@ TEST(replay_command)
 	utc();
 	snprintf(path, sizeof(path), "%s/kmsg-replay.log", test_data_dir);
 	CHECK_INT(run_replay(path, false, out, sizeof(out)), 0);
-	CHECK(strstr(out, "-06-20T08:35:15.000000Z UNALLOWED_SRC_IP ") != NULL);
+	CHECK(strstr(out, "-06-20T08:35:15.000000Z warning UNALLOWED_SRC_IP ") != NULL);
 	CHECK(strstr(out, "INVALID_HANDSHAKE_INITIATION endpoint=172.17.100.130:51820 iface=wg0") != NULL);
-	CHECK(strstr(out, "1970-01-01T00:00:12.345678Z PEER_CREATED") != NULL);
+	CHECK(strstr(out, "1970-01-01T00:00:12.345678Z info    PEER_CREATED") != NULL);
 	CHECK(strstr(out, "evil") == NULL);
 	CHECK_INT(run_replay(path, true, out, sizeof(out)), 0);
 	CHECK(strstr(out, "\"type\":\"UNALLOWED_SRC_IP\"") != NULL);

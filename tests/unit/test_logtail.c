@@ -116,4 +116,135 @@ TEST(missing_file_appears_later)
 	logtail_free(lt);
 	unlink(path);
 }
+
+static struct logtail *reopen(struct logtail *lt, const char *path, struct logtail_pos *pos)
+{
+	logtail_free(lt);
+	if (logtail_open(path, pos, &lt) < 0)
+		abort();
+	return lt;
+}
+
+static void rmdir_all(const char *dir)
+{
+	char cmd[96];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		abort();
+}
+
+/* Lines written to the old file after the last read, then a rename and a
+ * new file: the old file is read to its end before the new one. */
+TEST(rotation_drains_old_file_first)
+{
+	char dir[] = "/tmp/wga-logtail.XXXXXX", path[64], old[64];
+	struct logtail *lt;
+	struct logtail_pos pos;
+	struct got g;
+
+	memset(&g, 0, sizeof(g));
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/wg.log", dir);
+	snprintf(old, sizeof(old), "%s/wg.log.1", dir);
+	append(path, "");
+	CHECK_INT(logtail_open(path, NULL, &lt), 0);
+	append(path, "a\n");
+	CHECK_INT(logtail_read(lt, on_line, &g, &pos), 1);
+	append(path, "b\nc\nunterminated");	/* not read yet */
+	CHECK(rename(path, old) == 0);
+	append(path, "d\n");
+	CHECK_INT(logtail_read(lt, on_line, &g, &pos), 4);
+	CHECK_STR(g.all, "a|b|c|unterminated|d|");
+	/* Rotated away, not yet recreated: what the old file gets is read. */
+	CHECK(rename(path, old) == 0);
+	append(old, "e\n");
+	CHECK_INT(logtail_read(lt, on_line, &g, &pos), 1);
+	append(path, "f\n");
+	CHECK_INT(logtail_read(lt, on_line, &g, &pos), 1);
+	CHECK_STR(g.all, "a|b|c|unterminated|d|e|f|");
+	logtail_free(lt);
+	rmdir_all(dir);
+}
+
+/* Down across a rotation: the rotated file (found by its inode, as NAME.1
+ * or NAME-DATE) is read from the saved offset, then the new one from 0. */
+TEST(restart_across_rotation_finds_rotated_file)
+{
+	static const char *const names[] = { "wg.log.1", "wg.log-20261201" };
+	char dir[] = "/tmp/wga-logtail.XXXXXX", path[64], old[96];
+	struct logtail *lt;
+	struct logtail_pos pos;
+	struct got g;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/wg.log", dir);
+	for (size_t i = 0; i < 2; i++) {
+		memset(&g, 0, sizeof(g));
+		snprintf(old, sizeof(old), "%s/%s", dir, names[i]);
+		unlink(path);
+		append(path, "");
+		CHECK_INT(logtail_open(path, NULL, &lt), 0);
+		append(path, "1\n2\n");
+		CHECK_INT(logtail_read(lt, on_line, &g, &pos), 2);
+		logtail_free(lt);
+		append(path, "3\n");		/* while down */
+		CHECK(rename(path, old) == 0);
+		append(path, "4\n5\n");		/* the new file, still down */
+		CHECK_INT(logtail_open(path, &pos, &lt), 0);
+		CHECK_INT(logtail_read(lt, on_line, &g, &pos), 3);
+		CHECK_STR(g.all, "1|2|3|4|5|");
+		/* and the position now is the new file's */
+		lt = reopen(lt, path, &pos);
+		append(path, "6\n");
+		CHECK_INT(logtail_read(lt, on_line, &g, &pos), 1);
+		CHECK_STR(g.all, "1|2|3|4|5|6|");
+		logtail_free(lt);
+	}
+	/* The rotated file is gone (compressed, deleted): the new one from 0. */
+	memset(&g, 0, sizeof(g));
+	CHECK_INT(logtail_open(path, &pos, &lt), 0);
+	append(path, "7\n");
+	CHECK_INT(logtail_read(lt, on_line, &g, &pos), 1);
+	logtail_free(lt);
+	rename(path, old);
+	unlink(old);
+	append(path, "8\n");
+	CHECK_INT(logtail_open(path, &pos, &lt), 0);
+	CHECK_INT(logtail_read(lt, on_line, &g, &pos), 1);
+	CHECK_STR(g.all, "7|8|");
+	logtail_free(lt);
+	rmdir_all(dir);
+}
+
+/* copytruncate: the file keeps its inode and shrinks; read from 0 — also
+ * when that happened while the agent was down. */
+TEST(copytruncate_live_and_while_down)
+{
+	char dir[] = "/tmp/wga-logtail.XXXXXX", path[64];
+	struct logtail *lt;
+	struct logtail_pos pos;
+	struct got g;
+
+	memset(&g, 0, sizeof(g));
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/wg.log", dir);
+	append(path, "");
+	CHECK_INT(logtail_open(path, NULL, &lt), 0);
+	append(path, "long line one\nlong line two\n");
+	CHECK_INT(logtail_read(lt, on_line, &g, &pos), 2);
+	CHECK(truncate(path, 0) == 0);
+	append(path, "x\n");
+	CHECK_INT(logtail_read(lt, on_line, &g, &pos), 1);
+	append(path, "y\n");
+	CHECK_INT(logtail_read(lt, on_line, &g, &pos), 1);
+	logtail_free(lt);
+	CHECK(truncate(path, 0) == 0);	/* while down */
+	append(path, "z\n");
+	CHECK_INT(logtail_open(path, &pos, &lt), 0);
+	CHECK_INT(logtail_read(lt, on_line, &g, &pos), 1);
+	CHECK_STR(g.all, "long line one|long line two|x|y|z|");
+	logtail_free(lt);
+	rmdir_all(dir);
+}
 TEST_MAIN()

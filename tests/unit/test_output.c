@@ -116,6 +116,36 @@ TEST(url_sd_id)
 	CHECK_INT(output_url_parse(url, strlen(url), &u, err, sizeof(err)), -EINVAL);
 }
 
+TEST(url_canonical)
+{
+	static const struct {
+		const char *url, *canon;
+	} cases[] = {
+		{ "syslog+tcp://Collector.Example", "syslog+tcp://collector.example:514" },
+		{ "syslog+tcp://h:514/?format=rfc5424&framing=octet", "syslog+tcp://h:514" },
+		{ "syslog+tcp://h?framing=lf&format=rfc3164", "syslog+tcp://h:514?format=rfc3164&framing=lf" },
+		{ "syslog+tcp://h?format=rfc3164&framing=lf", "syslog+tcp://h:514?format=rfc3164&framing=lf" },
+		{ "syslog+udp://[FE80::1%Eth0]:5514?format=rfc3164", "syslog+udp://[FE80::1%Eth0]:5514?format=rfc3164" },
+		{ "syslog+tls://h?name=c.example&ca=/etc/a%26b%3Fc.pem&format=rfc3164",
+		  "syslog+tls://h:6514?ca=/etc/a%26b%3Fc.pem&format=rfc3164&name=c.example" },
+		{ "syslog+tls://h?key=/k&cert=/c", "syslog+tls://h:6514?cert=/c&key=/k" },
+		{ "syslog+relp://R.example?tls=1&ca=/c.pem", "syslog+relp://r.example:2514?ca=/c.pem&tls=1" },
+		{ "syslog+relp://r?format=rfc5424", "syslog+relp://r:2514" },
+		{ "jsonl:/var/log/w.jsonl", "jsonl:/var/log/w.jsonl" },
+		{ "jsonl:-", "jsonl:-" },
+	};
+	struct output_url u;
+	char err[256], buf[4096];
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		CHECK_INT(output_url_parse(cases[i].url, strlen(cases[i].url), &u, err, sizeof(err)), 0);
+		CHECK_INT(output_url_canonical(&u, buf, sizeof(buf)), 0);
+		CHECK_STR(buf, cases[i].canon);
+	}
+	CHECK_INT(output_url_parse("syslog+tcp://h?format=rfc3164", 29, &u, err, sizeof(err)), 0);
+	CHECK_INT(output_url_canonical(&u, buf, 20), -ENOSPC);
+}
+
 TEST(url_not_nul_terminated)
 {
 	struct output_url u;
@@ -500,6 +530,124 @@ TEST(jsonl_file_cursor_start_and_filter)
 		lines++;
 	CHECK_INT(lines, 3);
 	output_free(o);
+	fx_close(&f);
+}
+
+/* Datagrams waiting on fd. */
+static int drain_count(int fd)
+{
+	char dg[9000];
+	int n = 0;
+
+	while (recv(fd, dg, sizeof(dg), MSG_DONTWAIT) > 0)
+		n++;
+	return n;
+}
+
+/* Two URLs that differ only in ?format= are two outputs: delivering on
+ * one does not move the other's cursor (they shared one before). */
+TEST(cursor_per_options)
+{
+	struct fx f;
+	struct output_opts opts = { .min_severity = LOG_DEBUG, .facility = 1, .hostname = "h" };
+	struct output *a = NULL, *b = NULL;
+	char ua[96], ub[96], err[256];
+	uint16_t port;
+	int fd;
+
+	fx_open(&f);
+	fd = listen_on(SOCK_DGRAM, 0, &port);
+	snprintf(ua, sizeof(ua), "syslog+udp://127.0.0.1:%u?format=rfc3164", port);
+	snprintf(ub, sizeof(ub), "syslog+udp://127.0.0.1:%u?format=rfc5424", port);
+	CHECK_INT(output_open(ua, &opts, NULL, f.store, &a, err, sizeof(err)), 0);
+	CHECK_INT(output_open(ub, &opts, NULL, f.store, &b, err, sizeof(err)), 0);
+	CHECK(strcmp(output_cursor_key(a), output_cursor_key(b)) != 0);
+	append(&f, 0, 3, -1);
+	CHECK_INT(output_flush(a, 5000), 0);	/* b is not flushed: its events wait */
+	CHECK_INT(drain_count(fd), 3);
+	output_free(a);
+	output_free(b);
+	CHECK_INT(output_open(ub, &opts, NULL, f.store, &b, err, sizeof(err)), 0);
+	CHECK_INT(output_flush(b, 5000), 0);
+	CHECK_INT(drain_count(fd), 3);
+	output_free(b);
+	close(fd);
+	fx_close(&f);
+}
+
+/* A cursor kept under the old name (the URL without its query) is taken
+ * over at its position by every output of the first configuration, once. */
+TEST(cursor_legacy_name_migrated_once)
+{
+	struct fx f;
+	struct output_opts opts = { .min_severity = LOG_DEBUG, .facility = 1, .hostname = "h" };
+	struct output *a = NULL, *b = NULL, *c = NULL;
+	char err[256];
+	int64_t cur, last;
+
+	fx_open(&f);
+	append(&f, 0, 5, -1);
+	store_last_id(f.store, &last);
+	CHECK_INT(store_cursor_set(f.store, "syslog+udp://127.0.0.1", 2), 0);
+	CHECK_INT(store_cursor_set(f.store, "syslog+udp://127.0.0.1:10", 3), 0);
+	CHECK_INT(output_open("syslog+udp://127.0.0.1?format=rfc3164", &opts, NULL, f.store, &a,
+			      err, sizeof(err)), 0);
+	CHECK_INT(output_open("syslog+udp://127.0.0.1?format=rfc5424", &opts, NULL, f.store, &b,
+			      err, sizeof(err)), 0);
+	CHECK_INT(output_open("syslog+udp://127.0.0.1:10?format=rfc3164", &opts, NULL, f.store, &c,
+			      err, sizeof(err)), 0);
+	CHECK_STR(output_cursor_key(a), "syslog+udp://127.0.0.1:514?format=rfc3164");
+	CHECK_STR(output_cursor_key(b), "syslog+udp://127.0.0.1:514");
+	store_cursor_get(f.store, output_cursor_key(a), &cur);
+	CHECK_INT(cur, 2);
+	store_cursor_get(f.store, output_cursor_key(b), &cur);
+	CHECK_INT(cur, 2);
+	store_cursor_get(f.store, output_cursor_key(c), &cur);
+	CHECK_INT(cur, 3);
+	CHECK_INT(output_cursor_names_migrated(f.store), 0);
+	output_free(a);
+	output_free(b);
+	output_free(c);
+	/* Reopened: each keeps its own; a new output starts at the end. */
+	CHECK_INT(output_open("syslog+udp://127.0.0.1:514?format=rfc3164", &opts, NULL, f.store,
+			      &a, err, sizeof(err)), 0);
+	store_cursor_get(f.store, output_cursor_key(a), &cur);
+	CHECK_INT(cur, 2);
+	CHECK_INT(output_open("syslog+tcp://127.0.0.1?format=rfc3164", &opts, NULL, f.store, &b,
+			      err, sizeof(err)), 0);
+	store_cursor_get(f.store, output_cursor_key(b), &cur);
+	CHECK_INT(cur, last);
+	output_free(a);
+	output_free(b);
+	fx_close(&f);
+}
+
+/* A host name goes through the lookup off the loop; flush waits for it. */
+TEST(tcp_by_name_resolved_off_the_loop)
+{
+	struct fx f;
+	struct output_opts opts = { .min_severity = LOG_DEBUG, .facility = 1, .hostname = "h" };
+	struct output *o = NULL;
+	char url[64], err[256], buf[4096];
+	uint16_t port;
+	int lfd, cfd;
+	ssize_t n;
+
+	fx_open(&f);
+	lfd = listen_on(SOCK_STREAM, 0, &port);
+	snprintf(url, sizeof(url), "syslog+tcp://localhost:%u", port);
+	CHECK_INT(output_open(url, &opts, NULL, f.store, &o, err, sizeof(err)), 0);
+	append(&f, 0, 2, -1);
+	CHECK_INT(output_flush(o, 10000), 0);
+	cfd = accept(lfd, NULL, NULL);
+	CHECK(cfd >= 0);
+	n = recv(cfd, buf, sizeof(buf) - 1, 0);
+	CHECK(n > 0);
+	buf[n > 0 ? n : 0] = '\0';
+	CHECK(strstr(buf, "PEER_HANDSHAKE") != NULL);
+	output_free(o);
+	close(cfd);
+	close(lfd);
 	fx_close(&f);
 }
 

@@ -260,6 +260,39 @@ TEST(filtered_never_stall_and_refusal_resends)
 	fx_close(&f);
 }
 
+/* A host name goes through resolve.c (off the loop, polled here by the
+ * flush) and then connects and delivers as an address does. */
+TEST(host_name_resolved_off_the_loop)
+{
+	struct output_opts opts = { .min_severity = LOG_DEBUG, .facility = 1, .hostname = "h" };
+	struct output *o = NULL;
+	struct srv s;
+	char url[64], err[256], fr[64];
+	uint16_t port;
+	int lfd = listen_lo(&port);
+	struct pollfd p = { .fd = lfd, .events = POLLIN };
+	struct fx f;
+	int i;
+
+	fx_open(&f);
+	snprintf(url, sizeof(url), "syslog+relp://localhost:%u", port);
+	CHECK_INT(output_open(url, &opts, NULL, f.store, &o, err, sizeof(err)), 0);
+	for (i = 0; i < 100 && poll(&p, 1, 0) == 0; i++)
+		output_flush(o, 40);
+	CHECK(i < 100);	/* resolved and connecting */
+	srv_open(o, &s, lfd);
+	append(&f, 0, 1, LOG_INFO);
+	frames_wait(o, &s, 1);
+	snprintf(fr, sizeof(fr), "%u rsp 6 200 OK\n", s.f[0].txnr);
+	say(&s, fr);
+	CHECK_INT(output_flush(o, 2000), 0);
+	CHECK_INT(cursor(o), 1);
+	output_free(o);
+	close(s.fd);
+	close(lfd);
+	fx_close(&f);
+}
+
 TEST(url_tls_options)
 {
 	static const char url[] = "syslog+relp://h:20514?tls=1&ca=/etc/ca.pem&name=collector";

@@ -269,4 +269,48 @@ TEST(endpoint_format_matches_inet_ntop)
 		}
 	}
 }
+
+struct esc_buf {
+	char s[512];
+	size_t n;
+};
+
+static void esc_put(void *ctx, const char *p, size_t n)
+{
+	struct esc_buf *b = ctx;
+
+	memcpy(b->s + b->n, p, n);
+	b->n += n;
+	b->s[b->n] = '\0';
+}
+
+static const char *esc(const char *s, size_t n, enum str_esc mode)
+{
+	static struct esc_buf b;
+
+	b.n = 0;
+	b.s[0] = '\0';
+	str_escape(s, n, mode, esc_put, &b);
+	return b.s;
+}
+
+/* Nothing a terminal acts on passes: C0, DEL, C1 (as UTF-8 and as a raw
+ * byte), invalid UTF-8; printable UTF-8 (é, U+00A0, emoji) does. */
+TEST(str_escape_text_and_json)
+{
+	static const char in[] = "a\x1b[2Jb\x9b" "c\xc2\x9b" "d\xc2\x80\xc2\x9f\x7f\t\n\"\\"
+				 "\xc3\xa9\xc2\xa0\xf0\x9f\x98\x80\xc0\xaf\xed\xa0\x80";
+
+	CHECK_STR(esc(in, sizeof(in) - 1, STR_ESC_TEXT),
+		  "a\\x1b[2Jb\\x9bc\\u009bd\\u0080\\u009f\\x7f\\x09\\x0a\"\\"
+		  "\xc3\xa9\xc2\xa0\xf0\x9f\x98\x80\\xc0\\xaf\\xed\\xa0\\x80");
+	CHECK_STR(esc(in, sizeof(in) - 1, STR_ESC_JSON),
+		  "a\\u001b[2Jb\\ufffdc\\u009bd\\u0080\\u009f\\u007f\\t\\n\\\"\\\\"
+		  "\xc3\xa9\xc2\xa0\xf0\x9f\x98\x80\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd");
+	CHECK_STR(esc("\0x", 2, STR_ESC_TEXT), "\\x00x");
+	CHECK_STR(esc("\0x", 2, STR_ESC_JSON), "\\u0000x");
+	CHECK_STR(esc("\xc2", 1, STR_ESC_TEXT), "\\xc2");	/* truncated sequence */
+	CHECK_STR(esc(NULL, 0, STR_ESC_JSON), "");
+	CHECK_STR(esc("plain", 5, STR_ESC_TEXT), "plain");
+}
 TEST_MAIN()
