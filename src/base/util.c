@@ -769,14 +769,15 @@ void str_escape(const char *s, size_t n, enum str_esc mode,
 	char e[8];
 
 	for (size_t i = 0; s && i < n;) {
-		size_t l = utf8_seq_len(u + i, n - i), el = 0;
 		unsigned c = u[i];
+		size_t l, el = 0;
 
-		if (l == 1 && c >= 0x20 && c != 0x7f &&
-		    !(mode == STR_ESC_JSON && (c == '"' || c == '\\'))) {
+		/* Printable ASCII, nearly every byte of a record: no decoding. */
+		if (c >= 0x20 && c < 0x7f && !(mode == STR_ESC_JSON && (c == '"' || c == '\\'))) {
 			i++;
 			continue;
 		}
+		l = utf8_seq_len(u + i, n - i);
 		if (l == 2 && c == 0xc2 && u[i + 1] <= 0x9f) {
 			c = u[i + 1];	/* C1: U+0080..U+009F */
 		} else if (l > 1) {

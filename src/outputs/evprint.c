@@ -35,7 +35,7 @@ ssize_t event_format_line(const struct event *ev, const char *host, bool json, b
 {
 	char line[EVPRINT_LINE_MAX];
 	struct linebuf b = { out, len, 0, false };
-	char head[48];
+	char head[64];
 	ssize_t n;
 	int h;
 
@@ -50,11 +50,24 @@ ssize_t event_format_line(const struct event *ev, const char *host, bool json, b
 		n = format_msg(ev, line, sizeof(line));
 		if (n < 0)
 			return -ENOSPC;
+		const char *sev = severity_name(ev->severity);
+		size_t tl, sl = strlen(sev);
+
 		if (timed)
 			fmt_rfc3339_us(ts, ev->time_us);
-		h = snprintf(head, sizeof(head), "%s %-7s ", ts, severity_name(ev->severity));
-		if (h < 0 || (size_t)h >= sizeof(head))
+		/* "TIME SEVERITY " with the severity padded to 7, without printf
+		 * (replay prints a million of these). */
+		tl = strlen(ts);
+		if (tl + 1 + (sl > 7 ? sl : 7) + 1 > sizeof(head))
 			return -ENOSPC;
+		memcpy(head, ts, tl);
+		h = (int)tl;
+		head[h++] = ' ';
+		memcpy(head + h, sev, sl);
+		h += (int)sl;
+		while (sl++ < 7)
+			head[h++] = ' ';
+		head[h++] = ' ';
 		line_put(&b, head, (size_t)h);
 		str_escape(line, (size_t)n, STR_ESC_TEXT, line_put, &b);
 	}
