@@ -17,6 +17,10 @@
  * CAP_NET_RAW at socket() time). */
 #define HARDEN_KEEP_PACKETS	HARDEN_CAP(13 /* CAP_NET_RAW */)
 
+/* Add with --all-namespaces: setns(CLONE_NEWNET) into a namespace that
+ * appears after the drop is checked against CAP_SYS_ADMIN. */
+#define HARDEN_KEEP_SETNS	HARDEN_CAP(21 /* CAP_SYS_ADMIN */)
+
 struct harden_opts {
 	uint64_t keep;		/* HARDEN_CAP() bits; 0 keeps nothing */
 };
