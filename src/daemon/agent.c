@@ -608,7 +608,7 @@ static void drop_privileges(struct agent *a)
 	 * (CAP_SYS_ADMIN) and loads tracing programs (CAP_BPF, CAP_PERFMON). */
 	if (kernbpf_waiting(&a->kb))
 		ho.keep |= HARDEN_CAP(21) | HARDEN_CAP(38) | HARDEN_CAP(39);
-	/* setns() into a namespace that appears later needs CAP_SYS_ADMIN. */
+	/* Namespaces that appear later: setns() and /proc/PID/ns (harden.h). */
 	if (a->nsw)
 		ho.keep |= HARDEN_KEEP_SETNS;
 	if (harden_drop(&ho, &kept, why, sizeof(why)) < 0)

@@ -887,6 +887,10 @@ static void set_netns_candidates(struct tracker *t, struct event *ev,
 
 	if (event_get(ev, "netns"))
 		return;
+	/* A line announcing a new interface or peer is about one the agent
+	 * has not polled yet: its name alone would point at an older one. */
+	if (!found && (ev->type == EV_IFACE_CREATED || ev->type == EV_PEER_CREATED))
+		return;
 	if (found) {
 		if (ifkey_netns(found->name)[0])
 			event_set(ev, "netns", ifkey_netns(found->name));

@@ -315,6 +315,12 @@ TEST(tracker_two_namespaces_same_name)
 	tracker_resolve(t, &ev);
 	CHECK(event_get(&ev, "netns") == NULL);
 	CHECK(event_get(&ev, "netns_unresolved") != NULL);
+	/* A new interface's line: the known ones are not it. */
+	event_init(&ev, EV_IFACE_CREATED, SRC_KMSG);
+	event_set(&ev, "iface", "wg0");
+	tracker_resolve(t, &ev);
+	CHECK(event_get(&ev, "netns") == NULL);
+	CHECK(event_get(&ev, "netns_unresolved") == NULL);
 	/* A name only the own namespace has: no netns field at all. */
 	event_init(&ev, EV_IFACE_UP, SRC_KMSG);
 	event_set(&ev, "iface", "wgx");
