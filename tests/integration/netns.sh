@@ -74,6 +74,17 @@ if wait_for 10 logged "netns $LATE: watching \\(inode $LINO,"; then
 else
 	fail late_named_namespace_watched "not in the log within 10 s"
 fi
+if "$WGAUDIT" status --all-namespaces --json --interface "$SIF" > "$LAB/status.json" 2> "$LAB/status.err" &&
+   python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+ns = {n["netns"]: n["inode"] for n in d["namespaces"]}
+assert ns.get(sys.argv[2]) == int(sys.argv[3]), ns
+assert [i["name"] for i in d["interfaces"]] == [sys.argv[4]], d["interfaces"]
+assert "netns" not in d["interfaces"][0]' "$LAB/status.json" "$LATE" "$LINO" "$SIF" 2>> "$LAB/status.err"; then
+	pass status_all_namespaces_json
+else
+	fail status_all_namespaces_json "$(tail -3 "$LAB/status.err" | tr '\n' ' ')"
+fi
 # A namespace only a process has (a container's): labelled by inode.
 unshare -n sleep 300 &
 UNNAMED=$!

@@ -527,6 +527,11 @@ else
 		[ "$n" = 0 ] && pass wgaudit-allns/polled-events-carry-netns ||
 			fail wgaudit-allns/polled-events-carry-netns "$n polled events of wg0/wgc0/wgc6 without netns"
 	fi
+	sec wgaudit-status-allns > "$RUN/status-allns.json"
+	check_table wgaudit-allns/status "$RUN/status-allns.json" "\
+srv-wg0	\"name\":\"wg0\",\"netns\":\"srv\"
+cli-wgc0	\"name\":\"wgc0\",\"netns\":\"cli\"
+namespaces-listed	\"namespaces\":\\[.*\"netns\":\"cli6\"" each
 	# The agent never stays in another namespace: same as pid 1, start and end.
 	ok=1
 	for when in start end; do
