@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include "base/ifkey.h"
@@ -48,6 +49,20 @@ struct nswatch {
 	bool scan_warned, over_warned;
 };
 
+/* Up to 4 fds per namespace: 1024 namespaces outgrow the usual soft
+ * limit of 1024 open files. An open that still fails (EMFILE) is logged
+ * for that namespace, which is then left unobserved. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			log_warn("netns: cannot raise the open-file limit");
+	}
+}
+
 int nswatch_new(const struct nswatch_opts *o, struct nswatch **out)
 {
 	struct nswatch *w;
@@ -55,6 +70,7 @@ int nswatch_new(const struct nswatch_opts *o, struct nswatch **out)
 	int ret;
 
 	*out = NULL;
+	raise_fd_limit();
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;

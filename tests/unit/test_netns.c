@@ -14,6 +14,7 @@
 #include "base/event.h"
 #include "base/ifkey.h"
 #include "base/wgdev.h"
+#include "conf/conf.h"
 #include "engine/tracker.h"
 #include "sources/netns.h"
 #include "store/store.h"
@@ -189,6 +190,21 @@ TEST(scan_a_tree)
 	netns_scan_release(&s);
 	snprintf(p, sizeof(p), "rm -rf %s", dir);
 	CHECK_INT(system(p), 0);
+}
+
+TEST(conf_namespaces_key)
+{
+	static struct conf c;
+	char err[256];
+
+	conf_defaults(&c);
+	CHECK(!c.all_namespaces);	/* default: the agent's own */
+	CHECK_INT(conf_set(&c, "agent", "namespaces", "all", err, sizeof(err)), 0);
+	CHECK(c.all_namespaces);
+	CHECK_INT(conf_set(&c, "agent", "namespaces", "own", err, sizeof(err)), 0);
+	CHECK(!c.all_namespaces);
+	CHECK(conf_set(&c, "agent", "namespaces", "some", err, sizeof(err)) < 0);
+	CHECK(strstr(err, "own or all") != NULL);
 }
 
 /* ---- the tracker with two namespaces that both have wg0 ---- */
