@@ -19,29 +19,50 @@ int netns_scan_init(struct netns_scan *s, size_t max)
 {
 	memset(s, 0, sizeof(*s));
 	s->max = max ? max : NETNS_MAX_DEFAULT;
+	for (s->nslots = 16; s->nslots < 2 * s->max; s->nslots *= 2)
+		;
 	s->v = calloc(s->max, sizeof(*s->v));
-	return s->v ? 0 : -ENOMEM;
+	s->slots = calloc(s->nslots, sizeof(*s->slots));
+	if (!s->v || !s->slots) {
+		netns_scan_release(s);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void netns_scan_release(struct netns_scan *s)
 {
 	free(s->v);
+	free(s->slots);
 	s->v = NULL;
+	s->slots = NULL;
 	s->n = 0;
+}
+
+/* Every process of a container shares one inode: a lookup per process,
+ * so a hash rather than a walk of up to max entries. */
+static uint32_t *slot_of(const struct netns_scan *s, uint64_t ino)
+{
+	size_t i = (size_t)(ino * 0x9e3779b97f4a7c15ULL >> 32) & (s->nslots - 1);
+
+	while (s->slots[i] && s->v[s->slots[i] - 1].ino != ino)
+		i = (i + 1) & (s->nslots - 1);
+	return &s->slots[i];
 }
 
 int netns_scan_add(struct netns_scan *s, uint64_t ino, const char *name,
 		   const char *path)
 {
 	struct netns_entry *e = NULL;
+	uint32_t *slot;
 
 	if (ino == s->self_ino)
 		return 0;
 	if (strlen(path) >= NETNS_PATH_LEN)
 		return -EINVAL;
-	for (size_t i = 0; i < s->n; i++)
-		if (s->v[i].ino == ino)
-			e = &s->v[i];
+	slot = slot_of(s, ino);
+	if (*slot)
+		e = &s->v[*slot - 1];
 	if (e) {
 		char label[NETNS_LABEL_LEN];
 
@@ -58,6 +79,7 @@ int netns_scan_add(struct netns_scan *s, uint64_t ino, const char *name,
 			return -ENOSPC;
 		}
 		e = &s->v[s->n++];
+		*slot = (uint32_t)s->n;
 	}
 	e->ino = ino;
 	e->named = name != NULL;
@@ -108,6 +130,7 @@ int netns_scan_run(struct netns_scan *s, const char *run_dir, const char *proc_d
 
 	s->n = 0;
 	s->over = s->unreadable = 0;
+	memset(s->slots, 0, s->nslots * sizeof(*s->slots));
 	scan_named(s, run_dir);
 	d = opendir(proc_dir);
 	if (!d)

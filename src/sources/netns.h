@@ -25,6 +25,8 @@ struct netns_entry {
 struct netns_scan {
 	struct netns_entry *v;
 	size_t n, max;
+	uint32_t *slots;		/* open addressing by inode: index + 1 */
+	size_t nslots;			/* a power of two >= 2 * max */
 	uint64_t self_ino;
 	uint64_t nsfs_dev;		/* st_dev of namespace files; 0: unchecked */
 	unsigned over;			/* namespaces left out: more than max */

@@ -117,6 +117,32 @@ TEST(dedup_by_inode)
 	netns_scan_release(&s);
 }
 
+TEST(dedup_at_the_bound)
+{
+	struct netns_scan s;
+	char path[64];
+
+	CHECK_INT(netns_scan_init(&s, 0), 0);
+	s.self_ino = 7;
+	for (int round = 0; round < 2; round++) {
+		/* Inodes that share their low bits, from several processes each. */
+		for (uint64_t i = 0; i < NETNS_MAX_DEFAULT; i++) {
+			snprintf(path, sizeof(path), "/proc/%llu/ns/net", (unsigned long long)i);
+			CHECK_INT(netns_scan_add(&s, 4026531840ULL + (i << 12), NULL, path), 0);
+			CHECK_INT(netns_scan_add(&s, 4026531840ULL + (i << 12), NULL, path), 0);
+		}
+		CHECK_INT((int)s.n, NETNS_MAX_DEFAULT);
+		CHECK_INT(netns_scan_add(&s, 1, NULL, "/proc/1/ns/net"), -ENOSPC);
+		CHECK_INT(netns_scan_add(&s, 7, NULL, "/proc/2/ns/net"), 0);	/* own */
+		for (size_t i = 0; i < s.n; i++)
+			CHECK(s.v[i].ino == 4026531840ULL + ((uint64_t)i << 12));
+		/* A new scan starts empty (netns_scan_run does this). */
+		s.n = 0;
+		memset(s.slots, 0, s.nslots * sizeof(*s.slots));
+	}
+	netns_scan_release(&s);
+}
+
 static void touch(const char *path)
 {
 	int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
