@@ -540,9 +540,9 @@ static void open_kmsg(struct agent *a)
 	on_kmsg(a, kmsg_reader_fd(a->kmsg), EPOLLIN);
 }
 
-static void nswatch_kick(void *ctx)
+static void nswatch_kick(void *ctx, enum event_source src)
 {
-	poll_soon(ctx, SRC_RTNL);
+	poll_soon(ctx, src);
 }
 
 static void open_nswatch(struct agent *a)

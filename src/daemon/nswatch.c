@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -46,8 +47,34 @@ struct nswatch {
 	struct nsobs **v;
 	size_t n;
 	int self_fd;
+	int inotify_fd, inotify_wd;	/* run_dir: names seen at once, not at the tick */
 	bool scan_warned, over_warned;
 };
+
+/* A name added to or removed from /run/netns: rescan soon. Only a hint
+ * (the rescan at every poll is what counts): "ip netns add" creates the
+ * name before it mounts the namespace on it, and a name seen too early is
+ * taken at the next tick. */
+static void on_run_dir(void *ctx, int fd, uint32_t events)
+{
+	struct nswatch *w = ctx;
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool any = false;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ie = (const struct inotify_event *)p;
+
+			if (ie->mask & IN_IGNORED)
+				w->inotify_wd = -1;	/* the directory went: watch again later */
+			p += sizeof(*ie) + ie->len;
+		}
+		any = true;
+	}
+	if (any)
+		w->o.kick(w->o.ctx, SRC_INOTIFY);
+}
 
 /* Up to 4 fds per namespace: 1024 namespaces outgrow the usual soft
  * limit of 1024 open files. An open that still fails (EMFILE) is logged
@@ -75,6 +102,13 @@ int nswatch_new(const struct nswatch_opts *o, struct nswatch **out)
 	if (!w)
 		return -ENOMEM;
 	w->o = *o;
+	w->inotify_wd = -1;
+	w->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (w->inotify_fd >= 0 &&
+	    loop_add_fd(o->loop, w->inotify_fd, EPOLLIN, on_run_dir, w) < 0) {
+		close(w->inotify_fd);
+		w->inotify_fd = -1;
+	}
 	w->self_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	ret = w->self_fd < 0 ? -errno : netns_scan_init(&w->scan, o->max);
 	if (!ret)
@@ -113,6 +147,10 @@ void nswatch_free(struct nswatch *w)
 		obs_close(w, w->v[i]);
 	free(w->v);
 	netns_scan_release(&w->scan);
+	if (w->inotify_fd >= 0) {
+		loop_del_fd(w->o.loop, w->inotify_fd);
+		close(w->inotify_fd);
+	}
 	if (w->self_fd >= 0)
 		close(w->self_fd);
 	free(w);
@@ -132,7 +170,7 @@ static void on_ns_link(void *ctx, const struct rtnl_link *l)
 		return;
 	if (l->change == RTNL_LINK_NEW)
 		tracker_link_state(w->o.tracker, key, l->up, SRC_RTNL);
-	w->o.kick(w->o.ctx);
+	w->o.kick(w->o.ctx, SRC_RTNL);
 }
 
 static void on_ns_rtnl(void *ctx, int fd, uint32_t events)
@@ -141,7 +179,7 @@ static void on_ns_rtnl(void *ctx, int fd, uint32_t events)
 	int ret = rtnl_read(ob->rtnl, on_ns_link, ob);
 
 	if (ret == -ENOBUFS) {
-		ob->w->o.kick(ob->w->o.ctx);
+		ob->w->o.kick(ob->w->o.ctx, SRC_RTNL);
 		rtnl_request_dump(ob->rtnl);
 	} else if (ret < 0 && ret != -EAGAIN) {
 		log_warnx("netns %s: rtnetlink: %s", ob->label, strerror(-ret));
@@ -208,7 +246,14 @@ static struct nsobs *obs_find(struct nswatch *w, uint64_t ino)
 
 static int rescan(struct nswatch *w, bool module)
 {
-	int ret = netns_scan_run(&w->scan, w->o.run_dir, w->o.proc_dir);
+	int ret;
+
+	/* /run/netns may appear after the start (the first "ip netns add"). */
+	if (w->inotify_fd >= 0 && w->inotify_wd < 0)
+		w->inotify_wd = inotify_add_watch(w->inotify_fd, w->o.run_dir,
+						  IN_CREATE | IN_DELETE | IN_MOVED_TO |
+						  IN_MOVED_FROM | IN_DELETE_SELF);
+	ret = netns_scan_run(&w->scan, w->o.run_dir, w->o.proc_dir);
 
 	if (ret < 0) {
 		if (!w->scan_warned)

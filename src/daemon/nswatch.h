@@ -25,8 +25,9 @@ struct nswatch_opts {
 	/* Whether an interface key is in the agent's view (--interface). */
 	bool (*in_scope)(void *scope_ctx, const char *key);
 	void *scope_ctx;
-	/* A link changed in some namespace: observe soon. */
-	void (*kick)(void *ctx);
+	/* A link changed in some namespace (SRC_RTNL), or a name appeared in
+	 * or left run_dir (SRC_INOTIFY): observe soon. */
+	void (*kick)(void *ctx, enum event_source src);
 	void *ctx;
 };
 

@@ -143,4 +143,20 @@ if [ "$rc" = 0 ] && ! grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "
 else
 	fail agent_clean_exit "rc $rc: $(grep -m2 -E 'Sanitizer|runtime error' "$LAB/agent.out")"
 fi
+# inotify on /run/netns: with a 60 s poll, a new name is still seen at once.
+# (An empty UAPI dir: other labs' sockets appearing would trigger a poll too.)
+mkdir -p "$LAB/uapi2"
+printf '[agent]\nuapi_dir = %s\nconfig_dir = %s\n' "$LAB/uapi2" "$LAB/wgconf" > "$LAB/wgaudit2.conf"
+"$WGAUDIT" run -c "$LAB/wgaudit2.conf" --all-namespaces --interval 60s --state-dir "$LAB/state2" \
+	--output "jsonl:$LAB/events2.jsonl" > "$LAB/agent2.out" 2>&1 &
+AGENT_PID=$!
+wait_for 10 grep -q AGENT_STARTED "$LAB/events2.jsonl"
+ip netns add "$LATE"
+if wait_for 10 grep -q "netns $LATE: watching" "$LAB/agent2.out"; then
+	pass new_name_seen_before_the_tick
+else
+	fail new_name_seen_before_the_tick "not within 10 s with a 60 s interval"
+fi
+ip netns del "$LATE"
+agent_stop
 exit $T_FAILED
