@@ -149,13 +149,16 @@ static bool in_scope(void *ctx, const char *name);
 
 /* eBPF sees every namespace's module; the programs keep to ours, the
  * interface list is applied here. While attached, its verdicts replace
- * the same kernel-log lines. */
+ * the same kernel-log lines: those of our namespace only, so a line
+ * resolved to another namespace (or not resolved) is kept. */
 static bool bpf_skip(struct agent *a, const struct event *ev)
 {
 	const char *ifn;
 
 	if (ev->source == SRC_BPF)
 		return (ifn = event_get(ev, "iface")) && !in_scope(a->conf, ifn);
+	if (event_get(ev, "netns") || event_get(ev, "netns_unresolved"))
+		return false;
 	return kernbpf_duplicate(&a->kb, ev);
 }
 
@@ -165,12 +168,12 @@ static int agent_emit(void *ctx, struct event *ev)
 	char line[8192];
 	int ret;
 
+	if (ev->source == SRC_KMSG || ev->source == SRC_JOURNAL)
+		tracker_resolve(a->tracker, ev);	/* before bpf_skip: it needs netns */
 	if (bpf_skip(a, ev))
 		return 0;
 	if (!ev->time_us)
 		ev->time_us = now_realtime_us();
-	if (ev->source == SRC_KMSG || ev->source == SRC_JOURNAL)
-		tracker_resolve(a->tracker, ev);
 	add_peer_name(a, ev);
 	ret = store_append(a->store, ev);
 	if (ret < 0) {

@@ -532,6 +532,14 @@ else
 srv-wg0	\"name\":\"wg0\",\"netns\":\"srv\"
 cli-wgc0	\"name\":\"wgc0\",\"netns\":\"cli\"
 namespaces-listed	\"namespaces\":\\[.*\"netns\":\"cli6\"" each
+	# With eBPF attached, other namespaces' kernel-log lines are not taken
+	# for duplicates of its (root-namespace-only) verdicts.
+	if grep -q 'eBPF: attached' "$RUN/run-allns.log"; then
+		check_table wgaudit-allns/with-ebpf "$RUN/events-allns.jsonl" "\
+kmsg-handshake-kept	${T}\"HANDSHAKE_INITIATION_RECEIVED\"	\"source\": ?\"kmsg\"	\"netns\": ?\"srv\"" line
+	else
+		skip wgaudit-allns/with-ebpf "eBPF not attached: $(grep -m1 'eBPF' "$RUN/run-allns.log")"
+	fi
 	# The agent never stays in another namespace: same as pid 1, start and end.
 	ok=1
 	for when in start end; do
