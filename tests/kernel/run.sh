@@ -496,6 +496,7 @@ kmsg-resolved-cli	\"source\": ?\"kmsg\"	\"iface\": ?\"wgc0\"	\"netns\": ?\"cli\"
 kmsg-resolved-cli6	\"source\": ?\"kmsg\"	\"iface\": ?\"wgc6\"	\"netns\": ?\"cli6\"
 late-namespace-iface	${T}\"IFACE_CREATED\"	\"source\": ?\"(poll|rtnl)\"	\"iface\": ?\"wg0\"	\"netns\": ?\"late\"
 late-namespace-peer	${T}\"PEER_ADDED\"	\"netns\": ?\"late\"	\"peer\": ?\"${PUB_SRV}\"
+session-closed-srv	${T}\"PEER_SESSION\"	\"iface\": ?\"wg0\"	\"netns\": ?\"srv\"	\"peer\": ?\"${PUB_CLI}\"
 late-namespace-gone	${T}\"IFACE_DESTROYED\"	\"iface\": ?\"wg0\"	\"netns\": ?\"late\"
 same-name-ambiguity-said	\"source\": ?\"kmsg\"	\"iface\": ?\"wg0\"	\"netns_unresolved\": ?\"[^\"]*late	\"netns_unresolved\": ?\"[^\"]*srv"
 # No event may put a client key on the late namespace's wg0 (its only peer

@@ -15,6 +15,7 @@
 #include "base/ifkey.h"
 #include "base/wgdev.h"
 #include "conf/conf.h"
+#include "engine/session.h"
 #include "engine/tracker.h"
 #include "sources/netns.h"
 #include "store/store.h"
@@ -392,5 +393,22 @@ TEST(tracker_two_namespaces_same_name)
 	wg_device_release(&own);
 	snprintf(db, sizeof(db), "rm -rf %s", dir);
 	CHECK_INT(system(db), 0);
+}
+/* A session's persisted key holds the interface key: "ino:N" has a ':'. */
+TEST(session_key_with_netns)
+{
+	struct session_rec r, back;
+	char key[160], val[512], b64[WG_KEY_B64_LEN];
+
+	memset(&r, 0, sizeof(r));
+	memset(r.key, 9, sizeof(r.key));
+	snprintf(r.iface, sizeof(r.iface), "wg0/ino:4026532281");
+	r.start_us = 5;
+	key_to_base64(b64, r.key);
+	snprintf(key, sizeof(key), SESSION_KEY_PREFIX "%s:%s", r.iface, b64);
+	session_rec_format(&r, val, sizeof(val));
+	CHECK_INT(session_rec_parse(key, val, &back), 0);
+	CHECK_STR(back.iface, "wg0/ino:4026532281");
+	CHECK(!memcmp(back.key, r.key, WG_KEY_LEN));
 }
 TEST_MAIN()
