@@ -494,7 +494,7 @@ peer-active-cli	${T}\"PEER_ACTIVE\"	\"iface\": ?\"wgc0\"	\"netns\": ?\"cli\"	\"p
 kmsg-resolved-srv	\"source\": ?\"kmsg\"	\"iface\": ?\"wg0\"	\"netns\": ?\"srv\"	\"peer\": ?\"${PUB_CLI}\"
 kmsg-resolved-cli	\"source\": ?\"kmsg\"	\"iface\": ?\"wgc0\"	\"netns\": ?\"cli\"	\"peer\": ?\"${PUB_SRV}\"
 kmsg-resolved-cli6	\"source\": ?\"kmsg\"	\"iface\": ?\"wgc6\"	\"netns\": ?\"cli6\"
-late-namespace-iface	${T}\"IFACE_CREATED\"	\"source\": ?\"(poll|rtnl)\"	\"iface\": ?\"wg0\"	\"netns\": ?\"late\"
+late-namespace-iface	${T}\"IFACE_CREATED\"	\"source\": ?\"(poll|rtnl|inotify)\"	\"iface\": ?\"wg0\"	\"netns\": ?\"late\"
 late-namespace-peer	${T}\"PEER_ADDED\"	\"netns\": ?\"late\"	\"peer\": ?\"${PUB_SRV}\"
 session-closed-srv	${T}\"PEER_SESSION\"	\"iface\": ?\"wg0\"	\"netns\": ?\"srv\"	\"peer\": ?\"${PUB_CLI}\"
 late-namespace-gone	${T}\"IFACE_DESTROYED\"	\"iface\": ?\"wg0\"	\"netns\": ?\"late\"
@@ -523,7 +523,7 @@ else
 			fi
 		done <<< "$ALLNS_REJECT"
 		# Every polled event of the lab's interfaces says its namespace.
-		n=$(grep -E '"source": ?"(poll|rtnl)"' "$RUN/events-allns.jsonl" |
+		n=$(grep -E '"source": ?"(poll|rtnl|inotify)"' "$RUN/events-allns.jsonl" |
 			grep -E '"iface": ?"(wg0|wgc0|wgc6)"' | grep -vc '"netns"')
 		[ "$n" = 0 ] && pass wgaudit-allns/polled-events-carry-netns ||
 			fail wgaudit-allns/polled-events-carry-netns "$n polled events of wg0/wgc0/wgc6 without netns"
