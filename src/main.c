@@ -44,7 +44,7 @@ static const struct {
 	  "run the agent in the foreground (systemd Type=notify friendly)" },
 	{ "check", cmd_check, "check [-c FILE] [options] [--json] [--dry-run]",
 	  "one observation pass: print new events, persist state, deliver, exit" },
-	{ "status", cmd_status, "status [--json] [--interface NAME]",
+	{ "status", cmd_status, "status [--json] [--interface NAME] [--all-namespaces]",
 	  "interfaces and peers: endpoint, last handshake, transfer, state" },
 	{ "events", cmd_events, "events [--tail N] [--follow] [--json]",
 	  "the local event history" },
@@ -69,6 +69,8 @@ static void usage(FILE *f)
 		"      --interval DUR     poll period (default 10s; 500ms, 10s, 5m)\n"
 		"      --state-dir DIR    state and journal (default " CONF_DEFAULT_STATE_DIR ")\n"
 		"      --interface NAME   observe only NAME (repeatable; default all)\n"
+		"      --all-namespaces   run, check, status: kernel interfaces in every network\n"
+		"                         namespace too (named and containers'; events carry netns)\n"
 		"      --output URL       deliver events to URL (repeatable):\n"
 		"                           syslog+tcp://HOST:PORT  syslog+tls://HOST:PORT\n"
 		"                           syslog+udp://HOST:PORT  [?format=rfc5424|rfc3164&framing=octet|lf]\n"
@@ -89,7 +91,8 @@ static void usage(FILE *f)
 }
 
 enum { OPT_INTERVAL = 256, OPT_STATE_DIR, OPT_INTERFACE, OPT_OUTPUT, OPT_JSON,
-       OPT_TAIL, OPT_FOLLOW, OPT_KMSG, OPT_DRY_RUN, OPT_METRICS, OPT_PEER, OPT_SINCE };
+       OPT_TAIL, OPT_FOLLOW, OPT_KMSG, OPT_DRY_RUN, OPT_METRICS, OPT_PEER, OPT_SINCE,
+       OPT_ALL_NS };
 
 static const struct option longopts[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -105,6 +108,7 @@ static const struct option longopts[] = {
 	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "peer", required_argument, NULL, OPT_PEER },
 	{ "since", required_argument, NULL, OPT_SINCE },
+	{ "all-namespaces", no_argument, NULL, OPT_ALL_NS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -207,6 +211,7 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case OPT_ALL_NS: key = "namespaces"; flag = "--all-namespaces"; break;
 		default:
 			fprintf(stderr, "Try 'wgaudit --help'.\n");
 			return 2;
@@ -218,7 +223,7 @@ int main(int argc, char **argv)
 			}
 			ov[nov++] = (struct override){
 				opt == OPT_OUTPUT ? "output" : opt == OPT_METRICS ? "metrics" : "agent",
-				key, optarg, flag };
+				key, opt == OPT_ALL_NS ? "all" : optarg, flag };
 		}
 	}
 	o.argc = argc - optind;

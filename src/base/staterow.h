@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "base/ifkey.h"
 #include "base/util.h"
 
 #define STATE_AIPS_LEN	1024
@@ -16,7 +17,7 @@
 
 /* Persisted view of one peer: what the tracker needs after a restart. */
 struct peer_row {
-	char iface[IFNAMSIZ];
+	char iface[IFKEY_LEN];			/* ifkey.h: "wg0" or "wg0/netns" */
 	uint8_t public_key[WG_KEY_LEN];
 	char endpoint[ENDPOINT_STR_LEN];	/* "" when none */
 	char allowed_ips[STATE_AIPS_LEN];
@@ -31,7 +32,7 @@ struct peer_row {
 };
 
 struct iface_row {
-	char name[IFNAMSIZ];
+	char name[IFKEY_LEN];			/* ifkey */
 	uint32_t ifindex;
 	int impl;				/* enum wg_impl */
 	bool has_public_key;

@@ -4,13 +4,16 @@
  * state computed by the agent's rule and friendly names from the config
  * file comments ("# Name = alice"). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "cli/cli.h"
 #include "conf/conf.h"
 #include "base/wgdev.h"
 #include "base/wgconf.h"
+#include "sources/netns.h"
 #include "sources/uapi.h"
 #include "sources/wgnl.h"
 #include "base/util.h"
@@ -82,7 +85,7 @@ static void text_str(const char *s)
 }
 
 static void print_text(const struct conf *c, const struct wg_device *d,
-		       const struct conf_iface *ci, int64_t now)
+		       const struct conf_iface *ci, int64_t now, const char *netns)
 {
 	char b64[WG_KEY_B64_LEN], ep[ENDPOINT_STR_LEN], ago[96], rx[32], tx[32];
 	char aips[1024];
@@ -90,6 +93,11 @@ static void print_text(const struct conf *c, const struct wg_device *d,
 	printf("interface: ");
 	text_str(d->name);
 	printf(" (%s)\n", d->impl == WG_IMPL_KERNEL ? "kernel" : "userspace");
+	if (netns) {
+		printf("  netns: ");
+		text_str(netns);
+		putchar('\n');
+	}
 	if (d->has_public_key) {
 		key_to_base64(b64, d->public_key);
 		printf("  public key: %s\n", b64);
@@ -123,12 +131,16 @@ static void print_text(const struct conf *c, const struct wg_device *d,
 }
 
 static void print_json(const struct conf *c, const struct wg_device *d,
-		       const struct conf_iface *ci, int64_t now, bool first)
+		       const struct conf_iface *ci, int64_t now, bool first, const char *netns)
 {
 	char b64[WG_KEY_B64_LEN], ep[ENDPOINT_STR_LEN], aips[1024];
 
 	printf("%s{\"name\":", first ? "" : ",");
 	json_str(d->name);
+	if (netns) {
+		printf(",\"netns\":");
+		json_str(netns);
+	}
 	printf(",\"impl\":\"%s\"", d->impl == WG_IMPL_KERNEL ? "kernel" : "userspace");
 	if (d->has_public_key) {
 		key_to_base64(b64, d->public_key);
@@ -162,8 +174,81 @@ static void print_json(const struct conf *c, const struct wg_device *d,
 	printf("]}");
 }
 
+static void mark_found(const struct conf *c, const char *name, bool *found)
+{
+	for (size_t i = 0; i < c->n_ifaces; i++)
+		found[i] |= !strcmp(name, c->ifaces[i]);
+}
+
+static int open_nl_inside(void *ctx)
+{
+	return wgnl_open(ctx);
+}
+
+/* --all-namespaces: every other namespace's kernel interfaces, through a
+ * wgnl opened inside it (netns_run_in returns to ours or aborts). The
+ * namespaces seen stay in s for the JSON list. Config-file names are
+ * this namespace's: not applied there. 0 or 1 (a failure was printed). */
+static int status_namespaces(const struct conf *c, const struct cli_opts *o,
+			     struct netns_scan *s, struct wg_device *dev,
+			     char (*names)[IFNAMSIZ], int64_t now, size_t *shown, bool *found)
+{
+	struct conf_iface none;
+	uint64_t dev_ino;
+	int self_fd, status = 0, ret;
+
+	memset(&none, 0, sizeof(none));
+	self_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self_fd < 0 || netns_self_ino(&s->self_ino, &dev_ino) < 0 ||
+	    netns_scan_run((s->nsfs_dev = dev_ino, s), "/run/netns", "/proc") < 0) {
+		fprintf(stderr, "wgaudit: --all-namespaces: cannot list namespaces: %s\n",
+			strerror(errno));
+		if (self_fd >= 0)
+			close(self_fd);
+		return 1;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		const struct netns_entry *e = &s->v[i];
+		struct wgnl *nl = NULL;
+		size_t n = 0;
+
+		ret = netns_run_in(e->path, e->ino, self_fd, open_nl_inside, &nl);
+		if (ret < 0) {
+			if (ret != -ENOENT)	/* no module: nothing to show anywhere */
+				fprintf(stderr, "wgaudit: netns %s: %s\n", e->label, strerror(-ret));
+			continue;
+		}
+		ret = wgnl_list(nl, names, MAX_IFACES, &n);
+		if (ret < 0) {
+			fprintf(stderr, "wgaudit: netns %s: listing: %s\n", e->label, strerror(-ret));
+			status = 1;
+		}
+		for (size_t j = 0; j < n && ret >= 0; j++) {
+			if (!wanted(c, names[j]))
+				continue;
+			mark_found(c, names[j], found);
+			if (wgnl_get_device(nl, names[j], dev) < 0) {
+				fprintf(stderr, "wgaudit: netns %s: %s: cannot read\n", e->label, names[j]);
+				status = 1;
+				continue;
+			}
+			if (o->json)
+				print_json(c, dev, &none, now, *shown == 0, e->label);
+			else
+				print_text(c, dev, &none, now, e->label);
+			(*shown)++;
+			wg_device_clear(dev);
+		}
+		wgnl_free(nl);
+	}
+	close(self_fd);
+	return status;
+}
+
 int cmd_status(struct conf *c, const struct cli_opts *o)
 {
+	struct netns_scan scan;
+	bool found[CONF_MAX_IFACES] = { false };
 	char (*names)[IFNAMSIZ] = calloc(MAX_IFACES, IFNAMSIZ);
 	struct wg_device dev;
 	struct wgnl *nl = NULL;
@@ -205,24 +290,34 @@ int cmd_status(struct conf *c, const struct cli_opts *o)
 
 			load_names(c, names[i], &ci);
 			if (o->json)
-				print_json(c, &dev, &ci, now, shown == 0);
+				print_json(c, &dev, &ci, now, shown == 0, NULL);
 			else
-				print_text(c, &dev, &ci, now);
+				print_text(c, &dev, &ci, now, NULL);
 			conf_iface_release(&ci);
 		}
 		shown++;
+		mark_found(c, names[i], found);
 		wg_device_clear(&dev);
 	}
-	if (o->json)
+	memset(&scan, 0, sizeof(scan));
+	if (c->all_namespaces && netns_scan_init(&scan, 0) == 0)
+		status |= status_namespaces(c, o, &scan, &dev, names, now, &shown, found);
+	if (o->json && c->all_namespaces) {
+		printf("],\"namespaces\":[");
+		for (size_t i = 0; i < scan.n; i++) {
+			printf("%s{\"netns\":", i ? "," : "");
+			json_str(scan.v[i].label);
+			printf(",\"inode\":%llu}", (unsigned long long)scan.v[i].ino);
+		}
 		printf("]}\n");
-	else if (!shown)
+	} else if (o->json) {
+		printf("]}\n");
+	} else if (!shown) {
 		printf("no WireGuard interfaces%s\n", c->n_ifaces ? " matching --interface" : "");
+	}
+	netns_scan_release(&scan);
 	for (size_t i = 0; i < c->n_ifaces; i++) {
-		bool found = false;
-
-		for (size_t j = 0; j < nk + nu; j++)
-			found |= !strcmp(names[j], c->ifaces[i]);
-		if (!found) {
+		if (!found[i]) {
 			fprintf(stderr, "wgaudit: %s: no such WireGuard interface\n", c->ifaces[i]);
 			status = 1;
 		}

@@ -78,6 +78,7 @@ enum conf_kind {
 	K_LISTEN,		/* "A.B.C.D:PORT" / "[IPV6]:PORT", port > 0 */
 	K_SERIES,		/* metrics series names: mdlayher | mindflavor */
 	K_SDID,			/* RFC 5424 SD-ID, NAME@NUMBER */
+	K_NAMESPACES,		/* "own" or "all" into a bool */
 };
 
 /* One settable key. off/size address struct conf, or struct conf_output
@@ -111,6 +112,7 @@ static const struct conf_key conf_keys[] = {
 	CK(SECT_AGENT, "hostname", K_HOSTNAME, hostname, 0),
 	CK(SECT_AGENT, "interfaces", K_IFACES, ifaces, 0),
 	CK(SECT_AGENT, "interface", K_IFACES, ifaces, 0),
+	CK(SECT_AGENT, "namespaces", K_NAMESPACES, all_namespaces, 0),
 	CK(SECT_KMSG, "enabled", K_BOOL, kmsg, 0),
 	CK(SECT_KMSG, "dynamic_debug", K_BOOL, enable_dyndbg, 0),
 	CK(SECT_KMSG, "accept_user_records", K_BOOL, kmsg_accept_user, 0),
@@ -352,6 +354,16 @@ static int conf_set_auto(int *dst, const char *key, const char *v, char *err, si
 		return conf_errf(err, errlen, key, v, "is not auto, yes or no");
 	*dst = b ? CONF_YES : CONF_NO;
 	return 0;
+}
+
+static int conf_set_namespaces(bool *dst, const char *key, const char *v,
+			       char *err, size_t errlen)
+{
+	if (!strcasecmp(v, "all") || !strcasecmp(v, "own")) {
+		*dst = !strcasecmp(v, "all");
+		return 0;
+	}
+	return conf_errf(err, errlen, key, v, "is not a namespace scope (own or all)");
 }
 
 /* Linux dev_valid_name(): 1..IFNAMSIZ-1 bytes, not "." or "..", no '/',
@@ -772,6 +784,8 @@ static int conf_apply(struct conf *c, enum conf_sect sect, int out, const char *
 		memcpy(base, v, strlen(v) + 1);
 		return 0;
 	}
+	case K_NAMESPACES:
+		return conf_set_namespaces((bool *)base, key, v, err, errlen);
 	}
 	return -EINVAL;
 }

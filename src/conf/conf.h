@@ -41,6 +41,7 @@ struct conf {
 	char uapi_dir[256];		/* /var/run/wireguard */
 	char config_dir[256];		/* /etc/wireguard (names, config checks) */
 	char hostname[256];		/* "" = gethostname() */
+	bool all_namespaces;		/* [agent] namespaces = all (--all-namespaces) */
 	size_t n_ifaces;
 	char ifaces[CONF_MAX_IFACES][IFNAMSIZ];	/* empty = all */
 	size_t n_outputs;

@@ -22,11 +22,13 @@
 #include "conf/conf.h"
 #include "daemon/agent.h"
 #include "daemon/kernbpf.h"
+#include "daemon/nswatch.h"
 #include "daemon/pktcount.h"
 #include "daemon/metricsd.h"
 #include "engine/session.h"
 #include "engine/checks/checks.h"
 #include "base/event.h"
+#include "base/ifkey.h"
 #include "sys/harden.h"
 #include "sys/lock.h"
 #include "base/log.h"
@@ -55,6 +57,7 @@ struct agent {
 	struct store *store;
 	struct tracker *tracker;
 	struct wgnl *nl;		/* NULL without the kernel module */
+	struct nswatch *nsw;		/* --all-namespaces: the other namespaces */
 	struct uapi *uapi;		/* UAPI read buffer + key cache, lazily */
 	struct wg_device dev;		/* reused by every observation */
 	struct output *outputs[CONF_MAX_OUTPUTS];
@@ -93,7 +96,8 @@ static void add_peer_name(struct agent *a, struct event *ev)
 	const char *name;
 	uint8_t key[WG_KEY_LEN];
 
-	if (!a->cw || !ifn || !b64 || event_get(ev, "peer_name") ||
+	/* The config files describe this namespace's interfaces only. */
+	if (!a->cw || !ifn || !b64 || event_get(ev, "peer_name") || event_get(ev, "netns") ||
 	    key_from_base64(key, b64, strlen(b64)) < 0)
 		return;
 	name = confwatch_peer_name(a->cw, ifn, key);
@@ -146,13 +150,16 @@ static bool in_scope(void *ctx, const char *name);
 
 /* eBPF sees every namespace's module; the programs keep to ours, the
  * interface list is applied here. While attached, its verdicts replace
- * the same kernel-log lines. */
+ * the same kernel-log lines: those of our namespace only, so a line
+ * resolved to another namespace (or not resolved) is kept. */
 static bool bpf_skip(struct agent *a, const struct event *ev)
 {
 	const char *ifn;
 
 	if (ev->source == SRC_BPF)
 		return (ifn = event_get(ev, "iface")) && !in_scope(a->conf, ifn);
+	if (event_get(ev, "netns") || event_get(ev, "netns_unresolved"))
+		return false;
 	return kernbpf_duplicate(&a->kb, ev);
 }
 
@@ -161,12 +168,12 @@ static int agent_emit(void *ctx, struct event *ev)
 	struct agent *a = ctx;
 	int ret;
 
+	if (ev->source == SRC_KMSG || ev->source == SRC_JOURNAL)
+		tracker_resolve(a->tracker, ev);	/* before bpf_skip: it needs netns */
 	if (bpf_skip(a, ev))
 		return 0;
 	if (!ev->time_us)
 		ev->time_us = now_realtime_us();
-	if (ev->source == SRC_KMSG || ev->source == SRC_JOURNAL)
-		tracker_resolve(a->tracker, ev);
 	add_peer_name(a, ev);
 	ret = store_append(a->store, ev);
 	if (ret < 0) {
@@ -197,10 +204,16 @@ static const struct conf_iface *view_iface(void *ctx, const char *iface)
 	return a->cw ? confwatch_iface(a->cw, iface) : NULL;
 }
 
-static bool in_scope(void *ctx, const char *name)
+/* name: an interface key (base/ifkey.h). Another namespace's state left
+ * by an --all-namespaces run is out of scope without it: kept, not
+ * reported destroyed. */
+static bool in_scope(void *ctx, const char *key)
 {
 	const struct conf *c = ctx;
+	char name[IFNAMSIZ], ns[NETNS_LABEL_LEN];
 
+	if (ifkey_split(key, name, ns) < 0 || (ns[0] && !c->all_namespaces))
+		return false;
 	if (!c->n_ifaces)
 		return true;
 	for (size_t i = 0; i < c->n_ifaces; i++)
@@ -267,6 +280,9 @@ static void agent_poll(struct agent *a)
 		observe_link(a, names[i]);
 		wg_device_clear(&a->dev);
 	}
+	if (a->nsw && nswatch_poll(a->nsw, a->nl != NULL, &a->dev, names, MAX_IFACES,
+				   a->pass_src) < 0)
+		complete = false;
 	tracker_pass_end(a->tracker, complete, a->pass_src, in_scope, a->conf);
 	a->pass_src = SRC_POLL;
 	free(names);
@@ -518,6 +534,27 @@ static void open_kmsg(struct agent *a)
 	on_kmsg(a, kmsg_reader_fd(a->kmsg), EPOLLIN);
 }
 
+static void nswatch_kick(void *ctx, enum event_source src)
+{
+	poll_soon(ctx, src);
+}
+
+static void open_nswatch(struct agent *a)
+{
+	struct nswatch_opts o = {
+		.loop = a->loop, .tracker = a->tracker, .run_dir = "/run/netns",
+		.proc_dir = "/proc", .in_scope = in_scope, .kick = nswatch_kick,
+	};
+	int ret;
+
+	o.ctx = a;
+	o.scope_ctx = a->conf;
+	ret = nswatch_new(&o, &a->nsw);
+	if (ret < 0)
+		log_warnx("--all-namespaces unavailable: %s; observing this namespace only",
+			  strerror(-ret));
+}
+
 static void on_confwatch(void *ctx, int fd, uint32_t events)
 {
 	struct agent *a = ctx;
@@ -565,6 +602,9 @@ static void drop_privileges(struct agent *a)
 	 * (CAP_SYS_ADMIN) and loads tracing programs (CAP_BPF, CAP_PERFMON). */
 	if (kernbpf_waiting(&a->kb))
 		ho.keep |= HARDEN_CAP(21) | HARDEN_CAP(38) | HARDEN_CAP(39);
+	/* Namespaces that appear later: setns() and /proc/PID/ns (harden.h). */
+	if (a->nsw)
+		ho.keep |= HARDEN_KEEP_SETNS;
 	if (harden_drop(&ho, &kept, why, sizeof(why)) < 0)
 		log_warnx("privileges: could not drop: %s", why);
 	else
@@ -681,8 +721,8 @@ static void keep_restart_only(struct conf *n, const struct conf *old)
 	static const struct { const char *name; size_t off, len; } fields[] = {
 #define F(f) { #f, offsetof(struct conf, f), sizeof(((struct conf *)0)->f) }
 		F(state_dir), F(uapi_dir), F(config_dir), F(kmsg), F(kmsg_accept_user),
-		F(enable_dyndbg), F(wggo_log), F(flood_packets), F(bpf), F(metrics_listen),
-		F(metrics_user), F(metrics_password_file), F(metrics_tls_cert), F(metrics_tls_key),
+		F(enable_dyndbg), F(wggo_log), F(flood_packets), F(bpf), F(all_namespaces),
+		F(metrics_listen), F(metrics_user), F(metrics_password_file), F(metrics_tls_cert), F(metrics_tls_key),
 #undef F
 	};
 
@@ -892,6 +932,7 @@ static void agent_close(struct agent *a)
 	checks_free(a->checks);
 	pktcount_free(a->pkts);
 	confwatch_free(a->cw);
+	nswatch_free(a->nsw);
 	tracker_free(a->tracker);
 	kmsg_reader_free(a->kmsg);
 	kernbpf_close(&a->kb);
@@ -959,6 +1000,8 @@ int agent_main(struct conf *c, const struct agent_opts *o)
 		goto out;
 	}
 	open_sessions(&a);
+	if (c->all_namespaces)
+		open_nswatch(&a);
 	open_confwatch(&a);
 	{
 		struct checks_state cs = { state_get, state_set, &a };

@@ -17,7 +17,7 @@
 #include "engine/tracker.h"
 
 struct sess {
-	char iface[IFNAMSIZ];
+	char iface[IFKEY_LEN];		/* ifkey: sessions of two namespaces' wg0 apart */
 	uint8_t key[WG_KEY_LEN];
 	bool known;			/* last_rx/tx hold real counters */
 	uint64_t last_rx, last_tx;
@@ -58,7 +58,7 @@ static struct sess *sess_get(struct sessions *s, const char *iface, const uint8_
 	struct sess *e = sess_find(s, iface, key);
 	size_t h;
 
-	if (e || strlen(iface) >= IFNAMSIZ)
+	if (e || strlen(iface) >= IFKEY_LEN)
 		return e;
 	if (s->n + 1 > s->nb) {
 		size_t nb = s->nb ? s->nb * 2 : 256;
@@ -144,9 +144,9 @@ int session_rec_parse(const char *key, const char *val, struct session_rec *out)
 	if (strncmp(key, SESSION_KEY_PREFIX, pl))
 		return -EINVAL;
 	key += pl;
-	colon = strchr(key, ':');
+	colon = strrchr(key, ':');	/* the last: a netns label may hold one (ino:N) */
 	il = colon ? (size_t)(colon - key) : 0;
-	if (!il || il >= IFNAMSIZ || key_from_base64(out->key, colon + 1, strlen(colon + 1)) < 0)
+	if (!il || il >= IFKEY_LEN || key_from_base64(out->key, colon + 1, strlen(colon + 1)) < 0)
 		return -EINVAL;
 	memcpy(out->iface, key, il);
 	if (next_u64(&p, &start) < 0 || start > INT64_MAX || next_u64(&p, &out->rx0) < 0 ||
@@ -343,7 +343,17 @@ static void close_session(struct sessions *s, struct sess *e, const struct event
 	event_init(&out, EV_PEER_SESSION, ev->source);
 	out.time_us = ev->time_us;
 	key_to_base64(b64, r->key);
-	event_set(&out, "iface", r->iface);
+	{
+		char ifn[IFNAMSIZ], ns[NETNS_LABEL_LEN];
+
+		if (ifkey_split(r->iface, ifn, ns) == 0) {
+			event_set(&out, "iface", ifn);
+			if (ns[0])
+				event_set(&out, "netns", ns);
+		} else {
+			event_set(&out, "iface", r->iface);
+		}
+	}
 	event_set(&out, "peer", b64);
 	last = strrchr(r->endpoints, ',');
 	last = last ? last + 1 : r->endpoints;
@@ -384,6 +394,7 @@ static void iface_gone(struct sessions *s, const struct event *ev, const char *i
 
 void sessions_event(struct sessions *s, const struct event *ev)
 {
+	char ifkey[IFKEY_LEN];
 	const char *iface, *b64;
 	uint8_t key[WG_KEY_LEN];
 	uint64_t rx = 0, tx = 0;
@@ -399,8 +410,10 @@ void sessions_event(struct sessions *s, const struct event *ev)
 		return;		/* the common case: one switch */
 	}
 	iface = event_get(ev, "iface");
-	if (!iface)
+	/* Keyed like the tracker: the name, plus the namespace if another. */
+	if (!iface || ifkey_format(ifkey, iface, event_get(ev, "netns")) < 0)
 		return;
+	iface = ifkey;
 	if (ev->type == EV_IFACE_DESTROYED) {
 		iface_gone(s, ev, iface);
 		return;

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "base/ifkey.h"
 #include "base/util.h"
 
 struct event;
@@ -35,7 +36,7 @@ struct session_state {
 
 /* One open session as persisted (and as `wgaudit sessions` reads it). */
 struct session_rec {
-	char iface[IFNAMSIZ];
+	char iface[IFKEY_LEN];		/* ifkey.h: "wg0" or "wg0/netns" */
 	uint8_t key[WG_KEY_LEN];
 	int64_t start_us;
 	uint64_t rx0, tx0;		/* counters when it opened */

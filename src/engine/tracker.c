@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "base/event.h"
+#include "base/ifkey.h"
 #include "base/log.h"
 #include "engine/tracker.h"
 #include "base/wgdev.h"
@@ -34,7 +35,7 @@ struct tpeer {
 };
 
 struct tiface {
-	char name[IFNAMSIZ];
+	char name[IFKEY_LEN];		/* ifkey: "wg0", or "wg0/netns" */
 	uint32_t ifindex;
 	int impl;
 	bool has_key, up, link_known, failing;
@@ -50,7 +51,7 @@ struct tiface {
 /* Kernel peer numbers learned from log lines (peer %llu). */
 struct idmap {
 	uint64_t id;
-	char iface[IFNAMSIZ];
+	char iface[IFKEY_LEN];
 	uint8_t key[WG_KEY_LEN];
 };
 #define IDMAP_SIZE 1024
@@ -411,13 +412,27 @@ static void emit(struct tracker *t, struct event *ev)
 		t->err = ret;
 }
 
+/* "iface" and, outside the agent's own namespace, "netns" from a key. */
+static void set_iface(struct event *ev, const char *key)
+{
+	char ifn[IFNAMSIZ], ns[NETNS_LABEL_LEN];
+
+	if (ifkey_split(key, ifn, ns) < 0) {
+		event_set(ev, "iface", key);
+		return;
+	}
+	event_set(ev, "iface", ifn);
+	if (ns[0])
+		event_set(ev, "netns", ns);
+}
+
 static void peer_fields(struct event *ev, const struct tiface *ti,
 			const struct tpeer *p, const char *aips)
 {
 	char b64[WG_KEY_B64_LEN], ep[ENDPOINT_STR_LEN];
 
 	key_to_base64(b64, p->key);
-	event_set(ev, "iface", ti->name);
+	set_iface(ev, ti->name);
 	event_set(ev, "peer", b64);
 	endpoint_format(ep, &p->ep);
 	if (ep[0])
@@ -461,7 +476,7 @@ static void iface_event(struct tracker *t, const struct tiface *ti,
 	char b64[WG_KEY_B64_LEN];
 
 	event_init(&ev, type, src);
-	event_set(&ev, "iface", ti->name);
+	set_iface(&ev, ti->name);
 	if (ti->has_key) {
 		key_to_base64(b64, ti->key);
 		event_set(&ev, "pubkey", b64);
@@ -502,7 +517,7 @@ static void observe_iface(struct tracker *t, struct tiface *ti,
 		char b64[WG_KEY_B64_LEN];
 
 		event_init(&ev, EV_IFACE_CHANGED, src);
-		event_set(&ev, "iface", ti->name);
+		set_iface(&ev, ti->name);
 		if (port_changed) {
 			event_set_u64(&ev, "listen_port", ti->listen_port);
 			event_set_u64(&ev, "prev_listen_port", old_port);
@@ -705,10 +720,21 @@ static void peer_removed(struct tracker *t, struct tiface *ti, struct tpeer *p,
 int tracker_observe(struct tracker *t, const struct wg_device *dev,
 		    enum event_source src)
 {
-	struct tiface *ti = iface_find(t, dev->name);
-	bool is_new = !ti;
+	return tracker_observe_in(t, dev, NULL, src);
+}
 
-	if (!ti && !(ti = iface_new(t, dev->name)))
+int tracker_observe_in(struct tracker *t, const struct wg_device *dev,
+		       const char *netns, enum event_source src)
+{
+	char key[IFKEY_LEN];
+	struct tiface *ti;
+	bool is_new;
+
+	if (ifkey_format(key, dev->name, netns) < 0)
+		return -EINVAL;
+	ti = iface_find(t, key);
+	is_new = !ti;
+	if (!ti && !(ti = iface_new(t, key)))
 		return -ENOMEM;
 	ti->gen = t->gen;
 	if (ti->failing) {
@@ -762,7 +788,7 @@ void tracker_observe_failed(struct tracker *t, const char *iface, int err)
 	log_warnx("%s: observation failed: %s; keeping the last snapshot",
 		  iface, strerror(-err));
 	event_init(&ev, EV_OBSERVE_FAILED, SRC_POLL);
-	event_set(&ev, "iface", iface);
+	set_iface(&ev, iface);
 	event_set(&ev, "error", strerror(-err));
 	emit(t, &ev);
 }
@@ -847,51 +873,106 @@ static void resolve_abbrev(struct tracker *t, struct event *ev, const char *ifn,
 		event_set(ev, "peer", found);
 }
 
+/* A kernel log line names an interface, not its namespace (/dev/kmsg is
+ * host-wide). The namespace is said only when one tracked interface has
+ * that name, or the peer resolved in exactly one of them; otherwise the
+ * candidates are listed in "netns_unresolved", never guessed. */
+static void set_netns_candidates(struct tracker *t, struct event *ev,
+				 const char *ifn, const struct tiface *found)
+{
+	char list[256];
+	size_t off = 0;
+	unsigned n = 0;
+	const struct tiface *one = NULL;
+
+	if (event_get(ev, "netns"))
+		return;
+	/* A line announcing a new interface or peer is about one the agent
+	 * has not polled yet: its name alone would point at an older one. */
+	if (!found && (ev->type == EV_IFACE_CREATED || ev->type == EV_PEER_CREATED))
+		return;
+	if (found) {
+		if (ifkey_netns(found->name)[0])
+			event_set(ev, "netns", ifkey_netns(found->name));
+		return;
+	}
+	list[0] = '\0';
+	for (const struct tiface *ti = t->ifaces; ti; ti = ti->next) {
+		const char *ns;
+
+		if (!ifkey_is_iface(ti->name, ifn))
+			continue;
+		one = ti;
+		ns = ifkey_netns(ti->name);
+		if (off < sizeof(list))
+			off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
+						n ? "," : "", ns[0] ? ns : "(own)");
+		n++;
+	}
+	if (n == 1 && ifkey_netns(one->name)[0])
+		event_set(ev, "netns", ifkey_netns(one->name));
+	else if (n > 1)
+		event_set(ev, "netns_unresolved", list);	/* truncated if long */
+}
+
 void tracker_resolve(struct tracker *t, struct event *ev)
 {
 	const char *ids = event_get(ev, "peer_id"), *ifn = event_get(ev, "iface");
 	const char *ep = event_get(ev, "endpoint");
+	const struct tiface *found_ti = NULL;
+	struct tpeer *found = NULL;
 	union endpoint want;
 	struct idmap *m;
 	struct tiface *ti;
 	const char *ab = event_get(ev, "peer_abbrev");
 	uint64_t id;
 	char b64[WG_KEY_B64_LEN];
+	int matches = 0;
 
 	if (ab && ifn && !event_get(ev, "peer")) {
-		resolve_abbrev(t, ev, ifn, ab);
+		resolve_abbrev(t, ev, ifn, ab);	/* userspace: keys are plain names */
 		return;
 	}
-	if (!ids || !ifn || event_get(ev, "peer") ||
-	    parse_u64(ids, strlen(ids), UINT64_MAX, &id) < 0)
+	if (!ifn)
 		return;
+	if (!ids || event_get(ev, "peer") ||
+	    parse_u64(ids, strlen(ids), UINT64_MAX, &id) < 0)
+		goto out;
+	/* Kernel peer numbers are host-wide (one counter for every
+	 * namespace), so a learned number names one peer in one namespace. */
 	m = &t->idmap[id % IDMAP_SIZE];
-	ti = iface_find(t, ifn);
-	if (m->id == id && !strcmp(m->iface, ifn) && ti && peer_find(ti, m->key)) {
+	if (m->id == id && ifkey_is_iface(m->iface, ifn) &&
+	    (ti = iface_find(t, m->iface)) && peer_find(ti, m->key)) {
 		key_to_base64(b64, m->key);
 		event_set(ev, "peer", b64);
-		return;
+		found_ti = ti;
+		goto out;
 	}
 	/* Only a line that carries both the number and an endpoint may teach
-	 * a mapping, and only when exactly one live peer has that endpoint. */
-	if (!ep || !ti || endpoint_parse(ep, strlen(ep), &want) < 0)
-		return;
-	{
-		struct tpeer *found = NULL;
-		int matches = 0;
-
+	 * a mapping, and only when exactly one live peer has that endpoint,
+	 * among the interfaces of that name in every namespace. */
+	if (!ep || endpoint_parse(ep, strlen(ep), &want) < 0)
+		goto out;
+	for (ti = t->ifaces; ti && matches < 2; ti = ti->next) {
+		if (!ifkey_is_iface(ti->name, ifn))
+			continue;
 		for (size_t b = 0; b < ti->nbuckets && matches < 2; b++)
 			for (struct tpeer *p = ti->buckets[b]; p; p = p->next)
 				if (endpoint_equal(&p->ep, &want)) {
 					found = p;
+					found_ti = ti;
 					matches++;
 				}
-		if (matches != 1)
-			return;
-		m->id = id;
-		snprintf(m->iface, sizeof(m->iface), "%s", ifn);
-		memcpy(m->key, found->key, WG_KEY_LEN);
-		key_to_base64(b64, found->key);
-		event_set(ev, "peer", b64);
 	}
+	if (matches != 1) {
+		found_ti = NULL;
+		goto out;
+	}
+	m->id = id;
+	snprintf(m->iface, sizeof(m->iface), "%s", found_ti->name);
+	memcpy(m->key, found->key, WG_KEY_LEN);
+	key_to_base64(b64, found->key);
+	event_set(ev, "peer", b64);
+out:
+	set_netns_candidates(t, ev, ifn, found_ti);
 }

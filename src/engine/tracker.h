@@ -32,7 +32,14 @@ void tracker_pass_begin(struct tracker *t, int64_t now_us);
 /* One complete, consistent snapshot of dev. */
 int tracker_observe(struct tracker *t, const struct wg_device *dev,
 		    enum event_source src);
-/* dev could not be read this pass: keep its last snapshot (no removals). */
+/* The same for an interface in another network namespace, labelled
+ * netns (NULL or "": the agent's own); its key is "name/netns" (ifkey.h)
+ * and its events carry "netns". */
+int tracker_observe_in(struct tracker *t, const struct wg_device *dev,
+		       const char *netns, enum event_source src);
+/* dev could not be read this pass: keep its last snapshot (no removals).
+ * iface, here and below, is an interface key (ifkey.h): the plain name in
+ * the agent's own namespace. */
 void tracker_observe_failed(struct tracker *t, const char *iface, int err);
 /* complete: every interface was listed (no listing failed). Only then are
  * interfaces that were not seen reported destroyed. in_scope(name) says
@@ -46,7 +53,9 @@ int tracker_link_state(struct tracker *t, const char *iface, bool up,
 		       enum event_source src);
 
 /* Fill ev's "peer" from its "peer_id" (remembered) or, when the line
- * names the peer number and an endpoint, from the live peer table. */
+ * names the peer number and an endpoint, from the live peer table; and
+ * "netns" when the interface name or the peer says which namespace, or
+ * "netns_unresolved" (the candidates) when several have that name. */
 void tracker_resolve(struct tracker *t, struct event *ev);
 
 /* The first persistence error since the last call (0 if none): a turn

@@ -17,6 +17,14 @@
  * CAP_NET_RAW at socket() time). */
 #define HARDEN_KEEP_PACKETS	HARDEN_CAP(13 /* CAP_NET_RAW */)
 
+/* Add with --all-namespaces: setns(CLONE_NEWNET) into a namespace that
+ * appears after the drop is checked against CAP_SYS_ADMIN, and
+ * /proc/PID/ns/net of a process whose permitted set is not a subset of
+ * ours (any root process: containers) against CAP_SYS_PTRACE
+ * (cap_ptrace_access_check). */
+#define HARDEN_KEEP_SETNS	(HARDEN_CAP(21 /* CAP_SYS_ADMIN */) | \
+				 HARDEN_CAP(19 /* CAP_SYS_PTRACE */))
+
 struct harden_opts {
 	uint64_t keep;		/* HARDEN_CAP() bits; 0 keeps nothing */
 };

@@ -484,6 +484,78 @@ if grep -q '^WGAUDIT present' "$OUT"; then
 	fi
 fi
 
+# --- wgaudit --all-namespaces in the VM's root namespace ----------------------------
+# One agent outside every lab namespace: peers of srv and cli, kernel lines of
+# both resolved to their namespace, a namespace made (and removed) while it ran.
+PUB_SRV=$(pub srv)
+ALLNS_EXPECT="\
+peer-active-srv	${T}\"PEER_ACTIVE\"	\"iface\": ?\"wg0\"	\"netns\": ?\"srv\"	\"peer\": ?\"${PUB_CLI}\"
+peer-active-cli	${T}\"PEER_ACTIVE\"	\"iface\": ?\"wgc0\"	\"netns\": ?\"cli\"	\"peer\": ?\"${PUB_SRV}\"
+kmsg-resolved-srv	\"source\": ?\"kmsg\"	\"iface\": ?\"wg0\"	\"netns\": ?\"srv\"	\"peer\": ?\"${PUB_CLI}\"
+kmsg-resolved-cli	\"source\": ?\"kmsg\"	\"iface\": ?\"wgc0\"	\"netns\": ?\"cli\"	\"peer\": ?\"${PUB_SRV}\"
+kmsg-resolved-cli6	\"source\": ?\"kmsg\"	\"iface\": ?\"wgc6\"	\"netns\": ?\"cli6\"
+late-namespace-iface	${T}\"IFACE_CREATED\"	\"source\": ?\"(poll|rtnl|inotify)\"	\"iface\": ?\"wg0\"	\"netns\": ?\"late\"
+late-namespace-peer	${T}\"PEER_ADDED\"	\"netns\": ?\"late\"	\"peer\": ?\"${PUB_SRV}\"
+session-closed-srv	${T}\"PEER_SESSION\"	\"iface\": ?\"wg0\"	\"netns\": ?\"srv\"	\"peer\": ?\"${PUB_CLI}\"
+late-namespace-gone	${T}\"IFACE_DESTROYED\"	\"iface\": ?\"wg0\"	\"netns\": ?\"late\"
+same-name-ambiguity-said	\"source\": ?\"kmsg\"	\"iface\": ?\"wg0\"	\"netns_unresolved\": ?\"[^\"]*late	\"netns_unresolved\": ?\"[^\"]*srv"
+# No event may put a client key on the late namespace's wg0 (its only peer
+# is srv's key): a srv line attributed there would.
+ALLNS_REJECT="\
+no-srv-peer-in-late	\"netns\": ?\"late\".*\"peer\": ?\"${PUB_CLI}\""
+if ! grep -q '^WGAUDIT present' "$OUT"; then
+	skip wgaudit-allns "no wgaudit binary in the VM"
+else
+	sec wgaudit-allns-events > "$RUN/events-allns.jsonl"
+	sec wgaudit-allns-log > "$RUN/run-allns.log"
+	if [ ! -s "$RUN/events-allns.jsonl" ]; then
+		fail wgaudit-allns/run "no events; log: $(head -c 300 "$RUN/run-allns.log" | tr '\n' ' ')"
+	else
+		grep -q '^WGAUDIT all-namespaces run rc=0$' "$OUT" && pass wgaudit-allns/exit-on-sigterm ||
+			fail wgaudit-allns/exit-on-sigterm "$(grep -E '^WGAUDIT all-namespaces' "$OUT" | tr '\n' ' ')"
+		check_table wgaudit-allns "$RUN/events-allns.jsonl" "$ALLNS_EXPECT" line
+		while IFS=$'\t' read -r name re; do
+			[ -n "$name" ] || continue
+			if grep -qE -- "$re" "$RUN/events-allns.jsonl"; then
+				fail "wgaudit-allns/$name" "a line matches /$re/"
+			else
+				pass "wgaudit-allns/$name"
+			fi
+		done <<< "$ALLNS_REJECT"
+		# Every polled event of the lab's interfaces says its namespace.
+		n=$(grep -E '"source": ?"(poll|rtnl|inotify)"' "$RUN/events-allns.jsonl" |
+			grep -E '"iface": ?"(wg0|wgc0|wgc6)"' | grep -vc '"netns"')
+		[ "$n" = 0 ] && pass wgaudit-allns/polled-events-carry-netns ||
+			fail wgaudit-allns/polled-events-carry-netns "$n polled events of wg0/wgc0/wgc6 without netns"
+	fi
+	sec wgaudit-status-allns > "$RUN/status-allns.json"
+	check_table wgaudit-allns/status "$RUN/status-allns.json" "\
+srv-wg0	\"name\":\"wg0\",\"netns\":\"srv\"
+cli-wgc0	\"name\":\"wgc0\",\"netns\":\"cli\"
+namespaces-listed	\"namespaces\":\\[.*\"netns\":\"cli6\"" each
+	# With eBPF attached, other namespaces' kernel-log lines are not taken
+	# for duplicates of its (root-namespace-only) verdicts.
+	if grep -q 'eBPF: attached' "$RUN/run-allns.log"; then
+		check_table wgaudit-allns/with-ebpf "$RUN/events-allns.jsonl" "\
+kmsg-handshake-kept	${T}\"HANDSHAKE_INITIATION_RECEIVED\"	\"source\": ?\"kmsg\"	\"netns\": ?\"srv\"" line
+	else
+		skip wgaudit-allns/with-ebpf "eBPF not attached: $(grep -m1 'eBPF' "$RUN/run-allns.log")"
+	fi
+	# The agent never stays in another namespace: same as pid 1, start and end.
+	ok=1
+	for when in start end; do
+		l=$(grep "^ALLNS-NETNS $when " "$OUT")
+		set -- $l
+		[ -n "$l" ] && [ "$3" = "$5" ] || ok=0
+	done
+	[ $ok = 1 ] && pass wgaudit-allns/own-namespace-unchanged ||
+		fail wgaudit-allns/own-namespace-unchanged "$(grep '^ALLNS-NETNS' "$OUT" | tr '\n' ' ')"
+	grep -q 'privileges: kept.*CAP_SYS_ADMIN' "$RUN/run-allns.log" && pass wgaudit-allns/keeps-cap-sys-admin ||
+		fail wgaudit-allns/keeps-cap-sys-admin "$(grep -m1 'privileges' "$RUN/run-allns.log")"
+	grep -q 'privileges: kept.*CAP_SYS_ADMIN' "$RUN/run.log" && fail wgaudit/no-cap-sys-admin-by-default "$(grep -m1 privileges "$RUN/run.log")" ||
+		pass wgaudit/no-cap-sys-admin-by-default
+fi
+
 # --- wgaudit replay of this run's kernel log (host side) ---------------------------
 WGA=${WGAUDIT:-$TOP/build/rel/wgaudit}
 if [ ! -x "$WGA" ]; then

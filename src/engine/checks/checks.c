@@ -47,6 +47,11 @@ void ck_alert_init(struct event *ev, enum event_type t, int severity,
 	/* time 0: the agent stamps it when it is journaled (detection time). */
 	if (iface)
 		event_set(ev, "iface", iface);
+	/* --all-namespaces: the alert names the namespace its cause did. */
+	if (cause && event_get(cause, "netns"))
+		event_set(ev, "netns", event_get(cause, "netns"));
+	if (cause && event_get(cause, "netns_unresolved"))
+		event_set(ev, "netns_unresolved", event_get(cause, "netns_unresolved"));
 }
 
 void ck_alert_emit(struct checks *ck, struct event *ev)
