@@ -483,6 +483,25 @@ static size_t put_ipv6(char *p, const unsigned char a[16])
 	return (size_t)(o - p);
 }
 
+size_t ip_format(char out[static INET6_ADDRSTRLEN], int family, const void *addr)
+{
+	size_t n = 0;
+
+	if (family == AF_INET) {
+		const unsigned char *a = addr;
+
+		for (int i = 0; i < 4; i++) {
+			n += put_uint(out + n, a[i]);
+			if (i < 3)
+				out[n++] = '.';
+		}
+	} else if (family == AF_INET6) {
+		n = put_ipv6(out, addr);
+	}
+	out[n] = '\0';
+	return n;
+}
+
 /* By hand, not inet_ntop() + snprintf(): a metrics scrape formats one per
  * peer and the kernel-log parser one for every line of a flood. Same text
  * as those would give. */

@@ -53,6 +53,9 @@ int endpoint_parse(const char *s, size_t len, union endpoint *out);
 int ipv4_parse(const char *s, size_t len, struct in_addr *out);
 /* Canonical text as DESIGN.md says; "" for AF_UNSPEC. */
 void endpoint_format(char out[static ENDPOINT_STR_LEN], const union endpoint *ep);
+/* An address as inet_ntop() writes it (AF_INET, AF_INET6; "" otherwise),
+ * by hand: cheap enough for every allowed IP of every peer. Its length. */
+size_t ip_format(char out[static INET6_ADDRSTRLEN], int family, const void *addr);
 int endpoint_equal(const union endpoint *a, const union endpoint *b);
 
 /* Length of the valid UTF-8 sequence at s (1..4), 0 if invalid (overlong,

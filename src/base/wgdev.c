@@ -92,13 +92,25 @@ int wg_device_add_aip(struct wg_device *dev, const struct wg_allowedip *aip)
 static int format_aip(const struct wg_allowedip *a, char *tmp, size_t len)
 {
 	char addr[INET6_ADDRSTRLEN];
-	int n;
+	size_t n;
 
-	if (!inet_ntop(a->family, a->family == AF_INET6 ? (const void *)&a->ip6 :
-		       (const void *)&a->ip4, addr, sizeof(addr)))
+	if (a->family != AF_INET && a->family != AF_INET6)
 		return -EINVAL;
-	n = snprintf(tmp, len, "%s/%u", addr, (unsigned)a->cidr);
-	return n < 0 || (size_t)n >= len ? -EINVAL : 0;
+	n = ip_format(addr, a->family, a->family == AF_INET6 ? (const void *)&a->ip6 :
+		      (const void *)&a->ip4);
+	/* "ADDR/CIDR" without printf: this runs for every allowed IP of every
+	 * peer (10k peers: ~3k instructions each through snprintf). */
+	if (n + 5 > len)
+		return -EINVAL;
+	memcpy(tmp, addr, n);
+	tmp[n++] = '/';
+	if (a->cidr >= 100)
+		tmp[n++] = (char)('0' + a->cidr / 100);
+	if (a->cidr >= 10)
+		tmp[n++] = (char)('0' + a->cidr / 10 % 10);
+	tmp[n++] = (char)('0' + a->cidr % 10);
+	tmp[n] = '\0';
+	return 0;
 }
 
 void wg_peer_format_aips(const struct wg_device *dev, const struct wg_peer *p,

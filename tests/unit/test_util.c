@@ -313,4 +313,34 @@ TEST(str_escape_text_and_json)
 	CHECK_STR(esc(NULL, 0, STR_ESC_JSON), "");
 	CHECK_STR(esc("plain", 5, STR_ESC_TEXT), "plain");
 }
+/* ip_format against inet_ntop on random addresses and zero-run patterns. */
+TEST(ip_format_matches_inet_ntop)
+{
+	unsigned char a[16];
+	char mine[INET6_ADDRSTRLEN], ref[INET6_ADDRSTRLEN];
+	uint32_t x = 12345;
+
+	for (int i = 0; i < 20000; i++) {
+		for (int k = 0; k < 16; k++) {
+			x = x * 1103515245u + 12345u;
+			a[k] = (unsigned char)(x >> 16);
+			if ((i & 3) && (x >> 28) < 6)
+				a[k] = 0;	/* zero runs, as real prefixes have */
+		}
+		ip_format(mine, AF_INET6, a);
+		inet_ntop(AF_INET6, a, ref, sizeof(ref));
+		if (strcmp(mine, ref)) {
+			test_fail("%s, inet_ntop says %s", mine, ref);
+			break;
+		}
+		ip_format(mine, AF_INET, a);
+		inet_ntop(AF_INET, a, ref, sizeof(ref));
+		if (strcmp(mine, ref)) {
+			test_fail("%s, inet_ntop says %s", mine, ref);
+			break;
+		}
+	}
+	CHECK_INT((int)ip_format(mine, AF_UNSPEC, a), 0);
+	CHECK_STR(mine, "");
+}
 TEST_MAIN()
