@@ -38,11 +38,11 @@ ifneq ($(WERROR),)
 WARN       += -Werror
 endif
 CFLAGS     ?= -O2 -g
-CFLAGS     += -std=c11 $(WARN) -fno-strict-aliasing
+CFLAGS     += -std=c11 $(WARN) -fno-strict-aliasing -pthread
 MODDIR     ?= $(PREFIX)/lib/wgaudit
 CPPFLAGS   += -Isrc -D_GNU_SOURCE -DWGAUDIT_VERSION='"$(VERSION)"' -DWGAUDIT_MODDIR='"$(MODDIR)"' \
               $(shell $(PKG_CONFIG) --cflags $(DEPS) $(MOD_DEPS))
-LDLIBS     += $(shell $(PKG_CONFIG) --libs $(DEPS))
+LDLIBS     += $(shell $(PKG_CONFIG) --libs $(DEPS)) -pthread
 
 # Sanitizer build lives in its own tree so both can coexist.
 ifeq ($(SAN),1)

@@ -186,7 +186,7 @@ static int open_nl_inside(void *ctx)
 }
 
 /* --all-namespaces: every other namespace's kernel interfaces, through a
- * wgnl opened inside it (netns_run_in returns to ours or aborts). The
+ * wgnl opened inside it (by netns_run_in's thread: ours never moves). The
  * namespaces seen stay in s for the JSON list. Config-file names are
  * this namespace's: not applied there. 0 or 1 (a failure was printed). */
 static int status_namespaces(const struct conf *c, const struct cli_opts *o,
@@ -195,16 +195,13 @@ static int status_namespaces(const struct conf *c, const struct cli_opts *o,
 {
 	struct conf_iface none;
 	uint64_t dev_ino;
-	int self_fd, status = 0, ret;
+	int status = 0, ret;
 
 	memset(&none, 0, sizeof(none));
-	self_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self_fd < 0 || netns_self_ino(&s->self_ino, &dev_ino) < 0 ||
+	if (netns_self_ino(&s->self_ino, &dev_ino) < 0 ||
 	    netns_scan_run((s->nsfs_dev = dev_ino, s), "/run/netns", "/proc") < 0) {
 		fprintf(stderr, "wgaudit: --all-namespaces: cannot list namespaces: %s\n",
 			strerror(errno));
-		if (self_fd >= 0)
-			close(self_fd);
 		return 1;
 	}
 	for (size_t i = 0; i < s->n; i++) {
@@ -212,7 +209,7 @@ static int status_namespaces(const struct conf *c, const struct cli_opts *o,
 		struct wgnl *nl = NULL;
 		size_t n = 0;
 
-		ret = netns_run_in(e->path, e->ino, self_fd, open_nl_inside, &nl);
+		ret = netns_run_in(e->path, e->ino, open_nl_inside, &nl);
 		if (ret < 0) {
 			if (ret != -ENOENT)	/* no module: nothing to show anywhere */
 				fprintf(stderr, "wgaudit: netns %s: %s\n", e->label, strerror(-ret));
@@ -241,7 +238,6 @@ static int status_namespaces(const struct conf *c, const struct cli_opts *o,
 		}
 		wgnl_free(nl);
 	}
-	close(self_fd);
 	return status;
 }
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* nswatch.c - one agent, every network namespace. See nswatch.h.
  *
- * A socket stays bound to the namespace it was created in, so the loop
- * thread enters a namespace only to create its sockets (netns_run_in) and
- * returns at once; polling then works on those sockets from the agent's
- * own namespace. Per namespace: an rtnetlink link watch always, and with
+ * A socket stays bound to the namespace it was created in, so a
+ * short-lived thread enters a namespace only to create its sockets
+ * (netns_run_in; the loop thread waits and never leaves the agent's own
+ * namespace); polling then works on those sockets from there. Per namespace: an rtnetlink link watch always, and with
  * the kernel module a wgnl (genl + rtnetlink) and an ioctl socket: 2 or 4
  * fds and about 100 KiB of (lazily touched) buffers. A namespace is gone
  * when no name and no process shows it any more: our sockets alone keep
@@ -46,7 +46,6 @@ struct nswatch {
 	struct netns_scan scan;
 	struct nsobs **v;
 	size_t n;
-	int self_fd;
 	int inotify_fd, inotify_wd;	/* run_dir: names seen at once, not at the tick */
 	bool scan_warned, over_warned;
 };
@@ -109,8 +108,7 @@ int nswatch_new(const struct nswatch_opts *o, struct nswatch **out)
 		close(w->inotify_fd);
 		w->inotify_fd = -1;
 	}
-	w->self_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	ret = w->self_fd < 0 ? -errno : netns_scan_init(&w->scan, o->max);
+	ret = netns_scan_init(&w->scan, o->max);
 	if (!ret)
 		ret = netns_self_ino(&w->scan.self_ino, &dev);
 	if (!ret)
@@ -151,8 +149,6 @@ void nswatch_free(struct nswatch *w)
 		loop_del_fd(w->o.loop, w->inotify_fd);
 		close(w->inotify_fd);
 	}
-	if (w->self_fd >= 0)
-		close(w->self_fd);
 	free(w);
 }
 
@@ -218,7 +214,7 @@ static void obs_open(struct nswatch *w, struct nsobs *ob, const struct netns_ent
 
 	if (had_rtnl && !r.want_nl)
 		return;
-	ret = netns_run_in(e->path, e->ino, w->self_fd, open_inside, &r);
+	ret = netns_run_in(e->path, e->ino, open_inside, &r);
 	if (ret < 0 && !ob->rtnl) {
 		log_warnx("netns %s: cannot enter %s: %s", ob->label, e->path, strerror(-ret));
 		return;

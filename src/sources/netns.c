@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,31 +165,54 @@ int netns_self_ino(uint64_t *ino, uint64_t *dev)
 	return 0;
 }
 
-int netns_run_in(const char *path, uint64_t ino, int self_fd,
-		 int (*fn)(void *ctx), void *ctx)
-{
-	struct stat st;
-	int fd, ret;
+struct run_req {
+	const char *path;
+	uint64_t ino;
+	int (*fn)(void *ctx);
+	void *ctx;
+	int ret;
+};
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
+/* A thread of its own: setns() changes only the calling thread's
+ * namespace, so the loop thread (and /proc/PID/ns/net) never leaves ours
+ * and nothing has to find its way back. The thread shares the fd table:
+ * what fn creates is the caller's once the thread is joined. */
+static void *run_thread(void *arg)
+{
+	struct run_req *q = arg;
+	struct stat st;
+	int fd;
+
+	fd = open(q->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		q->ret = -errno;
+		return NULL;
+	}
 	/* A process may have exited and its pid been reused since the scan. */
-	if (fstat(fd, &st) < 0 || (uint64_t)st.st_ino != ino) {
-		ret = -ESTALE;
-		goto out;
-	}
-	if (setns(fd, CLONE_NEWNET) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	ret = fn(ctx);
-	if (setns(self_fd, CLONE_NEWNET) < 0) {
-		/* Every later socket would land in the wrong namespace. */
-		log_warn("netns: cannot return to the agent's namespace from %s", path);
+	if (fstat(fd, &st) < 0 || (uint64_t)st.st_ino != q->ino)
+		q->ret = -ESTALE;
+	else if (setns(fd, CLONE_NEWNET) < 0)
+		q->ret = -errno;
+	else
+		q->ret = q->fn(q->ctx);
+	close(fd);
+	return NULL;
+}
+
+int netns_run_in(const char *path, uint64_t ino, int (*fn)(void *ctx), void *ctx)
+{
+	struct run_req q = { path, ino, fn, ctx, 0 };
+	pthread_t t;
+	int err;
+
+	err = pthread_create(&t, NULL, run_thread, &q);
+	if (err)
+		return -err;
+	err = pthread_join(t, NULL);
+	if (err) {
+		/* Not joined: q may still be written; never return past it. */
+		log_warnx("netns: cannot join the thread for %s: %s", path, strerror(err));
 		abort();
 	}
-out:
-	close(fd);
-	return ret;
+	return q.ret;
 }

@@ -53,10 +53,10 @@ int netns_scan_run(struct netns_scan *s, const char *run_dir, const char *proc_d
 /* The inode of the namespace of this thread, or of the file at path. */
 int netns_self_ino(uint64_t *ino, uint64_t *dev);
 
-/* Open path (checking it is still namespace ino), enter it, run fn (which
- * creates the sockets it needs: they stay bound to that namespace), and
- * return to self_fd's namespace. If returning fails the process aborts:
- * it never runs on in the wrong namespace. fn's result, or -errno. */
-int netns_run_in(const char *path, uint64_t ino, int self_fd,
-		 int (*fn)(void *ctx), void *ctx);
+/* On a short-lived thread: open path (checking it is still namespace
+ * ino), enter it and run fn, which creates the sockets it needs (they stay
+ * bound to that namespace and are the caller's: the fd table is shared).
+ * The calling thread waits and never changes namespace. fn must only
+ * touch what the caller hands it in ctx. fn's result, or -errno. */
+int netns_run_in(const char *path, uint64_t ino, int (*fn)(void *ctx), void *ctx);
 #endif

@@ -6,8 +6,13 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sockios.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "test.h"
@@ -217,6 +222,80 @@ TEST(scan_a_tree)
 	netns_scan_release(&s);
 	snprintf(p, sizeof(p), "rm -rf %s", dir);
 	CHECK_INT(system(p), 0);
+}
+
+/* netns_run_in: fn runs inside the namespace, on a thread of its own; the
+ * socket it makes belongs to that namespace (SIOCGSKNS says which) and is
+ * ours afterwards; the calling thread never leaves its namespace. */
+struct inside {
+	pid_t tid;
+	uint64_t ino;
+	int sock;
+};
+
+static int make_socket_inside(void *ctx)
+{
+	struct inside *in = ctx;
+
+	in->tid = gettid();
+	if (netns_self_ino(&in->ino, NULL) < 0)
+		return -1;
+	in->sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	return in->sock < 0 ? -errno : 7;
+}
+
+/* A fresh namespace held by an fd: a thread unshares and opens its own. */
+static void *new_netns(void *arg)
+{
+	int *fd = arg;
+
+	*fd = unshare(CLONE_NEWNET) < 0 ? -errno :
+	      open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	return NULL;
+}
+
+static uint64_t fd_ino(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) < 0 ? 0 : (uint64_t)st.st_ino;
+}
+
+TEST(run_in_other_namespace)
+{
+	struct inside in = { 0, 0, -1 };
+	uint64_t self, after, other;
+	char path[64];
+	pthread_t t;
+	int nsfd = -1, skns;
+
+	CHECK_INT(netns_self_ino(&self, NULL), 0);
+	CHECK_INT(pthread_create(&t, NULL, new_netns, &nsfd), 0);
+	CHECK_INT(pthread_join(t, NULL), 0);
+	if (nsfd == -EPERM) {
+		printf("  (not root: only the stale-inode case)\n");
+	} else {
+		CHECK(nsfd >= 0);
+		other = fd_ino(nsfd);
+		CHECK(other != 0 && other != self);
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", nsfd);
+		CHECK_INT(netns_run_in(path, other, make_socket_inside, &in), 7);
+		CHECK(in.tid != gettid());
+		CHECK(in.ino == other);
+		CHECK_INT(netns_self_ino(&after, NULL), 0);
+		CHECK(after == self);
+		skns = ioctl(in.sock, SIOCGSKNS);
+		CHECK(skns >= 0);
+		CHECK(fd_ino(skns) == other);
+		close(skns);
+		close(in.sock);
+		/* The inode no longer matches (a reused pid): nothing runs. */
+		in.tid = 0;
+		CHECK_INT(netns_run_in(path, other + 1, make_socket_inside, &in), -ESTALE);
+		CHECK(in.tid == 0);
+		close(nsfd);
+	}
+	CHECK_INT(netns_run_in("/nonexistent/ns", 1, make_socket_inside, &in), -ENOENT);
 }
 
 TEST(conf_namespaces_key)
