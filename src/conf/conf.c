@@ -36,27 +36,14 @@
 
 #include "base/cidr.h"
 #include "conf/conf.h"
+#include "conf/conf_int.h"
 #include "base/event.h"
 #include "base/util.h"
 #include "base/sdid.h"
 
 #define CONF_MAX_FILE		(1u << 20)	/* a config is a few KiB */
 #define CONF_MAX_ERRORS		50	/* then stop: garbage in, not a config */
-#define CONF_SHOW_LEN		64	/* bytes of a bad value quoted back */
 #define DURATION_HINT		"(try 500ms, 10s, 5m)"
-
-enum conf_sect {
-	SECT_NONE,		/* before the first header */
-	SECT_AGENT,
-	SECT_KMSG,
-	SECT_JOURNAL,
-	SECT_OUTPUT,
-	SECT_CHECKS,
-	SECT_ALLOW,		/* [allow "IFACE"] / [allow "IFACE PUBKEY"] */
-	SECT_BPF,
-	SECT_METRICS,		/* [metrics]: the Prometheus endpoint */
-	SECT_BAD,		/* unknown header: already reported, keys skipped */
-};
 
 enum conf_kind {
 	K_DURATION,
@@ -227,7 +214,7 @@ void conf_defaults(struct conf *c)
 /* Quote untrusted text back to the operator: printable ASCII as is, the
  * rest as \xNN, cut at CONF_SHOW_LEN bytes so a binary file or a 10 KiB
  * line cannot flood the terminal. */
-static const char *conf_show(char *out, size_t outlen, const char *s)
+const char *conf_show(char *out, size_t outlen, const char *s)
 {
 	size_t o = 0, i;
 
@@ -368,8 +355,8 @@ static int conf_set_namespaces(bool *dst, const char *key, const char *v,
 
 /* Linux dev_valid_name(): 1..IFNAMSIZ-1 bytes, not "." or "..", no '/',
  * ':' or white space. */
-static int conf_check_iface(const char *key, const char *name, size_t len,
-			    char *err, size_t errlen)
+int conf_check_iface(const char *key, const char *name, size_t len,
+		     char *err, size_t errlen)
 {
 	char tmp[CONF_SHOW_LEN + 1];
 
@@ -677,7 +664,7 @@ static int conf_set_names(const struct conf_key *k, char *dst, const char *key,
 }
 
 /* Case-insensitive, and '-' matches '_': "State-Dir" is state_dir. */
-static bool conf_key_eq(const char *a, const char *b)
+bool conf_key_eq(const char *a, const char *b)
 {
 	for (; *a && *b; a++, b++) {
 		char x = (char)tolower((unsigned char)*a), y = (char)tolower((unsigned char)*b);
@@ -709,8 +696,8 @@ static const char *conf_sect_name(enum conf_sect sect)
 }
 
 /* Set key (in section sect; out is the output for SECT_OUTPUT) to v. */
-static int conf_apply(struct conf *c, enum conf_sect sect, int out, const char *key,
-		      const char *v, char *err, size_t errlen)
+int conf_apply(struct conf *c, enum conf_sect sect, int out, const char *key,
+	       const char *v, char *err, size_t errlen)
 {
 	const struct conf_key *k;
 	char *base;
@@ -791,7 +778,7 @@ static int conf_apply(struct conf *c, enum conf_sect sect, int out, const char *
 }
 
 /* A new output with the defaults: everything (debug), facility user. */
-static int conf_output_add(struct conf *c, const char *name)
+int conf_output_add(struct conf *c, const char *name)
 {
 	struct conf_output *o;
 
@@ -805,7 +792,7 @@ static int conf_output_add(struct conf *c, const char *name)
 	return (int)c->n_outputs++;
 }
 
-static enum conf_sect conf_sect_from_name(const char *s)
+enum conf_sect conf_sect_from_name(const char *s)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(conf_sects); i++)
 		if (!strcasecmp(conf_sects[i].name, s))
