@@ -6,7 +6,6 @@
  * poll soon; positions are saved in the turn's transaction. */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
