@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+/* tracker_int.h - what the tracker's files share (tracker.c: the diff
+ * engine, snapshots -> PEER_* / IFACE_*; peerid.c: kernel peer numbers
+ * and endpoints -> public keys): the in-memory records and their lookups.
+ * Not for anyone outside engine/; the API is tracker.h. */
+#ifndef WGAUDIT_TRACKER_INT_H
+#define WGAUDIT_TRACKER_INT_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include "base/event.h"
+#include "base/ifkey.h"
+#include "base/staterow.h"
+#include "base/util.h"
+#include "engine/tracker.h"
+
+enum peer_state { ST_NEVER = 0, ST_ACTIVE = 1, ST_INACTIVE = 2 };
+
+struct tpeer {
+	uint8_t key[WG_KEY_LEN];
+	union endpoint ep;		/* binary: compared every poll, formatted for events */
+	int64_t last_handshake;
+	uint64_t rx, tx;		/* last observed */
+	uint64_t rx_mark, tx_mark;	/* at the last PEER_TRANSFER */
+	int64_t mark_us;
+	int64_t first_seen_us;
+	uint16_t keepalive;
+	uint8_t state;
+	uint32_t gen;			/* pass in which it was last seen */
+	uint32_t aips_hash;		/* of the binary list, compared every poll */
+	char *aips;			/* formatted once per change (metrics) */
+	struct tpeer *next;		/* hash chain */
+};
+
+struct tiface {
+	char name[IFKEY_LEN];		/* ifkey: "wg0", or "wg0/netns" */
+	uint32_t ifindex;
+	int impl;
+	bool has_key, up, link_known, failing;
+	uint8_t key[WG_KEY_LEN];
+	uint16_t listen_port;
+	uint32_t gen;
+	int64_t first_seen_us;
+	struct tpeer **buckets;
+	size_t nbuckets, npeers;
+	struct tiface *next;
+};
+
+/* Kernel peer numbers learned from log lines (peer %llu). */
+struct idmap {
+	uint64_t id;
+	char iface[IFKEY_LEN];
+	uint8_t key[WG_KEY_LEN];
+};
+#define IDMAP_SIZE 1024
+
+struct tracker {
+	struct state_ops st;
+	int err;			/* first persistence error (take_error) */
+	struct tracker_opts opts;
+	const struct event_sink *sink;
+	struct tiface *ifaces;
+	uint32_t gen;
+	int64_t now_us;
+	bool baseline;
+	struct idmap idmap[IDMAP_SIZE];	/* direct-mapped cache by id */
+};
+
+static inline uint64_t key_hash(const uint8_t key[static WG_KEY_LEN])
+{
+	uint64_t h;
+
+	/* Public keys are curve points: their bytes are already uniform. */
+	memcpy(&h, key + 8, sizeof(h));
+	return h;
+}
+
+static inline struct tpeer *peer_find(const struct tiface *ti, const uint8_t *key)
+{
+	struct tpeer *p;
+
+	if (!ti->nbuckets)
+		return NULL;
+	for (p = ti->buckets[key_hash(key) & (ti->nbuckets - 1)]; p; p = p->next)
+		if (!memcmp(p->key, key, WG_KEY_LEN))
+			return p;
+	return NULL;
+}
+
+static inline struct tiface *iface_find(const struct tracker *t, const char *name)
+{
+	for (struct tiface *ti = t->ifaces; ti; ti = ti->next)
+		if (!strcmp(ti->name, name))
+			return ti;
+	return NULL;
+}
+#endif
