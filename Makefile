@@ -112,6 +112,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(MOD_OBJ) $(BUILD)/libwgaudit.a
 
 unit-bins: $(UNIT_BIN)
 
+# In-process benchmarks (bench/*.c): each links the library, like a unit test.
+BENCH_SRC  := $(sort $(wildcard bench/*.c))
+$(BUILD)/bench/%: bench/%.c $(MOD_OBJ) $(BUILD)/libwgaudit.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -MF $(dir $@).$(notdir $@).d $(LDFLAGS) -o $@ $< $(MOD_OBJ) $(BUILD)/libwgaudit.a $(LDLIBS) $(MOD_LIBS)
+bench-bins: $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
 # The BPF programs: compiled for the BPF target (CO-RE, with BTF: -g), then
 # embedded in a libbpf skeleton header that bpf.c includes.
 ifeq ($(HAVE_BPF),1)
@@ -182,4 +189,4 @@ clean:
 
 -include $(shell find $(BUILD) $(FUZZ_BUILD) -type f -name '*.d' 2>/dev/null)
 
-.PHONY: all test check-asan demo install clean unit-bins fuzz
+.PHONY: all test check-asan demo install clean unit-bins bench-bins fuzz

@@ -131,6 +131,22 @@ bool cidr_set_match(const struct cidr_set *s, int family, const uint8_t *addr)
 	return false;
 }
 
+int cidr_addr_from_ep(const union endpoint *e, int *family, uint8_t addr[16])
+{
+	memset(addr, 0, 16);
+	if (e->sa.sa_family == AF_INET) {
+		*family = AF_INET;
+		memcpy(addr, &e->sin.sin_addr, 4);
+	} else if (e->sa.sa_family == AF_INET6) {
+		*family = AF_INET6;
+		memcpy(addr, &e->sin6.sin6_addr, 16);
+	} else {
+		return -EINVAL;
+	}
+	unmap(family, addr);
+	return 0;
+}
+
 int cidr_addr_from_endpoint(const char *ep, int *family, uint8_t addr[16])
 {
 	union endpoint e;
@@ -138,15 +154,7 @@ int cidr_addr_from_endpoint(const char *ep, int *family, uint8_t addr[16])
 
 	memset(addr, 0, 16);
 	if (endpoint_parse(ep, len, &e) == 0) {
-		if (e.sa.sa_family == AF_INET) {
-			*family = AF_INET;
-			memcpy(addr, &e.sin.sin_addr, 4);
-		} else if (e.sa.sa_family == AF_INET6) {
-			*family = AF_INET6;
-			memcpy(addr, &e.sin6.sin6_addr, 16);
-		} else {
-			return -EINVAL;
-		}
+		return cidr_addr_from_ep(&e, family, addr);
 	} else {
 		struct cidr c;
 

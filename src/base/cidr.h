@@ -38,4 +38,7 @@ bool cidr_set_match(const struct cidr_set *s, int family, const uint8_t *addr);
 /* An endpoint as events carry it ("1.2.3.4:5", "[v6]:5", "[fe80::1%2]:5",
  * or a bare address) to (family, addr); mapped v6 becomes v4. 0 / -EINVAL. */
 int cidr_addr_from_endpoint(const char *ep, int *family, uint8_t addr[16]);
+/* The same from an endpoint as the sources have it (base/util.h). */
+union endpoint;
+int cidr_addr_from_ep(const union endpoint *e, int *family, uint8_t addr[16]);
 #endif

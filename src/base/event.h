@@ -93,13 +93,31 @@ enum event_source {
 /* "<instance: 32 hex>-<journal seq>" (DESIGN "Event identity") + NUL. */
 #define EVENT_ID_LEN		56
 
-/* Fields are (key, value) NUL-terminated strings kept in buf, addressed by
- * offset so a struct event can be copied by value. Keys are lower_snake;
- * well-known ones: iface, peer (full base64 key), peer_name, peer_id,
- * endpoint. Order of insertion is kept. */
+/* Fields are (key, value) pairs kept in buf, addressed by offset so a
+ * struct event can be copied by value. Keys are lower_snake; well-known
+ * ones: iface, peer (full base64 key), peer_name, peer_id, endpoint. Order
+ * of insertion is kept.
+ *
+ * Values stay as the source had them until an edge needs text: a string
+ * (what a kernel line or a config file said), an integer, an endpoint
+ * (union endpoint) or a 32-byte key. The checks read them typed
+ * (event_get_u64/_addr/_key: no parse of text the source had as binary);
+ * the store, the outputs and the printers turn them into text
+ * (event_text, event_fields_encode) exactly as event_set of the formatted
+ * value would have stored it. An event decoded from the journal has only
+ * strings; the typed getters parse those. */
+enum event_kind {
+	EVK_STR,	/* NUL-terminated text */
+	EVK_U64,	/* 8 bytes, decimal */
+	EVK_I64,	/* 8 bytes, decimal with '-' */
+	EVK_ADDR,	/* union endpoint, as endpoint_format() writes it */
+	EVK_KEY,	/* 32 bytes, base64 */
+};
+
 struct event_field {
-	uint16_t key;
-	uint16_t val;
+	uint16_t key;		/* offset of the NUL-terminated key */
+	uint16_t val;		/* offset of the value's bytes */
+	uint8_t kind;		/* enum event_kind */
 };
 
 struct event {
@@ -115,6 +133,12 @@ struct event {
 	char buf[EVENT_BUF_LEN];
 };
 
+/* The longest text a typed value formats to (an IPv6 endpoint with scope,
+ * a base64 key, an integer) + NUL. */
+#define EVENT_TEXT_LEN		72
+
+union endpoint;
+
 /* Reset ev for a new event of this type, default severity, time 0. */
 void event_init(struct event *ev, enum event_type type, enum event_source src);
 /* Append or replace a field. Values longer than the room left are
@@ -122,17 +146,36 @@ void event_init(struct event *ev, enum event_type type, enum event_source src);
 int event_set(struct event *ev, const char *key, const char *val);
 int event_setf(struct event *ev, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Typed values: kept as given, formatted only at the edges. An unset
+ * endpoint (AF_UNSPEC) is not set (it has no text). */
 int event_set_u64(struct event *ev, const char *key, uint64_t v);
-/* NULL when absent. */
+int event_set_i64(struct event *ev, const char *key, int64_t v);
+int event_set_addr(struct event *ev, const char *key, const union endpoint *ep);
+int event_set_key(struct event *ev, const char *key, const uint8_t k[32]);
+/* Copy src's field key, kind and all, to dst. 0, -ENOENT or -ENOSPC. */
+int event_copy(struct event *dst, const struct event *src, const char *key);
+
+/* The field's value as text: a string field's own bytes, else the value
+ * formatted into tmp. NULL when absent. */
+const char *event_get_text(const struct event *ev, const char *key,
+			   char tmp[EVENT_TEXT_LEN]);
+/* The same, for callers that keep no buffer: a typed value is formatted
+ * into one of 8 static slots, reused round-robin (one thread: valid until
+ * 8 more typed values are read this way). NULL when absent. */
 const char *event_get(const struct event *ev, const char *key);
+/* Typed reads. A string field is parsed (an event read back from the
+ * journal). 0, -ENOENT when absent, -EINVAL when it is not such a value
+ * (or, for u64, above max). */
+int event_get_u64(const struct event *ev, const char *key, uint64_t max, uint64_t *out);
+int event_get_addr(const struct event *ev, const char *key, union endpoint *out);
+int event_get_key(const struct event *ev, const char *key, uint8_t out[32]);
+
 static inline const char *event_key(const struct event *ev, unsigned i)
 {
 	return ev->buf + ev->f[i].key;
 }
-static inline const char *event_val(const struct event *ev, unsigned i)
-{
-	return ev->buf + ev->f[i].val;
-}
+/* Field i's value as text (see event_get_text). */
+const char *event_text(const struct event *ev, unsigned i, char tmp[EVENT_TEXT_LEN]);
 
 const char *event_type_name(enum event_type t);
 int event_type_from_name(const char *name, enum event_type *out);	/* 0 / -ENOENT */

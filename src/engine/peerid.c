@@ -83,8 +83,7 @@ static void set_netns_candidates(struct tracker *t, struct event *ev,
 
 void tracker_resolve(struct tracker *t, struct event *ev)
 {
-	const char *ids = event_get(ev, "peer_id"), *ifn = event_get(ev, "iface");
-	const char *ep = event_get(ev, "endpoint");
+	const char *ifn = event_get(ev, "iface");
 	const struct tiface *found_ti = NULL;
 	struct tpeer *found = NULL;
 	union endpoint want;
@@ -101,8 +100,7 @@ void tracker_resolve(struct tracker *t, struct event *ev)
 	}
 	if (!ifn)
 		return;
-	if (!ids || event_get(ev, "peer") ||
-	    parse_u64(ids, strlen(ids), UINT64_MAX, &id) < 0)
+	if (event_get(ev, "peer") || event_get_u64(ev, "peer_id", UINT64_MAX, &id) < 0)
 		goto out;
 	/* Kernel peer numbers are host-wide (one counter for every
 	 * namespace), so a learned number names one peer in one namespace. */
@@ -117,7 +115,7 @@ void tracker_resolve(struct tracker *t, struct event *ev)
 	/* Only a line that carries both the number and an endpoint may teach
 	 * a mapping, and only when exactly one live peer has that endpoint,
 	 * among the interfaces of that name in every namespace. */
-	if (!ep || endpoint_parse(ep, strlen(ep), &want) < 0)
+	if (event_get_addr(ev, "endpoint", &want) < 0)
 		goto out;
 	for (ti = t->ifaces; ti && matches < 2; ti = ti->next) {
 		if (!ifkey_is_iface(ti->name, ifn))

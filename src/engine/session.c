@@ -295,9 +295,7 @@ static void add_endpoint(struct session_rec *r, const char *ep)
 
 static bool ev_u64(const struct event *ev, const char *k, uint64_t *v)
 {
-	const char *s = event_get(ev, k);
-
-	return s && parse_u64(s, strlen(s), UINT64_MAX, v) == 0;
+	return event_get_u64(ev, k, UINT64_MAX, v) == 0;
 }
 
 static void open_session(struct sessions *s, struct sess *e, const struct event *ev,

@@ -349,14 +349,12 @@ static void set_iface(struct event *ev, const char *key)
 static void peer_fields(struct event *ev, const struct tiface *ti,
 			const struct tpeer *p, const char *aips)
 {
-	char b64[WG_KEY_B64_LEN], ep[ENDPOINT_STR_LEN];
+	char b64[WG_KEY_B64_LEN];
 
 	key_to_base64(b64, p->key);
 	set_iface(ev, ti->name);
 	event_set(ev, "peer", b64);
-	endpoint_format(ep, &p->ep);
-	if (ep[0])
-		event_set(ev, "endpoint", ep);
+	event_set_addr(ev, "endpoint", &p->ep);
 	if (aips)
 		event_set(ev, "allowed_ips", aips);
 	event_set_u64(ev, "rx", p->rx);
@@ -498,7 +496,8 @@ static void observe_peer(struct tracker *t, struct tiface *ti,
 			 bool quiet, enum event_source src)
 {
 	struct tpeer *p = peer_find(ti, o->public_key);
-	char aips[STATE_AIPS_LEN], prev_ep[ENDPOINT_STR_LEN];
+	char aips[STATE_AIPS_LEN];
+	union endpoint prev_ep;
 	bool dirty = false, have_aips = false;
 	int state;
 	struct event ev;
@@ -558,14 +557,14 @@ static void observe_peer(struct tracker *t, struct tiface *ti,
 	if (!endpoint_equal(&o->endpoint, &p->ep)) {
 		bool had = p->ep.sa.sa_family != AF_UNSPEC;
 
-		endpoint_format(prev_ep, &p->ep);
+		prev_ep = p->ep;
 		p->ep = o->endpoint;
 		dirty = true;
 		/* The first endpoint a server learns is a connection, not a roam. */
 		if (had && p->ep.sa.sa_family != AF_UNSPEC && !quiet) {
 			event_init(&ev, EV_PEER_ENDPOINT_CHANGED, src);
 			peer_fields(&ev, ti, p, AIPS());
-			event_set(&ev, "prev_endpoint", prev_ep);
+			event_set_addr(&ev, "prev_endpoint", &prev_ep);
 			emit(t, &ev);
 		}
 	}

@@ -252,6 +252,7 @@ static int msg_slot(const char *k)
 static void msg_write(struct wbuf *b, const struct event *ev)
 {
 	const char *slot[MSG_SLOTS] = { NULL };
+	char text[MSG_SLOTS][EVENT_TEXT_LEN], tmp[EVENT_TEXT_LEN];
 	int where[EVENT_MAX_FIELDS];
 	const char *peer;
 	unsigned nf = ev->nfields < EVENT_MAX_FIELDS ? ev->nfields : EVENT_MAX_FIELDS;
@@ -259,7 +260,7 @@ static void msg_write(struct wbuf *b, const struct event *ev)
 	for (unsigned i = 0; i < nf; i++) {
 		where[i] = msg_slot(event_key(ev, i));
 		if (where[i] >= 0 && !slot[where[i]])
-			slot[where[i]] = event_val(ev, i);
+			slot[where[i]] = event_text(ev, i, text[where[i]]);
 	}
 	peer = slot[MSG_PEER];
 	w_str(b, event_type_name(ev->type));
@@ -280,7 +281,7 @@ static void msg_write(struct wbuf *b, const struct event *ev)
 		msg_pair(b, "pubkey", peer);
 	for (unsigned i = 0; i < nf; i++)
 		if (where[i] < 0)
-			msg_pair(b, event_key(ev, i), event_val(ev, i));
+			msg_pair(b, event_key(ev, i), event_text(ev, i, tmp));
 }
 
 ssize_t format_msg(const struct event *ev, char *out, size_t len)
@@ -355,7 +356,8 @@ ssize_t format_json(const struct event *ev, const char *host, char *out, size_t 
 	json_member(&b, "severity", severity_name(ev->severity));
 	json_member(&b, "source", event_source_name(ev->source));
 	for (unsigned i = 0; i < ev->nfields && i < EVENT_MAX_FIELDS; i++) {
-		const char *k = event_key(ev, i), *v = event_val(ev, i);
+		char tmp[EVENT_TEXT_LEN];
+		const char *k = event_key(ev, i), *v = event_text(ev, i, tmp);
 
 		w_char(&b, ',');
 		if (in_list(k, json_envelope, ARRAY_SIZE(json_envelope))) {
@@ -489,10 +491,12 @@ ssize_t format_rfc5424_sd(const struct event *ev, const char *host, int facility
 	w_str(&b, " [");
 	w_str(&b, sd_id && sd_id[0] ? sd_id : SD_ID_DEFAULT);
 	for (unsigned i = 0; i < ev->nfields && i < EVENT_MAX_FIELDS; i++) {
+		char tmp[EVENT_TEXT_LEN];
+
 		w_char(&b, ' ');
 		sd_name(&b, event_key(ev, i));
 		w_str(&b, "=\"");
-		sd_value(&b, event_val(ev, i));
+		sd_value(&b, event_text(ev, i, tmp));
 		w_char(&b, '"');
 	}
 	if (ev->event_id[0]) {	/* DESIGN "Event identity" */

@@ -431,23 +431,6 @@ static int match_fmt(const char *fmt, const char *p, size_t n,
 	return j == n ? 0 : -ENOENT;
 }
 
-/* event_setf("%lld") without printf: once per hole of a flood line. */
-static void set_int(struct event *ev, const char *key, int64_t v)
-{
-	char t[24];
-	size_t n = sizeof(t) - 1;
-	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-
-	t[n] = '\0';
-	do {
-		t[--n] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		t[--n] = '-';
-	event_set(ev, key, t + n);
-}
-
 static void fill(struct event *ev, const struct kmsg_pattern *pat,
 		 const struct hole *holes, unsigned nholes)
 {
@@ -464,7 +447,7 @@ static void fill(struct event *ev, const struct kmsg_pattern *pat,
 			event_set_u64(ev, name, h->u);
 			break;
 		case H_INT:
-			set_int(ev, name, h->i);
+			event_set_i64(ev, name, h->i);
 			break;
 		default:
 			event_set(ev, name, h->s);

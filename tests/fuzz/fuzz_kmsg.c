@@ -13,10 +13,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check_event(const struct event *ev)
 {
-	/* Every field is a NUL-terminated string inside the event. */
+	/* Every field is a NUL-terminated key and a value with a text. */
 	for (unsigned i = 0; i < ev->nfields; i++) {
+		char tmp[EVENT_TEXT_LEN];
+
 		if (strlen(event_key(ev, i)) >= EVENT_BUF_LEN ||
-		    strlen(event_val(ev, i)) >= EVENT_BUF_LEN)
+		    strlen(event_text(ev, i, tmp)) >= EVENT_BUF_LEN)
 			abort();
 	}
 	if (ev->type == EV_KERNEL_MESSAGE || ev->type == EV_KERNEL_WARNING) {

@@ -93,6 +93,27 @@ static struct checks *mk(struct conf *c, struct views *cw)
 	return ck;
 }
 
+/* With typed set, values go in as a binary source has them (eBPF, the
+ * tracker): endpoints as addresses, keys as 32 bytes, counts as integers;
+ * what does not parse stays text. The checks must see the same either way. */
+static bool typed;
+
+static void set_val(struct event *ev, const char *key, const char *val)
+{
+	union endpoint ep;
+	uint8_t k[WG_KEY_LEN];
+	uint64_t u;
+
+	if (typed && strstr(key, "endpoint") && endpoint_parse(val, strlen(val), &ep) == 0)
+		event_set_addr(ev, key, &ep);
+	else if (typed && strstr(key, "peer") && key_from_base64(k, val, strlen(val)) == 0)
+		event_set_key(ev, key, k);
+	else if (typed && !strcmp(key, "count") && parse_u64(val, strlen(val), UINT64_MAX, &u) == 0)
+		event_set_u64(ev, key, u);
+	else
+		event_set(ev, key, val);
+}
+
 static void feed(struct checks *ck, enum event_type t, enum event_source src, int64_t when,
 		 const char *iface, const char *peer, const char *ep)
 {
@@ -103,9 +124,9 @@ static void feed(struct checks *ck, enum event_type t, enum event_source src, in
 	if (iface)
 		event_set(&ev, "iface", iface);
 	if (peer)
-		event_set(&ev, "peer", peer);
+		set_val(&ev, "peer", peer);
 	if (ep)
-		event_set(&ev, "endpoint", ep);
+		set_val(&ev, "endpoint", ep);
 	checks_event(ck, &ev);
 }
 
@@ -114,7 +135,7 @@ static const char *f(size_t i, const char *key)
 	return i < ngot ? event_get(&got[i], key) : NULL;
 }
 
-TEST(endpoint_allow_lists)
+static void endpoint_allow_lists(void)
 {
 	static struct conf c;
 	struct checks *ck;
@@ -167,6 +188,18 @@ TEST(endpoint_allow_lists)
 	checks_event(ck, &got[0]);
 	CHECK_INT(ngot, 5);
 	checks_free(ck);
+}
+
+TEST(endpoint_allow_lists)
+{
+	endpoint_allow_lists();
+}
+
+TEST(endpoint_allow_lists_typed)
+{
+	typed = true;
+	endpoint_allow_lists();
+	typed = false;
 }
 
 TEST(endpoint_off_without_lists)
@@ -247,7 +280,7 @@ static void bad_init(struct checks *ck, int64_t when, const char *iface, const c
 	feed(ck, EV_INVALID_HANDSHAKE_INITIATION, SRC_KMSG, when, iface, NULL, ep);
 }
 
-TEST(flood_window_and_sources)
+static void flood_window_and_sources(void)
 {
 	static struct conf c;
 	struct checks *ck;
@@ -287,6 +320,18 @@ TEST(flood_window_and_sources)
 	bad_init(ck, T0 + S(64), "wg0", "10.231.1.2:40001");
 	CHECK_INT(ngot, 1);
 	checks_free(ck);
+}
+
+TEST(flood_window_and_sources)
+{
+	flood_window_and_sources();
+}
+
+TEST(flood_window_and_sources_typed)
+{
+	typed = true;
+	flood_window_and_sources();
+	typed = false;
 }
 
 TEST(flood_ignores_backlog)
@@ -527,7 +572,7 @@ TEST(rogue_interfaces_and_peers)
 }
 
 /* eBPF events are folded: one INVALID_MAC with count=150 is 150 packets. */
-TEST(flood_counts_folded_bpf_events)
+static void flood_counts_folded_bpf_events(void)
 {
 	static struct conf c;
 	struct checks *ck;
@@ -539,9 +584,9 @@ TEST(flood_counts_folded_bpf_events)
 	event_init(&ev, EV_INVALID_MAC, SRC_BPF);
 	ev.time_us = T0;
 	event_set(&ev, "iface", "wg0");
-	event_set(&ev, "endpoint", "192.0.2.7:50021");
+	set_val(&ev, "endpoint", "192.0.2.7:50021");
 	event_set(&ev, "reason", "bad_mac");
-	event_set(&ev, "count", "150");
+	set_val(&ev, "count", "150");
 	checks_event(ck, &ev);
 	CHECK_INT(ngot, 1);
 	CHECK_INT(got[0].type, EV_ALERT_HANDSHAKE_FLOOD);
@@ -551,7 +596,19 @@ TEST(flood_counts_folded_bpf_events)
 	checks_free(ck);
 }
 
-TEST(unknown_peer_key)
+TEST(flood_counts_folded_bpf_events)
+{
+	flood_counts_folded_bpf_events();
+}
+
+TEST(flood_counts_folded_bpf_events_typed)
+{
+	typed = true;
+	flood_counts_folded_bpf_events();
+	typed = false;
+}
+
+static void unknown_peer_key(void)
 {
 	static struct conf c;
 	struct checks *ck;
@@ -566,18 +623,18 @@ TEST(unknown_peer_key)
 	event_init(&ev, EV_INVALID_HANDSHAKE_INITIATION, SRC_BPF);
 	ev.time_us = T0;
 	event_set(&ev, "iface", "wg0");
-	event_set(&ev, "endpoint", "192.168.242.2:40012");
+	set_val(&ev, "endpoint", "192.168.242.2:40012");
 	event_set(&ev, "reason", "replay");
-	event_set(&ev, "peer", k);
+	set_val(&ev, "peer", k);
 	checks_event(ck, &ev);
 	CHECK_INT(ngot, 0);
 	event_init(&ev, EV_INVALID_HANDSHAKE_INITIATION, SRC_BPF);
 	ev.time_us = T0;
 	event_set(&ev, "iface", "wg0");
-	event_set(&ev, "endpoint", "192.168.242.2:40012");
+	set_val(&ev, "endpoint", "192.168.242.2:40012");
 	event_set(&ev, "reason", "unknown_peer");
-	event_set(&ev, "claimed_peer", k);
-	event_set(&ev, "count", "2");
+	set_val(&ev, "claimed_peer", k);
+	set_val(&ev, "count", "2");
 	checks_event(ck, &ev);
 	CHECK_INT(ngot, 1);
 	CHECK_INT(got[0].type, EV_ALERT_UNKNOWN_PEER_KEY);
@@ -598,6 +655,18 @@ TEST(unknown_peer_key)
 	checks_event(ck, &ev);
 	CHECK_INT(ngot, 0);
 	checks_free(ck);
+}
+
+TEST(unknown_peer_key)
+{
+	unknown_peer_key();
+}
+
+TEST(unknown_peer_key_typed)
+{
+	typed = true;
+	unknown_peer_key();
+	typed = false;
 }
 
 TEST(suppression_table)

@@ -26,12 +26,13 @@ static int parse(const char *s, struct event *ev)
 static const char *show(const struct event *ev)
 {
 	static char out[4096];
+	char tmp[EVENT_TEXT_LEN];
 	size_t o;
 
 	o = (size_t)snprintf(out, sizeof(out), "%s", event_type_name(ev->type));
 	for (unsigned i = 0; i < ev->nfields && o < sizeof(out); i++)
 		o += (size_t)snprintf(out + o, sizeof(out) - o, " %s=%s",
-				      event_key(ev, i), event_val(ev, i));
+				      event_key(ev, i), event_text(ev, i, tmp));
 	return out;
 }
 

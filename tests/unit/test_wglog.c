@@ -9,6 +9,7 @@
 static const char *show_line(const char *line)
 {
 	static char out[2048];
+	char tmp[EVENT_TEXT_LEN];
 	struct event ev;
 	size_t n = strlen(line), o;
 	char *copy = malloc(n ? n : 1);
@@ -24,7 +25,7 @@ static const char *show_line(const char *line)
 	o = (size_t)snprintf(out, sizeof(out), "%s", event_type_name(ev.type));
 	for (unsigned i = 0; i < ev.nfields && o < sizeof(out); i++)
 		o += (size_t)snprintf(out + o, sizeof(out) - o, " %s=%s", event_key(&ev, i),
-				      event_val(&ev, i));
+				      event_text(&ev, i, tmp));
 	return out;
 }
 

@@ -14,6 +14,7 @@
 
 #include "engine/checks/checks_int.h"
 #include "conf/conf.h"
+#include "base/cidr.h"
 #include "base/util.h"
 
 #define SUPPRESS_MAX	65536	/* open suppression windows */
@@ -48,10 +49,10 @@ void ck_alert_init(struct event *ev, enum event_type t, int severity,
 	if (iface)
 		event_set(ev, "iface", iface);
 	/* --all-namespaces: the alert names the namespace its cause did. */
-	if (cause && event_get(cause, "netns"))
-		event_set(ev, "netns", event_get(cause, "netns"));
-	if (cause && event_get(cause, "netns_unresolved"))
-		event_set(ev, "netns_unresolved", event_get(cause, "netns_unresolved"));
+	if (cause) {
+		event_copy(ev, cause, "netns");
+		event_copy(ev, cause, "netns_unresolved");
+	}
 }
 
 void ck_alert_emit(struct checks *ck, struct event *ev)
@@ -79,11 +80,20 @@ const struct conf_iface *ck_conf_iface(const struct checks *ck, const char *ifac
 
 int ck_get_u64(const struct event *ev, const char *key, uint64_t max, uint64_t *out)
 {
-	const char *v = event_get(ev, key);
+	return event_get_u64(ev, key, max, out) < 0 ? -EINVAL : 0;
+}
 
-	if (!v)
-		return -EINVAL;
-	return parse_u64(v, strlen(v), max, out);
+int ck_get_ip(const struct event *ev, const char *key, int *family, uint8_t addr[16])
+{
+	char tmp[EVENT_TEXT_LEN];
+	union endpoint e;
+	const char *s;
+
+	if (event_get_addr(ev, key, &e) == 0)
+		return cidr_addr_from_ep(&e, family, addr);
+	/* A bare address (tests, hand-written events) is no endpoint. */
+	s = event_get_text(ev, key, tmp);
+	return s ? cidr_addr_from_endpoint(s, family, addr) : -EINVAL;
 }
 
 int checks_new(const struct conf *c, const struct checks_state *st,

@@ -63,6 +63,8 @@ void ck_state_set(struct checks *ck, const char *key, const char *val);
 /* The config file's view of iface, or NULL (none, or no dir watched). */
 const struct conf_iface *ck_conf_iface(const struct checks *ck, const char *iface);
 int ck_get_u64(const struct event *ev, const char *key, uint64_t max, uint64_t *out);
+/* An endpoint field's address (mapped v6 as v4), typed or text. 0/-EINVAL. */
+int ck_get_ip(const struct event *ev, const char *key, int *family, uint8_t addr[16]);
 
 /* Per check: new (0 / -errno; *out NULL when the check is off), event,
  * tick, free. */

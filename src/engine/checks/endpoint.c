@@ -15,6 +15,7 @@
 
 #include "engine/checks/checks_int.h"
 #include "conf/conf.h"
+#include "base/util.h"
 
 struct ep_list {
 	const char *iface;		/* borrowed from conf */
@@ -126,7 +127,7 @@ static bool endpoint_relevant(enum event_type t)
 
 void endpoint_event(struct checks *ck, const struct event *ev)
 {
-	const char *iface, *peer, *ep, *scope = "";
+	const char *iface, *peer, *scope = "";
 	const struct cidr_set *set;
 	uint8_t addr[16];
 	char key[256], ip[64];
@@ -137,26 +138,21 @@ void endpoint_event(struct checks *ck, const struct event *ev)
 		return;
 	iface = event_get(ev, "iface");
 	peer = event_get(ev, "peer");	/* kernel lines: only once resolved */
-	ep = event_get(ev, "endpoint");
-	if (!iface || !peer || !ep || !*ep)
+	if (!iface || !peer || ck_get_ip(ev, "endpoint", &family, addr) < 0)
 		return;
 	set = endpoint_list(ck->endpoint, iface, peer, &scope);
 	if (!set)
 		return;
-	if (cidr_addr_from_endpoint(ep, &family, addr) < 0)
-		return;
 	if (cidr_set_match(set, family, addr))
 		return;
-	if (!inet_ntop(family, addr, ip, sizeof(ip)))
-		return;
+	ip_format(ip, family, addr);
 	snprintf(key, sizeof(key), "ep|%s|%s|%s", iface, peer, ip);
 	if (ck_suppressed(ck, key, (int64_t)ck->conf->suppress_ms * 1000))
 		return;
 	ck_alert_init(&a, EV_ALERT_UNKNOWN_ENDPOINT, LOG_WARNING, ev);
 	event_set(&a, "peer", peer);
-	event_set(&a, "endpoint", ep);
-	if (event_get(ev, "prev_endpoint"))
-		event_set(&a, "prev_endpoint", event_get(ev, "prev_endpoint"));
+	event_copy(&a, ev, "endpoint");
+	event_copy(&a, ev, "prev_endpoint");
 	event_set(&a, "allow_list", scope);
 	event_set(&a, "seen_in", event_type_name(ev->type));
 	ck_alert_emit(ck, &a);

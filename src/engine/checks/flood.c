@@ -259,15 +259,15 @@ static bool fl_counted(enum event_type t)
 	}
 }
 
-/* "1.2.3.4:5" -> "1.2.3.4", "[v6]:5" -> "v6"; "" when unparsable. */
-static void fl_ip(const char *ep, char *out, size_t len)
+/* The source address of ev's endpoint ("1.2.3.4", "v6"); "" without one. */
+static void fl_ip(const struct event *ev, char out[static INET6_ADDRSTRLEN])
 {
 	uint8_t addr[16];
 	int family;
 
 	out[0] = '\0';
-	if (ep && cidr_addr_from_endpoint(ep, &family, addr) == 0)
-		inet_ntop(family, addr, out, (socklen_t)len);
+	if (ck_get_ip(ev, "endpoint", &family, addr) == 0)
+		ip_format(out, family, addr);
 }
 
 static uint64_t ev_count(const struct event *ev)
@@ -338,7 +338,7 @@ void flood_event(struct checks *ck, const struct event *ev)
 	fi = fl_iface(f, iface);
 	if (!fi)
 		return;
-	fl_ip(event_get(ev, "endpoint"), ip, sizeof(ip));
+	fl_ip(ev, ip);
 	/* eBPF events are exact and folded: one stands for `count` packets. */
 	fl_add(fi, t, ip, ev_count(ev), f->window_us);
 	snprintf(f->last_iface, sizeof(f->last_iface), "%s", iface);

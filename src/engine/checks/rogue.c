@@ -106,8 +106,8 @@ void rogue_iface_seen(struct checks *ck, const char *iface, const struct event *
 				       : "not in allowed_interfaces");
 	if (cause)
 		event_set(&a, "seen_in", event_type_name(cause->type));
-	if (cause && event_get(cause, "listen_port"))
-		event_set(&a, "listen_port", event_get(cause, "listen_port"));
+	if (cause)
+		event_copy(&a, cause, "listen_port");
 	ck_alert_emit(ck, &a);
 }
 
@@ -134,8 +134,8 @@ static void rogue_peer_alert(struct checks *ck, const struct event *cause, const
 	event_set(&a, "peer", peer);
 	event_set(&a, "drift", drift);
 	event_set(&a, "config", ci->path);
-	if (cause && event_get(cause, "endpoint"))
-		event_set(&a, "endpoint", event_get(cause, "endpoint"));
+	if (cause)
+		event_copy(&a, cause, "endpoint");
 	if (cause)
 		event_set(&a, "seen_in", event_type_name(cause->type));
 	ck_alert_emit(ck, &a);

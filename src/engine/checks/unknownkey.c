@@ -16,26 +16,24 @@
 
 void unknownkey_event(struct checks *ck, const struct event *ev)
 {
-	const char *iface, *key, *ep, *count, *reason;
-	char skey[160];
+	const char *iface, *key, *reason;
+	char skey[160], tmp[EVENT_TEXT_LEN];
 	struct event a;
 
 	if (ev->type != EV_INVALID_HANDSHAKE_INITIATION)
 		return;
 	reason = event_get(ev, "reason");
-	key = event_get(ev, "claimed_peer");
+	key = event_get_text(ev, "claimed_peer", tmp);
 	iface = event_get(ev, "iface");
 	if (!reason || strcmp(reason, "unknown_peer") || !key || !iface)
 		return;
 	snprintf(skey, sizeof(skey), "uk|%s|%s", iface, key);
 	if (ck_suppressed(ck, skey, (int64_t)ck->conf->suppress_ms * 1000))
 		return;
-	ep = event_get(ev, "endpoint");
-	count = event_get(ev, "count");
 	ck_alert_init(&a, EV_ALERT_UNKNOWN_PEER_KEY, LOG_WARNING, ev);
-	event_set(&a, "claimed_peer", key);
-	if (ep)
-		event_set(&a, "endpoint", ep);
-	event_set(&a, "count", count ? count : "1");
+	event_copy(&a, ev, "claimed_peer");
+	event_copy(&a, ev, "endpoint");
+	if (event_copy(&a, ev, "count") < 0)
+		event_set_u64(&a, "count", 1);
 	ck_alert_emit(ck, &a);
 }

@@ -188,7 +188,6 @@ void bpffold_add_overflow(struct bpffold *f, uint32_t sec, unsigned verdict, uns
 static void set_endpoint(struct event *ev, const char *key, unsigned family,
 			 const unsigned char addr[16], unsigned port)
 {
-	char s[ENDPOINT_STR_LEN];
 	union endpoint ep;
 
 	memset(&ep, 0, sizeof(ep));
@@ -203,17 +202,12 @@ static void set_endpoint(struct event *ev, const char *key, unsigned family,
 	} else {
 		return;
 	}
-	endpoint_format(s, &ep);
-	if (s[0])
-		event_set(ev, key, s);
+	event_set_addr(ev, key, &ep);
 }
 
 static void set_key(struct event *ev, const char *name, const unsigned char key[WGB_KEY_LEN])
 {
-	char b64[WG_KEY_B64_LEN];
-
-	key_to_base64(b64, key);
-	event_set(ev, name, b64);
+	event_set_key(ev, name, key);
 }
 
 /* The kernel's name, bounded and printable, or none. */
