@@ -121,6 +121,52 @@ static bool bpf_skip(struct agent *a, const struct event *ev)
 	return kernbpf_duplicate(&a->kb, ev);
 }
 
+/* A kernel line names a peer by the module's number, which the tracker
+ * learns from a line that also carries an endpoint only one peer has. A
+ * peer's first handshake comes from an endpoint the last poll did not
+ * know yet - but the kernel sets it before it logs - so re-read that
+ * interface now and resolve again, rather than leave the first line
+ * without its key until the next poll. Our own namespace's interfaces
+ * only (the others are read through nswatch at the poll). Bounded: at
+ * most REREADS_PER_S device reads a second, whatever a flood of new
+ * numbers says. */
+#define REREADS_PER_S	4
+
+static void reread_for_line(struct agent *a, struct event *ev)
+{
+	const char *ifn = event_get(ev, "iface");
+	int64_t now = now_monotonic_us();
+	union endpoint ep;
+	uint64_t id;
+	int ret;
+
+	if (ev->source != SRC_KMSG || !a->nl || a->observing || !ifn ||
+	    event_get(ev, "peer") || event_get(ev, "netns") ||
+	    event_get_u64(ev, "peer_id", UINT64_MAX, &id) < 0 ||
+	    event_get_addr(ev, "endpoint", &ep) < 0 || !in_scope(a->conf, ifn))
+		return;
+	if (now - a->reread_window_us >= 1000000) {
+		a->reread_window_us = now;
+		a->rereads = 0;
+	}
+	if (a->rereads >= REREADS_PER_S)
+		return;		/* the next poll resolves the rest */
+	a->rereads++;
+	a->observing = true;
+	ret = wgnl_get_device(a->nl, ifn, &a->dev);
+	if (ret == 0) {
+		/* A pass of one interface: incomplete, so nothing unseen is
+		 * taken for gone. Its events come before the line's. */
+		tracker_pass_begin(a->tracker, now_realtime_us());
+		tracker_observe(a->tracker, &a->dev, SRC_POLL);
+		tracker_pass_end(a->tracker, false, SRC_POLL, in_scope, a->conf);
+		wg_device_clear(&a->dev);
+	}
+	a->observing = false;
+	if (ret == 0)
+		tracker_resolve(a->tracker, ev);
+}
+
 int agent_emit(void *ctx, struct event *ev)
 {
 	struct agent *a = ctx;
@@ -130,6 +176,7 @@ int agent_emit(void *ctx, struct event *ev)
 		tracker_resolve(a->tracker, ev);	/* before bpf_skip: it needs netns */
 	if (bpf_skip(a, ev))
 		return 0;
+	reread_for_line(a, ev);
 	if (!ev->time_us)
 		ev->time_us = now_realtime_us();
 	add_peer_name(a, ev);
@@ -202,6 +249,7 @@ static void agent_poll(struct agent *a)
 		log_warnx("poll: out of memory");
 		return;
 	}
+	a->observing = true;
 	if (!a->nl) {
 		ret = wgnl_open(&a->nl);
 		if (ret < 0 && ret != -ENOENT && !a->nl_warned) {
@@ -243,6 +291,7 @@ static void agent_poll(struct agent *a)
 		complete = false;
 	tracker_pass_end(a->tracker, complete, a->pass_src, in_scope, a->conf);
 	a->pass_src = SRC_POLL;
+	a->observing = false;
 	free(names);
 }
 

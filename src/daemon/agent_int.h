@@ -65,6 +65,9 @@ struct agent {
 	char hostname[256];
 	uint64_t journaled, failed;
 	bool nl_warned;
+	bool observing;			/* in agent_poll: a->dev is in use */
+	int64_t reread_window_us;	/* reread_for_line's bound: this second */
+	unsigned rereads;		/* ... and how many it has had */
 	bool commit_failed;		/* memory is ahead of the store: stop */
 	int lock_fd;
 };

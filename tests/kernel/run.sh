@@ -238,7 +238,9 @@ handshake-retry	kmsg	${T}\"HANDSHAKE_RETRY\"	\"reason\": ?\"no_reply\"
 kmsg-suppressed	kmsg	${T}\"KMSG_SUPPRESSED\"	\"count\": ?\"?[0-9]
 kmsg-iface-destroyed	kmsg	${T}\"IFACE_DESTROYED\"	\"source\": ?\"kmsg\"	\"iface\": ?\"wg0\"
 netns-exiting	kmsg	${T}\"NETNS_EXITING\"	\"iface\": ?\"wgx\"
-peer-id-resolved-to-key	daemon	\"source\": ?\"kmsg\"	\"peer\": ?\"${PUB_CLI}\""
+peer-id-resolved-to-key	daemon	\"source\": ?\"kmsg\"	\"peer\": ?\"${PUB_CLI}\"
+first-kmsg-handshake-resolved	daemon	${T}\"HANDSHAKE_INITIATION_RECEIVED\"	\"source\": ?\"kmsg\"	\"endpoint\": ?\"${IP4}\.2:40001\"	\"peer\": ?\"${PUB_CLI}\"
+first-kmsg-handshake-ipv6-resolved	daemon	${T}\"HANDSHAKE_INITIATION_RECEIVED\"	\"source\": ?\"kmsg\"	\"endpoint\": ?\"\[fd00:242::2\]:40003\"	\"peer\": ?\"${PUB_CLI6}\""
 AGENT_REJECT="\
 userspace-kmsg-record-ignored	203\.0\.113\.66
 ipv6-endpoint-normalised	/0%0"
