@@ -38,7 +38,6 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 
-#include "base/event.h"
 #include "base/log.h"
 #include "base/loop.h"
 #include "outputs/output.h"
