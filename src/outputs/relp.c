@@ -648,7 +648,7 @@ int relp_out_open(const char *name, const struct output_url *u, const char *curs
 	if (ret < 0)
 		goto out;
 	if (r->cursor < 0) {
-		/* a new output starts at the journal's end (as output.c) */
+		/* a new output starts at the journal's end (as ledger.c) */
 		ret = store_last_id(store, &r->cursor);
 		if (ret == 0)
 			ret = store_cursor_set(store, r->cursor_key, r->cursor);
