@@ -2,23 +2,12 @@
 /* output.c - deliver journaled events to syslog collectors (TCP, TLS, UDP)
  * and JSON lines (stdout, file). The OpenSSL side of TLS is in tls.c; here
  * TLS is one more state (ST_HANDSHAKE) and a ciphertext ack map (see
- * tls_acked()). docs/tls.md is the operator's view.
+ * tls_acked() in ledger.c). docs/tls.md is the operator's view.
  *
- * The journal is the queue. Each output keeps a cursor in the store (named
- * by its canonical URL or its [output] name, see output_opts.cursor_key)
- * and reads events after it into one bounded send buffer,
- * formatted and framed, with a marker (end offset, journal id) per event.
- * The cursor moves past an event only when every byte of it has been
- * written to the socket/file and, on TCP, acknowledged by the collector's
- * kernel (SIOCOUTQ, see confirm()); anything unconfirmed at a disconnect is
- * dropped from memory and read again from the journal after the reconnect.
- * That is at-least-once: a collector may see duplicates around a break,
- * never a gap. UDP cannot know: its cursor moves once send() succeeded.
- *
- * First use: a URL with no cursor in the store starts at the journal's last
- * id at open time (only events appended from then on), so adding an output
- * to a host with a long history does not replay it. The cursor is written
- * at once, so a crash before the first delivery does not lose that point.
+ * This file is the connection state machine: resolve, connect, TLS steps,
+ * writes, backoff. What is delivered (the journal cursor, the events in
+ * flight and what the collector acknowledged) is ledger.c's; struct
+ * output, shared by both, is in output_int.h.
  *
  * Nothing here blocks the loop: sockets are non-blocking, connect completes
  * on EPOLLOUT, a full socket buffer waits for EPOLLOUT, and one turn sends
@@ -35,7 +24,6 @@
  * disconnected); repeated failures while down go to debug.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -44,104 +32,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
-#include <linux/sockios.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <unistd.h>
 
-#include "base/event.h"
 #include "base/log.h"
 #include "base/loop.h"
-#include "outputs/format.h"
-#include "outputs/jsonl.h"
 #include "outputs/output.h"
+#include "outputs/output_int.h"
 #include "outputs/relp.h"
 #include "outputs/resolve.h"
 #include "outputs/tls.h"
 #include "store/store.h"
 #include "base/util.h"
-
-#define OUT_BATCH		256		/* events per store read */
-#define OUT_MARK_CAP		4096		/* events in flight (unacked) */
-#define OUT_ACK_POLL_MS		50		/* re-check SIOCOUTQ while unacked */
-#define OUT_TURN_BATCHES	8		/* batches per loop turn, then yield */
-#define OUT_REC_MAX		32768		/* one formatted record (see test_format) */
-#define OUT_BUF_HIGH		(128 * 1024)	/* stop filling above this */
-#define OUT_BUF_CAP		(OUT_BUF_HIGH + OUT_REC_MAX + 32)
-#define OUT_UDP_MAX		8192		/* larger datagrams are truncated */
-#define OUT_MAX_ADDRS		8
-#define OUT_BACKOFF_MIN_MS	1000
-#define OUT_BACKOFF_MAX_MS	60000
-#define OUT_DISCARD_MAX		65536		/* bytes read back per wakeup */
-#define OUT_HANDSHAKE_MS	15000		/* TLS: TCP up, no handshake: give up */
-#define OUT_TLS_ACCEPT_MS	3000		/* TLS 1.3: see tls_acked() */
-#define OUT_RESOLVE_MS		10000		/* a name lookup: give up, back off */
-#define OUTPUT_CANON_MAX	(3 * 4 * OUTPUT_PATH_LEN + 2 * OUTPUT_HOST_LEN + 64)
-
-enum out_state {
-	ST_IDLE,	/* nothing open, nothing armed */
-	ST_RESOLVING,	/* a name lookup runs off the loop (o->rq) */
-	ST_CONNECTING,
-	ST_HANDSHAKE,	/* TLS: TCP connected, handshake under way */
-	ST_UP,
-	ST_BACKOFF,	/* timer armed to reconnect / retry */
-};
-
-struct out_mark {
-	uint64_t end;	/* stream offset just past this event's bytes */
-	int64_t id;
-	bool data;	/* false: filtered, no bytes */
-	uint64_t wire;	/* TLS: ciphertext count once `end` was written */
-};
-
-struct output {
-	char *name;			/* the URL: log prefix */
-	char *cursor_key;		/* where the delivery cursor is kept */
-	struct output_url url;
-	struct output_opts opts;
-	char host[256];			/* HOSTNAME we send */
-	struct loop *loop;
-	struct store *store;
-
-	enum out_state state;
-	int fd;
-	bool fd_watched, want_out, own_fd;
-	struct loop_timer timer;
-	int backoff_ms;
-	uint64_t rng;
-	bool down_logged;		/* "disconnected" said, not yet "connected" */
-	int last_err;
-
-	struct resolve_req *rq;		/* the lookup under way, if any */
-	int64_t resolve_until;		/* when it is given up */
-	union endpoint addrs[OUT_MAX_ADDRS];
-	socklen_t addrlens[OUT_MAX_ADDRS];
-	size_t naddrs, addr_idx;
-
-	int64_t cursor;			/* confirmed */
-	int64_t queued;			/* last id in buf (>= cursor) */
-	int64_t limit;			/* last committed id seen at a kick */
-	int64_t synced;			/* jsonl: cursor at the last fdatasync */
-	char *buf;			/* unwritten bytes only */
-	size_t off, len;		/* written, filled */
-	uint64_t wbase;			/* stream offset of buf[0] on this connection */
-	struct out_mark marks[OUT_MARK_CAP];	/* ring */
-	size_t mhead, mcount;
-
-	char *rec;			/* scratch record */
-	struct output_stats st;
-
-	struct tls_ctx *tls_ctx;	/* syslog+tls: built once at open */
-	struct tls_conn *tls;		/* this connection's session */
-	size_t mwired;			/* marks from mhead with .wire set */
-	int64_t tls_up_us;		/* when the handshake finished */
-	bool tls_ok;			/* the collector accepted this session */
-	bool tls_read_out;		/* a TLS read waits for EPOLLOUT */
-	struct relp_out *relp;		/* syslog+relp: the session is in relp.c */
-};
 
 /* --- small helpers ------------------------------------------------------ */
 
@@ -201,205 +106,6 @@ static bool is_net(const struct output *o)
 	return o->url.kind != OUTPUT_JSONL;
 }
 
-/* Forget the unconfirmed tail: it is read again from the journal. */
-static void buf_reset(struct output *o)
-{
-	o->off = o->len = 0;
-	o->wbase = 0;
-	o->mhead = o->mcount = 0;
-	o->mwired = 0;
-	o->queued = o->cursor;
-}
-
-/* --- cursor ---------------------------------------------------------- */
-
-/* Bytes written but not yet acknowledged by the collector's TCP. */
-static uint64_t unacked(struct output *o)
-{
-	int q = 0;
-
-	if ((o->url.kind != OUTPUT_TCP && o->url.kind != OUTPUT_TLS) || o->fd < 0)
-		return 0;
-	if (ioctl(o->fd, SIOCOUTQ, &q) < 0 || q < 0)
-		return 0;
-	return (uint64_t)q;
-}
-
-/* An event is confirmed when its last byte is written and, on TCP, also
- * acknowledged by the collector's kernel (SIOCOUTQ = write_seq - snd_una):
- * bytes written into a connection the collector already closed are never
- * acked, so they are sent again after the reconnect instead of being lost.
- * (A collector that dies after its kernel acked but before it read is
- * beyond what syslog over TCP can tell; RELP would be.) Only this function
- * decides what is confirmed. */
-/* TLS: SIOCOUTQ counts ciphertext, records carry overhead, and the
- * session sends bytes of its own (handshake, tickets, alerts). So each mark
- * gets, once SSL_write has taken its last byte (and with it, handed every
- * ciphertext byte of it to the socket), the connection's ciphertext count
- * at that moment (mark.wire). The kernel sends in order, so when
- * wire_written - SIOCOUTQ >= mark.wire every record up to and including
- * the message's last one was acked. One more gate for TLS 1.3: a server
- * that rejects our client certificate says so only after our handshake
- * finished, while its kernel acks the records we already sent; so nothing
- * is confirmed on a TLS 1.3 session until the server has sent a record of
- * its own after the handshake (OpenSSL and GnuTLS servers send session
- * tickets at once) or OUT_TLS_ACCEPT_MS passed without an alert. Returns
- * how far the acked ciphertext reaches; 0 while gated. */
-static void say_connected(struct output *o);
-
-static bool tls_accepted(struct output *o)
-{
-	if (o->tls_ok)
-		return true;
-	if (!tls_peer_accepted(o->tls) &&
-	    now_monotonic_us() - o->tls_up_us < OUT_TLS_ACCEPT_MS * 1000LL)
-		return false;
-	say_connected(o);
-	return true;
-}
-
-static uint64_t tls_acked(struct output *o)
-{
-	uint64_t w, q;
-
-	if (!o->tls || o->state != ST_UP || !tls_accepted(o))
-		return 0;
-	w = tls_wire_written(o->tls);
-	q = unacked(o);
-	return q > w ? 0 : w - q;
-}
-
-static bool head_acked(const struct output *o, uint64_t acked, uint64_t wacked)
-{
-	if (!o->mcount)
-		return false;
-	if (o->url.kind == OUTPUT_TLS)
-		return o->mwired && o->marks[o->mhead].wire <= wacked;
-	return o->marks[o->mhead].end <= acked;
-}
-
-static void wire_marks(struct output *o);
-
-static void confirm(struct output *o)
-{
-	uint64_t written = o->wbase + o->off, q = unacked(o);
-	uint64_t acked = q > written ? 0 : written - q;
-	uint64_t wacked;
-	int64_t before = o->cursor;
-
-	/* TLS: a filtered event has no bytes, so no SSL_write ever takes its
-	 * last byte; give it (and every mark written so far) the ciphertext
-	 * count now, or a run of filtered events longer than the ring stalls
-	 * the output for good (nothing written, nothing confirmed, no room
-	 * to read further). In order: it is confirmed once everything
-	 * before it was acked. */
-	if (o->tls)
-		wire_marks(o);
-	wacked = o->url.kind == OUTPUT_TLS ? tls_acked(o) : 0;
-
-	while (head_acked(o, acked, wacked)) {
-		o->cursor = o->marks[o->mhead].id;
-		if (o->marks[o->mhead].data)
-			o->st.sent++;
-		o->mhead = (o->mhead + 1) % OUT_MARK_CAP;
-		o->mcount--;
-		if (o->mwired)
-			o->mwired--;
-	}
-	if (o->off == o->len) {	/* all written: the buffer starts afresh */
-		o->wbase += o->len;
-		o->off = o->len = 0;
-	}
-	if (o->cursor != before) {
-		int ret = store_cursor_set(o->store, o->cursor_key, o->cursor);
-
-		if (ret < 0)
-			log_warnx("output %s: cannot save cursor %lld: %s", o->name,
-				  (long long)o->cursor, strerror(-ret));
-	}
-}
-
-/* --- filling the buffer from the journal ------------------------------ */
-
-static ssize_t format_record(struct output *o, const struct event *ev)
-{
-	ssize_t n;
-
-	if (o->url.kind == OUTPUT_JSONL) {
-		n = format_json(ev, o->host, o->rec, OUT_REC_MAX - 1);
-		if (n >= 0)
-			o->rec[n++] = '\n';
-		return n;
-	}
-	if (o->url.format == OUTPUT_RFC3164)
-		n = format_rfc3164(ev, o->host, o->opts.facility, o->rec, OUT_REC_MAX - 1);
-	else
-		n = format_rfc5424_sd(ev, o->host, o->opts.facility, o->url.sd_id,
-				      o->rec, OUT_REC_MAX - 1);
-	if (n < 0)
-		return n;
-	if (o->url.framing == OUTPUT_LF)
-		o->rec[n++] = '\n';
-	if (o->url.kind == OUTPUT_UDP && n > OUT_UDP_MAX) {
-		log_warnx("output %s: event %lld is %zd bytes, truncated to %d",
-			  o->name, (long long)ev->id, n, OUT_UDP_MAX);
-		n = OUT_UDP_MAX;
-	}
-	return n;
-}
-
-static int fill_cb(void *ctx, const struct event *ev)
-{
-	struct output *o = ctx;
-	size_t slot;
-	ssize_t n = 0;
-
-	if (ev->id > o->limit)
-		return 1;	/* not known to be committed yet */
-	if (o->mcount >= OUT_MARK_CAP || o->len >= OUT_BUF_HIGH)
-		return 1;	/* full: stop, this event stays unqueued */
-	if (ev->severity > o->opts.min_severity) {
-		o->st.filtered++;
-	} else if ((n = format_record(o, ev)) < 0) {
-		/* Cannot happen with OUT_REC_MAX sized for the worst case;
-		 * say so rather than stall the output forever. */
-		log_warnx("output %s: event %lld does not fit a record, skipped",
-			  o->name, (long long)ev->id);
-		o->st.failed++;
-		n = 0;
-	} else {
-		if (o->url.framing == OUTPUT_OCTET)	/* RFC 6587 3.4.1 */
-			o->len += (size_t)snprintf(o->buf + o->len, 16, "%zd ", n);
-		memcpy(o->buf + o->len, o->rec, (size_t)n);
-		o->len += (size_t)n;
-	}
-	slot = (o->mhead + o->mcount++) % OUT_MARK_CAP;
-	o->marks[slot].end = o->wbase + o->len;
-	o->marks[slot].id = ev->id;
-	o->marks[slot].data = n > 0;
-	o->queued = ev->id;
-	return 0;
-}
-
-/* Read more once the buffer is written out and the ring has room for a
- * batch; unacked events stay in the ring meanwhile. */
-static int fill(struct output *o, bool *got)
-{
-	size_t before = o->mcount;
-	int ret;
-
-	*got = false;
-	if (o->off != o->len || OUT_MARK_CAP - o->mcount < OUT_BATCH)
-		return 0;
-	ret = store_read_after(o->store, o->queued, OUT_BATCH, fill_cb, o);
-	if (ret < 0) {
-		log_warnx("output %s: reading the journal: %s", o->name, strerror(-ret));
-		return ret;
-	}
-	*got = o->mcount > before;
-	return 0;
-}
-
 /* --- connection -------------------------------------------------------- */
 
 static void conn_start(struct output *o);
@@ -437,7 +143,7 @@ static void backoff(struct output *o)
 static void fail(struct output *o, const char *what, int err)
 {
 	o_close(o);
-	buf_reset(o);
+	ledger_reset(o);
 	went_down(o, what, err);
 	backoff(o);
 }
@@ -446,7 +152,7 @@ static void fail(struct output *o, const char *what, int err)
 static void fail_tls(struct output *o, const char *why, int err)
 {
 	o_close(o);
-	buf_reset(o);
+	ledger_reset(o);
 	went_down_why(o, o->url.host, why, err);
 	backoff(o);
 }
@@ -551,6 +257,19 @@ static void say_connected(struct output *o)
 	o->tls_ok = true;
 }
 
+/* TLS 1.3: nothing is confirmed until the collector has shown it accepts
+ * us (why: see tls_acked() in ledger.c). */
+bool conn_tls_accepted(struct output *o)
+{
+	if (o->tls_ok)
+		return true;
+	if (!tls_peer_accepted(o->tls) &&
+	    now_monotonic_us() - o->tls_up_us < OUT_TLS_ACCEPT_MS * 1000LL)
+		return false;
+	say_connected(o);
+	return true;
+}
+
 static void connected(struct output *o)
 {
 	int one = 1;
@@ -576,7 +295,7 @@ static void connected(struct output *o)
 	else
 		log_debug("output %s: TLS session up (%s), waiting for the collector to accept it",
 			  o->name, tls_describe(o->tls));
-	buf_reset(o);	/* resend from the cursor */
+	ledger_reset(o);	/* resend from the cursor */
 	o_set_events(o, false);
 	pump(o, true);
 }
@@ -699,7 +418,7 @@ static void discard_input_tls(struct output *o)
 	o->tls_read_out = want_write;
 	if (want_write)
 		o_set_events(o, true);
-	tls_accepted(o);	/* a ticket may just have come */
+	conn_tls_accepted(o);	/* a ticket may just have come */
 }
 
 static void discard_input(struct output *o)
@@ -740,22 +459,6 @@ static void discard_input(struct output *o)
 
 /* --- writing ------------------------------------------------------------ */
 
-/* Give every mark whose last byte SSL_write has taken the ciphertext
- * count now: all of its records are in the socket (see tls_acked()). */
-static void wire_marks(struct output *o)
-{
-	uint64_t written = o->wbase + o->off, wire = tls_wire_written(o->tls);
-
-	while (o->mwired < o->mcount) {
-		struct out_mark *m = &o->marks[(o->mhead + o->mwired) % OUT_MARK_CAP];
-
-		if (m->end > written)
-			break;
-		m->wire = wire;
-		o->mwired++;
-	}
-}
-
 /* SSL_write from off; after WANT_WRITE it is retried with the same bytes
  * (buf does not change until everything in it is written). */
 static int write_step_tls(struct output *o)
@@ -764,17 +467,17 @@ static int write_step_tls(struct output *o)
 	bool want_write;
 	ssize_t n;
 
-	wire_marks(o);	/* filtered events at the head carry no bytes */
+	ledger_wire_marks(o);	/* filtered events at the head carry no bytes */
 	if (o->off == o->len) {
-		confirm(o);
+		ledger_confirm(o);
 		return 1;
 	}
 	n = tls_write(o->tls, o->buf + o->off, o->len - o->off, &want_write,
 		      why, sizeof(why));
 	if (n > 0) {
 		o->off += (size_t)n;
-		wire_marks(o);
-		confirm(o);
+		ledger_wire_marks(o);
+		ledger_confirm(o);
 		return 1;
 	}
 	if (n == -EAGAIN) {
@@ -794,7 +497,7 @@ static int write_step(struct output *o)
 
 	if (o->url.kind == OUTPUT_UDP) {
 		/* one datagram = the bytes up to the next marker */
-		confirm(o);	/* filtered (empty) ones first */
+		ledger_confirm(o);	/* filtered (empty) ones first */
 		if (!o->mcount)
 			return 1;
 		end = (size_t)(o->marks[o->mhead].end - o->wbase);
@@ -809,7 +512,7 @@ static int write_step(struct output *o)
 		o->off += (size_t)n;
 		if (o->url.kind == OUTPUT_UDP)
 			o->off = end;	/* a datagram goes whole or not at all */
-		confirm(o);
+		ledger_confirm(o);
 		return 1;
 	}
 	if (errno == EINTR)
@@ -841,12 +544,12 @@ static void pump(struct output *o, bool yield)
 		if (o->off == o->len) {
 			bool got;
 
-			confirm(o);
+			ledger_confirm(o);
 			if (yield && batches++ >= OUT_TURN_BATCHES) {
 				o_arm(o, 0);
 				return;
 			}
-			if (fill(o, &got) < 0 || !got)
+			if (ledger_fill(o, &got) < 0 || !got)
 				break;
 			continue;
 		}
@@ -929,116 +632,6 @@ static void on_timer(void *ctx)
 
 /* --- public -------------------------------------------------------------- */
 
-static int open_jsonl(struct output *o, char *err, size_t errlen)
-{
-	if (!strcmp(o->url.path, "-")) {
-		o->fd = STDOUT_FILENO;
-		o->own_fd = false;
-	} else {
-		int64_t seq;
-		uint64_t cut;
-		int ret;
-
-		o->fd = open(o->url.path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-		if (o->fd < 0) {
-			ret = -errno;
-			snprintf(err, errlen, "output \"%s\": cannot open %s: %s",
-				 o->name, o->url.path, strerror(errno));
-			return ret;
-		}
-		o->own_fd = true;
-		/* After a crash: cut a torn line; resume after the last line
-		 * written, which the cursor (committed a turn later) may lag. */
-		ret = jsonl_repair(o->fd, store_instance(o->store), &seq, &cut);
-		if (ret < 0) {
-			snprintf(err, errlen, "output \"%s\": cannot read back %s: %s",
-				 o->name, o->url.path, strerror(-ret));
-			return ret;
-		}
-		if (cut)
-			log_warnx("output %s: cut a torn last line (%llu bytes) left by a crash",
-				  o->name, (unsigned long long)cut);
-		if (seq > o->cursor) {
-			o->cursor = o->queued = o->st.cursor = seq;
-			ret = store_cursor_set(o->store, o->cursor_key, seq);
-			if (ret < 0) {
-				snprintf(err, errlen, "output \"%s\": cannot save its cursor: %s",
-					 o->name, strerror(-ret));
-				return ret;
-			}
-		}
-		o->synced = o->cursor;
-	}
-	o->state = ST_UP;
-	return 0;
-}
-
-/* The cursor under the output's canonical name. Older versions named it
- * by the URL as given without its query (so two URLs that differed in
- * ?format= shared one). Until output_cursor_names_migrated() marks the
- * store, an output without a cursor of its own takes over the one of its
- * old name at its position; every output of the first configuration to
- * run does, then never again (an output added later starts at the end). */
-#define CURSOR_NAMES_META	"output_cursor_names"
-
-static int open_cursor(struct output *o, const char *url, const char *key)
-{
-	char canon[OUTPUT_CANON_MAX], v[16];
-	int64_t old = -1;
-	char *legacy = NULL;
-	int ret;
-
-	if (key && key[0]) {
-		o->cursor_key = strdup(key);
-	} else {
-		ret = output_url_canonical(&o->url, canon, sizeof(canon));
-		if (ret < 0)
-			return ret;
-		o->cursor_key = strdup(canon);
-	}
-	if (!o->cursor_key)
-		return -ENOMEM;
-	ret = store_cursor_get(o->store, o->cursor_key, &o->cursor);
-	if (ret < 0 || o->cursor >= 0)
-		return ret;
-	if (!(key && key[0]) &&
-	    store_meta_get(o->store, CURSOR_NAMES_META, v, sizeof(v)) == -ENOENT) {
-		legacy = strndup(url, strcspn(url, "?"));
-		if (!legacy)
-			return -ENOMEM;
-		ret = store_cursor_get(o->store, legacy, &old);
-		if (ret < 0)
-			goto out;
-	}
-	if (old >= 0) {
-		o->cursor = old;
-		log_info("output %s: cursor \"%s\" (id %lld) now kept as \"%s\"",
-			 o->name, legacy, (long long)old, o->cursor_key);
-	} else {
-		ret = store_last_id(o->store, &o->cursor);
-		if (ret < 0)
-			goto out;
-	}
-	ret = store_cursor_set(o->store, o->cursor_key, o->cursor);
-out:
-	free(legacy);
-	return ret;
-}
-
-int output_cursor_names_migrated(struct store *s)
-{
-	int ret = store_meta_set(s, CURSOR_NAMES_META, "canonical");
-
-	if (ret < 0)
-		log_warnx("cannot record the output cursor migration: %s", strerror(-ret));
-	return ret;
-}
-
-const char *output_cursor_key(const struct output *o)
-{
-	return o->cursor_key;
-}
-
 int output_open(const char *url, const struct output_opts *opts,
 		struct loop *loop, struct store *store,
 		struct output **out, char *err, size_t errlen)
@@ -1090,11 +683,11 @@ int output_open(const char *url, const struct output_opts *opts,
 	o->backoff_ms = OUT_BACKOFF_MIN_MS;
 	o->rng = (uint64_t)now_monotonic_us() ^ ((uint64_t)(uintptr_t)o << 16) ^ 0x9e3779b97f4a7c15ULL;
 
-	ret = open_cursor(o, url, opts ? opts->cursor_key : NULL);
+	ret = ledger_open_cursor(o, url, opts ? opts->cursor_key : NULL);
 	if (ret < 0)
 		goto out;
 	if (o->url.kind == OUTPUT_RELP) {
-		/* relp.c keeps the cursor open_cursor() named (and took over) */
+		/* relp.c keeps the cursor ledger_open_cursor() named (and took over) */
 		ret = relp_out_open(o->name, &o->url, o->cursor_key, &o->opts, loop,
 				    store, &o->relp, err, errlen);
 		if (ret < 0)
@@ -1108,7 +701,7 @@ int output_open(const char *url, const struct output_opts *opts,
 	if (ret < 0)
 		goto out;
 	if (o->url.kind == OUTPUT_JSONL) {
-		ret = open_jsonl(o, err, errlen);
+		ret = ledger_open_jsonl(o, err, errlen);
 		if (ret < 0)
 			goto out;
 	} else if (loop) {
@@ -1139,28 +732,11 @@ void output_free(struct output *o)
 	free(o);
 }
 
-void output_sync(struct output *o)
-{
-	if (o->url.kind != OUTPUT_JSONL || !o->own_fd || o->synced == o->cursor)
-		return;
-	if (fdatasync(o->fd) < 0)
-		log_warn("output %s: fdatasync", o->name);
-	else
-		o->synced = o->cursor;
-}
-
 const char *output_name(const struct output *o)
 {
 	return o->name;
 }
 
-static void update_limit(struct output *o)
-{
-	int64_t last;
-
-	if (store_last_id(o->store, &last) == 0 && last > o->limit)
-		o->limit = last;
-}
 
 void output_kick(struct output *o)
 {
@@ -1168,7 +744,7 @@ void output_kick(struct output *o)
 		relp_out_kick(o->relp);
 		return;
 	}
-	update_limit(o);
+	ledger_update_limit(o);
 	switch (o->state) {
 	case ST_IDLE:
 		if (is_net(o))
@@ -1183,10 +759,6 @@ void output_kick(struct output *o)
 	}
 }
 
-static bool pending(struct output *o)
-{
-	return o->off != o->len || o->mcount || o->queued < o->limit;
-}
 
 static int poll_any(int fd, short events, int64_t deadline)
 {
@@ -1218,13 +790,13 @@ int output_flush(struct output *o, int timeout_ms)
 
 	if (o->relp)
 		return relp_out_flush(o->relp, timeout_ms);
-	update_limit(o);
+	ledger_update_limit(o);
 	for (;;) {
 		int ev;
 
 		if (o->state == ST_UP)
 			pump(o, false);
-		if (!pending(o))
+		if (!ledger_pending(o))
 			return 0;
 		if (now_monotonic_us() >= deadline)
 			return -ETIMEDOUT;
@@ -1289,13 +861,3 @@ int output_flush(struct output *o, int timeout_ms)
 	}
 }
 
-void output_get_stats(const struct output *o, struct output_stats *st)
-{
-	if (o->relp) {
-		relp_out_get_stats(o->relp, st);
-		return;
-	}
-	*st = o->st;
-	st->cursor = o->cursor;
-	st->connected = o->state == ST_UP;
-}

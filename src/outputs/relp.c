@@ -12,11 +12,9 @@
  * A session: TCP connect, "1 open" with our offers, the receiver's
  * "rsp 200" naming the commands it takes (it must take "syslog"), then one
  * "TXNR syslog LEN RECORD" per event, up to RELP_WINDOW unanswered. An
- * event is delivered when the receiver answered its txnr with "rsp 200":
- * only then may the cursor pass it, and the cursor moves in journal order
- * (an answer for a later txnr waits for the earlier ones). Events the
- * severity filter skips take a slot in the ring but no txnr, already
- * answered, so a run of them never holds the cursor back.
+ * event is delivered when the receiver answered its txnr with "rsp 200"
+ * (the ring of txnrs and the cursor are relpledger.c's; struct relp_out,
+ * shared by both, is in relp_int.h).
  *
  * Anything else ends the session: a rsp other than 200, "serverclose", a
  * broken frame, a silent receiver (no answer for RELP_ACK_TIMEOUT_MS while
@@ -46,93 +44,17 @@
 #include <netinet/tcp.h>
 #include <unistd.h>
 
-#include "base/event.h"
 #include "base/failpoint.h"
 #include "base/log.h"
 #include "base/loop.h"
 #include "base/relpframe.h"
 #include "base/util.h"
-#include "outputs/format.h"
 #include "outputs/output.h"
 #include "outputs/relp.h"
+#include "outputs/relp_int.h"
 #include "outputs/resolve.h"
 #include "outputs/tls.h"
 #include "store/store.h"
-
-#define RELP_RING_CAP		4096		/* events read, not yet confirmed */
-#define RELP_WINDOW		1024		/* syslog frames unanswered at once */
-#define RELP_BATCH		256		/* events per journal read */
-#define RELP_TURN_BATCHES	8
-#define RELP_REC_MAX		32768		/* one formatted record */
-#define RELP_SBUF_HIGH		(128 * 1024)
-#define RELP_SBUF_CAP		(RELP_SBUF_HIGH + RELP_REC_MAX + RELP_HDR_MAX + 2)
-#define RELP_RBUF_CAP		8192		/* answers are short; offers < 4 KiB */
-#define RELP_RSP_MAX		4096
-#define RELP_MAX_ADDRS		8
-#define RELP_BACKOFF_MIN_MS	1000
-#define RELP_BACKOFF_MAX_MS	60000
-#define RELP_OPEN_MS		15000		/* connect + open answered */
-#define RELP_ACK_TIMEOUT_MS	30000		/* events wait, receiver silent */
-#define RELP_ACK_POLL_MS	1000
-#define RELP_GAI_POLL_MS	20
-#define RELP_RESOLVE_MS		10000	/* as output.c: a lookup unanswered, backoff */
-#define RELP_OFFERS		"relp_version=0\nrelp_software=wgaudit," WGAUDIT_VERSION \
-				",https://github.com/wgaudit\ncommands=syslog"
-
-enum relp_state {
-	R_IDLE,
-	R_RESOLVING,	/* getaddrinfo_a under way */
-	R_CONNECTING,
-	R_HANDSHAKE,	/* TLS: TCP up, handshake under way */
-	R_OPENING,	/* "open" sent, its rsp not yet in */
-	R_UP,
-	R_BACKOFF,
-};
-
-struct rmark {
-	int64_t id;
-	uint32_t txnr;	/* 0: filtered, no frame */
-	bool acked;
-};
-
-struct relp_out {
-	char *name, *cursor_key;
-	struct output_url url;
-	struct output_opts opts;
-	char host[256];
-	struct loop *loop;
-	struct store *store;
-
-	enum relp_state state;
-	int fd;
-	bool watched, want_out;
-	struct tls_ctx *tls_ctx;	/* ?tls=1: built once at open */
-	struct tls_conn *tls;		/* this connection's session */
-	struct loop_timer timer;
-	int64_t deadline_us;	/* open / ack timeout; 0 = none */
-	int backoff_ms;
-	uint64_t rng;
-	bool down_logged;
-	int last_err;
-
-	struct resolve_req *rq;	/* a name lookup under way (resolve.c) */
-	int64_t resolve_until;	/* given up then, like a connect */
-	char port[8];
-	union endpoint addrs[RELP_MAX_ADDRS];
-	socklen_t addrlens[RELP_MAX_ADDRS];
-	size_t naddrs, addr_idx;
-
-	int64_t cursor, queued, limit;
-	uint32_t next_txnr;
-	struct rmark ring[RELP_RING_CAP];
-	size_t rhead, rcount, inflight;
-	size_t ack_hint;	/* ring offset (from rhead) where the next answer is likely */
-	char *sbuf, *rec;
-	size_t soff, slen;
-	char rbuf[RELP_RBUF_CAP];
-	size_t rlen;
-	struct output_stats st;
-};
 
 static void on_fd(void *ctx, int fd, uint32_t events);
 static void conn_start(struct relp_out *r);
@@ -176,14 +98,6 @@ static void r_close(struct relp_out *r)
 	r->deadline_us = 0;
 }
 
-/* Forget what is unconfirmed: it is read again from the journal. */
-static void session_reset(struct relp_out *r)
-{
-	r->rhead = r->rcount = r->inflight = r->ack_hint = 0;
-	r->soff = r->slen = r->rlen = 0;
-	r->queued = r->cursor;
-	r->next_txnr = 1;
-}
 
 static uint32_t r_rand(struct relp_out *r)
 {
@@ -193,13 +107,6 @@ static uint32_t r_rand(struct relp_out *r)
 	return (uint32_t)(r->rng >> 32);
 }
 
-static uint32_t take_txnr(struct relp_out *r)
-{
-	uint32_t t = r->next_txnr;
-
-	r->next_txnr = t >= RELP_TXNR_MAX ? 1 : t + 1;
-	return t;
-}
 
 static void went_down(struct relp_out *r, const char *what, int err)
 {
@@ -228,114 +135,11 @@ static void backoff(struct relp_out *r)
 static void fail(struct relp_out *r, const char *what, int err)
 {
 	r_close(r);
-	session_reset(r);
+	relp_ledger_reset(r);
 	went_down(r, what, err);
 	backoff(r);
 }
 
-/* --- the cursor --------------------------------------------------------- */
-
-/* Pop answered events off the ring's head; the cursor follows. */
-static void confirm(struct relp_out *r)
-{
-	int64_t before = r->cursor;
-	int ret;
-
-	while (r->rcount && r->ring[r->rhead].acked) {
-		r->cursor = r->ring[r->rhead].id;
-		r->rhead = (r->rhead + 1) % RELP_RING_CAP;
-		r->rcount--;
-		if (r->ack_hint)
-			r->ack_hint--;
-	}
-	if (r->cursor == before)
-		return;
-	ret = store_cursor_set(r->store, r->cursor_key, r->cursor);
-	if (ret < 0)
-		log_warnx("output %s: cannot save cursor %lld: %s", r->name,
-			  (long long)r->cursor, strerror(-ret));
-}
-
-/* rsp for txnr: mark its event. Receivers answer in order in practice,
- * so the search starts just after the last answered slot (a window of
- * answers read at once costs O(window), not O(window^2)) and wraps. */
-static int ack(struct relp_out *r, uint32_t txnr)
-{
-	for (size_t k = 0; k < r->rcount; k++) {
-		size_t i = (r->ack_hint + k) % r->rcount;
-		struct rmark *m = &r->ring[(r->rhead + i) % RELP_RING_CAP];
-
-		if (m->txnr != txnr || m->acked)
-			continue;
-		m->acked = true;
-		r->inflight--;
-		r->st.sent++;
-		r->ack_hint = i + 1;
-		return 0;
-	}
-	return -ENOENT;
-}
-
-/* --- filling ------------------------------------------------------------ */
-
-static int fill_cb(void *ctx, const struct event *ev)
-{
-	struct relp_out *r = ctx;
-	struct rmark *m;
-	ssize_t n = 0, f;
-
-	if (ev->id > r->limit)
-		return 1;	/* not known to be committed */
-	if (r->rcount >= RELP_RING_CAP || r->inflight >= RELP_WINDOW ||
-	    r->slen >= RELP_SBUF_HIGH)
-		return 1;
-	m = &r->ring[(r->rhead + r->rcount) % RELP_RING_CAP];
-	*m = (struct rmark){ .id = ev->id, .acked = true };
-	if (ev->severity > r->opts.min_severity) {
-		r->st.filtered++;
-	} else {
-		if (r->url.format == OUTPUT_RFC3164)
-			n = format_rfc3164(ev, r->host, r->opts.facility, r->rec, RELP_REC_MAX);
-		else
-			n = format_rfc5424_sd(ev, r->host, r->opts.facility, r->url.sd_id,
-					      r->rec, RELP_REC_MAX);
-		if (n < 0) {
-			log_warnx("output %s: event %lld does not fit a record, skipped",
-				  r->name, (long long)ev->id);
-			r->st.failed++;
-		} else {
-			m->txnr = take_txnr(r);
-			f = relp_frame_put(r->sbuf + r->slen, RELP_SBUF_CAP - r->slen,
-					   m->txnr, "syslog", r->rec, (size_t)n);
-			if (f < 0)
-				return -EOVERFLOW;	/* cannot happen: sized for it */
-			r->slen += (size_t)f;
-			m->acked = false;
-			r->inflight++;
-		}
-	}
-	r->rcount++;
-	r->queued = ev->id;
-	return 0;
-}
-
-static int fill(struct relp_out *r, bool *got)
-{
-	size_t before = r->rcount;
-	int ret;
-
-	*got = false;
-	if (r->soff != r->slen || r->inflight >= RELP_WINDOW ||
-	    RELP_RING_CAP - r->rcount < RELP_BATCH || r->queued >= r->limit)
-		return 0;
-	ret = store_read_after(r->store, r->queued, RELP_BATCH, fill_cb, r);
-	if (ret < 0) {
-		log_warnx("output %s: reading the journal: %s", r->name, strerror(-ret));
-		return ret;
-	}
-	*got = r->rcount > before;
-	return 0;
-}
 
 /* --- the session -------------------------------------------------------- */
 
@@ -396,7 +200,7 @@ static bool got_frame(struct relp_out *r, const struct relp_frame *f)
 		fail(r, "RELP rsp", EPROTO);
 		return false;
 	}
-	if (ack(r, f->txnr) < 0) {
+	if (relp_ledger_ack(r, f->txnr) < 0) {
 		log_warnx("output %s: RELP answer for txnr %u that was not sent",
 			  r->name, f->txnr);
 		fail(r, "RELP protocol", EPROTO);
@@ -518,12 +322,12 @@ static void pump(struct relp_out *r, bool yield)
 		if (r->soff == r->slen) {
 			bool got;
 
-			confirm(r);
+			relp_ledger_confirm(r);
 			if (yield && batches++ >= RELP_TURN_BATCHES) {
 				r_arm(r, 0);
 				return;
 			}
-			if (fill(r, &got) < 0 || !got)
+			if (relp_ledger_fill(r, &got) < 0 || !got)
 				break;
 			continue;
 		}
@@ -537,7 +341,7 @@ static void pump(struct relp_out *r, bool yield)
 	}
 	if (r->state != R_UP)
 		return;
-	confirm(r);
+	relp_ledger_confirm(r);
 	if (r->want_out)
 		r_events(r, false);
 	if (r->inflight) {
@@ -603,8 +407,8 @@ static void session_open(struct relp_out *r)
 {
 	ssize_t n;
 
-	session_reset(r);
-	n = relp_frame_put(r->sbuf, RELP_SBUF_CAP, take_txnr(r), "open",
+	relp_ledger_reset(r);
+	n = relp_frame_put(r->sbuf, RELP_SBUF_CAP, relp_ledger_txnr(r), "open",
 			   RELP_OFFERS, strlen(RELP_OFFERS));
 	r->slen = (size_t)n;
 	r->state = R_OPENING;
@@ -679,7 +483,7 @@ static void conn_start(struct relp_out *r)
 	if (r->loop)
 		loop_timer_cancel(r->loop, &r->timer);
 	r_close(r);
-	session_reset(r);
+	relp_ledger_reset(r);
 	if (r->addr_idx >= r->naddrs) {
 		ret = relp_resolve(r);
 		if (ret == -EINPROGRESS)
@@ -844,7 +648,7 @@ int relp_out_open(const char *name, const struct output_url *u, const char *curs
 	if (ret < 0)
 		goto out;
 	if (r->cursor < 0) {
-		/* a new output starts at the journal's end (as output.c) */
+		/* a new output starts at the journal's end (as ledger.c) */
 		ret = store_last_id(store, &r->cursor);
 		if (ret == 0)
 			ret = store_cursor_set(store, r->cursor_key, r->cursor);
@@ -854,7 +658,7 @@ int relp_out_open(const char *name, const struct output_url *u, const char *curs
 	ret = store_last_id(store, &r->limit);
 	if (ret < 0)
 		goto out;
-	session_reset(r);
+	relp_ledger_reset(r);
 	r->st.cursor = r->cursor;
 	if (loop)
 		conn_start(r);
@@ -877,7 +681,7 @@ void relp_out_free(struct relp_out *r)
 	if (r->state == R_UP && r->fd >= 0 && !r->inflight) {
 		/* polite end; nothing waits on it */
 		char fr[32], why[256];
-		ssize_t n = relp_frame_put(fr, sizeof(fr), take_txnr(r), "close", NULL, 0);
+		ssize_t n = relp_frame_put(fr, sizeof(fr), relp_ledger_txnr(r), "close", NULL, 0);
 		bool ww;
 
 		if (n > 0 && r->tls)
@@ -907,10 +711,6 @@ void relp_out_kick(struct relp_out *r)
 		pump(r, true);
 }
 
-static bool pending(const struct relp_out *r)
-{
-	return r->rcount || r->queued < r->limit;
-}
 
 /* Drive the session with poll(2): `check` and shutdown have no loop. */
 int relp_out_flush(struct relp_out *r, int timeout_ms)
@@ -928,7 +728,7 @@ int relp_out_flush(struct relp_out *r, int timeout_ms)
 
 		if (r->state == R_UP)
 			pump(r, false);
-		if (r->state == R_UP && !pending(r))
+		if (r->state == R_UP && !relp_ledger_pending(r))
 			return 0;
 		if (now >= deadline)
 			return -ETIMEDOUT;
@@ -966,9 +766,3 @@ int relp_out_flush(struct relp_out *r, int timeout_ms)
 	}
 }
 
-void relp_out_get_stats(const struct relp_out *r, struct output_stats *st)
-{
-	*st = r->st;
-	st->cursor = r->cursor;
-	st->connected = r->state == R_UP;
-}

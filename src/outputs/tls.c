@@ -10,7 +10,7 @@
  * "verify none" switch.
  *
  * The socket BIO is our own: it counts ciphertext bytes handed to the
- * kernel (the TLS ack rule in output.c maps SIOCOUTQ onto that count) and
+ * kernel (the TLS ack rule in ledger.c maps SIOCOUTQ onto that count) and
  * sends with MSG_NOSIGNAL, so a reset collector is an error, not SIGPIPE.
  */
 #include <errno.h>
