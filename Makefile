@@ -58,7 +58,7 @@ ALL_SRC    := $(sort $(filter-out %.bpf.c,$(shell find src -mindepth 2 -name '*.
 # What pulls in a large library is a module, loaded only when configured
 # (net/modload.h); the binary links a *_lazy.c stand-in for it. Unit tests
 # and fuzzers link the real objects instead of the stand-ins.
-MOD_TLS_SRC   := src/outputs/tls.c src/collector/ctls.c
+MOD_TLS_SRC   := src/outputs/tls.c src/collector/ctls.c src/net/tlsbase.c
 MOD_TLS_LIBS  := $(shell $(PKG_CONFIG) --libs libssl libcrypto)
 MODS          := $(BUILD)/wgaudit-tls.so
 ifeq ($(HAVE_MICROHTTPD),1)

@@ -28,6 +28,7 @@
 #include <openssl/x509.h>
 
 #include "collector/ctls.h"
+#include "net/tlsbase.h"
 
 struct ctls_ctx {
 	SSL_CTX *ctx;
@@ -40,74 +41,22 @@ struct ctls_conn {
 	char desc[96];
 };
 
-static int no_passphrase(char *buf, int size, int rwflag, void *u)
-{
-	return -1;
-}
-
-/* The last OpenSSL error as text, the queue cleared. */
-static const char *ssl_err(char *buf, size_t len)
-{
-	unsigned long e, last = 0;
-
-	while ((e = ERR_get_error()))
-		last = e;
-	if (!last)
-		return "unknown OpenSSL error";
-	ERR_error_string_n(last, buf, len);
-	return buf;
-}
-
-/* open() first so a missing or unreadable file says which and why. */
-static int check_readable(const char *what, const char *path, char *err, size_t errlen)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0) {
-		int ret = -errno;
-
-		snprintf(err, errlen, "cannot read %s %s: %s", what, path, strerror(errno));
-		return ret;
-	}
-	close(fd);
-	return 0;
-}
-
 static int ctx_files(SSL_CTX *ctx, const struct ctls_opts *o, char *err, size_t errlen)
 {
-	const char *key = o->key ? o->key : o->cert;
 	STACK_OF(X509_NAME) *names;
 	char e[256];
 	int ret;
 
-	if ((ret = check_readable("--tls-cert", o->cert, err, errlen)) < 0 ||
-	    (ret = check_readable("--tls-key", key, err, errlen)) < 0 ||
-	    (o->ca && (ret = check_readable("--tls-ca", o->ca, err, errlen)) < 0))
+	ret = tlsb_use_pair(ctx, "", "--tls-cert", o->cert, "--tls-key", o->key, err, errlen);
+	if (ret == 0 && o->ca)
+		ret = tlsb_readable("", "--tls-ca", o->ca, err, errlen);
+	if (ret < 0)
 		return ret;
-	if (SSL_CTX_use_certificate_chain_file(ctx, o->cert) != 1) {
-		snprintf(err, errlen, "--tls-cert %s: no usable PEM certificate (%s)",
-			 o->cert, ssl_err(e, sizeof(e)));
-		return -EINVAL;
-	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
-		if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH)
-			snprintf(err, errlen, "--tls-key %s does not match --tls-cert %s", key, o->cert);
-		else
-			snprintf(err, errlen, "--tls-key %s: not a usable unencrypted PEM key (%s)",
-				 key, ssl_err(e, sizeof(e)));
-		ERR_clear_error();
-		return -EINVAL;
-	}
-	if (SSL_CTX_check_private_key(ctx) != 1) {
-		snprintf(err, errlen, "--tls-key %s does not match --tls-cert %s", key, o->cert);
-		ERR_clear_error();
-		return -EINVAL;
-	}
 	if (!o->ca)
 		return 0;
 	if (SSL_CTX_load_verify_locations(ctx, o->ca, NULL) != 1) {
 		snprintf(err, errlen, "--tls-ca %s: no usable PEM certificate (%s)",
-			 o->ca, ssl_err(e, sizeof(e)));
+			 o->ca, tlsb_err(e, sizeof(e)));
 		return -EINVAL;
 	}
 	/* The CA names go into the CertificateRequest so a client holding
@@ -115,7 +64,7 @@ static int ctx_files(SSL_CTX *ctx, const struct ctls_opts *o, char *err, size_t 
 	names = SSL_load_client_CA_file(o->ca);
 	if (!names) {
 		snprintf(err, errlen, "--tls-ca %s: no usable PEM certificate (%s)",
-			 o->ca, ssl_err(e, sizeof(e)));
+			 o->ca, tlsb_err(e, sizeof(e)));
 		return -EINVAL;
 	}
 	SSL_CTX_set_client_CA_list(ctx, names);
@@ -128,7 +77,6 @@ static int ctx_files(SSL_CTX *ctx, const struct ctls_opts *o, char *err, size_t 
 int ctls_ctx_new(const struct ctls_opts *o, struct ctls_ctx **out, char *err, size_t errlen)
 {
 	struct ctls_ctx *t;
-	char e[256];
 	int ret = -ENOMEM;
 
 	*out = NULL;
@@ -139,19 +87,11 @@ int ctls_ctx_new(const struct ctls_opts *o, struct ctls_ctx **out, char *err, si
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	ERR_clear_error();
-	t->ctx = SSL_CTX_new(TLS_server_method());
-	if (!t->ctx) {
-		snprintf(err, errlen, "cannot create a TLS context (%s)", ssl_err(e, sizeof(e)));
+	t->ctx = tlsb_ctx_new(TLS_server_method(), "", err, errlen);
+	if (!t->ctx)
 		goto out;
-	}
 	ret = -EINVAL;
-	if (SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION) != 1) {
-		snprintf(err, errlen, "cannot require TLS 1.2");
-		goto out;
-	}
-	SSL_CTX_set_options(t->ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-			    SSL_OP_NO_TICKET | SSL_OP_CIPHER_SERVER_PREFERENCE);
+	SSL_CTX_set_options(t->ctx, SSL_OP_NO_TICKET | SSL_OP_CIPHER_SERVER_PREFERENCE);
 #ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
 	/* Senders often end with a TCP close and no close_notify (s_client,
 	 * a killed agent). Every record is framed, so a cut stream loses at
@@ -161,7 +101,6 @@ int ctls_ctx_new(const struct ctls_opts *o, struct ctls_ctx **out, char *err, si
 #endif
 	SSL_CTX_set_num_tickets(t->ctx, 0);
 	SSL_CTX_set_session_cache_mode(t->ctx, SSL_SESS_CACHE_OFF);
-	SSL_CTX_set_default_passwd_cb(t->ctx, no_passphrase);
 	SSL_CTX_set_verify(t->ctx, SSL_VERIFY_NONE, NULL);
 	ret = ctx_files(t->ctx, o, err, errlen);
 	if (ret < 0)
@@ -242,32 +181,28 @@ static void peer_cn(struct ctls_conn *c)
 	X509_free(x);
 }
 
-/* Map an SSL_get_error() outcome to -EAGAIN, 0 (clean end) or -errno. */
+/* Map an SSL call's failure to -EAGAIN, 0 (clean end) or -errno. */
 static int ssl_fail(struct ctls_conn *c, int rc, const char *what, bool *want_write,
 		    char *why, size_t whylen)
 {
-	int se = SSL_get_error(c->ssl, rc), saved = errno;
+	int saved = errno;
 	long vr;
 	char e[256];
 
-	*want_write = false;
-	switch (se) {
-	case SSL_ERROR_WANT_WRITE:
-		*want_write = true;
-		/* fall through */
-	case SSL_ERROR_WANT_READ:
+	switch (tlsb_classify(c->ssl, rc, saved, want_write)) {
+	case TLSB_AGAIN:
 		return -EAGAIN;
-	case SSL_ERROR_ZERO_RETURN:
+	case TLSB_CLOSED:
 		return 0;
-	case SSL_ERROR_SYSCALL:
-		if (ERR_peek_error())
-			break;
-		if (!saved && c->done)
+	case TLSB_EOF:
+		if (c->done)
 			return 0;	/* TCP close without close_notify */
-		snprintf(why, whylen, "%s: %s", what, saved ? strerror(saved) :
-			 "connection closed by the sender");
-		return saved ? -saved : -ECONNRESET;
-	default:
+		snprintf(why, whylen, "%s: connection closed by the sender", what);
+		return -ECONNRESET;
+	case TLSB_ERRNO:
+		snprintf(why, whylen, "%s: %s", what, strerror(saved));
+		return -saved;
+	case TLSB_PROTO:
 		break;
 	}
 	vr = SSL_get_verify_result(c->ssl);
@@ -277,7 +212,7 @@ static int ssl_fail(struct ctls_conn *c, int rc, const char *what, bool *want_wr
 		ERR_clear_error();
 		return -EPERM;
 	}
-	snprintf(why, whylen, "%s: %s", what, ssl_err(e, sizeof(e)));
+	snprintf(why, whylen, "%s: %s", what, tlsb_err(e, sizeof(e)));
 	return -EPROTO;
 }
 

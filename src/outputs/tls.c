@@ -28,6 +28,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "net/tlsbase.h"
 #include "outputs/output.h"
 #include "outputs/tls.h"
 
@@ -112,92 +113,31 @@ static BIO *sock_bio(int fd)
 
 /* --- context ------------------------------------------------------------ */
 
-/* Encrypted keys would make OpenSSL prompt on the terminal: refuse them. */
-static int no_passphrase(char *buf, int size, int rwflag, void *u)
-{
-	return -1;
-}
-
-/* The last OpenSSL error as text, the queue cleared. */
-static const char *ssl_err(char *buf, size_t len)
-{
-	unsigned long e, last = 0;
-
-	while ((e = ERR_get_error()))
-		last = e;
-	if (!last)
-		return "unknown OpenSSL error";
-	ERR_error_string_n(last, buf, len);
-	return buf;
-}
-
-/* open() first so a missing or unreadable file says which and why. */
-static int check_readable(const char *what, const char *path, const char *url,
-			  char *err, size_t errlen)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0) {
-		int ret = -errno;
-
-		snprintf(err, errlen, "output \"%s\": cannot read %s %s: %s",
-			 url, what, path, strerror(errno));
-		return ret;
-	}
-	close(fd);
-	return 0;
-}
-
 static int ctx_files(struct tls_ctx *t, const struct output_url *u, const char *url,
 		     char *err, size_t errlen)
 {
-	const char *key = u->key[0] ? u->key : u->cert;
-	char e[256];
+	char pfx[1040], e[256];	/* "output \"URL\": " */
 	int ret;
 
+	snprintf(pfx, sizeof(pfx), "output \"%s\": ", url);
 	if (u->ca[0]) {
-		ret = check_readable("CA file", u->ca, url, err, errlen);
+		ret = tlsb_readable(pfx, "CA file", u->ca, err, errlen);
 		if (ret < 0)
 			return ret;
 		if (SSL_CTX_load_verify_locations(t->ctx, u->ca, NULL) != 1) {
-			snprintf(err, errlen, "output \"%s\": CA file %s: no usable certificate (%s)",
-				 url, u->ca, ssl_err(e, sizeof(e)));
+			snprintf(err, errlen, "%sCA file %s: no usable certificate (%s)",
+				 pfx, u->ca, tlsb_err(e, sizeof(e)));
 			return -EINVAL;
 		}
 	} else if (SSL_CTX_set_default_verify_paths(t->ctx) != 1) {
-		snprintf(err, errlen, "output \"%s\": cannot load the system CA store (%s)",
-			 url, ssl_err(e, sizeof(e)));
+		snprintf(err, errlen, "%scannot load the system CA store (%s)",
+			 pfx, tlsb_err(e, sizeof(e)));
 		return -EINVAL;
 	}
 	if (!u->cert[0])
 		return 0;
-	ret = check_readable("client certificate", u->cert, url, err, errlen);
-	if (ret == 0 && key != u->cert)
-		ret = check_readable("client key", key, url, err, errlen);
-	if (ret < 0)
-		return ret;
-	if (SSL_CTX_use_certificate_chain_file(t->ctx, u->cert) != 1) {
-		snprintf(err, errlen, "output \"%s\": client certificate %s: %s",
-			 url, u->cert, ssl_err(e, sizeof(e)));
-		return -EINVAL;
-	}
-	if (SSL_CTX_use_PrivateKey_file(t->ctx, key, SSL_FILETYPE_PEM) != 1) {
-		if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH)
-			snprintf(err, errlen, "output \"%s\": client key %s does not match certificate %s",
-				 url, key, u->cert);
-		else
-			snprintf(err, errlen, "output \"%s\": client key %s: not a usable unencrypted PEM key (%s)",
-				 url, key, ssl_err(e, sizeof(e)));
-		ERR_clear_error();
-		return -EINVAL;
-	}
-	if (SSL_CTX_check_private_key(t->ctx) != 1) {
-		snprintf(err, errlen, "output \"%s\": client key %s does not match certificate %s",
-			 url, key, u->cert);
-		ERR_clear_error();
-		return -EINVAL;
-	}
-	return 0;
+	return tlsb_use_pair(t->ctx, pfx, "client certificate", u->cert, "client key",
+			     u->key[0] ? u->key : NULL, err, errlen);
 }
 
 static bool is_ip(const char *s)
@@ -210,33 +150,24 @@ static bool is_ip(const char *s)
 int tls_ctx_new(const struct output_url *u, const char *url,
 		struct tls_ctx **out, char *err, size_t errlen)
 {
+	char pfx[1040];
 	struct tls_ctx *t;
-	char e[256];
 	int ret = -ENOMEM;
 
 	*out = NULL;
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	ERR_clear_error();
-	t->ctx = SSL_CTX_new(TLS_client_method());
-	if (!t->ctx) {
-		snprintf(err, errlen, "output \"%s\": cannot create a TLS context (%s)",
-			 url, ssl_err(e, sizeof(e)));
+	snprintf(pfx, sizeof(pfx), "output \"%s\": ", url);
+	t->ctx = tlsb_ctx_new(TLS_client_method(), pfx, err, errlen);
+	if (!t->ctx)
 		goto out;
-	}
 	ret = -EINVAL;
-	if (SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION) != 1) {
-		snprintf(err, errlen, "output \"%s\": cannot require TLS 1.2", url);
-		goto out;
-	}
-	SSL_CTX_set_options(t->ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
 	/* Partial writes: SSL_write returns per record, so the ack map gets
 	 * a ciphertext count soon after each message, not per buffer. */
 	SSL_CTX_set_mode(t->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 			 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER, NULL);
-	SSL_CTX_set_default_passwd_cb(t->ctx, no_passphrase);
 	ret = ctx_files(t, u, url, err, errlen);
 	if (ret < 0)
 		goto out;
@@ -323,33 +254,27 @@ void tls_conn_free(struct tls_conn *c)
 	free(c);
 }
 
-/* Map an SSL_get_error() outcome to -EAGAIN or -errno with why. */
+/* Map an SSL call's failure to -EAGAIN or -errno with why. */
 static int ssl_fail(struct tls_conn *c, int rc, const char *what, bool *want_write,
 		    char *why, size_t whylen)
 {
-	int se = SSL_get_error(c->ssl, rc), saved = errno;
+	int saved = errno;
 	long vr;
 	char e[256];
 
-	*want_write = false;
-	switch (se) {
-	case SSL_ERROR_WANT_WRITE:
-		*want_write = true;
-		/* fall through */
-	case SSL_ERROR_WANT_READ:
+	switch (tlsb_classify(c->ssl, rc, saved, want_write)) {
+	case TLSB_AGAIN:
 		return -EAGAIN;
-	case SSL_ERROR_ZERO_RETURN:
+	case TLSB_CLOSED:
 		snprintf(why, whylen, "%s: collector closed the TLS session", what);
 		return -ECONNRESET;
-	case SSL_ERROR_SYSCALL:
-		if (ERR_peek_error()) {
-			snprintf(why, whylen, "%s: %s", what, ssl_err(e, sizeof(e)));
-			return -EPROTO;
-		}
-		snprintf(why, whylen, "%s: %s", what, saved ? strerror(saved) :
-			 "connection closed by collector");
-		return saved ? -saved : -ECONNRESET;
-	default:
+	case TLSB_EOF:
+		snprintf(why, whylen, "%s: connection closed by collector", what);
+		return -ECONNRESET;
+	case TLSB_ERRNO:
+		snprintf(why, whylen, "%s: %s", what, strerror(saved));
+		return -saved;
+	case TLSB_PROTO:
 		break;
 	}
 	vr = SSL_get_verify_result(c->ssl);
@@ -363,7 +288,7 @@ static int ssl_fail(struct tls_conn *c, int rc, const char *what, bool *want_wri
 		ERR_clear_error();
 		return -EPERM;
 	}
-	snprintf(why, whylen, "%s: %s", what, ssl_err(e, sizeof(e)));
+	snprintf(why, whylen, "%s: %s", what, tlsb_err(e, sizeof(e)));
 	return -EPROTO;
 }
 

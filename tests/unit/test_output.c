@@ -798,7 +798,7 @@ TEST(tls_open_file_errors)
 	snprintf(url, sizeof(url), "syslog+tls://127.0.0.1:1?ca=%s/a.pem&cert=%s/a.pem&key=%s/b.key",
 		 f.dir, f.dir, f.dir);
 	CHECK_INT(output_open(url, NULL, NULL, f.store, &o, err, sizeof(err)), -EINVAL);
-	if (!strstr(err, "b.key does not match certificate"))
+	if (!strstr(err, "b.key does not match client certificate"))
 		test_fail("message: %s", err);
 	snprintf(url, sizeof(url), "syslog+tls://127.0.0.1:1?ca=%s/a.pem&cert=%s/a.pem&key=%s/nokey",
 		 f.dir, f.dir, f.dir);
