@@ -410,6 +410,8 @@ peer-removed-by-wg	${T}\"PEER_REMOVED\"	\"source\": ?\"bpf\"	\"peer\": ?\"${PUB_
 handshake-dropped-queue-full	${T}\"HANDSHAKE_DROPPED\"	\"source\": ?\"bpf\"	\"iface\": ?\"wgb0\"	\"endpoint\": ?\"${BIP}:50041\"	\"count\": ?\"?[0-9]
 listen-port-changed-by-unit	${T}\"IFACE_CHANGED\"	\"source\": ?\"bpf\"	\"iface\": ?\"wgb9\"	\"listen_port\": ?\"?51831\"?,	\"prev_listen_port\": ?\"?51830\"?,	\"pid\": ?\"?[1-9]	\"comm\": ?\"wg\"	\"uid\": ?\"?0\"?,	\"unit\": ?\"wg-quick@wgb9\.service\"
 private-key-replaced-by-unit	${T}\"IFACE_CHANGED\"	\"source\": ?\"bpf\"	\"iface\": ?\"wgb9\"	\"private_key\": ?\"replaced\"	\"pubkey\": ?\"${PUB_B9NEW}\"	\"prev_pubkey\": ?\"${PUB_B9}\"	\"comm\": ?\"wg\"	\"unit\": ?\"wg-quick@wgb9\.service\"
+peer-added-by-unit	${T}\"PEER_ADDED\"	\"source\": ?\"bpf\"	\"iface\": ?\"wgb9\"	\"peer\": ?\"${PUB_B1}\"	\"comm\": ?\"wg\"	\"unit\": ?\"wg-quick@wgb9\.service\"
+private-key-removed-by-unit	${T}\"IFACE_CHANGED\"	\"source\": ?\"bpf\"	\"iface\": ?\"wgb9\"	\"private_key\": ?\"removed\"	\"prev_pubkey\": ?\"${PUB_B9NEW}\"	\"unit\": ?\"wg-quick@wgb9\.service\"
 private-key-first-set-no-unit	${T}\"IFACE_CHANGED\"	\"source\": ?\"bpf\"	\"iface\": ?\"wgb9\"	\"private_key\": ?\"set\"	\"pubkey\": ?\"${PUB_B9}\"	\"listen_port\": ?\"?51830\"?,	\"prev_listen_port\": ?\"?0\"?,	\"comm\": ?\"wg\""
 if grep -q '^WGAUDIT present' "$OUT"; then
 	sec wgaudit-bpf-events > "$RUN/events-bpf.jsonl"
@@ -443,6 +445,16 @@ if grep -q '^WGAUDIT present' "$OUT"; then
 		fail bpf/events "no events from the eBPF agent; log: $(head -c 300 "$RUN/run-bpf.log" | tr '\n' ' ')"
 	else
 		check_table bpf "$RUN/events-bpf.jsonl" "$BPF_EXPECT" line
+		# A unit only where the process had one: the lab's shell is in
+		# the root cgroup; a removed key leaves no pubkey.
+		bad=$(grep -E '"source": ?"bpf"' "$RUN/events-bpf.jsonl" | grep -E '"unit"' |
+			grep -vcE '"unit": ?"wg-quick@wgb9\.service"')
+		nopub=$(grep -E '"private_key": ?"removed"' "$RUN/events-bpf.jsonl" | grep -cE '"pubkey"')
+		if [ "$bad" = 0 ] && [ "$nopub" = 0 ]; then
+			pass bpf/unit-only-from-the-units-cgroup
+		else
+			fail bpf/unit-only-from-the-units-cgroup "$bad events with another unit, $nopub removed keys with a pubkey"
+		fi
 	fi
 	# Exact: the counts of every eBPF event from a flood's source port add up
 	# to the packets sent from it.
