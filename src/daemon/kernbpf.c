@@ -63,6 +63,7 @@ static void kernbpf_attach(struct kernbpf *kb)
 		kb->bpf = NULL;
 		return;
 	}
+	kb->drops = wgbpf_prog_loaded(kb->bpf, "drop_mark");
 	snprintf(kb->why, sizeof(kb->why), "attached to the wireguard module");
 	log_info("eBPF: attached to the wireguard module");
 }
@@ -120,6 +121,8 @@ bool kernbpf_duplicate(const struct kernbpf *kb, const struct event *ev)
 	case EV_COOKIE_RECEIVED:
 	case EV_KEYPAIR_CREATED:
 		return true;
+	case EV_HANDSHAKE_DROPPED:	/* only if this kernel took those programs */
+		return kb->drops;
 	default:
 		return false;
 	}

@@ -14,6 +14,7 @@ struct wgbpf;
 struct kernbpf {
 	struct wgbpf *bpf;		/* NULL: not attached */
 	bool required;			/* [bpf] enabled = yes: say it loudly */
+	bool drops;			/* the handshake-drop programs are attached */
 	int err;			/* why not (-ESRCH: the module is not loaded yet) */
 	char why[512];			/* for AGENT_STARTED's "bpf" field */
 	struct loop *loop;

@@ -395,7 +395,7 @@ else
 fi
 
 # --- eBPF source (dynamic debug off, default net_ratelimit) -------------------------
-PUB_B1=$(pub b1) PUB_B2=$(pub b2)
+PUB_B1=$(pub b1) PUB_B2=$(pub b2) PUB_B9=$(pub b9) PUB_B9NEW=$(pub b9new)
 BIP='192\.168\.242\.2'
 BPF_EXPECT="\
 agent-started-bpf	${T}\"AGENT_STARTED\"	\"kernel_source\": ?\"bpf\"
@@ -406,7 +406,13 @@ alert-unknown-peer-key	${T}\"ALERT_UNKNOWN_PEER_KEY\"	\"claimed_peer\": ?\"${PUB
 invalid-mac-reason	${T}\"INVALID_MAC\"	\"source\": ?\"bpf\"	\"reason\": ?\"bad_mac\"	\"endpoint\": ?\"${BIP}:50021\"	\"count\": ?\"?[0-9]
 valid-mac1-flood-verdict	\"source\": ?\"bpf\"	\"endpoint\": ?\"${BIP}:50022\"	\"reason\": ?\"(decrypt_failed|under_load)\"
 endpoint-change-as-it-happens	${T}\"PEER_ENDPOINT_CHANGED\"	\"source\": ?\"bpf\"	\"peer\": ?\"${PUB_B1}\"	\"endpoint\": ?\"${BIP}:40013\"	\"prev_endpoint\": ?\"${BIP}:40011\"
-peer-removed-by-wg	${T}\"PEER_REMOVED\"	\"source\": ?\"bpf\"	\"peer\": ?\"${PUB_B2}\"	\"comm\": ?\"wg\"	\"uid\": ?\"?0\"?[,}]"
+peer-removed-by-wg	${T}\"PEER_REMOVED\"	\"source\": ?\"bpf\"	\"peer\": ?\"${PUB_B2}\"	\"comm\": ?\"wg\"	\"uid\": ?\"?0\"?[,}]
+handshake-dropped-queue-full	${T}\"HANDSHAKE_DROPPED\"	\"source\": ?\"bpf\"	\"iface\": ?\"wgb0\"	\"endpoint\": ?\"${BIP}:50041\"	\"count\": ?\"?[0-9]
+listen-port-changed-by-unit	${T}\"IFACE_CHANGED\"	\"source\": ?\"bpf\"	\"iface\": ?\"wgb9\"	\"listen_port\": ?\"?51831\"?,	\"prev_listen_port\": ?\"?51830\"?,	\"pid\": ?\"?[1-9]	\"comm\": ?\"wg\"	\"uid\": ?\"?0\"?,	\"unit\": ?\"wg-quick@wgb9\.service\"
+private-key-replaced-by-unit	${T}\"IFACE_CHANGED\"	\"source\": ?\"bpf\"	\"iface\": ?\"wgb9\"	\"private_key\": ?\"replaced\"	\"pubkey\": ?\"${PUB_B9NEW}\"	\"prev_pubkey\": ?\"${PUB_B9}\"	\"comm\": ?\"wg\"	\"unit\": ?\"wg-quick@wgb9\.service\"
+peer-added-by-unit	${T}\"PEER_ADDED\"	\"source\": ?\"bpf\"	\"iface\": ?\"wgb9\"	\"peer\": ?\"${PUB_B1}\"	\"comm\": ?\"wg\"	\"unit\": ?\"wg-quick@wgb9\.service\"
+private-key-removed-by-unit	${T}\"IFACE_CHANGED\"	\"source\": ?\"bpf\"	\"iface\": ?\"wgb9\"	\"private_key\": ?\"removed\"	\"prev_pubkey\": ?\"${PUB_B9NEW}\"	\"unit\": ?\"wg-quick@wgb9\.service\"
+private-key-first-set-no-unit	${T}\"IFACE_CHANGED\"	\"source\": ?\"bpf\"	\"iface\": ?\"wgb9\"	\"private_key\": ?\"set\"	\"pubkey\": ?\"${PUB_B9}\"	\"listen_port\": ?\"?51830\"?,	\"prev_listen_port\": ?\"?0\"?,	\"comm\": ?\"wg\""
 if grep -q '^WGAUDIT present' "$OUT"; then
 	sec wgaudit-bpf-events > "$RUN/events-bpf.jsonl"
 	sec wgaudit-bpf-log > "$RUN/run-bpf.log"
@@ -439,10 +445,20 @@ if grep -q '^WGAUDIT present' "$OUT"; then
 		fail bpf/events "no events from the eBPF agent; log: $(head -c 300 "$RUN/run-bpf.log" | tr '\n' ' ')"
 	else
 		check_table bpf "$RUN/events-bpf.jsonl" "$BPF_EXPECT" line
+		# A unit only where the process had one: the lab's shell is in
+		# the root cgroup; a removed key leaves no pubkey.
+		bad=$(grep -E '"source": ?"bpf"' "$RUN/events-bpf.jsonl" | grep -E '"unit"' |
+			grep -vcE '"unit": ?"wg-quick@wgb9\.service"')
+		nopub=$(grep -E '"private_key": ?"removed"' "$RUN/events-bpf.jsonl" | grep -cE '"pubkey"')
+		if [ "$bad" = 0 ] && [ "$nopub" = 0 ]; then
+			pass bpf/unit-only-from-the-units-cgroup
+		else
+			fail bpf/unit-only-from-the-units-cgroup "$bad events with another unit, $nopub removed keys with a pubkey"
+		fi
 	fi
 	# Exact: the counts of every eBPF event from a flood's source port add up
 	# to the packets sent from it.
-	for port in 50021 50022; do
+	for port in 50021 50022 50041; do
 		l=$(grep "^BPFSUM port=$port " "$OUT" | tail -1)
 		sum=$(echo "$l" | sed -n 's/.* sum=\([0-9]*\).*/\1/p')
 		sent=$(echo "$l" | sed -n 's/.* sent=\([0-9]*\).*/\1/p')
@@ -452,6 +468,14 @@ if grep -q '^WGAUDIT present' "$OUT"; then
 			fail "bpf/flood-counted-exactly-port-$port" "${l:-no BPFSUM line} (UDP InDatagrams $(sed -n 's/^UDPIN-BPF //p' "$OUT"))"
 		fi
 	done
+	# The queue-full drops: some, and (above) counted with the rest exactly.
+	nd=$(sed -n 's/^BPFDROP sum=\([0-9]*\).*/\1/p' "$OUT" | tail -1)
+	if [ "${nd:-0}" -gt 0 ]; then
+		pass bpf/handshake-queue-full-drops-seen
+	else
+		fail bpf/handshake-queue-full-drops-seen "no HANDSHAKE_DROPPED counted: $(grep -E '^(BPFDROP|DROPSEND|BPFSUM port=50041)' "$OUT" | tr '\n' ' ')"
+	fi
+	echo "# bpf: queue-full flood: $(grep -E '^(BPFSUM port=50041|BPFDROP)' "$OUT" | tr '\n' ' ')"
 	bn=$(sed -n 's/^BENCH bpf agent_cpu_ns=\([0-9]*\).*/\1/p' "$OUT")
 	kn=$(sed -n 's/^BENCH kmsg agent_cpu_ns=\([0-9]*\).*/\1/p' "$OUT")
 	kseen=$(sed -n 's/^BENCH kmsg .* seen=\([0-9]*\).*/\1/p' "$OUT")

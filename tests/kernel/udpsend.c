@@ -17,14 +17,26 @@
  *   udpsend -t notip [-n COUNT] IFNAME
  *             an ARP-typed frame written into a WireGuard interface through a
  *             packet socket -> #3 "Invalid IP packet" (sender side, wg_xmit)
+ *
+ * Starving the handshake workers, so that the module's handshake queue
+ * fills and it drops (#27 "Dropping handshake packet"):
+ *   -P CPU    run pinned to CPU at SCHED_FIFO priority 10 (with any type)
+ *   udpsend -t spin -P CPU -n MAXMS STOPFILE
+ *             busy-loop at SCHED_FIFO on CPU until STOPFILE exists (at most
+ *             MAXMS ms); STOPFILE.on is created once spinning
+ *   udpsend -t sched -n PRIO PID...   set SCHED_FIFO PRIO on those tasks
+ *             (PRIO 0: SCHED_OTHER again)
  * ADDR is numeric IPv4 or IPv6. Statically linked so the VM needs no libc for it.
  * Randomness only has to make packets differ, not be secret: xorshift.
  */
+#define _GNU_SOURCE	/* sched_setaffinity, CPU_SET */
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -314,10 +326,63 @@ static int send_notip(const char *ifname, unsigned long count)
 	return 0;
 }
 
+static int fifo(pid_t pid, int prio)
+{
+	struct sched_param sp = { .sched_priority = prio };
+
+	/* prio 0: back to the default policy */
+	if (sched_setscheduler(pid, prio ? SCHED_FIFO : SCHED_OTHER, &sp) < 0) {
+		fprintf(stderr, "udpsend: SCHED_FIFO for %d: %s\n", (int)pid, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int pin_fifo(long cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET((int)cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) < 0) {
+		fprintf(stderr, "udpsend: CPU %ld: %s\n", cpu, strerror(errno));
+		return -1;
+	}
+	return fifo(0, 10);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Keep a CPU from everything below SCHED_FIFO until told to stop. */
+static int spin(const char *stop, unsigned long max_ms)
+{
+	char on[4096];
+	double end = now_ms() + (double)max_ms;
+	unsigned long n = 0;
+	int fd;
+
+	snprintf(on, sizeof(on), "%s.on", stop);
+	fd = open(on, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd >= 0)
+		close(fd);
+	while (now_ms() < end)
+		if (++n % 4096 == 0 && access(stop, F_OK) == 0)
+			break;
+	printf("udpsend: spun %s\n", access(stop, F_OK) == 0 ? "until told to stop" : "until the time limit");
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: udpsend [-t init|init-mac|resp-mac|cookie|garbage] [-n COUNT] "
-		"[-s SRCPORT] [-i USEC] [-k PUBKEY] ADDR PORT\n       udpsend -t notip [-n COUNT] IFNAME\n");
+		"[-s SRCPORT] [-i USEC] [-k PUBKEY] [-P CPU] ADDR PORT\n       udpsend -t notip [-n COUNT] IFNAME\n"
+		"       udpsend -t spin -P CPU -n MAXMS STOPFILE\n       udpsend -t sched -n PRIO PID...\n");
 	exit(2);
 }
 
@@ -329,18 +394,32 @@ int main(int argc, char **argv)
 	socklen_t alen;
 	uint8_t pub[32], pkt[256];
 	struct timeval tv;
+	long cpu = -1;
 	int opt, fd;
 
-	while ((opt = getopt(argc, argv, "t:n:s:i:k:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:n:s:i:k:P:")) != -1) {
 		switch (opt) {
 		case 't': type = optarg; break;
 		case 'n': count = strtoul(optarg, NULL, 10); break;
 		case 's': sport = strtoul(optarg, NULL, 10); break;
 		case 'i': interval = strtoul(optarg, NULL, 10); break;
 		case 'k': pubkey = optarg; break;
+		case 'P': cpu = strtol(optarg, NULL, 10); break;
 		default: usage();
 		}
 	}
+	if (!strcmp(type, "sched") && argc - optind >= 1) {
+		int rc = 0;
+
+		for (int a = optind; a < argc; a++)
+			if (fifo((pid_t)strtol(argv[a], NULL, 10), (int)count) < 0)
+				rc = 1;
+		return rc;
+	}
+	if (cpu >= 0 && pin_fifo(cpu) < 0)
+		return 1;
+	if (!strcmp(type, "spin") && argc - optind == 1 && cpu >= 0)
+		return spin(argv[optind], count);
 	if (!strcmp(type, "notip") && argc - optind == 1)
 		return send_notip(argv[optind], count);
 	if (argc - optind != 2 || sport > 65535)

@@ -229,6 +229,11 @@ TEST(ring_records)
 	CHECK_STR(event_get(&ev, "uid"), "0");
 	CHECK_STR(event_get(&ev, "iface"), "wgb0");
 	CHECK(event_get(&ev, "peer") != NULL);
+	CHECK(event_get(&ev, "unit") == NULL);
+	snprintf(r.unit, sizeof(r.unit), "wg-quick@wgb0.service");
+	CHECK_INT(bpfrec_event(&r, 0, &ev), 0);
+	CHECK_STR(event_get(&ev, "unit"), "wg-quick@wgb0.service");
+	r.unit[0] = '\0';
 
 	r.type = WGB_REC_ENDPOINT;
 	r.family = AF_INET;
@@ -257,6 +262,165 @@ TEST(ring_records)
 	CHECK_INT(bpfrec_event(&r, 0, &ev), -ENOENT);
 	r.type = 99;
 	CHECK_INT(bpfrec_event(&r, 0, &ev), -EINVAL);
+}
+
+/* The module's drops when its handshake queue is full: one more verdict,
+ * folded and counted like the others. */
+TEST(handshake_dropped_fold)
+{
+	static struct collect c;
+	struct event_sink sink = { collect_emit, &c };
+	struct bpffold *f;
+	struct wgb_fold_key k = key4(20, WGB_HS_DROPPED, WGB_R_NONE, "192.168.242.2", 50041);
+	struct wgb_fold_val v = val(1500, 20100000000ull);
+	struct event ev;
+
+	CHECK_INT(bpffold_event(&k, &v, 0, &ev), 0);
+	CHECK_STR(event_type_name(ev.type), "HANDSHAKE_DROPPED");
+	CHECK_STR(event_get(&ev, "endpoint"), "192.168.242.2:50041");
+	CHECK_STR(event_get(&ev, "count"), "1500");
+	CHECK(event_get(&ev, "reason") == NULL);
+	CHECK(event_get(&ev, "peer") == NULL);
+	CHECK(event_get(&ev, "detail") == NULL);
+
+	/* Drops and the verdicts of what got in, two seconds: exact sums. */
+	CHECK_INT(bpffold_new(16, &f), 0);
+	bpffold_add(f, &k, &v);
+	v.count = 404;
+	k.sec = 21;
+	bpffold_add(f, &k, &v);
+	k = key4(21, WGB_BAD_MAC, WGB_R_BAD_MAC, "192.168.242.2", 50041);
+	v.count = 4096;
+	bpffold_add(f, &k, &v);
+	/* The kernel map's overflow for drops (no source) sums too. */
+	bpffold_add_overflow(f, 21, WGB_HS_DROPPED, WGB_R_NONE, 7);
+	c.n = 0;
+	CHECK_INT(bpffold_flush(f, 22, 0, &sink), 4);
+	CHECK_INT(sum_counts(&c), 1500 + 404 + 4096 + 7);
+	bpffold_free(f);
+}
+
+static struct wgb_rec iface_rec(void)
+{
+	struct wgb_rec r;
+
+	memset(&r, 0, sizeof(r));
+	r.type = WGB_REC_IFACE_CHANGED;
+	r.ts_ns = 3000000000ull;
+	r.pid = 77;
+	r.uid = 0;
+	snprintf(r.comm, sizeof(r.comm), "wg");
+	snprintf(r.ifname, sizeof(r.ifname), "wgb9");
+	return r;
+}
+
+/* The listen port and the private key set over netlink: what changed and
+ * who did it; of the key only public halves. */
+TEST(iface_changed_records)
+{
+	struct wgb_rec r = iface_rec();
+	char b64[WG_KEY_B64_LEN], prev[WG_KEY_B64_LEN];
+	struct event ev;
+
+	r.what = WGB_IC_PORT;
+	r.port = 51831;
+	r.prev_port = 51830;
+	snprintf(r.unit, sizeof(r.unit), "wg-quick@wgb9.service");
+	CHECK_INT(bpfrec_event(&r, 0, &ev), 0);
+	CHECK_STR(event_type_name(ev.type), "IFACE_CHANGED");
+	CHECK_STR(event_source_name(ev.source), "bpf");
+	CHECK_STR(event_get(&ev, "iface"), "wgb9");
+	CHECK_STR(event_get(&ev, "listen_port"), "51831");
+	CHECK_STR(event_get(&ev, "prev_listen_port"), "51830");
+	CHECK_STR(event_get(&ev, "comm"), "wg");
+	CHECK_STR(event_get(&ev, "pid"), "77");
+	CHECK_STR(event_get(&ev, "uid"), "0");
+	CHECK_STR(event_get(&ev, "unit"), "wg-quick@wgb9.service");
+	CHECK(event_get(&ev, "private_key") == NULL);
+	CHECK(event_get(&ev, "pubkey") == NULL);
+	CHECK(event_get(&ev, "peer") == NULL);	/* an interface, not a peer */
+
+	/* Replaced: the new and the old public key, the port untouched. */
+	for (int i = 0; i < WGB_KEY_LEN; i++) {
+		r.key[i] = (unsigned char)(0x40 + i);
+		r.prev_key[i] = (unsigned char)(0x80 + i);
+	}
+	key_to_base64(b64, r.key);
+	key_to_base64(prev, r.prev_key);
+	r.what = WGB_IC_KEY | WGB_IC_KEY_HAD;
+	CHECK_INT(bpfrec_event(&r, 0, &ev), 0);
+	CHECK_STR(event_get(&ev, "private_key"), "replaced");
+	CHECK_STR(event_get(&ev, "pubkey"), b64);
+	CHECK_STR(event_get(&ev, "prev_pubkey"), prev);
+	CHECK(event_get(&ev, "listen_port") == NULL);
+
+	/* First set (there was none), with the port, from no unit. */
+	r.what = WGB_IC_KEY | WGB_IC_PORT;
+	r.prev_port = 0;
+	r.unit[0] = '\0';
+	CHECK_INT(bpfrec_event(&r, 0, &ev), 0);
+	CHECK_STR(event_get(&ev, "private_key"), "set");
+	CHECK_STR(event_get(&ev, "pubkey"), b64);
+	CHECK(event_get(&ev, "prev_pubkey") == NULL);
+	CHECK_STR(event_get(&ev, "prev_listen_port"), "0");
+	CHECK(event_get(&ev, "unit") == NULL);
+
+	/* Removed (set to zeros): no identity, so no pubkey. */
+	r.what = WGB_IC_KEY | WGB_IC_KEY_HAD | WGB_IC_KEY_NONE;
+	CHECK_INT(bpfrec_event(&r, 0, &ev), 0);
+	CHECK_STR(event_get(&ev, "private_key"), "removed");
+	CHECK(event_get(&ev, "pubkey") == NULL);
+	CHECK_STR(event_get(&ev, "prev_pubkey"), prev);
+
+	/* A record that says nothing changed is garbage. */
+	r.what = 0;
+	CHECK_INT(bpfrec_event(&r, 0, &ev), -EINVAL);
+}
+
+/* Only a unit's own cgroup name: printable, systemd's characters, ending
+ * in .service or .scope, and terminated inside the record. */
+TEST(unit_names)
+{
+	static const struct {
+		const char *in;
+		int ret;
+	} cases[] = {
+		{ "wg-quick@wg0.service", 0 },
+		{ "session-3.scope", 0 },
+		{ "systemd-networkd.service", 0 },
+		{ "wg-quick@wg\\x2d0.service", 0 },	/* systemd-escaped */
+		{ "system.slice", -ENOENT },
+		{ "user-1000.slice", -ENOENT },
+		{ "/", -ENOENT },
+		{ "", -ENOENT },
+		{ ".service", -ENOENT },		/* nothing before the suffix */
+		{ "payload", -ENOENT },			/* a delegated sub-cgroup */
+		{ "a b.service", -EINVAL },
+		{ "x\"y.service", -EINVAL },
+		{ "ev\x01l.service", -EINVAL },
+		{ "caf\xc3\xa9.service", -EINVAL },
+	};
+	char in[WGB_UNIT_LEN], out[WGB_UNIT_LEN];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(in, 0, sizeof(in));
+		snprintf(in, sizeof(in), "%s", cases[i].in);
+		CHECK_INT(bpf_unit_name(in, out), cases[i].ret);
+		if (cases[i].ret == 0)
+			CHECK_STR(out, cases[i].in);
+		else
+			CHECK_STR(out, "");
+	}
+	/* Not terminated inside the record (the BPF side never sends that,
+	 * but the agent does not trust it): refused, not read past. */
+	memset(in, 'a', sizeof(in));
+	memcpy(in + sizeof(in) - 8, ".service", 8);
+	CHECK_INT(bpf_unit_name(in, out), -ENOENT);
+	/* The longest that fits. */
+	memset(in, 'a', sizeof(in));
+	memcpy(in + sizeof(in) - 9, ".service", 9);
+	CHECK_INT(bpf_unit_name(in, out), 0);
+	CHECK_INT(strlen(out), WGB_UNIT_LEN - 1);
 }
 
 TEST_MAIN()

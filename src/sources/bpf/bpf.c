@@ -60,6 +60,7 @@ void wgbpf_free(struct wgbpf *b) { (void)b; }
 int wgbpf_fd(const struct wgbpf *b) { (void)b; return -1; }
 int wgbpf_read(struct wgbpf *b, const struct event_sink *sink) { return -ENOTSUP; }
 int64_t wgbpf_deadline_us(const struct wgbpf *b) { return 0; }
+bool wgbpf_prog_loaded(const struct wgbpf *b, const char *name) { return false; }
 #else
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -203,15 +204,31 @@ static int on_record(void *ctx, void *data, size_t size)
 }
 
 /* The programs that make the source: without them, no source. The others
- * (sessions, roaming, netlink callers) are left out, one by one, if this
- * kernel refuses them. */
+ * (sessions, roaming, netlink callers, drops) are left out if this kernel
+ * refuses them: one by one, or with their group (nl_*, drop_*: one of a
+ * group is no use, or wrong, without the rest). */
+static const char *const optional[] = {
+	"hs_session", "ep_set", "peer_create", "peer_remove",
+	"nl_enter", "nl_byname", "nl_byindex", "nl_key", "nl_exit",
+	"drop_enter", "drop_exit", "drop_mark",
+};
+
 static bool prog_optional(const char *n)
 {
-	return !strcmp(n, "hs_session") || !strcmp(n, "ep_set") ||
-	       !strcmp(n, "peer_create") || !strcmp(n, "peer_remove");
+	for (size_t i = 0; i < ARRAY_SIZE(optional); i++)
+		if (!strcmp(n, optional[i]))
+			return true;
+	return false;
 }
 
-#define MAX_SKIP 4
+static bool same_group(const char *a, const char *b)
+{
+	size_t n = strcspn(a, "_");
+
+	return (!strncmp(a, "nl_", 3) || !strncmp(a, "drop_", 5)) && !strncmp(a, b, n + 1);
+}
+
+#define MAX_SKIP ARRAY_SIZE(optional)
 
 static int load_once(struct wgbpf *b, uint32_t netns, char skip[][64], size_t nskip,
 		     char *why, size_t len)
@@ -258,7 +275,9 @@ static int load(struct wgbpf *b, uint32_t netns, char *why, size_t len)
 		if (ret == 0 || ret == -EPERM || !prog_optional(libbpf_prog) || nskip == MAX_SKIP)
 			return ret;
 		log_warnx("eBPF: leaving %s out: %s", libbpf_prog, why);
-		snprintf(skip[nskip++], sizeof(skip[0]), "%s", libbpf_prog);
+		for (size_t i = 0; i < ARRAY_SIZE(optional) && nskip < MAX_SKIP; i++)
+			if (!strcmp(optional[i], libbpf_prog) || same_group(libbpf_prog, optional[i]))
+				snprintf(skip[nskip++], sizeof(skip[0]), "%s", optional[i]);
 	}
 }
 
@@ -357,6 +376,13 @@ void wgbpf_free(struct wgbpf *b)
 	free(b->pcpu);
 	free(b->keys);
 	free(b);
+}
+
+bool wgbpf_prog_loaded(const struct wgbpf *b, const char *name)
+{
+	const struct bpf_program *p = bpf_object__find_program_by_name(b->skel->obj, name);
+
+	return p && bpf_program__fd(p) >= 0;
 }
 
 int wgbpf_fd(const struct wgbpf *b)

@@ -27,6 +27,8 @@ int wgbpf_read(struct wgbpf *b, const struct event_sink *sink);
 /* CLOCK_MONOTONIC µs when the oldest pending second can be emitted; 0
  * when nothing is pending. */
 int64_t wgbpf_deadline_us(const struct wgbpf *b);
+/* Did the program of that name (wg.bpf.c) load? Optional ones may not. */
+bool wgbpf_prog_loaded(const struct wgbpf *b, const char *name);
 /* Is the module there to attach to (/sys/module/wireguard)? */
 bool wgbpf_module_loaded(void);
 /* Is there a wireguard.ko for the running kernel that could load later? */

@@ -44,6 +44,7 @@ static const struct {
 	[WGB_COOKIE_SENT] = { EV_COOKIE_SENT },
 	[WGB_COOKIE_RECV] = { EV_COOKIE_RECEIVED },
 	[WGB_KEYPAIR] = { EV_KEYPAIR_CREATED },
+	[WGB_HS_DROPPED] = { EV_HANDSHAKE_DROPPED },
 };
 
 static const char *const reasons[WGB_R_MAX] = {
@@ -313,6 +314,64 @@ static void set_comm(struct event *ev, const char comm[WGB_COMM_LEN])
 		event_set(ev, "comm", s);
 }
 
+static bool has_suffix(const char *s, size_t n, const char *suffix)
+{
+	size_t m = strlen(suffix);
+
+	return n > m && !memcmp(s + n - m, suffix, m);
+}
+
+int bpf_unit_name(const char unit[WGB_UNIT_LEN], char out[WGB_UNIT_LEN])
+{
+	/* systemd's unit name characters (unit-name.c VALID_CHARS, plus the
+	 * '@' of a template instance). */
+	static const char ok[] = "0123456789abcdefghijklmnopqrstuvwxyz"
+				 "ABCDEFGHIJKLMNOPQRSTUVWXYZ:-_.\\@";
+	size_t n = strnlen(unit, WGB_UNIT_LEN);
+
+	out[0] = '\0';
+	if (n == WGB_UNIT_LEN || !n)
+		return -ENOENT;		/* none, or not terminated in the record */
+	if (!has_suffix(unit, n, ".service") && !has_suffix(unit, n, ".scope"))
+		return -ENOENT;		/* a slice, the root, a delegated sub-cgroup */
+	for (size_t i = 0; i < n; i++)
+		if (!strchr(ok, unit[i]))
+			return -EINVAL;
+	memcpy(out, unit, n + 1);
+	return 0;
+}
+
+/* Who did it: pid, comm, uid, and the systemd unit when it has one. */
+static void set_caller(struct event *ev, const struct wgb_rec *r)
+{
+	char unit[WGB_UNIT_LEN];
+
+	event_set_u64(ev, "pid", r->pid);
+	set_comm(ev, r->comm);
+	event_set_u64(ev, "uid", r->uid);
+	if (bpf_unit_name(r->unit, unit) == 0)
+		event_set(ev, "unit", unit);
+}
+
+/* The listen port and the private key set over netlink. Of the key only
+ * that it was set, and the public keys (as the polled IFACE_CHANGED says
+ * them): "set" (there was none), "replaced" or "removed". */
+static void set_iface_change(struct event *ev, const struct wgb_rec *r)
+{
+	if (r->what & WGB_IC_PORT) {
+		event_set_u64(ev, "listen_port", r->port);
+		event_set_u64(ev, "prev_listen_port", r->prev_port);
+	}
+	if (!(r->what & WGB_IC_KEY))
+		return;
+	event_set(ev, "private_key", r->what & WGB_IC_KEY_NONE ? "removed" :
+				     r->what & WGB_IC_KEY_HAD ? "replaced" : "set");
+	if (!(r->what & WGB_IC_KEY_NONE))
+		set_key(ev, "pubkey", r->key);
+	if (r->what & WGB_IC_KEY_HAD)
+		set_key(ev, "prev_pubkey", r->prev_key);
+}
+
 int bpfrec_event(const struct wgb_rec *r, int64_t boot_to_real_us, struct event *ev)
 {
 	enum event_type t;
@@ -329,6 +388,11 @@ int bpfrec_event(const struct wgb_rec *r, int64_t boot_to_real_us, struct event 
 	case WGB_REC_PEER_REMOVED:
 		t = EV_PEER_REMOVED;
 		break;
+	case WGB_REC_IFACE_CHANGED:
+		if (!(r->what & (WGB_IC_PORT | WGB_IC_KEY)))
+			return -EINVAL;
+		t = EV_IFACE_CHANGED;
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -336,17 +400,17 @@ int bpfrec_event(const struct wgb_rec *r, int64_t boot_to_real_us, struct event 
 	if (r->ts_ns)
 		ev->time_us = (int64_t)(r->ts_ns / 1000) + boot_to_real_us;
 	set_ifname(ev, r->ifname);
-	set_key(ev, "peer", r->key);
+	if (t == EV_IFACE_CHANGED)
+		set_iface_change(ev, r);
+	else
+		set_key(ev, "peer", r->key);
 	if (t == EV_PEER_ENDPOINT_CHANGED) {
 		set_endpoint(ev, "endpoint", r->family, r->addr, r->port);
 		set_endpoint(ev, "prev_endpoint", r->prev_family, r->prev_addr, r->prev_port);
 	}
 	/* The process: on netlink changes the one that asked; on a roam in
 	 * the datapath whatever ran (softirq), so only for peer changes. */
-	if (t != EV_PEER_ENDPOINT_CHANGED) {
-		event_set_u64(ev, "pid", r->pid);
-		set_comm(ev, r->comm);
-		event_set_u64(ev, "uid", r->uid);
-	}
+	if (t != EV_PEER_ENDPOINT_CHANGED)
+		set_caller(ev, r);
 	return 0;
 }

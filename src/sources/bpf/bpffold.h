@@ -3,7 +3,8 @@
  * kernel's fold entries (one per second, interface, source, verdict, key)
  * gathered into a bounded table and emitted once their second is over,
  * each with the exact `count`; ring records (endpoint changes, peers made
- * or removed over netlink) one event each. tests/unit/test_bpffold.c. */
+ * or removed, the listen port or private key set over netlink) one event
+ * each. tests/unit/test_bpffold.c. */
 #ifndef WGAUDIT_BPFFOLD_H
 #define WGAUDIT_BPFFOLD_H
 #include <stddef.h>
@@ -40,6 +41,9 @@ int bpffold_event(const struct wgb_fold_key *k, const struct wgb_fold_val *v,
 /* One ring record as an event; -ENOENT for a record that is no event
  * (WGB_REC_FOLD_NEW), -EINVAL for garbage. */
 int bpfrec_event(const struct wgb_rec *r, int64_t boot_to_real_us, struct event *ev);
+/* The systemd unit in a record's cgroup name, into out: 0, -ENOENT (none,
+ * not terminated, or not a .service/.scope), -EINVAL (not a unit name). */
+int bpf_unit_name(const char unit[WGB_UNIT_LEN], char out[WGB_UNIT_LEN]);
 /* "bad_mac", ... ("" for none, NULL out of range). */
 const char *bpf_reason_name(unsigned reason);
 #endif

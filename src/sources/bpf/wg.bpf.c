@@ -11,7 +11,8 @@
  * declared below with only the fields read, marked preserve_access_index;
  * libbpf relocates every access against the running kernel's BTF (the
  * module's own BTF for the WireGuard types). Nothing secret is read: of
- * the handshake only remote_static (a public key) and a time stamp. */
+ * the handshake only remote_static (a public key) and a time stamp; of
+ * the interface's identity only static_public and has_identity. */
 #include <linux/types.h>
 #include <linux/bpf.h>
 #include <stdbool.h>
@@ -39,10 +40,12 @@
 struct ns_common { unsigned int inum; };
 struct net { struct ns_common ns; };
 typedef struct { struct net *net; } possible_net_t;
+struct rtnl_link_ops { const char *kind; };
 struct net_device {
 	char name[16];
 	int ifindex;
 	possible_net_t nd_net;
+	const struct rtnl_link_ops *rtnl_link_ops;
 };
 struct sk_buff {
 	unsigned char *head, *data;
@@ -70,7 +73,17 @@ struct noise_handshake {
 	__u64 last_initiation_consumption;
 	__u8 remote_static[32];
 };
-struct wg_device { struct net_device *dev; };
+/* Of the identity, only the public half is declared: the private key is
+ * never read. */
+struct noise_static_identity {
+	__u8 static_public[32];
+	bool has_identity;
+};
+struct wg_device {
+	struct net_device *dev;
+	struct noise_static_identity static_identity;
+	__u16 incoming_port;
+};
 struct wg_peer {
 	struct wg_device *device;
 	struct endpoint endpoint;
@@ -81,7 +94,12 @@ struct cookie_checker;
 struct pubkey_hashtable;
 struct message_handshake_initiation;
 struct message_handshake_response;
-struct task_struct;
+struct genl_info;
+/* The caller's cgroup (v2): current->cgroups->dfl_cgrp->kn->name. */
+struct kernfs_node { const char *name; };
+struct cgroup { struct kernfs_node *kn; };
+struct css_set { struct cgroup *dfl_cgrp; };
+struct task_struct { struct css_set *cgroups; };
 #pragma clang attribute pop
 
 /* Set by the loader before load: the agent's network namespace (0: all). */
@@ -114,6 +132,40 @@ struct {
 	__type(key, int);
 	__type(value, struct hs_ctx);
 } hs SEC(".maps");
+
+/* One WG_CMD_SET_DEVICE in the calling process: the interface it names
+ * (found when lookup_interface() gets the device) and what it was. */
+struct nl_ctx {
+	__u64 wg;		/* struct wg_device *, 0 = not (yet) ours */
+	__u8 prev_pub[WGB_KEY_LEN];
+	__u16 prev_port;
+	__u8 prev_has;
+	__u8 key_set;		/* wg_noise_set_static_identity_private_key ran */
+	__u8 looked;		/* the first device lookup was seen */
+	__u8 live;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct nl_ctx);
+} nl SEC(".maps");
+
+/* The datagram wg_packet_receive() is handling on this CPU (softirq: it
+ * does not nest), so that a drop inside it can be told from the other
+ * callers of wg_socket_endpoint_from_skb(). */
+struct rx_cur {
+	__u64 skb;
+	__u64 wg;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rx_cur);
+} rxcur SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -213,15 +265,33 @@ static __always_inline void fold(struct wgb_fold_key *k, const char *ifname, __u
 		*c += 1;
 }
 
+/* The source as the log prints it: the packet's IP and UDP headers. */
+static __always_inline void skb_source(const struct sk_buff *skb, struct wgb_fold_key *k)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head), *nh;
+	__u8 vihl = 0;
+	__u16 port = 0;
+
+	nh = head + BPF_CORE_READ(skb, network_header);
+	bpf_probe_read_kernel(&vihl, 1, nh);
+	if ((vihl >> 4) == 4) {
+		bpf_probe_read_kernel(k->addr, 4, nh + 12);
+		k->family = AF_INET;
+	} else if ((vihl >> 4) == 6) {
+		bpf_probe_read_kernel(k->addr, 16, nh + 8);
+		k->family = AF_INET6;
+	}
+	bpf_probe_read_kernel(&port, 2, head + BPF_CORE_READ(skb, transport_header));
+	k->port = bpf_ntohs(port);
+}
+
 SEC("fentry/wg_receive_handshake_packet")
 int BPF_PROG(hs_enter, struct wg_device *wg, struct sk_buff *skb)
 {
 	struct net_device *dev = BPF_CORE_READ(wg, dev);
-	unsigned char *head, *data, *nh;
+	unsigned char *data;
 	struct hs_ctx *c;
 	__u32 type = 0;
-	__u8 vihl = 0;
-	__u16 port = 0;
 
 	if (!dev_in_scope(dev))
 		return 0;
@@ -230,25 +300,13 @@ int BPF_PROG(hs_enter, struct wg_device *wg, struct sk_buff *skb)
 	if (!c)
 		return 0;
 	__builtin_memset(c, 0, sizeof(*c));
-	head = BPF_CORE_READ(skb, head);
 	data = BPF_CORE_READ(skb, data);
 	bpf_probe_read_kernel(&type, sizeof(type), data);
 	c->type = (__u8)type;
 	c->mac = -1;
 	c->k.ifindex = BPF_CORE_READ(dev, ifindex);
 	bpf_core_read(c->ifname, sizeof(c->ifname), &dev->name);
-	/* The source as the log prints it: the packet's IP and UDP headers. */
-	nh = head + BPF_CORE_READ(skb, network_header);
-	bpf_probe_read_kernel(&vihl, 1, nh);
-	if ((vihl >> 4) == 4) {
-		bpf_probe_read_kernel(c->k.addr, 4, nh + 12);
-		c->k.family = AF_INET;
-	} else if ((vihl >> 4) == 6) {
-		bpf_probe_read_kernel(c->k.addr, 16, nh + 8);
-		c->k.family = AF_INET6;
-	}
-	bpf_probe_read_kernel(&port, 2, head + BPF_CORE_READ(skb, transport_header));
-	c->k.port = bpf_ntohs(port);
+	skb_source(skb, &c->k);
 	c->t0 = bpf_ktime_get_ns();
 	c->live = 1;
 	return 0;
@@ -476,6 +534,26 @@ int BPF_PROG(ep_set, struct wg_peer *peer, const struct endpoint *endpoint)
 	return 0;
 }
 
+/* The process that made a change over netlink, and the leaf name of its
+ * cgroup v2 (a systemd unit's: "wg-quick@wg0.service"); the agent keeps
+ * only unit-like names. A name that does not fit is left out, not cut. */
+static __always_inline void caller_read(struct wgb_rec *r)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	const char *name;
+	long n;
+
+	r->pid = bpf_get_current_pid_tgid() >> 32;
+	r->uid = (__u32)bpf_get_current_uid_gid();
+	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	name = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, name);
+	if (!name)
+		return;
+	n = bpf_probe_read_kernel_str(r->unit, sizeof(r->unit), name);
+	if (n <= 0 || n >= (long)sizeof(r->unit))
+		r->unit[0] = '\0';
+}
+
 /* Peers made and removed over generic netlink: the genetlink doit runs
  * in the calling process (WIREGUARD-FACTS.md section 6, lab-verified). */
 static __always_inline int peer_rec(__u32 type, struct wg_peer *peer)
@@ -489,9 +567,7 @@ static __always_inline int peer_rec(__u32 type, struct wg_peer *peer)
 	if (!r)
 		return 0;
 	bpf_core_read(r->key, WGB_KEY_LEN, &peer->handshake.remote_static);
-	r->pid = bpf_get_current_pid_tgid() >> 32;
-	r->uid = (__u32)bpf_get_current_uid_gid();
-	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	caller_read(r);
 	bpf_ringbuf_submit(r, 0);
 	return 0;
 }
@@ -509,4 +585,190 @@ SEC("fentry/wg_peer_remove")
 int BPF_PROG(peer_remove, struct wg_peer *peer)
 {
 	return peer_rec(WGB_REC_PEER_REMOVED, peer);
+}
+
+/* WG_CMD_SET_DEVICE (wg set, wg setconf, wg-quick): the listen port and the
+ * private key, as the interface had them when the call found it and as it
+ * left them. set_port() is inlined into wg_set_device(), so the interface
+ * is taken from the device lookup the call starts with (lookup_interface:
+ * dev_get_by_name or dev_get_by_index, in this task). */
+static __always_inline struct nl_ctx *nl_get(void)
+{
+	struct nl_ctx *c = bpf_task_storage_get(&nl, bpf_get_current_task_btf(), 0, 0);
+
+	return c && c->live ? c : NULL;
+}
+
+SEC("fentry/wg_set_device")
+int BPF_PROG(nl_enter, struct sk_buff *skb, struct genl_info *info)
+{
+	struct nl_ctx *c = bpf_task_storage_get(&nl, bpf_get_current_task_btf(), 0,
+						 BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	if (c) {
+		__builtin_memset(c, 0, sizeof(*c));
+		c->live = 1;
+	}
+	return 0;
+}
+
+static __always_inline int is_wireguard(struct net_device *dev)
+{
+	static const char want[] = "wireguard";
+	const char *kind = BPF_CORE_READ(dev, rtnl_link_ops, kind);
+	char s[sizeof(want)] = {};
+
+	if (!kind || bpf_probe_read_kernel_str(s, sizeof(s), kind) != sizeof(want))
+		return 0;
+	for (int i = 0; i < (int)sizeof(want); i++)
+		if (s[i] != want[i])
+			return 0;
+	return 1;
+}
+
+static __always_inline void nl_found(struct net_device *dev)
+{
+	struct nl_ctx *c = nl_get();
+	struct wg_device *wg;
+
+	if (!c || c->looked || !dev)
+		return;
+	c->looked = 1;
+	if (!is_wireguard(dev) || !dev_in_scope(dev))
+		return;
+	/* netdev_priv(): the private area follows the aligned net_device. */
+	wg = (void *)dev + ((bpf_core_type_size(struct net_device) + 31) & ~31);
+	if (BPF_CORE_READ(wg, dev) != dev)
+		return;
+	c->wg = (__u64)wg;
+	c->prev_port = BPF_CORE_READ(wg, incoming_port);
+	c->prev_has = BPF_CORE_READ(wg, static_identity.has_identity);
+	bpf_core_read(c->prev_pub, WGB_KEY_LEN, &wg->static_identity.static_public);
+}
+
+SEC("fexit/dev_get_by_name")
+int BPF_PROG(nl_byname, struct net *net, const char *name, struct net_device *ret)
+{
+	nl_found(ret);
+	return 0;
+}
+
+SEC("fexit/dev_get_by_index")
+int BPF_PROG(nl_byindex, struct net *net, int ifindex, struct net_device *ret)
+{
+	nl_found(ret);
+	return 0;
+}
+
+/* Only that it ran: the key argument is never read. The module calls it
+ * only for a key different from the one it has. */
+SEC("fexit/wg_noise_set_static_identity_private_key")
+int BPF_PROG(nl_key, struct noise_static_identity *identity, const __u8 *private_key)
+{
+	struct nl_ctx *c = nl_get();
+
+	if (c)
+		c->key_set = 1;
+	return 0;
+}
+
+SEC("fexit/wg_set_device")
+int BPF_PROG(nl_exit, struct sk_buff *skb, struct genl_info *info, int ret)
+{
+	struct nl_ctx *c = nl_get();
+	struct wg_device *wg;
+	struct wgb_rec *r;
+	__u16 port;
+
+	if (!c)
+		return 0;
+	c->live = 0;
+	if (!c->wg)
+		return 0;
+	wg = (struct wg_device *)c->wg;
+	port = BPF_CORE_READ(wg, incoming_port);
+	if (port == c->prev_port && !c->key_set)
+		return 0;	/* nothing of the interface itself changed */
+	r = rec_new(WGB_REC_IFACE_CHANGED, BPF_CORE_READ(wg, dev));
+	if (!r)
+		return 0;
+	if (port != c->prev_port) {
+		r->what |= WGB_IC_PORT;
+		r->port = port;
+		r->prev_port = c->prev_port;
+	}
+	if (c->key_set) {
+		r->what |= WGB_IC_KEY;
+		if (BPF_CORE_READ(wg, static_identity.has_identity))
+			bpf_core_read(r->key, WGB_KEY_LEN, &wg->static_identity.static_public);
+		else
+			r->what |= WGB_IC_KEY_NONE;
+		if (c->prev_has) {
+			r->what |= WGB_IC_KEY_HAD;
+			__builtin_memcpy(r->prev_key, c->prev_pub, WGB_KEY_LEN);
+		}
+	}
+	caller_read(r);
+	bpf_ringbuf_submit(r, 0);
+	return 0;
+}
+
+/* Handshake packets dropped because the handshake queue is full
+ * (receive.c wg_packet_receive, "Dropping handshake packet"). Nothing is
+ * called on that path but the endpoint read for the (debug) log line, and
+ * within wg_packet_receive() only there: a call to it while this CPU is
+ * inside wg_packet_receive() for the same skb is the drop. Every inbound
+ * datagram passes here (hot path): two stores, no reads. */
+SEC("fentry/wg_packet_receive")
+int BPF_PROG(drop_enter, struct wg_device *wg, struct sk_buff *skb)
+{
+	__u32 zero = 0;
+	struct rx_cur *c = bpf_map_lookup_elem(&rxcur, &zero);
+
+	if (c) {
+		c->skb = (__u64)skb;
+		c->wg = (__u64)wg;
+	}
+	return 0;
+}
+
+SEC("fexit/wg_packet_receive")
+int BPF_PROG(drop_exit, struct wg_device *wg, struct sk_buff *skb)
+{
+	__u32 zero = 0;
+	struct rx_cur *c = bpf_map_lookup_elem(&rxcur, &zero);
+
+	if (c)
+		c->skb = 0;
+	return 0;
+}
+
+SEC("fentry/wg_socket_endpoint_from_skb")
+int BPF_PROG(drop_mark, struct endpoint *endpoint, const struct sk_buff *skb)
+{
+	__u32 zero = 0;
+	struct rx_cur *c = bpf_map_lookup_elem(&rxcur, &zero);
+	struct wgb_fold_key k = {};
+	char ifname[WGB_IFNAMSIZ];
+	struct net_device *dev;
+	struct wg_device *wg;
+	__u64 now;
+
+	if (!c || !c->skb || c->skb != (__u64)skb)
+		return 0;
+	c->skb = 0;	/* one drop per datagram */
+	/* Out of the map first: inside BPF_CORE_READ, c->wg would be
+	 * relocated as a kernel type's field. */
+	wg = (struct wg_device *)c->wg;
+	dev = BPF_CORE_READ(wg, dev);
+	if (!dev_in_scope(dev))
+		return 0;
+	now = bpf_ktime_get_boot_ns();
+	k.sec = (__u32)(now / 1000000000ULL);
+	k.ifindex = BPF_CORE_READ(dev, ifindex);
+	k.verdict = WGB_HS_DROPPED;
+	skb_source(skb, &k);
+	bpf_core_read(ifname, sizeof(ifname), &dev->name);
+	fold(&k, ifname, now);
+	return 0;
 }

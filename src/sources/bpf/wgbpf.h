@@ -10,6 +10,7 @@
 #define WGB_KEY_LEN	32
 #define WGB_IFNAMSIZ	16
 #define WGB_COMM_LEN	16
+#define WGB_UNIT_LEN	128	/* a longer cgroup name is left out, never cut */
 #define WGB_FOLD_MAX	8192	/* fold entries in the kernel map (memory bound) */
 
 /* What the module did with one handshake message (or a session). */
@@ -22,6 +23,7 @@ enum wgb_verdict {
 	WGB_COOKIE_SENT,	/* COOKIE_SENT: valid mac1 under load, no mac2 */
 	WGB_COOKIE_RECV,	/* COOKIE_RECEIVED */
 	WGB_KEYPAIR,		/* KEYPAIR_CREATED */
+	WGB_HS_DROPPED,		/* HANDSHAKE_DROPPED: the handshake queue was full */
 	WGB_VERDICT_MAX
 };
 
@@ -67,20 +69,31 @@ enum wgb_rec_type {
 	WGB_REC_ENDPOINT,	/* a peer's endpoint changed */
 	WGB_REC_PEER_ADDED,	/* over netlink, with the caller */
 	WGB_REC_PEER_REMOVED,
+	WGB_REC_IFACE_CHANGED,	/* listen port or private key set over netlink */
 };
+
+/* IFACE_CHANGED: what changed (wgb_rec.what). */
+#define WGB_IC_PORT		1	/* port, prev_port */
+#define WGB_IC_KEY		2	/* the private key was set: key = the new public key */
+#define WGB_IC_KEY_HAD		4	/* ... replacing one: prev_key = its public key */
+#define WGB_IC_KEY_NONE		8	/* ... to none (all zeros): no identity left */
 
 struct wgb_rec {
 	unsigned int type;
 	unsigned int ifindex;
 	unsigned long long ts_ns;	/* CLOCK_BOOTTIME */
 	unsigned int sec;		/* FOLD_NEW: the entry's second */
-	unsigned int pid, uid;		/* PEER_*: the process (tgid) that did it */
+	unsigned int pid, uid;		/* PEER_*, IFACE_*: the process (tgid) that did it */
 	unsigned char family, prev_family;
-	unsigned short port, prev_port;
-	unsigned short pad;
+	unsigned short port, prev_port;	/* IFACE_CHANGED: listen ports */
+	unsigned char what, pad;	/* IFACE_CHANGED: WGB_IC_* */
 	unsigned char addr[16], prev_addr[16];
 	unsigned char key[WGB_KEY_LEN];
+	unsigned char prev_key[WGB_KEY_LEN];	/* public keys only, never a private one */
 	char ifname[WGB_IFNAMSIZ];
 	char comm[WGB_COMM_LEN];
+	/* The leaf name of the process's cgroup (cgroup v2), e.g.
+	 * "wg-quick@wg0.service"; "" when unknown or too long. */
+	char unit[WGB_UNIT_LEN];
 };
 #endif
