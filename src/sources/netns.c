@@ -132,7 +132,11 @@ int netns_scan_run(struct netns_scan *s, const char *run_dir, const char *proc_d
 	s->n = 0;
 	s->over = s->unreadable = 0;
 	memset(s->slots, 0, s->nslots * sizeof(*s->slots));
-	scan_named(s, run_dir);
+	/* Processes first, names after: a name upgrades an entry a process
+	 * made (netns_scan_add). The other order labels a namespace "ino:"
+	 * when the scan reads /run/netns just before "ip netns add" mounts
+	 * it and /proc just after "ip netns exec" started in it - inotify
+	 * starts a scan at exactly that moment. */
 	d = opendir(proc_dir);
 	if (!d)
 		return -errno;
@@ -150,6 +154,7 @@ int netns_scan_run(struct netns_scan *s, const char *run_dir, const char *proc_d
 			netns_scan_add(s, ino, NULL, path);
 	}
 	closedir(d);
+	scan_named(s, run_dir);
 	return 0;
 }
 

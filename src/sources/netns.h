@@ -45,7 +45,7 @@ void netns_scan_release(struct netns_scan *s);
 int netns_scan_add(struct netns_scan *s, uint64_t ino, const char *name,
 		   const char *path);
 
-/* Rescan: run_dir (/run/netns) then proc_dir (/proc). A missing run_dir
+/* Rescan: proc_dir (/proc) then run_dir (/run/netns). A missing run_dir
  * is an empty one. 0, or -errno when proc_dir cannot be read (then the
  * scan is incomplete: the caller must not treat namespaces as gone). */
 int netns_scan_run(struct netns_scan *s, const char *run_dir, const char *proc_dir);

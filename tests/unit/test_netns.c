@@ -198,15 +198,21 @@ TEST(scan_a_tree)
 	CHECK_INT(netns_scan_init(&s, 0), 0);
 	{
 		char run[128], proc[128], lb[NETNS_LABEL_LEN];
+		const struct netns_entry *a, *b;
 
 		snprintf(run, sizeof(run), "%s/run", dir);
 		snprintf(proc, sizeof(proc), "%s/proc", dir);
 		CHECK_INT(netns_scan_run(&s, run, proc), 0);
 		CHECK_INT((int)s.n, 2);
-		CHECK_STR(s.v[0].label, "ns-a");
-		CHECK(s.v[0].ino == ino_a);
+		/* Entries in the order met (processes first, then names). */
+		a = s.v[0].ino == ino_a ? &s.v[0] : &s.v[1];
+		b = a == &s.v[0] ? &s.v[1] : &s.v[0];
+		CHECK(a->ino == ino_a && b->ino == ino_b);
+		CHECK_STR(a->label, "ns-a");
+		CHECK(a->named);
+		CHECK(strstr(a->path, "/run/ns-a") != NULL);	/* the name's path, not a pid's */
 		netns_label(lb, NULL, ino_b);
-		CHECK_STR(s.v[1].label, lb);
+		CHECK_STR(b->label, lb);
 		/* A second scan starts afresh: ns-a gone, only the process one. */
 		snprintf(p, sizeof(p), "%s/run/ns-a", dir);
 		unlink(p);
