@@ -7,11 +7,6 @@ PKG_CONFIG ?= pkg-config
 DEPS       := libmnl inih sqlite3 libsodium
 # Linked only into the modules (net/modload.h): wgaudit-tls.so, wgaudit-httpd.so.
 MOD_DEPS   := libssl libcrypto
-HAVE_SYSTEMD := $(shell $(PKG_CONFIG) --exists libsystemd && echo 1)
-ifeq ($(HAVE_SYSTEMD),1)
-DEPS       += libsystemd
-CPPFLAGS   += -DHAVE_SYSTEMD=1
-endif
 # eBPF source (src/sources/bpf/): libbpf + bpftool (skeleton) + clang (-target bpf).
 BPFTOOL    ?= bpftool
 BPF_CLANG  ?= clang
