@@ -77,8 +77,8 @@ MOD_OBJ    := $(MOD_SRC:%.c=$(BUILD)/%.o)
 # (tests/lint/modsyms.sh checks that each module finds all it needs).
 HTTPD_USES := endpoint_parse log_info loop_add_fd loop_del_fd loop_timer_arm \
               loop_timer_cancel now_monotonic_us wipe
-BPF_USES   := endpoint_format event_init event_set event_set_u64 key_to_base64 \
-              log_debug log_info log_warnx now_monotonic_us wgbpf_preflight
+BPF_USES   := event_init event_set event_set_addr event_set_key event_set_u64 log_debug \
+              log_info log_warnx now_monotonic_us wgbpf_preflight
 EXPORTS    := $(sort $(if $(MOD_HTTPD_SRC),$(HTTPD_USES)) $(if $(MOD_BPF_SRC),$(BPF_USES)))
 EXPORTS    := $(EXPORTS:%=-Wl,--export-dynamic-symbol=%)
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
@@ -90,7 +90,7 @@ all: wgaudit
 wgaudit: $(BUILD)/wgaudit
 	ln -sf $(BUILD)/wgaudit $@
 
-$(BUILD)/wgaudit: $(BUILD)/src/main.o $(BUILD)/libwgaudit.a | $(MODS)
+$(BUILD)/wgaudit: $(BUILD)/src/main.o $(BUILD)/libwgaudit.a Makefile | $(MODS)
 	$(CC) $(LDFLAGS) $(EXPORTS) -o $@ $(BUILD)/src/main.o $(BUILD)/libwgaudit.a $(LDLIBS)
 
 # Modules: position-independent objects; -Bsymbolic so a module's calls
