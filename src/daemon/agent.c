@@ -521,6 +521,7 @@ static void agent_reload(struct agent *a)
 	free(n);
 	to.active_us = (int64_t)a->conf->active_ms * 1000;
 	to.transfer_interval_us = (int64_t)a->conf->transfer_interval_ms * 1000;
+	to.aips_text = a->conf->metrics_listen[0] != '\0';	/* restart-only: as at start */
 	tracker_set_opts(a->tracker, &to);
 	{
 		struct checks_state cs = { state_get, state_set, a };
@@ -705,6 +706,7 @@ int agent_main(struct conf *c, const struct agent_opts *o)
 	struct tracker_opts to = {
 		.active_us = (int64_t)c->active_ms * 1000,
 		.transfer_interval_us = (int64_t)c->transfer_interval_ms * 1000,
+		.aips_text = c->metrics_listen[0] != '\0',	/* only the metrics show it */
 	};
 	int status = 1, ret;
 

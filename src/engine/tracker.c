@@ -198,8 +198,9 @@ static int load_peer(void *ctx, const struct peer_row *r)
 	p->state = (uint8_t)r->state;
 	p->keepalive = r->keepalive;
 	p->first_seen_us = r->first_seen_us;
-	p->aips = strdup(r->allowed_ips);	/* its hash is learned at the first poll */
-	if (!p->aips || peer_insert(ti, p) < 0) {
+	if (t->opts.aips_text)
+		p->aips = strdup(r->allowed_ips);	/* its hash is learned at the first poll */
+	if ((t->opts.aips_text && !p->aips) || peer_insert(ti, p) < 0) {
 		free(p->aips);
 		free(p);
 		return -ENOMEM;
@@ -473,12 +474,15 @@ static uint32_t aips_hash(const struct wg_device *dev, const struct wg_peer *o)
 }
 
 /* Keep p->aips, the text the metrics show, in step with the device. */
-static void peer_track_aips(struct tpeer *p, const struct wg_device *dev,
-			    const struct wg_peer *o)
+static void peer_track_aips(const struct tracker *t, struct tpeer *p,
+			    const struct wg_device *dev, const struct wg_peer *o)
 {
-	uint32_t h = aips_hash(dev, o);
+	uint32_t h;
 	char buf[STATE_AIPS_LEN], *n;
 
+	if (!t->opts.aips_text)
+		return;
+	h = aips_hash(dev, o);
 	if (h == p->aips_hash && p->aips)
 		return;
 	wg_peer_format_aips(dev, o, buf, sizeof(buf));
@@ -520,7 +524,7 @@ static void observe_peer(struct tracker *t, struct tiface *ti,
 		p->keepalive = o->keepalive;
 		p->state = (uint8_t)state_of(t, o->last_handshake_sec);
 		p->gen = t->gen;
-		peer_track_aips(p, dev, o);
+		peer_track_aips(t, p, dev, o);
 		wg_peer_format_aips(dev, o, aips, sizeof(aips));
 		peer_save(t, ti, p, aips);
 		if (quiet)
@@ -541,7 +545,7 @@ static void observe_peer(struct tracker *t, struct tiface *ti,
 		return;
 	}
 	p->gen = t->gen;
-	peer_track_aips(p, dev, o);
+	peer_track_aips(t, p, dev, o);
 #define AIPS() (have_aips ? aips : (wg_peer_format_aips(dev, o, aips, sizeof(aips)), have_aips = true, aips))
 
 	/* Counters only go down when the peer was removed and re-added. */
