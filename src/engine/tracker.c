@@ -64,6 +64,7 @@ static struct tiface *iface_new(struct tracker *t, const char *name)
 	if (!ti)
 		return NULL;
 	snprintf(ti->name, sizeof(ti->name), "%s", name);
+	pool_init(&ti->peers, sizeof(struct tpeer));
 	ti->next = t->ifaces;
 	t->ifaces = ti;
 	return ti;
@@ -77,9 +78,9 @@ static void iface_free(struct tiface *ti)
 		for (p = ti->buckets[i]; p; p = next) {
 			next = p->next;
 			free(p->aips);
-			free(p);
 		}
 	}
+	pool_release(&ti->peers);
 	free(ti->buckets);
 	free(ti);
 }
@@ -183,7 +184,7 @@ static int load_peer(void *ctx, const struct peer_row *r)
 
 	if (!ti && !(ti = iface_new(t, r->iface)))
 		return -ENOMEM;
-	p = calloc(1, sizeof(*p));
+	p = pool_alloc(&ti->peers);
 	if (!p)
 		return -ENOMEM;
 	memcpy(p->key, r->public_key, WG_KEY_LEN);
@@ -202,7 +203,7 @@ static int load_peer(void *ctx, const struct peer_row *r)
 		p->aips = strdup(r->allowed_ips);	/* its hash is learned at the first poll */
 	if ((t->opts.aips_text && !p->aips) || peer_insert(ti, p) < 0) {
 		free(p->aips);
-		free(p);
+		pool_free(&ti->peers, p);
 		return -ENOMEM;
 	}
 	return 0;
@@ -507,11 +508,11 @@ static void observe_peer(struct tracker *t, struct tiface *ti,
 	struct event ev;
 
 	if (!p) {
-		p = calloc(1, sizeof(*p));
+		p = pool_alloc(&ti->peers);
 		if (p)
 			memcpy(p->key, o->public_key, WG_KEY_LEN);	/* before hashing */
 		if (!p || peer_insert(ti, p) < 0) {
-			free(p);
+			pool_free(&ti->peers, p);
 			log_warnx("%s: out of memory tracking a peer", ti->name);
 			return;
 		}
@@ -637,7 +638,7 @@ static void peer_removed(struct tracker *t, struct tiface *ti, struct tpeer *p,
 	saved(t, t->st.peer_delete(t->st.ctx, ti->name, p->key), "peer removal", ti->name);
 	peer_unlink(ti, p);
 	free(p->aips);
-	free(p);
+	pool_free(&ti->peers, p);
 }
 
 int tracker_observe(struct tracker *t, const struct wg_device *dev,
