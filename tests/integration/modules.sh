@@ -76,6 +76,42 @@ if [ ! -e /sys/module/wireguard ]; then
 	stop
 fi
 
+# libsystemd is not linked, yet the agent still speaks to systemd: a real
+# datagram socket as $NOTIFY_SOCKET gets READY=1, the watchdog pings
+# ($WATCHDOG_USEC) and STOPPING=1.
+python3 - "$LAB/notify.sock" "$LAB/notify.log" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(30)
+with open(sys.argv[2], "a", buffering=1) as log:
+    try:
+        while True:
+            log.write(s.recv(4096).decode() + "\n")
+    except socket.timeout:
+        pass
+PY
+NPID=$!
+wait_for 10 test -S "$LAB/notify.sock"
+conf '[output "local"]' "url = jsonl:$LAB/events.jsonl"
+NOTIFY_SOCKET=$LAB/notify.sock WATCHDOG_USEC=1000000 "$WGAUDIT" run -c "$LAB/w.conf" --state-dir "$LAB/s6" \
+	> "$LAB/agent.out" 2>&1 &
+AGENT_PID=$!
+if wait_for 20 grep -q '^READY=1$' "$LAB/notify.log" && wait_for 10 grep -q '^WATCHDOG=1$' "$LAB/notify.log" &&
+	! grep -qE 'libsystemd|libgcrypt' "/proc/$AGENT_PID/maps"; then
+	kill "$AGENT_PID"
+	if wait_for 10 grep -q '^STOPPING=1$' "$LAB/notify.log"; then
+		pass systemd_notify_without_libsystemd
+	else
+		fail systemd_notify_without_libsystemd "no STOPPING=1: $(tr '\n' ' ' < "$LAB/notify.log")"
+	fi
+else
+	fail systemd_notify_without_libsystemd "got: $(tr '\n' ' ' < "$LAB/notify.log" 2>/dev/null); $(tail -2 "$LAB/agent.out")"
+fi
+stop
+kill "$NPID" 2>/dev/null
+wait "$NPID" 2>/dev/null
+
 # A TLS output (to a closed port: the context is made at open, the
 # connection just keeps retrying) loads the module and OpenSSL with it.
 conf '[output "local"]' "url = jsonl:$LAB/events.jsonl" '[output "siem"]' 'url = syslog+tls://127.0.0.1:9'
