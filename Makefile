@@ -5,20 +5,16 @@ CC         ?= cc
 PKG_CONFIG ?= pkg-config
 
 DEPS       := libmnl inih sqlite3 libsodium
-# Linked only into the modules (net/modload.h): wgaudit-tls.so, wgaudit-httpd.so.
+# Linked only into the modules (net/modload.h): wgaudit-tls.so, wgaudit-httpd.so,
+# wgaudit-bpf.so.
 MOD_DEPS   := libssl libcrypto
-HAVE_SYSTEMD := $(shell $(PKG_CONFIG) --exists libsystemd && echo 1)
-ifeq ($(HAVE_SYSTEMD),1)
-DEPS       += libsystemd
-CPPFLAGS   += -DHAVE_SYSTEMD=1
-endif
 # eBPF source (src/sources/bpf/): libbpf + bpftool (skeleton) + clang (-target bpf).
 BPFTOOL    ?= bpftool
 BPF_CLANG  ?= clang
 HAVE_BPF   := $(shell $(PKG_CONFIG) --exists libbpf && command -v $(BPFTOOL) > /dev/null 2>&1 && \
                 command -v $(BPF_CLANG) > /dev/null 2>&1 && echo 1)
 ifeq ($(HAVE_BPF),1)
-DEPS       += libbpf
+MOD_DEPS   += libbpf
 CPPFLAGS   += -DHAVE_BPF=1
 endif
 # libmicrohttpd: the --metrics endpoint; without it --metrics says so.
@@ -66,16 +62,25 @@ MOD_HTTPD_SRC := src/net/httpd.c
 MOD_HTTPD_LIBS := $(shell $(PKG_CONFIG) --libs libmicrohttpd)
 MODS          += $(BUILD)/wgaudit-httpd.so
 endif
-MOD_SRC    := $(MOD_TLS_SRC) $(MOD_HTTPD_SRC)
-MOD_LIBS   := $(MOD_TLS_LIBS) $(MOD_HTTPD_LIBS)
+ifeq ($(HAVE_BPF),1)
+MOD_BPF_SRC := src/sources/bpf/bpf.c src/sources/bpf/bpffold.c
+MOD_BPF_LIBS := $(shell $(PKG_CONFIG) --libs libbpf)
+MODS          += $(BUILD)/wgaudit-bpf.so
+endif
+MOD_SRC    := $(MOD_TLS_SRC) $(MOD_HTTPD_SRC) $(MOD_BPF_SRC)
+MOD_LIBS   := $(MOD_TLS_LIBS) $(MOD_HTTPD_LIBS) $(MOD_BPF_LIBS)
 LAZY_SRC   := $(filter %_lazy.c,$(ALL_SRC))
 LIB_SRC    := $(filter-out $(MOD_SRC),$(ALL_SRC))
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
 MOD_OBJ    := $(MOD_SRC:%.c=$(BUILD)/%.o)
-# What wgaudit-httpd.so calls back into the binary.
+# What wgaudit-httpd.so and wgaudit-bpf.so call back into the binary
+# (tests/lint/modsyms.sh checks that each module finds all it needs).
 HTTPD_USES := endpoint_parse log_info loop_add_fd loop_del_fd loop_timer_arm \
               loop_timer_cancel now_monotonic_us wipe
-EXPORTS    := $(if $(MOD_HTTPD_SRC),$(HTTPD_USES:%=-Wl,--export-dynamic-symbol=%))
+BPF_USES   := event_init event_set event_set_addr event_set_key event_set_u64 log_debug \
+              log_info log_warnx now_monotonic_us wgbpf_preflight
+EXPORTS    := $(sort $(if $(MOD_HTTPD_SRC),$(HTTPD_USES)) $(if $(MOD_BPF_SRC),$(BPF_USES)))
+EXPORTS    := $(EXPORTS:%=-Wl,--export-dynamic-symbol=%)
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
@@ -85,7 +90,7 @@ all: wgaudit
 wgaudit: $(BUILD)/wgaudit
 	ln -sf $(BUILD)/wgaudit $@
 
-$(BUILD)/wgaudit: $(BUILD)/src/main.o $(BUILD)/libwgaudit.a | $(MODS)
+$(BUILD)/wgaudit: $(BUILD)/src/main.o $(BUILD)/libwgaudit.a Makefile | $(MODS)
 	$(CC) $(LDFLAGS) $(EXPORTS) -o $@ $(BUILD)/src/main.o $(BUILD)/libwgaudit.a $(LDLIBS)
 
 # Modules: position-independent objects; -Bsymbolic so a module's calls
@@ -97,6 +102,8 @@ $(BUILD)/wgaudit-tls.so: $(MOD_TLS_SRC:%.c=$(BUILD)/pic/%.o)
 	$(CC) $(LDFLAGS) -shared -Wl,-Bsymbolic -Wl,-z,defs -o $@ $^ $(MOD_TLS_LIBS)
 $(BUILD)/wgaudit-httpd.so: $(MOD_HTTPD_SRC:%.c=$(BUILD)/pic/%.o)
 	$(CC) $(LDFLAGS) -shared -Wl,-Bsymbolic -o $@ $^ $(MOD_HTTPD_LIBS) $(shell $(PKG_CONFIG) --libs libsodium)
+$(BUILD)/wgaudit-bpf.so: $(MOD_BPF_SRC:%.c=$(BUILD)/pic/%.o)
+	$(CC) $(LDFLAGS) -shared -Wl,-Bsymbolic -o $@ $^ $(MOD_BPF_LIBS)
 
 $(BUILD)/libwgaudit.a: $(LIB_OBJ)
 	rm -f $@; ar rcs $@ $^
@@ -131,7 +138,7 @@ $(BPF_GEN)/wg.bpf.o: src/sources/bpf/wg.bpf.c src/sources/bpf/wgbpf.h
 		-I/usr/include/$(shell $(CC) -dumpmachine) -Isrc -c -o $@ $<
 $(BPF_GEN)/wg.skel.h: $(BPF_GEN)/wg.bpf.o
 	$(BPFTOOL) gen skeleton $< name wg_bpf > $@.tmp && mv $@.tmp $@
-$(BUILD)/src/sources/bpf/bpf.o build/fuzz/src/sources/bpf/bpf.o: $(BPF_GEN)/wg.skel.h
+$(BUILD)/src/sources/bpf/bpf.o $(BUILD)/pic/src/sources/bpf/bpf.o build/fuzz/src/sources/bpf/bpf.o: $(BPF_GEN)/wg.skel.h
 endif
 
 # libFuzzer targets (clang). Each links the library built with the fuzzer flags.

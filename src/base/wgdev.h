@@ -20,12 +20,13 @@ struct wg_allowedip {
 	};
 };
 
+/* Ordered for no padding (96 bytes): one per peer in every poll. */
 struct wg_peer {
 	uint8_t public_key[WG_KEY_LEN];
 	union endpoint endpoint;	/* sa_family AF_UNSPEC when unset */
+	uint16_t keepalive;		/* seconds, 0 = off */
 	int64_t last_handshake_sec;	/* wall clock; 0 = never */
 	uint64_t rx_bytes, tx_bytes;
-	uint16_t keepalive;		/* seconds, 0 = off */
 	uint32_t aip_first, aip_count;	/* slice of wg_device.aips */
 };
 

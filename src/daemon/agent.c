@@ -7,6 +7,7 @@
  * sources (rtnetlink, inotify, kmsg, logs, config files) live in watchers.c. */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stddef.h>
@@ -521,6 +522,7 @@ static void agent_reload(struct agent *a)
 	free(n);
 	to.active_us = (int64_t)a->conf->active_ms * 1000;
 	to.transfer_interval_us = (int64_t)a->conf->transfer_interval_ms * 1000;
+	to.aips_text = a->conf->metrics_listen[0] != '\0';	/* restart-only: as at start */
 	tracker_set_opts(a->tracker, &to);
 	{
 		struct checks_state cs = { state_get, state_set, a };
@@ -705,9 +707,16 @@ int agent_main(struct conf *c, const struct agent_opts *o)
 	struct tracker_opts to = {
 		.active_us = (int64_t)c->active_ms * 1000,
 		.transfer_interval_us = (int64_t)c->transfer_interval_ms * 1000,
+		.aips_text = c->metrics_listen[0] != '\0',	/* only the metrics show it */
 	};
 	int status = 1, ret;
 
+	/* 64 KiB and up in a mapping of its own (glibc's default starts at
+	 * 128 KiB and moves): a calloc'd table (the tracker's peer numbers,
+	 * a flood check's ring) then leaves the pages it never writes
+	 * unmapped instead of zeroed in the heap, ~120 KiB at 10k peers. No
+	 * allocation that large is made and freed per poll. */
+	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
 	memset(&a, 0, sizeof(a));
 	a.conf = c;
 	a.opts = *o;

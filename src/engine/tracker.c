@@ -64,6 +64,7 @@ static struct tiface *iface_new(struct tracker *t, const char *name)
 	if (!ti)
 		return NULL;
 	snprintf(ti->name, sizeof(ti->name), "%s", name);
+	pool_init(&ti->peers, sizeof(struct tpeer));
 	ti->next = t->ifaces;
 	t->ifaces = ti;
 	return ti;
@@ -77,9 +78,9 @@ static void iface_free(struct tiface *ti)
 		for (p = ti->buckets[i]; p; p = next) {
 			next = p->next;
 			free(p->aips);
-			free(p);
 		}
 	}
+	pool_release(&ti->peers);
 	free(ti->buckets);
 	free(ti);
 }
@@ -183,7 +184,7 @@ static int load_peer(void *ctx, const struct peer_row *r)
 
 	if (!ti && !(ti = iface_new(t, r->iface)))
 		return -ENOMEM;
-	p = calloc(1, sizeof(*p));
+	p = pool_alloc(&ti->peers);
 	if (!p)
 		return -ENOMEM;
 	memcpy(p->key, r->public_key, WG_KEY_LEN);
@@ -198,10 +199,11 @@ static int load_peer(void *ctx, const struct peer_row *r)
 	p->state = (uint8_t)r->state;
 	p->keepalive = r->keepalive;
 	p->first_seen_us = r->first_seen_us;
-	p->aips = strdup(r->allowed_ips);	/* its hash is learned at the first poll */
-	if (!p->aips || peer_insert(ti, p) < 0) {
+	if (t->opts.aips_text)
+		p->aips = strdup(r->allowed_ips);	/* its hash is learned at the first poll */
+	if ((t->opts.aips_text && !p->aips) || peer_insert(ti, p) < 0) {
 		free(p->aips);
-		free(p);
+		pool_free(&ti->peers, p);
 		return -ENOMEM;
 	}
 	return 0;
@@ -473,12 +475,15 @@ static uint32_t aips_hash(const struct wg_device *dev, const struct wg_peer *o)
 }
 
 /* Keep p->aips, the text the metrics show, in step with the device. */
-static void peer_track_aips(struct tpeer *p, const struct wg_device *dev,
-			    const struct wg_peer *o)
+static void peer_track_aips(const struct tracker *t, struct tpeer *p,
+			    const struct wg_device *dev, const struct wg_peer *o)
 {
-	uint32_t h = aips_hash(dev, o);
+	uint32_t h;
 	char buf[STATE_AIPS_LEN], *n;
 
+	if (!t->opts.aips_text)
+		return;
+	h = aips_hash(dev, o);
 	if (h == p->aips_hash && p->aips)
 		return;
 	wg_peer_format_aips(dev, o, buf, sizeof(buf));
@@ -503,11 +508,11 @@ static void observe_peer(struct tracker *t, struct tiface *ti,
 	struct event ev;
 
 	if (!p) {
-		p = calloc(1, sizeof(*p));
+		p = pool_alloc(&ti->peers);
 		if (p)
 			memcpy(p->key, o->public_key, WG_KEY_LEN);	/* before hashing */
 		if (!p || peer_insert(ti, p) < 0) {
-			free(p);
+			pool_free(&ti->peers, p);
 			log_warnx("%s: out of memory tracking a peer", ti->name);
 			return;
 		}
@@ -520,7 +525,7 @@ static void observe_peer(struct tracker *t, struct tiface *ti,
 		p->keepalive = o->keepalive;
 		p->state = (uint8_t)state_of(t, o->last_handshake_sec);
 		p->gen = t->gen;
-		peer_track_aips(p, dev, o);
+		peer_track_aips(t, p, dev, o);
 		wg_peer_format_aips(dev, o, aips, sizeof(aips));
 		peer_save(t, ti, p, aips);
 		if (quiet)
@@ -541,7 +546,7 @@ static void observe_peer(struct tracker *t, struct tiface *ti,
 		return;
 	}
 	p->gen = t->gen;
-	peer_track_aips(p, dev, o);
+	peer_track_aips(t, p, dev, o);
 #define AIPS() (have_aips ? aips : (wg_peer_format_aips(dev, o, aips, sizeof(aips)), have_aips = true, aips))
 
 	/* Counters only go down when the peer was removed and re-added. */
@@ -633,7 +638,7 @@ static void peer_removed(struct tracker *t, struct tiface *ti, struct tpeer *p,
 	saved(t, t->st.peer_delete(t->st.ctx, ti->name, p->key), "peer removal", ti->name);
 	peer_unlink(ti, p);
 	free(p->aips);
-	free(p);
+	pool_free(&ti->peers, p);
 }
 
 int tracker_observe(struct tracker *t, const struct wg_device *dev,

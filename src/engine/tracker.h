@@ -16,6 +16,9 @@ struct wg_device;
 struct tracker_opts {
 	int64_t active_us;		/* handshake age still counted active */
 	int64_t transfer_interval_us;	/* PEER_TRANSFER period */
+	/* Keep each peer's allowed IPs as text for tracker_for_each_peer
+	 * (the metrics): ~32 bytes a peer; off, allowed_ips walks as "". */
+	bool aips_text;
 };
 
 /* Loads the last known state through st (kept: every change is written

@@ -10,22 +10,25 @@
 #include <string.h>
 #include "base/event.h"
 #include "base/ifkey.h"
+#include "base/pool.h"
 #include "base/staterow.h"
 #include "base/util.h"
 #include "engine/tracker.h"
 
 enum peer_state { ST_NEVER = 0, ST_ACTIVE = 1, ST_INACTIVE = 2 };
 
+/* 144 bytes, no padding, from its interface's pool (no malloc header):
+ * one per peer for the agent's lifetime. */
 struct tpeer {
 	uint8_t key[WG_KEY_LEN];
 	union endpoint ep;		/* binary: compared every poll, formatted for events */
+	uint16_t keepalive;
+	uint8_t state;
 	int64_t last_handshake;
 	uint64_t rx, tx;		/* last observed */
 	uint64_t rx_mark, tx_mark;	/* at the last PEER_TRANSFER */
 	int64_t mark_us;
 	int64_t first_seen_us;
-	uint16_t keepalive;
-	uint8_t state;
 	uint32_t gen;			/* pass in which it was last seen */
 	uint32_t aips_hash;		/* of the binary list, compared every poll */
 	char *aips;			/* formatted once per change (metrics) */
@@ -43,6 +46,7 @@ struct tiface {
 	int64_t first_seen_us;
 	struct tpeer **buckets;
 	size_t nbuckets, npeers;
+	struct pool peers;		/* the struct tpeer records */
 	struct tiface *next;
 };
 

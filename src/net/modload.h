@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* modload.h - the parts of wgaudit that pull in large libraries are
  * shared objects loaded only when configured: wgaudit-tls.so (OpenSSL, for
- * syslog+tls://, RELP over TLS and the collector's TLS listener) and
- * wgaudit-httpd.so (libmicrohttpd, for --metrics). An agent that uses
- * neither maps neither library: their pages (relocations, constructors)
- * are ~1.7 and ~2.7 MiB of resident memory otherwise. */
+ * syslog+tls://, RELP over TLS and the collector's TLS listener),
+ * wgaudit-httpd.so (libmicrohttpd, for --metrics) and wgaudit-bpf.so
+ * (libbpf, libelf, libz: the eBPF source, once the wireguard kernel module
+ * is there to attach to). An agent that uses none maps none of them: their
+ * pages (relocations, constructors) are ~1.7, ~2.7 and ~0.3 MiB of
+ * resident memory otherwise. */
 #ifndef WGAUDIT_MODLOAD_H
 #define WGAUDIT_MODLOAD_H
 #include <stddef.h>

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
-/* notify.h - systemd service notifications (sd_notify). No-ops when built
- * without libsystemd or when not started by systemd ($NOTIFY_SOCKET unset). */
+/* notify.h - systemd service notifications (the sd_notify(3) protocol, a
+ * datagram to $NOTIFY_SOCKET). No-ops when not started by systemd
+ * ($NOTIFY_SOCKET unset). */
 #ifndef WGAUDIT_NOTIFY_H
 #define WGAUDIT_NOTIFY_H
 #include <stdint.h>
 
+/* One "KEY=VALUE\n..." message: 1 sent, 0 when $NOTIFY_SOCKET is unset,
+ * -errno otherwise. The functions below ignore the result. */
+int notify_send(const char *state);
 /* READY=1: call once every source and output is open. */
 void notify_ready(void);
 /* STATUS=...: one line shown by `systemctl status`. */

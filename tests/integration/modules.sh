@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # What is not used is not loaded: an agent without a TLS output or --metrics
-# maps neither OpenSSL nor libmicrohttpd; the first TLS output loads
-# wgaudit-tls.so (and with it libssl); a missing or tampered module is a
-# clear error naming the files tried, never a crash. No WireGuard lab: the
-# agent gets an empty UAPI directory and no interface.
+# maps neither OpenSSL nor libmicrohttpd, one without the wireguard kernel
+# module (or with [bpf] enabled = no) no libbpf/libelf, and none maps
+# libsystemd; the first TLS output loads wgaudit-tls.so (and with it
+# libssl); a missing or tampered module is a clear error naming the files
+# tried, never a crash. No WireGuard lab: the agent gets an empty UAPI
+# directory and no interface. wgaudit-bpf.so loaded when the module is
+# there, missing or world-writable: the kernel lab (tests/kernel, bpf/*).
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || { skip modules "needs root"; exit 0; }
 LAB=$(mktemp -d /tmp/wga-mod.XXXXXX)
@@ -28,10 +31,27 @@ stop() { kill "$AGENT_PID" 2>/dev/null; wait "$AGENT_PID" 2>/dev/null; AGENT_PID
 
 [ -f "$BINDIR/wgaudit-tls.so" ] || { fail modules_built "no $BINDIR/wgaudit-tls.so beside $WGAUDIT"; exit 1; }
 
-conf '[output "local"]' "url = jsonl:$LAB/events.jsonl"
+# Every symbol a module leaves undefined is exported by the binary (or
+# comes from a library the module needs): else dlopen fails, and for
+# wgaudit-bpf.so only on a host with the wireguard kernel module.
+if out=$(bash "$(dirname "$0")/../lint/modsyms.sh" "$WGAUDIT" "$BINDIR"/wgaudit-*.so); then
+	pass modules_find_their_symbols
+else
+	fail modules_find_their_symbols "$(echo "$out" | grep FAIL | head -3 | tr '\n' ' ')"
+fi
+NOTUSED='libssl|libcrypto|libmicrohttpd|libgnutls|libbpf|libelf|libsystemd|libgcrypt|wgaudit-[a-z]*\.so'
+
+# [bpf] as by default (auto): without the wireguard kernel module there is
+# nothing to attach to, and libbpf stays out (with the module loaded here,
+# the case asks for [bpf] enabled = no instead).
+if [ -e /sys/module/wireguard ]; then
+	conf '[output "local"]' "url = jsonl:$LAB/events.jsonl" '[bpf]' 'enabled = no'
+else
+	conf '[output "local"]' "url = jsonl:$LAB/events.jsonl"
+fi
 if start "$WGAUDIT" "$LAB/s1"; then
-	if maps_has "$AGENT_PID" 'libssl\|libcrypto\|libmicrohttpd\|libgnutls\|wgaudit-tls.so'; then
-		fail unused_not_loaded "mapped: $(grep -o 'lib\(ssl\|crypto\|microhttpd\|gnutls\)[^ ]*\|wgaudit-[a-z]*\.so' /proc/$AGENT_PID/maps | sort -u | tr '\n' ' ')"
+	if grep -qE "$NOTUSED" "/proc/$AGENT_PID/maps"; then
+		fail unused_not_loaded "mapped: $(grep -oE "($NOTUSED)[^ ]*" /proc/$AGENT_PID/maps | sort -u | tr '\n' ' ')"
 	else
 		pass unused_not_loaded
 	fi
@@ -39,6 +59,58 @@ else
 	fail unused_not_loaded "agent did not start: $(tail -3 "$LAB/agent.out")"
 fi
 stop
+
+# [bpf] enabled = yes on a host without the module (or without BTF): it
+# says why and waits or uses the kernel log, loading nothing.
+if [ ! -e /sys/module/wireguard ]; then
+	conf '[output "local"]' "url = jsonl:$LAB/events.jsonl" '[bpf]' 'enabled = yes'
+	if start "$WGAUDIT" "$LAB/s5" && wait_for 10 grep -q 'eBPF' "$LAB/agent.out"; then
+		if grep -qE 'libbpf|libelf|wgaudit-bpf\.so' "/proc/$AGENT_PID/maps"; then
+			fail bpf_waiting_loads_nothing "mapped: $(grep -oE '(libbpf|libelf|wgaudit-bpf)[^ ]*' /proc/$AGENT_PID/maps | sort -u | tr '\n' ' ')"
+		else
+			pass bpf_waiting_loads_nothing
+		fi
+	else
+		fail bpf_waiting_loads_nothing "agent did not start or said nothing of eBPF: $(tail -3 "$LAB/agent.out")"
+	fi
+	stop
+fi
+
+# libsystemd is not linked, yet the agent still speaks to systemd: a real
+# datagram socket as $NOTIFY_SOCKET gets READY=1, the watchdog pings
+# ($WATCHDOG_USEC) and STOPPING=1.
+python3 - "$LAB/notify.sock" "$LAB/notify.log" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(30)
+with open(sys.argv[2], "a", buffering=1) as log:
+    try:
+        while True:
+            log.write(s.recv(4096).decode() + "\n")
+    except socket.timeout:
+        pass
+PY
+NPID=$!
+wait_for 10 test -S "$LAB/notify.sock"
+conf '[output "local"]' "url = jsonl:$LAB/events.jsonl"
+NOTIFY_SOCKET=$LAB/notify.sock WATCHDOG_USEC=1000000 "$WGAUDIT" run -c "$LAB/w.conf" --state-dir "$LAB/s6" \
+	> "$LAB/agent.out" 2>&1 &
+AGENT_PID=$!
+if wait_for 20 grep -q '^READY=1$' "$LAB/notify.log" && wait_for 10 grep -q '^WATCHDOG=1$' "$LAB/notify.log" &&
+	! grep -qE 'libsystemd|libgcrypt' "/proc/$AGENT_PID/maps"; then
+	kill "$AGENT_PID"
+	if wait_for 10 grep -q '^STOPPING=1$' "$LAB/notify.log"; then
+		pass systemd_notify_without_libsystemd
+	else
+		fail systemd_notify_without_libsystemd "no STOPPING=1: $(tr '\n' ' ' < "$LAB/notify.log")"
+	fi
+else
+	fail systemd_notify_without_libsystemd "got: $(tr '\n' ' ' < "$LAB/notify.log" 2>/dev/null); $(tail -2 "$LAB/agent.out")"
+fi
+stop
+kill "$NPID" 2>/dev/null
+wait "$NPID" 2>/dev/null
 
 # A TLS output (to a closed port: the context is made at open, the
 # connection just keeps retrying) loads the module and OpenSSL with it.

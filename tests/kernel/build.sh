@@ -102,7 +102,7 @@ IPBIN=/usr/sbin/ip
 [ -x $IPBIN ] || IPBIN=/sbin/ip
 stamp=$(stat -L -c '%n %s %Y' tests/kernel/init tests/kernel/build.sh "$B/udpsend" "$B/kmsgdump" \
 	"$BUSYBOX" "$IPBIN" "$(command -v wg)" "$MODDIR/kernel/drivers/net/wireguard/wireguard.ko" \
-	$( [ -x "$WGA" ] && echo "$WGA") 2> /dev/null)
+	$( [ -x "$WGA" ] && echo "$WGA" "$(dirname "$WGA")"/wgaudit-*.so) 2> /dev/null)
 if [ -f "$B/initramfs.cpio.gz" ] && [ "$stamp" = "$(cat "$B/initramfs.stamp" 2> /dev/null)" ]; then
 	log "up to date: $B/vmlinuz ($KVER), $B/initramfs.cpio.gz"
 	exit 0
@@ -143,6 +143,11 @@ copy_bin "$(command -v wg)" usr/bin/wg
 cp "$B/udpsend" "$B/kmsgdump" "$R/usr/local/bin/"
 if [ -x "$WGA" ]; then
 	copy_bin "$WGA" usr/local/bin/wgaudit
+	# Its modules (net/modload.h) beside it, with the libraries they need:
+	# wgaudit-bpf.so brings libbpf for the eBPF cases.
+	for m in "$(dirname "$WGA")"/wgaudit-*.so; do
+		[ -f "$m" ] && copy_bin "$m" "usr/local/bin/$(basename "$m")"
+	done
 	log "including wgaudit from $WGA"
 else
 	log "no wgaudit binary ($WGA): agent cases will SKIP"

@@ -441,6 +441,27 @@ if grep -q '^WGAUDIT present' "$OUT"; then
 	else
 		fail bpf/capabilities-dropped-once-attached "$(grep -E 'privileges|eBPF' "$RUN/run-late.log" | tr '\n' ' ')"
 	fi
+	if grep -qE '^MAPS-BPF mod=[1-9][0-9]* libbpf=[1-9]' "$OUT"; then
+		pass bpf/module-loaded-when-attached
+	else
+		fail bpf/module-loaded-when-attached "$(grep '^MAPS-BPF' "$OUT" || echo "no MAPS-BPF line")"
+	fi
+	if grep -q '^MAPS-NOBPF 0$' "$OUT"; then
+		pass bpf/module-not-loaded-when-off
+	else
+		fail bpf/module-not-loaded-when-off "$(grep '^MAPS-NOBPF' "$OUT" || echo "no MAPS-NOBPF line")"
+	fi
+	# The binary alone: a clear refusal naming the file, the agent runs on.
+	if grep -q '^BPFMOD-missing alive=1 mapped=0 .*eBPF unavailable: cannot load wgaudit-bpf.so (/tmp/alone/wgaudit-bpf.so: No such file' "$OUT"; then
+		pass bpf/missing-module-refused
+	else
+		fail bpf/missing-module-refused "$(grep '^BPFMOD-missing' "$OUT" || echo "no BPFMOD-missing line")"
+	fi
+	if grep -q '^BPFMOD-writable alive=1 mapped=0 .*eBPF unavailable: .*wgaudit-bpf.so: writable by others' "$OUT"; then
+		pass bpf/writable-module-refused
+	else
+		fail bpf/writable-module-refused "$(grep '^BPFMOD-writable' "$OUT" || echo "no BPFMOD-writable line")"
+	fi
 	if [ ! -s "$RUN/events-bpf.jsonl" ]; then
 		fail bpf/events "no events from the eBPF agent; log: $(head -c 300 "$RUN/run-bpf.log" | tr '\n' ' ')"
 	else

@@ -202,4 +202,65 @@ TEST(record_roundtrip_and_malformed)
 	CHECK_INT(session_rec_parse("session:wg0:notakey", val, &back) < 0, 1);
 	CHECK_INT(session_rec_parse("other:wg0", val, &back) < 0, 1);
 }
+/* One key on two interfaces (and a namespace's wg0): separate sessions,
+ * and an interface going away closes only its own; its name's slot is
+ * taken again by the next interface. */
+static void feed_if(struct sessions *s, enum event_type t, const char *iface, const char *netns,
+		    int64_t sec, long long rx)
+{
+	struct event ev;
+
+	event_init(&ev, t, SRC_POLL);
+	ev.time_us = sec * 1000000;
+	event_set(&ev, "iface", iface);
+	if (netns)
+		event_set(&ev, "netns", netns);
+	if (t != EV_IFACE_DESTROYED) {
+		event_set(&ev, "peer", KEY);
+		event_set_u64(&ev, "rx", (uint64_t)rx);
+		event_set_u64(&ev, "tx", (uint64_t)rx);
+	}
+	sessions_event(s, &ev);
+}
+
+TEST(interfaces_apart)
+{
+	struct sessions *s;
+
+	ngot = 0;
+	CHECK_INT(sessions_new(NULL, &sink, &s), 0);
+	feed_if(s, EV_PEER_ADDED, "wg0", NULL, 100, 10);
+	feed_if(s, EV_PEER_ADDED, "wg1", NULL, 100, 1000);
+	feed_if(s, EV_PEER_ADDED, "wg0", "blue", 100, 50000);
+	feed_if(s, EV_PEER_ACTIVE, "wg0", NULL, 110, 20);
+	feed_if(s, EV_PEER_ACTIVE, "wg1", NULL, 110, 3000);
+	feed_if(s, EV_PEER_ACTIVE, "wg0", "blue", 110, 50005);
+	CHECK_INT(sessions_open_count(s), 3);
+	feed_if(s, EV_IFACE_DESTROYED, "wg1", NULL, 120, 0);
+	CHECK_INT(sessions_open_count(s), 2);
+	CHECK_INT(ngot, 1);
+	CHECK_STR(event_get(&got[0], "iface"), "wg1");
+	CHECK_STR(event_get(&got[0], "rx_bytes"), "2000");
+	CHECK_STR(event_get(&got[0], "reason"), "iface_destroyed");
+	/* wg2 takes wg1's slot; wg0's sessions are untouched by it */
+	feed_if(s, EV_PEER_ADDED, "wg2", NULL, 130, 7);
+	feed_if(s, EV_PEER_ACTIVE, "wg2", NULL, 131, 9);
+	feed_if(s, EV_PEER_INACTIVE, "wg0", "blue", 140, 50105);
+	CHECK_INT(ngot, 2);
+	CHECK_STR(event_get(&got[1], "iface"), "wg0");
+	CHECK_STR(event_get(&got[1], "netns"), "blue");
+	CHECK_STR(event_get(&got[1], "rx_bytes"), "105");
+	feed_if(s, EV_PEER_REMOVED, "wg2", NULL, 150, 12);
+	CHECK_INT(ngot, 3);
+	CHECK_STR(event_get(&got[2], "iface"), "wg2");
+	CHECK_STR(event_get(&got[2], "rx_bytes"), "5");
+	CHECK_STR(event_get(&got[2], "reason"), "removed");
+	feed_if(s, EV_PEER_INACTIVE, "wg0", NULL, 160, 40);
+	CHECK_INT(ngot, 4);
+	CHECK(event_get(&got[3], "netns") == NULL);
+	CHECK_STR(event_get(&got[3], "rx_bytes"), "30");
+	CHECK_INT(sessions_open_count(s), 0);
+	sessions_free(s);
+}
+
 TEST_MAIN()

@@ -61,9 +61,12 @@ struct fixture {
 	struct wg_device dev;
 };
 
+static bool fx_aips_text = true;	/* tracker_opts.aips_text of fx_open */
+
 static void fx_open(struct fixture *f)
 {
-	struct tracker_opts o = { .active_us = 180000000, .transfer_interval_us = 60000000 };
+	struct tracker_opts o = { .active_us = 180000000, .transfer_interval_us = 60000000,
+				  .aips_text = fx_aips_text };
 
 	f->sink.emit = collect;
 	f->sink.ctx = &f->log;
@@ -332,4 +335,35 @@ TEST(wggo_abbrev_resolution)
 	CHECK(event_get(&ev, "peer") == NULL);
 	fx_free(&f);
 }
+/* The allowed IPs as text are kept only when asked (the metrics): from the
+ * poll, and from the saved state before the first poll after a restart. */
+static int aips_of(void *ctx, const struct tracker_peer_info *p)
+{
+	snprintf(ctx, 64, "%s", p->allowed_ips);
+	return 1;	/* the first peer is enough */
+}
+
+TEST(allowed_ips_text_only_when_asked)
+{
+	struct fixture f;
+	char got[64];
+
+	for (int on = 0; on < 2; on++) {
+		fx_aips_text = on;
+		fx_init(&f);
+		add_peer(&f.dev, 1, "192.0.2.1:51820");
+		pass(&f, 1000000, true);
+		strcpy(got, "?");
+		CHECK_INT(tracker_for_each_peer(f.t, aips_of, got), 1);
+		CHECK_STR(got, on ? "10.0.0.1/32" : "");
+		fx_close(&f);
+		fx_open(&f);	/* a restart: the text comes from the saved row */
+		strcpy(got, "?");
+		CHECK_INT(tracker_for_each_peer(f.t, aips_of, got), 1);
+		CHECK_STR(got, on ? "10.0.0.1/32" : "");
+		fx_free(&f);
+	}
+	fx_aips_text = true;
+}
+
 TEST_MAIN()

@@ -106,4 +106,10 @@ TEST(clear_keeps_capacity_growth_doubles)
 	wg_device_release(&dev);
 }
 
+/* One struct wg_peer per peer per poll: no padding creeps back in. */
+TEST(peer_record_size)
+{
+	CHECK(sizeof(struct wg_peer) <= 96);
+}
+
 TEST_MAIN()

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* bpf.c - the eBPF source's loader and reader (see bpf.h). libbpf loads
+/* bpf.c - the eBPF source's loader and reader (see bpf.h). Built, with
+ * bpffold.c, as wgaudit-bpf.so: the binary's bpf_lazy.c loads it (and
+ * libbpf, libelf, libz with it) only when the wireguard module is there to
+ * attach to and [bpf] is not off. libbpf loads
  * the skeleton of wg.bpf.c, relocating it against the running kernel's
  * and the wireguard module's BTF (CO-RE), and attaches its fentry/fexit
  * programs. The agent then reads two things: the ring buffer (endpoint
@@ -20,34 +23,6 @@
 #include "base/util.h"
 #include "sources/bpf/bpf.h"
 #include "sources/bpf/bpffold.h"
-
-#define MODULE_DIR	"/sys/module/wireguard"
-
-bool wgbpf_module_loaded(void)
-{
-	return access(MODULE_DIR, F_OK) == 0;
-}
-
-bool wgbpf_module_installed(void)
-{
-	static const char *const where[] = {
-		"kernel/drivers/net/wireguard/wireguard.ko", "updates/dkms/wireguard.ko",
-		"extra/wireguard.ko",
-	};
-	static const char *const ext[] = { "", ".xz", ".zst", ".gz" };
-	struct utsname u;
-	char path[512];
-
-	if (uname(&u) < 0)
-		return false;
-	for (size_t i = 0; i < ARRAY_SIZE(where); i++)
-		for (size_t j = 0; j < ARRAY_SIZE(ext); j++) {
-			snprintf(path, sizeof(path), "/lib/modules/%s/%s%s", u.release, where[i], ext[j]);
-			if (access(path, F_OK) == 0)
-				return true;
-		}
-	return false;
-}
 
 #ifndef HAVE_BPF
 int wgbpf_open(struct wgbpf **out, char *why, size_t len)
@@ -144,42 +119,6 @@ static int64_t clock_ns(clockid_t id)
 
 	clock_gettime(id, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* Lockdown "confidentiality" takes bpf_probe_read_kernel away. */
-static bool locked_down_confidential(void)
-{
-	char buf[128];
-	FILE *f = fopen("/sys/kernel/security/lockdown", "re");
-	bool ret = false;
-
-	if (!f)
-		return false;
-	if (fgets(buf, sizeof(buf), f))
-		ret = strstr(buf, "[confidentiality]") != NULL;
-	fclose(f);
-	return ret;
-}
-
-static int preflight(char *why, size_t len)
-{
-	if (access("/sys/kernel/btf/vmlinux", R_OK) < 0) {
-		snprintf(why, len, "the kernel has no BTF (/sys/kernel/btf/vmlinux)");
-		return -ENOENT;
-	}
-	if (!wgbpf_module_loaded()) {
-		snprintf(why, len, "the wireguard module is not loaded (yet)");
-		return -ESRCH;
-	}
-	if (access("/sys/kernel/btf/wireguard", R_OK) < 0) {
-		snprintf(why, len, "the wireguard module has no BTF (/sys/kernel/btf/wireguard)");
-		return -ENOENT;
-	}
-	if (locked_down_confidential()) {
-		snprintf(why, len, "kernel lockdown (confidentiality) forbids BPF kernel reads");
-		return -EPERM;
-	}
-	return 0;
 }
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -289,7 +228,7 @@ int wgbpf_open(struct wgbpf **out, char *why, size_t len)
 
 	*out = NULL;
 	libbpf_set_print(libbpf_log);
-	ret = preflight(why, len);
+	ret = wgbpf_preflight(why, len);
 	if (ret < 0)
 		return ret;
 	b = calloc(1, sizeof(*b));

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* bpf.h - the eBPF source: programs on the WireGuard module's functions
  * (wg.bpf.c), their ring buffer and fold map read into events with
- * source=bpf. Built only with libbpf, bpftool and clang (HAVE_BPF);
- * otherwise wgbpf_open says so and the agent keeps the kernel log. */
+ * source=bpf. Built only with libbpf, bpftool and clang (HAVE_BPF), as
+ * wgaudit-bpf.so (bpf_lazy.c stands in for it in the binary: loaded once
+ * wgbpf_preflight passes); otherwise wgbpf_open says so and the agent
+ * keeps the kernel log. */
 #ifndef WGAUDIT_BPF_H
 #define WGAUDIT_BPF_H
 #include <stdbool.h>
@@ -29,6 +31,9 @@ int wgbpf_read(struct wgbpf *b, const struct event_sink *sink);
 int64_t wgbpf_deadline_us(const struct wgbpf *b);
 /* Did the program of that name (wg.bpf.c) load? Optional ones may not. */
 bool wgbpf_prog_loaded(const struct wgbpf *b, const char *name);
+/* What wgbpf_open checks before loading anything: BTF for the kernel and
+ * the module, the module loaded, no lockdown. 0, or its -errno and why. */
+int wgbpf_preflight(char *why, size_t len);
 /* Is the module there to attach to (/sys/module/wireguard)? */
 bool wgbpf_module_loaded(void);
 /* Is there a wireguard.ko for the running kernel that could load later? */
