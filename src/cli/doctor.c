@@ -202,10 +202,17 @@ static void check_dyndbg(struct doctor *d, const char *lockdown)
 			      "mount -t debugfs none /sys/kernel/debug (the agent does it when "
 			      "[kmsg] dynamic_debug = yes)",
 			      "not mounted%s", control ? " (not needed: " CONTROL_PROC " exists)" : "");
-	if (lockdown[0] && strcmp(lockdown, "none"))
+	/* integrity closes debugfs only; confidentiality also takes eBPF's
+	 * kernel reads (bpf_probe_read_kernel) away. */
+	if (!strcmp(lockdown, "integrity"))
 		doctor_report(d, DOCTOR_WARN, "lockdown",
-			      "lockdown forbids debugfs writes and kernel reads by eBPF: the agent "
-			      "still polls, and reads what the kernel logs without dynamic debug",
+			      "debugfs is closed: dynamic debug goes through " CONTROL_PROC
+			      " (the agent uses it); eBPF is allowed",
+			      "kernel lockdown is 'integrity'");
+	else if (lockdown[0] && strcmp(lockdown, "none"))
+		doctor_report(d, DOCTOR_WARN, "lockdown",
+			      "debugfs is closed and eBPF may not read kernel memory: the agent "
+			      "polls and reads the kernel log (dynamic debug through " CONTROL_PROC ")",
 			      "kernel lockdown is '%s'", lockdown);
 	else
 		doctor_report(d, DOCTOR_OK, "lockdown", NULL, "%s",
