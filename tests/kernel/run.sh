@@ -704,7 +704,9 @@ else
 	lcheck ebpf-handshake-with-key "$LD/events1.jsonl" "${T}\"HANDSHAKE_INITIATION_RECEIVED\"" \
 		'"source": ?"bpf"' "\"peer\": ?\"${PUB_B9}\"" '"endpoint": ?"192\.168\.250\.2:40100"'
 	lcheck dyndbg-through-proc "$LD/run1.log" 'dynamic debug enabled through /proc/dynamic_debug/control'
-	lcheck doctor-names-lockdown "$LD/doctor.json" '"check":"lockdown","status":"warn"' 'integrity'
+	lcheck doctor-names-lockdown "$LD/doctor.json" '"check":"lockdown","status":"warn"' "lockdown is 'integrity'" 'eBPF is allowed'
+	lsec lockdown-doctor-netns > "$LD/doctor-netns.json"
+	lcheck doctor-in-netns-cannot-tell "$LD/doctor-netns.json" '"check":"lockdown","status":"warn"' 'securityfs not mounted'
 	lcheck confidentiality-raised "$LO" '^LOCKDOWN none integrity \[confidentiality\]$'
 	lcheck fallback-kmsg-says-why "$LD/events2.jsonl" "${T}\"AGENT_STARTED\"" '"kernel_source": ?"kmsg"' \
 		'"bpf": ?"[^"]*lockdown \(confidentiality\)'

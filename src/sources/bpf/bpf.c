@@ -190,6 +190,16 @@ static int load_once(struct wgbpf *b, uint32_t netns, char skip[][64], size_t ns
 	ret = wg_bpf__load(b->skel);
 	if (ret == 0)
 		ret = wg_bpf__attach(b->skel);
+	if (ret < 0 && strstr(libbpf_verifier, "unknown func bpf_probe_read")) {
+		/* What the verifier says when lockdown=confidentiality took the
+		 * kernel-read helpers away - seen where the lockdown file is
+		 * not (a mount namespace without securityfs: ip netns exec). */
+		snprintf(why, len, "kernel lockdown (confidentiality) forbids BPF kernel reads"
+			 " (the verifier refused bpf_probe_read in %s)", libbpf_prog);
+		wg_bpf__destroy(b->skel);
+		b->skel = NULL;
+		return -EPERM;
+	}
 	if (ret < 0) {
 		snprintf(why, len, "%s%s%s%s%s",
 			 ret == -EPERM ? "not permitted (needs CAP_BPF + CAP_PERFMON + CAP_SYS_ADMIN)"
