@@ -440,6 +440,28 @@ if grep -q '^WGAUDIT present' "$OUT"; then
 	else
 		fail bpf/attaches-when-module-loads-later "log: $(tr '\n' ' ' < "$RUN/run-late.log" | head -c 400)"
 	fi
+	# Restarted mid-flood (init's BPFRESTART line).
+	rs=$(grep '^BPFRESTART ' "$OUT" | tail -1)
+	rv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<< " $rs"; }
+	if [ -n "$rs" ] && [ "$(rv rc)" = 0 ] && [ "$(rv attached)" = 2 ] &&
+		[ "$(rv sender_at_attach)" = running ] && [ "$(rv after)" -gt "$(rv before)" ] &&
+		[ "$(rv after)" -le 15000 ]; then
+		pass bpf/restart-mid-flood-attached-and-counting
+	else
+		fail bpf/restart-mid-flood-attached-and-counting "${rs:-no BPFRESTART line}"
+	fi
+	if [ -n "$rs" ] && [ "$(rv added_before)" = "$(rv added_after)" ]; then
+		pass bpf/restart-announces-nothing-again
+	else
+		fail bpf/restart-announces-nothing-again "${rs:-no BPFRESTART line}"
+	fi
+	sec wgaudit-bpf-events > "$RUN/events-bpf.jsonl"
+	dup=$(sed -n 's/.*"event_id":"\([^"]*\)".*/\1/p' "$RUN/events-bpf.jsonl" | sort | uniq -d | wc -l)
+	if [ -s "$RUN/events-bpf.jsonl" ] && [ "$dup" = 0 ]; then
+		pass bpf/restart-no-event-twice
+	else
+		fail bpf/restart-no-event-twice "$dup event_ids twice in the jsonl output across the restart"
+	fi
 	# The drop programs sit on the data path: only when asked for.
 	if grep -q 'eBPF: attached to the wireguard module (handshake drops: off)' "$RUN/run-late.log" &&
 		grep -q 'eBPF: attached to the wireguard module (handshake drops: on)' "$RUN/run-bpf.log"; then
