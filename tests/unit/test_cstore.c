@@ -2,7 +2,7 @@
 /* test_cstore.c - the collector database: one row per event_id whatever
  * the transport (a repeat is counted, not stored), records without an id
  * stored as they come, and a schema-2 file (before event_id) upgraded in
- * place with its rows kept. */
+ * place with its rows kept, to the current schema (no peer index). */
 #include <sqlite3.h>
 #include "test.h"
 #include "collector/cstore.h"
@@ -56,6 +56,23 @@ static int64_t rows(struct cstore *s)
 
 	cstore_size(s, &n, &b);
 	return n;
+}
+
+static int64_t sql_int(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			v = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return v;
 }
 
 static void tmpdb(char *dir, size_t dl, char *path, size_t pl)
@@ -129,6 +146,11 @@ TEST(schema_2_upgraded_in_place)
 	CHECK_INT(cstore_get_stats(s, &st), 0);
 	CHECK_INT(st.duplicates, 3);
 	cstore_free(s);
+	/* 2 -> 3 -> 4: event_id's unique index added, peer's dropped */
+	CHECK_INT(sql_int(path, "PRAGMA user_version"), 4);
+	CHECK_INT(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'msg_peer'"), 0);
+	CHECK_INT(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'msg_event_id'"), 1);
+	CHECK_INT(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'msg_type'"), 1);
 	rmdir_rf(dir);
 }
 TEST_MAIN()
