@@ -111,25 +111,28 @@ static bool event_id_ok(const char *v)
 /* Event type, interface and peer of a wgaudit record: from the SD when
  * the agent sent RFC 5424, else from its MSG key=values (RFC 3164). The
  * full key is preferred; the MSG's short "peer=" is the fallback. So is
- * event_id (SD param, else " event_id=" in MSG); "" if absent or odd. */
+ * event_id (SD param, else " event_id=" in MSG); "" if absent or odd.
+ * The agent's element is the first private one: its SD-ID is set per
+ * output (sd_id), so no one name is expected here. One pass over the SD
+ * for all three. */
 static void wgaudit_fields(const struct syslog_msg *m, char *type, char *iface, char *peer,
 			   char *event_id)
 {
-	char id[64];
-	bool sd = sd_private_id(m->sd, id, sizeof(id)) == 0;
+	struct sd_want w[] = {
+		{ .name = "event_id", .val = event_id, .vlen = 96 },
+		{ .name = "iface", .val = iface, .vlen = 64 },
+		{ .name = "peer", .val = peer, .vlen = 64 },
+	};
 
-	/* The agent's element is the first private one: its SD-ID is set
-	 * per output (sd_id), so no one name is expected here. */
-	if ((!sd || sd_get(m->sd, id, "event_id", event_id, 96) < 0) &&
-	    msg_kv_get(m->msg, "event_id", event_id, 96) < 0)
+	sd_private_get(m->sd, w, ARRAY_SIZE(w));
+	if (!w[0].found && msg_kv_get(m->msg, "event_id", event_id, 96) < 0)
 		event_id[0] = '\0';
 	if (!event_id_ok(event_id))
 		event_id[0] = '\0';
 	copy_slice(type, 64, m->msgid.n ? m->msgid : msg_type(m->msg));
-	if (!sd || sd_get(m->sd, id, "iface", iface, 64) < 0)
+	if (!w[1].found)
 		msg_kv_get(m->msg, "iface", iface, 64);
-	if ((!sd || sd_get(m->sd, id, "peer", peer, 64) < 0) &&
-	    msg_kv_get(m->msg, "pubkey", peer, 64) < 0)
+	if (!w[2].found && msg_kv_get(m->msg, "pubkey", peer, 64) < 0)
 		msg_kv_get(m->msg, "peer", peer, 64);
 }
 
