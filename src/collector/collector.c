@@ -190,10 +190,6 @@ static int store_record(struct collector *c, const char *buf, size_t len, const 
 		return -EIO;
 	}
 	c->db_failed = false;
-	if (ret > 0)
-		c->st.duplicates++;
-	else
-		c->st.stored++;
 	return 0;
 }
 
@@ -214,6 +210,7 @@ static void commit(void *ctx)
 	struct collector *c = ctx;
 
 	bool batch = cstore_pending(c->db) > 0, ok;
+	uint64_t stored, dups, lost;
 
 	loop_timer_cancel(c->loop, &c->commit);
 	c->batch_start_us = 0;
@@ -223,9 +220,13 @@ static void commit(void *ctx)
 	ok = cstore_commit(c->db) == 0;
 	if (batch)
 		FAILPOINT("collector_after_commit");	/* kept, not yet answered */
+	cstore_take_counts(c->db, &stored, &dups, &lost);
+	c->st.stored += stored;
+	c->st.duplicates += dups;
+	c->st.rejected += lost;
 	if (!ok)
-		log_warnx("collector: commit failed; this batch's records are lost"
-			  " (RELP senders will send theirs again)");
+		log_warnx("collector: commit failed; this batch's %llu records are lost"
+			  " (RELP senders will send theirs again)", (unsigned long long)lost);
 	/* only now may RELP senders hear that their records are kept */
 	if (c->rls)
 		relpl_committed(c->rls, ok);
