@@ -8,9 +8,12 @@
  * per turn, not per record. Under a flood a turn is short (a few reads of
  * 64 KiB), and a commit per turn rewrote the same index pages hundreds of
  * times a second; so a batch is held open across turns for at most
- * COMMIT_WINDOW_US or COMMIT_MAX_ROWS records, whichever comes first, and
- * a timer commits it if the loop goes idle. A record is durable (in the
- * WAL) at most COMMIT_WINDOW_US after it was read.
+ * COMMIT_WINDOW_US or COMMIT_MAX_ROWS records, whichever comes first. It
+ * is committed sooner once records stop coming for COMMIT_IDLE_US (agents
+ * send in bursts: a burst's records need not wait out the window), but
+ * not sooner than COMMIT_GAP_US after the previous commit, so a trickle
+ * costs at most 1 s / COMMIT_GAP_US commits a second. A record is durable
+ * (in the WAL) at most COMMIT_WINDOW_US after it was read.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -43,6 +46,8 @@
 #define RETENTION_BUDGET	20000
 #define LISTEN_URLS_MAX		8
 #define COMMIT_WINDOW_US	(50 * 1000)
+#define COMMIT_IDLE_US		(2 * 1000)
+#define COMMIT_GAP_US		(10 * 1000)
 #define COMMIT_MAX_ROWS		20000
 #define COMMIT_RELP_HELD	512	/* half the agent's RELP window */
 #define RATELOG_US		(10 * 1000 * 1000)
@@ -67,6 +72,7 @@ struct collector {
 	struct cstats st;
 	struct loop_timer heartbeat, retention, commit;
 	int64_t batch_start_us;	/* monotonic; 0 = no open batch */
+	int64_t last_rec_us, last_commit_us;	/* monotonic */
 	int sigfd;
 	int64_t malformed_log_us;
 	unsigned malformed_suppressed;
@@ -111,25 +117,28 @@ static bool event_id_ok(const char *v)
 /* Event type, interface and peer of a wgaudit record: from the SD when
  * the agent sent RFC 5424, else from its MSG key=values (RFC 3164). The
  * full key is preferred; the MSG's short "peer=" is the fallback. So is
- * event_id (SD param, else " event_id=" in MSG); "" if absent or odd. */
+ * event_id (SD param, else " event_id=" in MSG); "" if absent or odd.
+ * The agent's element is the first private one: its SD-ID is set per
+ * output (sd_id), so no one name is expected here. One pass over the SD
+ * for all three. */
 static void wgaudit_fields(const struct syslog_msg *m, char *type, char *iface, char *peer,
 			   char *event_id)
 {
-	char id[64];
-	bool sd = sd_private_id(m->sd, id, sizeof(id)) == 0;
+	struct sd_want w[] = {
+		{ .name = "event_id", .val = event_id, .vlen = 96 },
+		{ .name = "iface", .val = iface, .vlen = 64 },
+		{ .name = "peer", .val = peer, .vlen = 64 },
+	};
 
-	/* The agent's element is the first private one: its SD-ID is set
-	 * per output (sd_id), so no one name is expected here. */
-	if ((!sd || sd_get(m->sd, id, "event_id", event_id, 96) < 0) &&
-	    msg_kv_get(m->msg, "event_id", event_id, 96) < 0)
+	sd_private_get(m->sd, w, ARRAY_SIZE(w));
+	if (!w[0].found && msg_kv_get(m->msg, "event_id", event_id, 96) < 0)
 		event_id[0] = '\0';
 	if (!event_id_ok(event_id))
 		event_id[0] = '\0';
 	copy_slice(type, 64, m->msgid.n ? m->msgid : msg_type(m->msg));
-	if (!sd || sd_get(m->sd, id, "iface", iface, 64) < 0)
+	if (!w[1].found)
 		msg_kv_get(m->msg, "iface", iface, 64);
-	if ((!sd || sd_get(m->sd, id, "peer", peer, 64) < 0) &&
-	    msg_kv_get(m->msg, "pubkey", peer, 64) < 0)
+	if (!w[2].found && msg_kv_get(m->msg, "pubkey", peer, 64) < 0)
 		msg_kv_get(m->msg, "peer", peer, 64);
 }
 
@@ -176,8 +185,9 @@ static int store_record(struct collector *c, const char *buf, size_t len, const 
 		r.event_id = event_id;
 	}
 	r.m = &m;
+	c->last_rec_us = now_monotonic_us();
 	if (!c->batch_start_us)
-		c->batch_start_us = now_monotonic_us();
+		c->batch_start_us = c->last_rec_us;
 	ret = cstore_add(c->db, &r);
 	if (ret < 0) {
 		c->st.rejected++;
@@ -187,10 +197,6 @@ static int store_record(struct collector *c, const char *buf, size_t len, const 
 		return -EIO;
 	}
 	c->db_failed = false;
-	if (ret > 0)
-		c->st.duplicates++;
-	else
-		c->st.stored++;
 	return 0;
 }
 
@@ -211,36 +217,70 @@ static void commit(void *ctx)
 	struct collector *c = ctx;
 
 	bool batch = cstore_pending(c->db) > 0, ok;
+	uint64_t stored, dups, lost;
 
 	loop_timer_cancel(c->loop, &c->commit);
 	c->batch_start_us = 0;
+	c->last_commit_us = now_monotonic_us();
 	/* failpoints count batches with records, not heartbeats */
 	if (batch)
 		FAILPOINT("collector_before_commit");
 	ok = cstore_commit(c->db) == 0;
 	if (batch)
 		FAILPOINT("collector_after_commit");	/* kept, not yet answered */
+	cstore_take_counts(c->db, &stored, &dups, &lost);
+	c->st.stored += stored;
+	c->st.duplicates += dups;
+	c->st.rejected += lost;
 	if (!ok)
-		log_warnx("collector: commit failed; this batch's records are lost"
-			  " (RELP senders will send theirs again)");
+		log_warnx("collector: commit failed; this batch's %llu records are lost"
+			  " (RELP senders will send theirs again)", (unsigned long long)lost);
 	/* only now may RELP senders hear that their records are kept */
 	if (c->rls)
 		relpl_committed(c->rls, ok);
 }
 
+/* When the open batch is to be committed (see the top of the file). */
+static int64_t commit_due(const struct collector *c)
+{
+	int64_t window = c->batch_start_us + COMMIT_WINDOW_US;
+	int64_t idle = c->last_rec_us + COMMIT_IDLE_US;
+
+	if (idle < c->last_commit_us + COMMIT_GAP_US)
+		idle = c->last_commit_us + COMMIT_GAP_US;
+	return idle < window ? idle : window;
+}
+
 static void before_sleep(void *ctx)
 {
 	struct collector *c = ctx;
-	int64_t due = c->batch_start_us + COMMIT_WINDOW_US;
+	int64_t due;
 
 	if (!c->batch_start_us)
 		return;
+	due = commit_due(c);
 	/* RELP senders stop at their window until answered, and answers wait
 	 * for the commit: with that many waiting, a longer batch only idles */
 	if (now_monotonic_us() < due && cstore_pending(c->db) < COMMIT_MAX_ROWS &&
 	    relpl_held(c->rls) < COMMIT_RELP_HELD) {
-		if (!c->commit.deadline_us)
+		if (c->commit.deadline_us != due)
 			loop_timer_arm(c->loop, &c->commit, due);
+		return;
+	}
+	commit(c);
+}
+
+/* The loop went quiet with a batch open, or its window ended. */
+static void on_commit_timer(void *ctx)
+{
+	struct collector *c = ctx;
+	int64_t due;
+
+	if (!c->batch_start_us)
+		return;
+	due = commit_due(c);
+	if (now_monotonic_us() < due) {
+		loop_timer_arm(c->loop, &c->commit, due);
 		return;
 	}
 	commit(c);
@@ -378,7 +418,7 @@ static int collector_run(struct run_opts *o)
 	loop_set_before_sleep(c.loop, before_sleep, &c);
 	c.heartbeat = (struct loop_timer){ .cb = on_heartbeat, .ctx = &c };
 	c.retention = (struct loop_timer){ .cb = on_retention, .ctx = &c };
-	c.commit = (struct loop_timer){ .cb = commit, .ctx = &c };
+	c.commit = (struct loop_timer){ .cb = on_commit_timer, .ctx = &c };
 	on_heartbeat(&c);
 	if (o->retention_ms || o->max_db_bytes)
 		on_retention(&c);

@@ -11,11 +11,17 @@
  * sees only cstore.h.
  *
  * Writes: WAL, synchronous=NORMAL (a power cut may lose the last turns'
- * records, never corrupt the file), one prepared INSERT, one transaction
- * per loop turn. The per-host summary is aggregated in memory during a
- * turn and written once at commit, so a busy sender costs one row update
- * per turn, not one per record. auto_vacuum=INCREMENTAL lets retention
- * give pages back to the file system without a full VACUUM.
+ * records, never corrupt the file), one transaction per batch. Records
+ * are copied into the batch as they come and inserted INS_ROWS at a time
+ * by one prepared multi-row INSERT (a statement's fixed cost, cursors
+ * opened and closed on three B-trees, was a fifth of the insert's), the
+ * rest one by one at commit. An insert that fails fails the whole batch:
+ * cstore_commit rolls it back and says so, so a RELP record is never
+ * answered unless it is in the file. The per-host summary is aggregated
+ * in memory during a batch and written once at commit, so a busy sender
+ * costs one row update per batch, not one per record.
+ * auto_vacuum=INCREMENTAL lets retention give pages back to the file
+ * system without a full VACUUM.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,10 +37,25 @@
 #include "base/log.h"
 #include "base/util.h"
 
-#define CSTORE_SCHEMA_VERSION	3
+#define CSTORE_SCHEMA_VERSION	4
 #define BUSY_TIMEOUT_MS		5000
 #define AGG_MAX			64
 #define HOST_MAX		256
+/* New files only (a file keeps the page size it was made with). Records
+ * are appended in id order and the indexes grow at a few hot spots, so
+ * larger pages mean fewer B-tree levels, cells moved and WAL frames per
+ * record (bench/collector.sh: a third less CPU than 4 KiB pages); larger
+ * still would multiply what a commit of a few records writes. */
+#define PAGE_SIZE_SQL		"PRAGMA page_size = 16384"
+/* What the WAL may hold before a checkpoint copies it back and syncs
+ * both files: SQLite's default (1000 pages) of the 4 KiB pages files had,
+ * kept in bytes whatever the page size. */
+#define WAL_CHECKPOINT_BYTES	(4000 * 1024)
+#define INS_ROWS		16	/* records per multi-row INSERT */
+#define INS_COLS		17
+/* Copied record bytes held before they are inserted (besides one record
+ * larger than this, which is inserted at once). */
+#define HELD_BYTES		(256 * 1024)
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS msg ("
@@ -56,12 +77,15 @@ static const char schema[] =
 	" peer TEXT,"
 	" flags INTEGER NOT NULL DEFAULT 0,"
 	" event_id TEXT);"			/* wgaudit records: the agent's event id */
-	/* Only the selective wgaudit columns are indexed: every index costs
-	 * each insert a B-tree descent (a third of the insert time for host
-	 * and app, measured with bench/collector.sh), while --source/--host
-	 * queries walk the newest rows by id until --tail N match. */
+	/* Only what a query filters on is indexed: every index costs each
+	 * insert a B-tree descent and, per commit, a rewrite of every index
+	 * page it touched (a third of the insert time for host and app,
+	 * measured with bench/collector.sh), while --source/--host queries
+	 * walk the newest rows by id until --tail N match. peer had an index
+	 * up to schema 3 that no query used: its keys are random, so each
+	 * commit rewrote a page per record and it doubled the bytes written
+	 * (schema 4 drops it; a --peer filter would bring it back). */
 	"CREATE INDEX IF NOT EXISTS msg_type ON msg(type) WHERE type IS NOT NULL;"
-	"CREATE INDEX IF NOT EXISTS msg_peer ON msg(peer) WHERE peer IS NOT NULL;"
 	/* Each agent event is stored once, whatever the transport and however
 	 * often it was retransmitted (DESIGN "Event identity"). */
 	"CREATE UNIQUE INDEX IF NOT EXISTS msg_event_id ON msg(event_id)"
@@ -84,7 +108,9 @@ static const char *const upgrades[] = {
 	"ALTER TABLE msg ADD COLUMN event_id TEXT;"
 	"CREATE UNIQUE INDEX msg_event_id ON msg(event_id) WHERE event_id IS NOT NULL;"
 	"ALTER TABLE stats ADD COLUMN duplicates INTEGER;",
+	"DROP INDEX IF EXISTS msg_peer;",
 };
+_Static_assert(ARRAY_SIZE(upgrades) == CSTORE_SCHEMA_VERSION, "one upgrade per version");
 
 struct agg {
 	char host[HOST_MAX];
@@ -93,12 +119,33 @@ struct agg {
 	uint64_t count;
 };
 
+/* The text columns of a held record, in the INSERT's order. */
+enum { T_SRC, T_PROTO, T_HOST, T_APP, T_PROCID, T_MSGID, T_SD, T_MSG, T_TYPE,
+       T_IFACE, T_PEER, T_EVENT_ID, T_N };
+#define T_NULL			UINT32_MAX
+
+/* A record taken into the batch, not yet inserted: its text is in the
+ * arena (offsets: the arena may move while it grows). */
+struct held {
+	int64_t recv_us, time_us;
+	int facility, severity;
+	unsigned flags;
+	uint32_t off[T_N], len[T_N];	/* len T_NULL: SQL NULL */
+};
+
 struct cstore {
 	sqlite3 *db;
-	sqlite3_stmt *ins, *src_up;
+	sqlite3_stmt *ins, *ins_n, *src_up;	/* ins_n: INS_ROWS rows */
 	bool in_txn;
+	bool failed;		/* an insert of this batch failed: it rolls back */
 	int version;		/* user_version; a reader takes 1 too */
-	unsigned long pending;
+	unsigned long pending;	/* records taken in this batch */
+	struct held held[INS_ROWS];
+	unsigned nheld;
+	char *arena;
+	size_t alen, acap;
+	uint64_t txn_stored, txn_dups;	/* this batch's, so far */
+	uint64_t n_stored, n_dups, n_lost;	/* ended batches', until taken */
 	struct agg agg[AGG_MAX];
 	unsigned nagg;
 };
@@ -169,20 +216,42 @@ static int migrate(struct cstore *s)
 	return ret;
 }
 
-static int prepare(struct cstore *s)
+/* INSERT of rows records at once. OR IGNORE, not ON CONFLICT DO NOTHING:
+ * both skip a row whose event_id is stored, but with DO NOTHING a NOT NULL
+ * column may still abort the statement midway, so SQLite keeps a statement
+ * journal of every page a multi-row INSERT touches (spilled to a temp file:
+ * 1.4 GB written for 200,000 records). OR IGNORE would also skip a row
+ * with a NULL in a NOT NULL column; cstore_add never makes one (src, proto,
+ * host and msg are always text, the rest numbers). */
+static int prepare_insert(struct cstore *s, unsigned rows, sqlite3_stmt **st)
 {
 	static const char ins[] =
-		"INSERT INTO msg (recv_us, time_us, src, proto, facility, severity,"
+		"INSERT OR IGNORE INTO msg (recv_us, time_us, src, proto, facility, severity,"
 		" host, app, procid, msgid, sd, msg, type, iface, peer, flags, event_id)"
-		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-		" ON CONFLICT DO NOTHING";
+		" VALUES ";
+	static const char row[] = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	char sql[sizeof(ins) + INS_ROWS * sizeof(row)];
+	size_t n = (size_t)snprintf(sql, sizeof(sql), "%s", ins);
+
+	for (unsigned r = 0; r < rows && r < INS_ROWS; r++)
+		n += (size_t)snprintf(sql + n, sizeof(sql) - n, "%s%s", r ? "," : "", row);
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+		return db_err(s, "prepare");
+	return 0;
+}
+
+static int prepare(struct cstore *s)
+{
 	static const char src_up[] =
 		"INSERT INTO source (host, last_us, count, last_src) VALUES (?,?,?,?)"
 		" ON CONFLICT(host) DO UPDATE SET last_us = max(last_us, excluded.last_us),"
 		" count = count + excluded.count, last_src = excluded.last_src";
+	int ret;
 
-	if (sqlite3_prepare_v3(s->db, ins, -1, SQLITE_PREPARE_PERSISTENT, &s->ins, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(s->db, src_up, -1, SQLITE_PREPARE_PERSISTENT, &s->src_up, NULL) != SQLITE_OK)
+	if ((ret = prepare_insert(s, 1, &s->ins)) < 0 ||
+	    (ret = prepare_insert(s, INS_ROWS, &s->ins_n)) < 0)
+		return ret;
+	if (sqlite3_prepare_v3(s->db, src_up, -1, SQLITE_PREPARE_PERSISTENT, &s->src_up, NULL) != SQLITE_OK)
 		return db_err(s, "prepare");
 	return 0;
 }
@@ -212,11 +281,18 @@ int cstore_open(const char *path, bool readonly, struct cstore **out)
 	}
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
 	if (!readonly) {
-		if ((ret = exec(s, "PRAGMA journal_mode = WAL", "journal_mode")) < 0 ||
+		int64_t psize;
+
+		/* page_size first: it only takes on a file without pages */
+		if ((ret = exec(s, PAGE_SIZE_SQL, "page_size")) < 0 ||
+		    (ret = exec(s, "PRAGMA journal_mode = WAL", "journal_mode")) < 0 ||
 		    (ret = exec(s, "PRAGMA cache_size = -32768", "cache_size")) < 0 ||
 		    (ret = exec(s, "PRAGMA synchronous = NORMAL", "synchronous")) < 0 ||
 		    (ret = migrate(s)) < 0 || (ret = prepare(s)) < 0)
 			goto out;
+		psize = pragma_int(s, "PRAGMA page_size");
+		if (psize > 0)
+			sqlite3_wal_autocheckpoint(s->db, (int)(WAL_CHECKPOINT_BYTES / psize));
 		s->version = CSTORE_SCHEMA_VERSION;
 	} else {
 		/* A file a collector of schema 1 is still writing reads fine:
@@ -244,7 +320,9 @@ void cstore_free(struct cstore *s)
 	if (s->in_txn)
 		cstore_commit(s);
 	sqlite3_finalize(s->ins);
+	sqlite3_finalize(s->ins_n);
 	sqlite3_finalize(s->src_up);
+	free(s->arena);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -259,22 +337,6 @@ static int begin(struct cstore *s)
 	if (ret == 0)
 		s->in_txn = true;
 	return ret;
-}
-
-static void bind_slice(sqlite3_stmt *st, int i, struct slice v)
-{
-	if (v.n)
-		sqlite3_bind_text(st, i, v.p, (int)v.n, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, i);
-}
-
-static void bind_str(sqlite3_stmt *st, int i, const char *v)
-{
-	if (v && *v)
-		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, i);
 }
 
 static int agg_flush(struct cstore *s)
@@ -322,65 +384,181 @@ static int agg_add(struct cstore *s, const char *host, size_t hl, const char *sr
 	return 0;
 }
 
+/* Copies n bytes of p (NULL: an SQL NULL) into the arena. */
+static int hold_text(struct cstore *s, struct held *h, int t, const char *p, size_t n)
+{
+	if (!p) {
+		h->len[t] = T_NULL;
+		return 0;
+	}
+	if (s->alen + n > s->acap) {
+		size_t cap = s->acap ? s->acap : 64 * 1024;
+		char *a;
+
+		while (cap < s->alen + n)
+			cap *= 2;
+		a = realloc(s->arena, cap);
+		if (!a)
+			return -ENOMEM;
+		s->arena = a;
+		s->acap = cap;
+	}
+	memcpy(s->arena + s->alen, p, n);
+	h->off[t] = (uint32_t)s->alen;
+	h->len[t] = (uint32_t)n;
+	s->alen += n;
+	return 0;
+}
+
+static int hold_slice(struct cstore *s, struct held *h, int t, struct slice v)
+{
+	return hold_text(s, h, t, v.n ? v.p : NULL, v.n);
+}
+
+/* "" is NULL, as for the slices */
+static int hold_str(struct cstore *s, struct held *h, int t, const char *v)
+{
+	return hold_text(s, h, t, v && *v ? v : NULL, v ? strlen(v) : 0);
+}
+
+static void bind_row(struct cstore *s, sqlite3_stmt *st, int base, const struct held *h)
+{
+	static const int col[T_N] = { 3, 4, 7, 8, 9, 10, 11, 12, 13, 14, 15, 17 };
+
+	sqlite3_bind_int64(st, base + 1, h->recv_us);
+	if (h->time_us)
+		sqlite3_bind_int64(st, base + 2, h->time_us);
+	else
+		sqlite3_bind_null(st, base + 2);
+	sqlite3_bind_int(st, base + 5, h->facility);
+	sqlite3_bind_int(st, base + 6, h->severity);
+	sqlite3_bind_int(st, base + 16, (int)h->flags);
+	for (int t = 0; t < T_N; t++) {
+		if (h->len[t] == T_NULL)
+			sqlite3_bind_null(st, base + col[t]);
+		else
+			sqlite3_bind_text(st, base + col[t], s->arena + h->off[t], (int)h->len[t],
+					  SQLITE_STATIC);
+	}
+}
+
+/* Inserts the held records: INS_ROWS in one statement, else one by one.
+ * A failure fails the batch (the rows of the failed statement are not
+ * in it, so nothing of it may be committed). */
+static int insert_held(struct cstore *s)
+{
+	unsigned i = 0;
+	int ret = 0;
+
+	while (i < s->nheld && ret == 0) {
+		bool n = s->nheld - i == INS_ROWS;
+		sqlite3_stmt *st = n ? s->ins_n : s->ins;
+		unsigned rows = n ? INS_ROWS : 1;
+		int changes;
+
+		for (unsigned r = 0; r < rows; r++)
+			bind_row(s, st, (int)r * INS_COLS, &s->held[i + r]);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			ret = db_err(s, "insert");
+		} else {
+			/* OR IGNORE: a row not inserted is a stored
+			 * event_id (or one earlier in this batch) */
+			changes = sqlite3_changes(s->db);
+			s->txn_stored += (uint64_t)changes;
+			s->txn_dups += rows - (unsigned)changes;
+		}
+		sqlite3_reset(st);
+		i += rows;
+	}
+	s->nheld = 0;
+	s->alen = 0;
+	if (ret < 0)
+		s->failed = true;
+	return ret;
+}
+
 int cstore_add(struct cstore *s, const struct crec *r)
 {
 	const struct syslog_msg *m = r->m;
-	sqlite3_stmt *st = s->ins;
 	struct slice host = m->host;
+	struct held *h;
 	int ret;
 
 	ret = begin(s);
 	if (ret < 0)
 		return ret;
+	if (s->failed)
+		return -EIO;	/* this batch is lost already */
 	if (host.n == 0)
 		host = (struct slice){ r->src, strlen(r->src) };
-	sqlite3_bind_int64(st, 1, r->recv_us);
-	if (m->time_us)
-		sqlite3_bind_int64(st, 2, m->time_us);
-	else
-		sqlite3_bind_null(st, 2);
-	sqlite3_bind_text(st, 3, r->src, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, r->proto, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 5, m->facility);
-	sqlite3_bind_int(st, 6, m->severity);
-	sqlite3_bind_text(st, 7, host.p, (int)host.n, SQLITE_STATIC);
-	bind_slice(st, 8, m->app);
-	bind_slice(st, 9, m->procid);
-	bind_slice(st, 10, m->msgid);
-	bind_slice(st, 11, m->sd);
-	sqlite3_bind_text(st, 12, m->msg.n ? m->msg.p : "", (int)m->msg.n, SQLITE_STATIC);
-	bind_str(st, 13, r->type);
-	bind_str(st, 14, r->iface);
-	bind_str(st, 15, r->peer);
-	sqlite3_bind_int(st, 16, (int)m->flags);
-	bind_str(st, 17, r->event_id);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		ret = db_err(s, "insert");
-	else if (sqlite3_changes(s->db) == 0)
-		ret = 1;	/* this event_id is stored already */
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (ret == 0)
-		ret = agg_add(s, host.p, host.n, r->src, r->recv_us);
-	if (ret == 0)
-		s->pending++;
-	return ret;
+	h = &s->held[s->nheld];
+	h->recv_us = r->recv_us;
+	h->time_us = m->time_us;
+	h->facility = m->facility;
+	h->severity = m->severity;
+	h->flags = m->flags;
+	if ((ret = hold_text(s, h, T_SRC, r->src, strlen(r->src))) < 0 ||
+	    (ret = hold_text(s, h, T_PROTO, r->proto, strlen(r->proto))) < 0 ||
+	    (ret = hold_text(s, h, T_HOST, host.p, host.n)) < 0 ||
+	    (ret = hold_slice(s, h, T_APP, m->app)) < 0 ||
+	    (ret = hold_slice(s, h, T_PROCID, m->procid)) < 0 ||
+	    (ret = hold_slice(s, h, T_MSGID, m->msgid)) < 0 ||
+	    (ret = hold_slice(s, h, T_SD, m->sd)) < 0 ||
+	    (ret = hold_text(s, h, T_MSG, m->msg.n ? m->msg.p : "", m->msg.n)) < 0 ||
+	    (ret = hold_str(s, h, T_TYPE, r->type)) < 0 ||
+	    (ret = hold_str(s, h, T_IFACE, r->iface)) < 0 ||
+	    (ret = hold_str(s, h, T_PEER, r->peer)) < 0 ||
+	    (ret = hold_str(s, h, T_EVENT_ID, r->event_id)) < 0) {
+		/* not taken: the records held before it still are */
+		log_warnx("collector db: out of memory for a record");
+		return ret;
+	}
+	s->nheld++;
+	ret = agg_add(s, host.p, host.n, r->src, r->recv_us);
+	if (ret == 0 && (s->nheld == INS_ROWS || s->alen >= HELD_BYTES))
+		ret = insert_held(s);
+	if (ret < 0) {
+		s->failed = true;
+		return ret;
+	}
+	s->pending++;
+	return 0;
 }
 
 int cstore_commit(struct cstore *s)
 {
-	int ret;
+	int ret = 0;
 
 	if (!s->in_txn)
 		return 0;
-	ret = agg_flush(s);
-	if (exec(s, "COMMIT", "commit") < 0) {
+	if (!s->failed)
+		ret = insert_held(s);
+	if (ret == 0 && !s->failed)
+		ret = agg_flush(s);
+	if (ret < 0 || s->failed || exec(s, "COMMIT", "commit") < 0) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		s->n_lost += s->pending;
 		ret = -EIO;
+	} else {
+		s->n_stored += s->txn_stored;
+		s->n_dups += s->txn_dups;
 	}
-	s->in_txn = false;
+	s->in_txn = s->failed = false;
 	s->pending = 0;
+	s->nheld = 0;
+	s->alen = 0;
+	s->nagg = 0;
+	s->txn_stored = s->txn_dups = 0;
 	return ret;
+}
+
+void cstore_take_counts(struct cstore *s, uint64_t *stored, uint64_t *duplicates,
+			uint64_t *lost)
+{
+	*stored = s->n_stored;
+	*duplicates = s->n_dups;
+	*lost = s->n_lost;
+	s->n_stored = s->n_dups = s->n_lost = 0;
 }
 
 unsigned long cstore_pending(const struct cstore *s)
@@ -596,7 +774,8 @@ int cstore_get_stats(struct cstore *s, struct cstats *st)
 			  &st->malformed, &st->framing_errors, &st->conns_accepted,
 			  &st->conns_refused, &st->conns_timed_out, &st->retention_deleted,
 			  &st->tls_failed, &st->duplicates };
-	const char *sqls[] = { sql_v1, sql_v1, sql_v2, sql };
+	const char *sqls[] = { sql_v1, sql_v1, sql_v2, sql, sql };
+	_Static_assert(ARRAY_SIZE(sqls) == CSTORE_SCHEMA_VERSION + 1, "a query per version");
 	sqlite3_stmt *q;
 	int ret = -ENOENT;
 

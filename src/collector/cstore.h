@@ -61,12 +61,21 @@ struct csource {
 /* 0 or -errno. readonly opens an existing file for the CLI. */
 int cstore_open(const char *path, bool readonly, struct cstore **out);
 void cstore_free(struct cstore *s);
-/* Appends in the open batch (started on demand); cstore_commit ends it.
- * 0 stored, 1 not stored: a row with this event_id exists, -errno. */
+/* Takes r (its bytes are copied) into the open batch, started on demand;
+ * cstore_commit ends it. 0 taken, -errno not taken (then the batch may be
+ * lost too: an insert failed; cstore_commit says so). A record whose
+ * event_id is stored, or taken earlier in the batch, is counted as a
+ * duplicate at commit and not stored again. */
 int cstore_add(struct cstore *s, const struct crec *r);
+/* 0: every record taken since the last commit is in the file (or was a
+ * duplicate); -EIO: none of them is (rolled back). */
 int cstore_commit(struct cstore *s);
-/* Records added since the last commit. */
+/* Records taken since the last commit. */
 unsigned long cstore_pending(const struct cstore *s);
+/* Of the batches ended since the last call: records stored, duplicates
+ * not stored again, records lost with a batch that failed. */
+void cstore_take_counts(struct cstore *s, uint64_t *stored, uint64_t *duplicates,
+			uint64_t *lost);
 int cstore_put_stats(struct cstore *s, const struct cstats *st);
 /* Deletes records received before min_recv_us (0 = no age limit) and,
  * while the live data is larger than max_bytes (0 = none), the oldest

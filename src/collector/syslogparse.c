@@ -200,11 +200,19 @@ static size_t sd_span(const char *s, size_t len)
 	return i;
 }
 
+/* SD-NAME bytes (RFC 5424 §6.3.2): printable US-ASCII 33..126 except
+ * '"' (34), '=' (61) and ']' (93), as a bitmap of 0..127: one lookup per
+ * byte on the collector's hot path. */
+static const uint64_t sd_name_bits[2] = {
+	0xfffffffa00000000ULL & ~(1ULL << 61),	/* 33..63 without 34, 61 */
+	0x7fffffffffffffffULL & ~(1ULL << (93 - 64)),	/* 64..126 without 93 */
+};
+
 static bool sd_name_char(char c)
 {
 	unsigned char u = (unsigned char)c;
 
-	return u >= 33 && u <= 126 && c != '=' && c != ']' && c != '"' && c != ' ';
+	return u < 128 && (sd_name_bits[u >> 6] >> (u & 63)) & 1;
 }
 
 void sd_iter_init(struct sd_iter *it, struct slice sd)
@@ -217,16 +225,16 @@ void sd_iter_init(struct sd_iter *it, struct slice sd)
 
 static size_t name_len(const char *s, size_t len, size_t max)
 {
-	size_t n = 0;
+	size_t n = 0, lim = len <= max ? len : max + 1;
 
-	while (n < len && n <= max && sd_name_char(s[n]))
+	while (n < lim && sd_name_char(s[n]))
 		n++;
 	return n;
 }
 
 int sd_iter_next(struct sd_iter *it, struct slice *name, char *val, size_t vlen)
 {
-	const char *s = it->sd.p;
+	const char *s = it->sd.p, *q;
 	size_t len = it->sd.n, i = it->pos, o = 0, n;
 
 	for (;;) {
@@ -255,7 +263,19 @@ int sd_iter_next(struct sd_iter *it, struct slice *name, char *val, size_t vlen)
 		if (n == 0 || n > 32 || i + n + 1 >= len || s[i + n] != '=' || s[i + n + 1] != '"')
 			return -EINVAL;
 		*name = sl(s + i, n);
-		for (i += n + 2; i < len && s[i] != '"'; i++) {
+		i += n + 2;
+		it->raw = sl(s + i, 0);
+		q = memchr(s + i, '"', len - i);
+		if (q && !memchr(s + i, '\\', (size_t)(q - (s + i)))) {
+			/* no escape before the first quote: it closes the value */
+			o = (size_t)(q - (s + i));
+			if (vlen && o > vlen - 1)
+				o = vlen - 1;
+			if (vlen)
+				memcpy(val, s + i, o);
+			i = (size_t)(q - s);
+		}
+		for (; i < len && s[i] != '"'; i++) {
 			char c = s[i];
 
 			/* RFC 5424 §6.3.3: only \" \\ \] are escapes; a '\'
@@ -270,9 +290,52 @@ int sd_iter_next(struct sd_iter *it, struct slice *name, char *val, size_t vlen)
 			return -EINVAL;
 		if (vlen)
 			val[o] = '\0';
+		it->raw.n = (size_t)(s + i - it->raw.p);
 		it->pos = ++i;
 		return 1;
 	}
+}
+
+/* A value as sent, unescaped (as sd_iter_next does) into val. */
+static void sd_unescape(struct slice raw, char *val, size_t vlen)
+{
+	size_t o = 0;
+
+	if (!memchr(raw.p, '\\', raw.n)) {
+		o = raw.n < vlen - 1 ? raw.n : vlen - 1;
+		memcpy(val, raw.p, o);
+		val[o] = '\0';
+		return;
+	}
+	for (size_t i = 0; i < raw.n && o < vlen - 1; i++) {
+		char c = raw.p[i];
+
+		if (c == '\\' && i + 1 < raw.n &&
+		    (raw.p[i + 1] == '"' || raw.p[i + 1] == '\\' || raw.p[i + 1] == ']'))
+			c = raw.p[++i];
+		val[o++] = c;
+	}
+	val[o] = '\0';
+}
+
+/* End of the SD elements at s if they are well formed (the iterator's
+ * grammar) and followed by the end or a byte other than '[', else 0. For
+ * such input it is where sd_span ends too; one pass instead of two. */
+static size_t sd_valid_span(const char *s, size_t len)
+{
+	struct sd_iter it;
+	struct slice k;
+	int ret;
+
+	sd_iter_init(&it, sl(s, len));
+	while ((ret = sd_iter_next(&it, &k, NULL, 0)) > 0)
+		;
+	if (ret == 0)
+		return len;
+	/* stopped where another element could start: the SD ends there */
+	if (!it.in_element && it.pos > 0 && it.pos < len && s[it.pos] != '[')
+		return it.pos;
+	return 0;
 }
 
 int sd_validate(struct slice sd)
@@ -322,6 +385,41 @@ int sd_private_id(struct slice sd, char *id, size_t idlen)
 	if (idlen)
 		id[0] = '\0';
 	return -ENOENT;
+}
+
+int sd_private_get(struct slice sd, struct sd_want *want, size_t n)
+{
+	struct slice k, id = { NULL, 0 };
+	struct sd_iter it;
+	size_t left = n;
+
+	for (size_t w = 0; w < n; w++) {
+		want[w].found = false;
+		if (want[w].vlen)
+			want[w].val[0] = '\0';
+	}
+	sd_iter_init(&it, sd);
+	while (left && sd_iter_next(&it, &k, NULL, 0) > 0) {
+		if (!id.p) {
+			if (!memchr(it.id.p, '@', it.id.n))
+				continue;
+			id = it.id;	/* the first private element's */
+		} else if (it.id.n != id.n || memcmp(it.id.p, id.p, id.n)) {
+			continue;
+		}
+		for (size_t w = 0; w < n; w++) {
+			/* k.n >= 1; strncmp stops at a shorter name's NUL */
+			if (want[w].found || want[w].name[0] != k.p[0] ||
+			    strncmp(want[w].name, k.p, k.n) || want[w].name[k.n])
+				continue;
+			if (want[w].vlen)
+				sd_unescape(it.raw, want[w].val, want[w].vlen);
+			want[w].found = true;
+			left--;
+			break;
+		}
+	}
+	return id.p ? 0 : -ENOENT;
 }
 
 /* --- MSG key=value ----------------------------------------------------- */
@@ -459,10 +557,12 @@ static void parse_5424(const char *s, size_t len, struct syslog_msg *m)
 	i++;
 	if (i < len && s[i] == '-') {
 		i++;
-	} else if (i < len && s[i] == '[' && (n = sd_span(s + i, len - i)) > 0) {
+	} else if (i < len && s[i] == '[' && (n = sd_valid_span(s + i, len - i)) > 0) {
 		m->sd = sl(s + i, n);
-		if (sd_validate(m->sd) < 0)
-			m->flags |= SYSLOG_F_BADSD;
+		i += n;
+	} else if (i < len && s[i] == '[' && (n = sd_span(s + i, len - i)) > 0) {
+		m->sd = sl(s + i, n);	/* kept as sent, flagged */
+		m->flags |= SYSLOG_F_BADSD;
 		i += n;
 	} else {
 		m->flags |= SYSLOG_F_BADSD;	/* the rest is MSG */

@@ -48,6 +48,7 @@ struct sd_iter {
 	size_t pos;
 	bool in_element;
 	struct slice id;	/* SD-ID of the current element */
+	struct slice raw;	/* the last value as sent (escapes kept) */
 };
 void sd_iter_init(struct sd_iter *it, struct slice sd);
 int sd_iter_next(struct sd_iter *it, struct slice *name, char *val, size_t vlen);
@@ -60,6 +61,17 @@ int sd_get(struct slice sd, const char *id, const char *name, char *val, size_t 
  * agent sends one element; relays add IANA ones like timeQuality). The
  * ID, NUL-terminated, into id (at least 33 bytes). 0 / -ENOENT. */
 int sd_private_id(struct slice sd, char *id, size_t idlen);
+/* Several params of that element in one pass over sd: for each of the n
+ * wants, what sd_get(sd, <sd_private_id>, name, val, vlen) gives, with
+ * found set when it returned 0 (val "" otherwise). 0, or -ENOENT when sd
+ * has no private element. */
+struct sd_want {
+	const char *name;
+	char *val;
+	size_t vlen;
+	bool found;
+};
+int sd_private_get(struct slice sd, struct sd_want *want, size_t n);
 
 /* wgaudit MSG grammar (outputs/format.c): TYPE *(SP key=value), value bare
  * or "quoted" with \" \\ \n \r \t \xHH. The value of key, unescaped and

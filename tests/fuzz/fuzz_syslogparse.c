@@ -5,7 +5,8 @@
  * exactly the size the collector uses, and every frame is parsed from an
  * exact-size copy, so any over-read trips ASan. Invariants: every slice
  * lies inside its record, facility/severity are in range, the framer never
- * consumes more than it was given. */
+ * consumes more than it was given, the one-pass sd_private_get agrees
+ * with sd_private_id + sd_get. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,25 @@ static void parse_one(const char *src, size_t n)
 			abort();
 		else if (id[0])
 			sd_get(m.sd, id, "iface", v, sizeof(v));
+	}
+	{
+		/* the collector's one pass gives what sd_get gives */
+		static const char *const names[] = { "event_id", "iface", "peer" };
+		char id[64], vals[3][64], one[64];
+		struct sd_want w[3];
+		bool priv = sd_private_id(m.sd, id, sizeof(id)) == 0;
+
+		for (int i = 0; i < 3; i++)
+			w[i] = (struct sd_want){ .name = names[i], .val = vals[i], .vlen = 64 };
+		if ((sd_private_get(m.sd, w, 3) == 0) != priv)
+			abort();
+		for (int i = 0; i < 3; i++) {
+			bool found = priv && sd_get(m.sd, id, names[i], one, sizeof(one)) == 0;
+
+			if (w[i].found != found || (found && strcmp(one, vals[i])) ||
+			    (!found && vals[i][0]))
+				abort();
+		}
 	}
 	free(r);
 }

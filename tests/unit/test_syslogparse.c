@@ -12,6 +12,7 @@
 #include <errno.h>
 #include "test.h"
 #include "collector/syslogparse.h"
+#include "base/util.h"
 #include "base/event.h"
 #include "outputs/format.h"
 
@@ -488,6 +489,70 @@ TEST(sd_private_id_any_name)
 	s.p = "-";
 	s.n = 1;
 	CHECK_INT(sd_private_id(s, id, sizeof(id)), -ENOENT);
+}
+
+/* The collector's one-pass read of the agent's params gives what
+ * sd_private_id + sd_get give, param by param, on awkward SD too. */
+TEST(sd_private_get_is_sd_get)
+{
+	static const char *const sds[] = {
+		"[wgaudit@32473 iface=\"wg0\" peer=\"k=\\\"q\\\"\\]x\" event_id=\"ab-1\"]",
+		"[timeQuality tzKnown=\"1\"][a@1][a@1 iface=\"one\" iface=\"dup\"][b@2 peer=\"no\"]"
+		"[a@1 peer=\"later\"]",
+		"[origin ip=\"1.2.3.4\"][x@9 event_id=\"e-1\" iface=\"wg\\1\"][x@9 broken]",
+		"[x@9 iface=\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdefXYZ\"]",
+		"[timeQuality tzKnown=\"1\"]",
+		"[x@9 iface=\"unterminated]",
+		"-",
+		"",
+	};
+	static const char *const names[] = { "event_id", "iface", "peer" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(sds); i++) {
+		struct slice sd = { sds[i], strlen(sds[i]) };
+		char vals[3][64], id[64], v[64];
+		struct sd_want w[3];
+		bool priv = sd_private_id(sd, id, sizeof(id)) == 0;
+
+		for (size_t k = 0; k < 3; k++)
+			w[k] = (struct sd_want){ .name = names[k], .val = vals[k], .vlen = 64 };
+		CHECK_INT(sd_private_get(sd, w, 3), priv ? 0 : -ENOENT);
+		for (size_t k = 0; k < 3; k++) {
+			bool found = priv && sd_get(sd, id, names[k], v, sizeof(v)) == 0;
+
+			if (!found)
+				v[0] = '\0';
+			CHECK_INT(w[k].found, found);
+			CHECK_STR(vals[k], v);
+		}
+	}
+}
+
+/* Where the SD ends, and whether it is flagged, on well-formed SD (one
+ * strict pass) and on broken SD (the lenient span, flagged). */
+TEST(sd_span_strict_and_lenient)
+{
+	static const struct {
+		const char *rec, *sd, *msg;
+		bool bad;
+	} t[] = {
+		{ "<14>1 - h a - - [x@1 k=\"a ] b\"][y@2 q=\"\\\"\\]\"] msg", "[x@1 k=\"a ] b\"][y@2 q=\"\\\"\\]\"]", "msg", false },
+		{ "<14>1 - h a - - [x@1 k=\"v\"]msg", "[x@1 k=\"v\"]", "msg", false },
+		{ "<14>1 - h a - - [x@1][y@2 k=\"v\"]", "[x@1][y@2 k=\"v\"]", "", false },
+		{ "<14>1 - h a - - [x@1 k=\"a\\b\"] m", "[x@1 k=\"a\\b\"]", "m", false },
+		{ "<14>1 - h a - - [x@1 k] msg", "[x@1 k]", "msg", true },
+		{ "<14>1 - h a - - [x@1 k=\"v\"][bad=1] msg", "[x@1 k=\"v\"][bad=1]", "msg", true },
+		{ "<14>1 - h a - - [x@1 k=v] msg", "[x@1 k=v]", "msg", true },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+		struct syslog_msg m;
+
+		syslog_parse(t[i].rec, strlen(t[i].rec), NOW_US, &m);
+		CHECK_STR(S(m.sd), t[i].sd);
+		CHECK_STR(S(m.msg), t[i].msg);
+		CHECK_INT(!!(m.flags & SYSLOG_F_BADSD), t[i].bad);
+	}
 }
 
 TEST_MAIN()
