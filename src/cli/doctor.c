@@ -121,13 +121,20 @@ void doctor_lockdown_parse(const char *line, char *out, size_t len)
 		snprintf(out, len, "%.*s", (int)(b - a - 1), a + 1);
 }
 
+/* "" when the kernel has no lockdown LSM; "unknown" when securityfs is
+ * not mounted here (a mount namespace of "ip netns exec", a container),
+ * so the state cannot be read. */
 static void lockdown_state(char *out, size_t len)
 {
 	char line[128];
+	struct stat st, parent;
 
 	out[0] = '\0';
 	if (read_line(LOCKDOWN, line, sizeof(line)) == 0)
 		doctor_lockdown_parse(line, out, len);
+	else if (stat("/sys/kernel/security", &st) == 0 && stat("/sys/kernel", &parent) == 0 &&
+		 st.st_dev == parent.st_dev)
+		snprintf(out, len, "unknown");	/* no securityfs mounted on it */
 }
 
 static bool debugfs_mounted(void)
@@ -202,10 +209,23 @@ static void check_dyndbg(struct doctor *d, const char *lockdown)
 			      "mount -t debugfs none /sys/kernel/debug (the agent does it when "
 			      "[kmsg] dynamic_debug = yes)",
 			      "not mounted%s", control ? " (not needed: " CONTROL_PROC " exists)" : "");
-	if (lockdown[0] && strcmp(lockdown, "none"))
+	/* integrity closes debugfs only; confidentiality also takes eBPF's
+	 * kernel reads (bpf_probe_read_kernel) away. */
+	if (!strcmp(lockdown, "unknown"))
 		doctor_report(d, DOCTOR_WARN, "lockdown",
-			      "lockdown forbids debugfs writes and kernel reads by eBPF: the agent "
-			      "still polls, and reads what the kernel logs without dynamic debug",
+			      "securityfs is not mounted in this mount namespace (ip netns exec, a "
+			      "container): run doctor where the agent runs on the host, or mount -t "
+			      "securityfs none /sys/kernel/security",
+			      "kernel lockdown cannot be read (" LOCKDOWN " absent, securityfs not mounted)");
+	else if (!strcmp(lockdown, "integrity"))
+		doctor_report(d, DOCTOR_WARN, "lockdown",
+			      "debugfs is closed: dynamic debug goes through " CONTROL_PROC
+			      " (the agent uses it); eBPF is allowed",
+			      "kernel lockdown is 'integrity'");
+	else if (lockdown[0] && strcmp(lockdown, "none"))
+		doctor_report(d, DOCTOR_WARN, "lockdown",
+			      "debugfs is closed and eBPF may not read kernel memory: the agent "
+			      "polls and reads the kernel log (dynamic debug through " CONTROL_PROC ")",
 			      "kernel lockdown is '%s'", lockdown);
 	else
 		doctor_report(d, DOCTOR_OK, "lockdown", NULL, "%s",

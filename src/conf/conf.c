@@ -104,6 +104,7 @@ static const struct conf_key conf_keys[] = {
 	CK(SECT_CHECKS, "flood_window", K_DURATION, flood_window_ms, 1000),
 	CK(SECT_CHECKS, "allowed_interfaces", K_NAMES, allowed_ifaces, 0),
 	CK(SECT_BPF, "enabled", K_AUTO, bpf, 0),
+	CK(SECT_BPF, "handshake_drops", K_BOOL, bpf_drops, 0),
 	CK(SECT_METRICS, "listen", K_LISTEN, metrics_listen, 0),
 	CK(SECT_METRICS, "names", K_SERIES, metrics_names, 0),
 	CK(SECT_METRICS, "basic_auth_user", K_HOSTNAME, metrics_user, 0),

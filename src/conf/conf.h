@@ -80,6 +80,7 @@ struct conf {
 	char wggo_log[256];
 	/* [bpf] enabled: eBPF on the wireguard module (issue 13), auto */
 	int bpf;			/* enum conf_tristate */
+	bool bpf_drops;			/* [bpf] handshake_drops, no */
 	bool check_unknown_key;		/* [checks] enable_unknown_key, yes */
 	/* [metrics] (issue 10): the Prometheus endpoint, off when listen is "" */
 	char metrics_listen[80];		/* ADDR:PORT */

@@ -469,7 +469,7 @@ static void keep_restart_only(struct conf *n, const struct conf *old)
 	static const struct { const char *name; size_t off, len; } fields[] = {
 #define F(f) { #f, offsetof(struct conf, f), sizeof(((struct conf *)0)->f) }
 		F(state_dir), F(uapi_dir), F(config_dir), F(kmsg), F(kmsg_accept_user),
-		F(enable_dyndbg), F(wggo_log), F(flood_packets), F(bpf), F(all_namespaces),
+		F(enable_dyndbg), F(wggo_log), F(flood_packets), F(bpf), F(bpf_drops), F(all_namespaces),
 		F(metrics_listen), F(metrics_user), F(metrics_password_file), F(metrics_tls_cert), F(metrics_tls_key),
 #undef F
 	};
@@ -814,7 +814,7 @@ int agent_main(struct conf *c, const struct agent_opts *o)
 			confwatch_rescan(a.cw, &a.sink);
 		agent_poll(&a);
 		/* AGENT_STARTED says which kernel source runs. */
-		kernbpf_open(&a.kb, c->bpf, a.loop, &a.sink);
+		kernbpf_open(&a.kb, c->bpf, c->bpf_drops, a.loop, &a.sink);
 		sessions_seed_tracker(a.sessions, a.tracker);	/* the baseline's peers */
 		agent_event(&a, EV_AGENT_STARTED, baseline ? "baseline" : NULL);
 	}

@@ -32,7 +32,7 @@ static void kernbpf_timer(void *ctx)
 
 static void kernbpf_attach(struct kernbpf *kb)
 {
-	int ret = wgbpf_open(&kb->bpf, kb->why, sizeof(kb->why));
+	int ret = wgbpf_open(kb->want_drops, &kb->bpf, kb->why, sizeof(kb->why));
 
 	kb->err = ret;
 	/* Waiting keeps CAP_SYS_ADMIN, CAP_BPF and CAP_PERFMON: only for a
@@ -65,13 +65,15 @@ static void kernbpf_attach(struct kernbpf *kb)
 	}
 	kb->drops = wgbpf_prog_loaded(kb->bpf, "drop_mark");
 	snprintf(kb->why, sizeof(kb->why), "attached to the wireguard module");
-	log_info("eBPF: attached to the wireguard module");
+	log_info("eBPF: attached to the wireguard module (handshake drops: %s)",
+		 kb->drops ? "on" : kb->want_drops ? "refused by this kernel" : "off");
 }
 
-void kernbpf_open(struct kernbpf *kb, int mode, struct loop *loop,
+void kernbpf_open(struct kernbpf *kb, int mode, bool drops, struct loop *loop,
 		  const struct event_sink *sink)
 {
 	memset(kb, 0, sizeof(*kb));
+	kb->want_drops = drops;
 	kb->loop = loop;
 	kb->sink = sink;
 	kb->timer.cb = kernbpf_timer;

@@ -14,6 +14,7 @@ struct wgbpf;
 struct kernbpf {
 	struct wgbpf *bpf;		/* NULL: not attached */
 	bool required;			/* [bpf] enabled = yes: say it loudly */
+	bool want_drops;		/* [bpf] handshake_drops */
 	bool drops;			/* the handshake-drop programs are attached */
 	int err;			/* why not (-ESRCH: the module is not loaded yet) */
 	char why[512];			/* for AGENT_STARTED's "bpf" field */
@@ -22,8 +23,9 @@ struct kernbpf {
 	struct loop_timer timer;	/* the pending second is over */
 };
 
-/* mode: enum conf_tristate. Logs what happened; kb->why says it. */
-void kernbpf_open(struct kernbpf *kb, int mode, struct loop *loop,
+/* mode: enum conf_tristate; drops: [bpf] handshake_drops. Logs what
+ * happened; kb->why says it. */
+void kernbpf_open(struct kernbpf *kb, int mode, bool drops, struct loop *loop,
 		  const struct event_sink *sink);
 /* Every poll tick: attach if the module loaded since (true when it just
  * did), and read (a lost ring-buffer note delays a second, never loses it). */

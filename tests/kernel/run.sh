@@ -76,25 +76,31 @@ for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
 	val=${!v:-}
 	case $val in *' '* | '') ;; *) san_env="$san_env $v=$val" ;; esac
 done
-if [ $boot = 1 ]; then
-	rm -rf "$RUN"
-	mkdir -p "$RUN"
+# boot_vm DIR EXTRA: one boot, its result port in DIR/out.clean (sets qrc).
+boot_vm() {
+	rm -rf "$1"
+	mkdir -p "$1"
 	# KVM does not work on these machines (WIREGUARD-FACTS.md section 5): TCG only.
 	timeout "${KERNEL_LAB_TIMEOUT:-900}" qemu-system-x86_64 \
 		-accel tcg -cpu max -smp 2 -m 512M \
 		-display none -nic none -no-reboot -monitor none \
 		-kernel "$B/vmlinuz" -initrd "$B/initramfs.cpio.gz" \
-		-append "console=ttyS0 quiet panic=-1 log_buf_len=8M printk.devkmsg=on $san_env" \
-		-serial "file:$RUN/console.log" -serial "file:$RUN/out.txt" \
-		> "$RUN/qemu.log" 2>&1
+		-append "console=ttyS0 quiet panic=-1 log_buf_len=8M printk.devkmsg=on $san_env $2" \
+		-serial "file:$1/console.log" -serial "file:$1/out.txt" \
+		> "$1/qemu.log" 2>&1
 	qrc=$?
-fi
+}
+# unbundle DIR: out.txt -> out.clean with the sections unpacked (they come
+# as one gzip+base64 bundle: the UART is slow).
+unbundle() {
+	tr -d '\r' < "$1/out.txt" > "$1/out.clean" 2> /dev/null || : > "$1/out.clean"
+	sed -n '/^=== BUNDLE [0-9]/,/^=== BUNDLE END/{/^===/d;p}' "$1/out.clean" |
+		base64 -d 2> /dev/null | gunzip 2> /dev/null >> "$1/out.clean"
+}
+[ $boot = 1 ] && boot_vm "$RUN" ""
 vm_wall=$(elapsed "$t_vm")
-tr -d '\r' < "$RUN/out.txt" > "$RUN/out.clean" 2> /dev/null || : > "$RUN/out.clean"
+unbundle "$RUN"
 OUT=$RUN/out.clean
-# The sections come as one gzip+base64 bundle (the UART is slow): unpack it.
-sed -n '/^=== BUNDLE [0-9]/,/^=== BUNDLE END/{/^===/d;p}' "$OUT" | base64 -d 2> /dev/null |
-	gunzip 2> /dev/null >> "$OUT"
 
 # sec NAME: one section of the result port.
 sec() { awk -v n="$1" '$0 == "=== BEGIN " n { on = 1; next } on && index($0, "=== END " n " rc=") == 1 { exit } on' "$OUT"; }
@@ -434,6 +440,35 @@ if grep -q '^WGAUDIT present' "$OUT"; then
 	else
 		fail bpf/attaches-when-module-loads-later "log: $(tr '\n' ' ' < "$RUN/run-late.log" | head -c 400)"
 	fi
+	# Restarted mid-flood (init's BPFRESTART line).
+	rs=$(grep '^BPFRESTART ' "$OUT" | tail -1)
+	rv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<< " $rs"; }
+	if [ -n "$rs" ] && [ "$(rv rc)" = 0 ] && [ "$(rv attached)" = 2 ] &&
+		[ "$(rv sender_at_attach)" = running ] && [ "$(rv after)" -gt "$(rv before)" ] &&
+		[ "$(rv after)" -le 15000 ]; then
+		pass bpf/restart-mid-flood-attached-and-counting
+	else
+		fail bpf/restart-mid-flood-attached-and-counting "${rs:-no BPFRESTART line}"
+	fi
+	if [ -n "$rs" ] && [ "$(rv added_before)" = "$(rv added_after)" ]; then
+		pass bpf/restart-announces-nothing-again
+	else
+		fail bpf/restart-announces-nothing-again "${rs:-no BPFRESTART line}"
+	fi
+	sec wgaudit-bpf-events > "$RUN/events-bpf.jsonl"
+	dup=$(sed -n 's/.*"event_id":"\([^"]*\)".*/\1/p' "$RUN/events-bpf.jsonl" | sort | uniq -d | wc -l)
+	if [ -s "$RUN/events-bpf.jsonl" ] && [ "$dup" = 0 ]; then
+		pass bpf/restart-no-event-twice
+	else
+		fail bpf/restart-no-event-twice "$dup event_ids twice in the jsonl output across the restart"
+	fi
+	# The drop programs sit on the data path: only when asked for.
+	if grep -q 'eBPF: attached to the wireguard module (handshake drops: off)' "$RUN/run-late.log" &&
+		grep -q 'eBPF: attached to the wireguard module (handshake drops: on)' "$RUN/run-bpf.log"; then
+		pass bpf/drop-programs-only-when-configured
+	else
+		fail bpf/drop-programs-only-when-configured "$(grep -h 'eBPF: attached' "$RUN/run-late.log" "$RUN/run-bpf.log" | tr '\n' ' ')"
+	fi
 	if grep -q 'privileges: kept .*CAP_SYS_ADMIN' "$RUN/run-late.log" &&
 		tail -n +"$(grep -n 'eBPF: attached' "$RUN/run-late.log" | head -1 | cut -d: -f1)" "$RUN/run-late.log" |
 		grep 'privileges: kept' | grep -qv 'CAP_SYS_ADMIN\|CAP_BPF\|CAP_PERFMON'; then
@@ -652,6 +687,57 @@ else
 		pass dyndbg-proc/through-proc-without-mounting-debugfs
 	else
 		fail dyndbg-proc/through-proc-without-mounting-debugfs "$(grep '^DYNDBGPROC debugfs' "$OUT" | tr '\n' ' ') log: $(grep -i 'dynamic debug' "$RUN/dyndbg-proc.log" | head -2 | tr '\n' ' ')"
+	fi
+fi
+
+# --- a second boot under lockdown=integrity (init's WGALAB=lockdown block) --------
+# eBPF attached under integrity (its kernel reads are only confidentiality's
+# to forbid), dynamic debug through /proc with debugfs closed, doctor saying
+# so; raised to confidentiality, a new agent on the kernel log, saying why.
+LD=$RUN/lockdown
+if ! grep -q "^WGAUDIT present" "$OUT"; then
+	skip lockdown "no wgaudit in the VM"
+else
+	t_ld=$(date +%s.%N)
+	[ $boot = 1 ] && boot_vm "$LD" "lockdown=integrity WGALAB=lockdown"
+	unbundle "$LD"
+	LO=$LD/out.clean
+	echo "# lockdown boot: vm wall $(elapsed "$t_ld") s, qemu rc $qrc"
+	lsec() { awk -v n="$1" '$0 == "=== BEGIN " n { on = 1; next } on && index($0, "=== END " n " rc=") == 1 { exit } on' "$LO"; }
+	lsec lockdown-integrity-events > "$LD/events1.jsonl"
+	lsec lockdown-integrity-log > "$LD/run1.log"
+	lsec lockdown-confidentiality-events > "$LD/events2.jsonl"
+	lsec lockdown-confidentiality-log > "$LD/run2.log"
+	lsec lockdown-doctor > "$LD/doctor.json"
+	PUB_B9=$(sed -n "s/^PUBKEY b9 //p" "$LO" | head -1 | sed 's/+/[+]/g')
+	lcheck() {	# NAME FILE ERE...: one line of FILE matches every ERE
+		n=$1 f=$2
+		shift 2
+		if all_on_one_line "$f" "$@"; then pass "lockdown/$n"
+		else fail "lockdown/$n" "no line of $(basename "$f") matches all of: $*"; fi
+	}
+	grep -q '^=== DONE' "$LO" && pass lockdown/vm-scenario-completed ||
+		fail lockdown/vm-scenario-completed "no DONE marker; last steps: $(grep '^STEP' "$LO" | tail -2 | tr '\n' ' ')"
+	grep -q '^KEYLEAKS 0$' "$LO" && pass lockdown/no-private-key-shipped ||
+		fail lockdown/no-private-key-shipped "$(grep -E '^KEYLEAK' "$LO" | tr '\n' ' ')"
+	lcheck integrity-active "$LO" '^LOCKDOWN none \[integrity\] confidentiality$'
+	lcheck debugfs-closed "$LO" '^LOCKDOWN debugfs closed$'
+	lcheck ebpf-attached-under-integrity "$LD/events1.jsonl" "${T}\"AGENT_STARTED\"" '"kernel_source": ?"bpf"'
+	lcheck ebpf-handshake-with-key "$LD/events1.jsonl" "${T}\"HANDSHAKE_INITIATION_RECEIVED\"" \
+		'"source": ?"bpf"' "\"peer\": ?\"${PUB_B9}\"" '"endpoint": ?"192\.168\.250\.2:40100"'
+	lcheck dyndbg-through-proc "$LD/run1.log" 'dynamic debug enabled through /proc/dynamic_debug/control'
+	lcheck doctor-names-lockdown "$LD/doctor.json" '"check":"lockdown","status":"warn"' "lockdown is 'integrity'" 'eBPF is allowed'
+	lsec lockdown-doctor-netns > "$LD/doctor-netns.json"
+	lcheck doctor-in-netns-cannot-tell "$LD/doctor-netns.json" '"check":"lockdown","status":"warn"' 'securityfs not mounted'
+	lcheck confidentiality-raised "$LO" '^LOCKDOWN none integrity \[confidentiality\]$'
+	lcheck fallback-kmsg-says-why "$LD/events2.jsonl" "${T}\"AGENT_STARTED\"" '"kernel_source": ?"kmsg"' \
+		'"bpf": ?"[^"]*lockdown \(confidentiality\)'
+	lcheck kmsg-handshake-under-confidentiality "$LD/events2.jsonl" "${T}\"HANDSHAKE_INITIATION_RECEIVED\"" \
+		'"source": ?"kmsg"' '"endpoint": ?"192\.168\.250\.2:40100"'
+	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$LD/run1.log" "$LD/run2.log"; then
+		fail lockdown/agents-clean "$(grep -hE 'Sanitizer|runtime error' "$LD/run1.log" "$LD/run2.log" | head -2)"
+	else
+		pass lockdown/agents-clean
 	fi
 fi
 

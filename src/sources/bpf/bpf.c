@@ -25,7 +25,7 @@
 #include "sources/bpf/bpffold.h"
 
 #ifndef HAVE_BPF
-int wgbpf_open(struct wgbpf **out, char *why, size_t len)
+int wgbpf_open(bool drops, struct wgbpf **out, char *why, size_t len)
 {
 	*out = NULL;
 	snprintf(why, len, "this wgaudit was built without libbpf");
@@ -190,6 +190,16 @@ static int load_once(struct wgbpf *b, uint32_t netns, char skip[][64], size_t ns
 	ret = wg_bpf__load(b->skel);
 	if (ret == 0)
 		ret = wg_bpf__attach(b->skel);
+	if (ret < 0 && strstr(libbpf_verifier, "unknown func bpf_probe_read")) {
+		/* What the verifier says when lockdown=confidentiality took the
+		 * kernel-read helpers away - seen where the lockdown file is
+		 * not (a mount namespace without securityfs: ip netns exec). */
+		snprintf(why, len, "kernel lockdown (confidentiality) forbids BPF kernel reads"
+			 " (the verifier refused bpf_probe_read in %s)", libbpf_prog);
+		wg_bpf__destroy(b->skel);
+		b->skel = NULL;
+		return -EPERM;
+	}
 	if (ret < 0) {
 		snprintf(why, len, "%s%s%s%s%s",
 			 ret == -EPERM ? "not permitted (needs CAP_BPF + CAP_PERFMON + CAP_SYS_ADMIN)"
@@ -203,11 +213,16 @@ static int load_once(struct wgbpf *b, uint32_t netns, char skip[][64], size_t ns
 	return ret;
 }
 
-static int load(struct wgbpf *b, uint32_t netns, char *why, size_t len)
+static int load(struct wgbpf *b, uint32_t netns, bool drops, char *why, size_t len)
 {
 	char skip[MAX_SKIP][64];
 	size_t nskip = 0;
 	int ret;
+
+	/* Not asked for: never loaded, so no trampoline on the data path. */
+	for (size_t i = 0; i < ARRAY_SIZE(optional) && !drops; i++)
+		if (!strncmp(optional[i], "drop_", 5))
+			snprintf(skip[nskip++], sizeof(skip[0]), "%s", optional[i]);
 
 	for (;;) {
 		ret = load_once(b, netns, skip, nskip, why, len);
@@ -220,7 +235,7 @@ static int load(struct wgbpf *b, uint32_t netns, char *why, size_t len)
 	}
 }
 
-int wgbpf_open(struct wgbpf **out, char *why, size_t len)
+int wgbpf_open(bool drops, struct wgbpf **out, char *why, size_t len)
 {
 	struct wgbpf *b;
 	struct stat st;
@@ -240,7 +255,7 @@ int wgbpf_open(struct wgbpf **out, char *why, size_t len)
 		snprintf(why, len, "/proc/self/ns/net: %s", strerror(errno));
 		goto out;
 	}
-	ret = load(b, (uint32_t)st.st_ino, why, len);
+	ret = load(b, (uint32_t)st.st_ino, drops, why, len);
 	if (ret < 0)
 		goto out;
 	b->ncpu = libbpf_num_possible_cpus();

@@ -19,7 +19,9 @@ struct wgbpf;
  * -ESRCH (the wireguard module is not loaded yet: try again when it is),
  * -ENOENT (no BTF for the kernel or the module), -EPERM (capabilities or
  * lockdown), other (load or attach failed). */
-int wgbpf_open(struct wgbpf **out, char *why, size_t len);
+/* drops: also the handshake-drop programs (drop_*), which run on every
+ * datagram the module receives, data included ([bpf] handshake_drops). */
+int wgbpf_open(bool drops, struct wgbpf **out, char *why, size_t len);
 void wgbpf_free(struct wgbpf *b);
 /* The fd to wait on (readable when records are waiting). */
 int wgbpf_fd(const struct wgbpf *b);

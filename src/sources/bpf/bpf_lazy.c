@@ -20,7 +20,7 @@ static struct {
 	__typeof__(&wgbpf_prog_loaded) prog_loaded;
 } ops;
 
-int wgbpf_open(struct wgbpf **out, char *why, size_t len)
+int wgbpf_open(bool drops, struct wgbpf **out, char *why, size_t len)
 {
 	char err[1200];
 	void *h;
@@ -50,7 +50,7 @@ int wgbpf_open(struct wgbpf **out, char *why, size_t len)
 			return -ENOTSUP;
 		}
 	}
-	return ops.open(out, why, len);
+	return ops.open(drops, out, why, len);
 }
 
 /* The others are only ever called with what a successful open returned. */
