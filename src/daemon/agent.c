@@ -686,6 +686,10 @@ static void agent_close(struct agent *a)
 	kmsg_reader_free(a->kmsg);
 	kernbpf_close(&a->kb);
 	logtail_free(a->wggo);
+	if (a->wggo_ifd >= 0) {
+		loop_del_fd(a->loop, a->wggo_ifd);
+		close(a->wggo_ifd);
+	}
 	rtnl_free(a->rtnl);
 	if (a->inotify_fd >= 0)
 		close(a->inotify_fd);
@@ -722,6 +726,7 @@ int agent_main(struct conf *c, const struct agent_opts *o)
 	a.opts = *o;
 	a.sigfd = -1;
 	a.inotify_fd = -1;
+	a.wggo_ifd = -1;
 	a.inotify_wd = -1;
 	a.lock_fd = -1;
 	a.pass_src = SRC_POLL;

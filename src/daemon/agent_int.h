@@ -52,6 +52,7 @@ struct agent {
 	struct logtail *wggo;		/* wireguard-go's verbose log, if configured */
 	struct logtail_pos wggo_pos;	/* as saved in the store */
 	struct loop_timer wggo_timer;
+	int wggo_ifd;			/* inotify on the log's directory, or -1 */
 	bool trim_due;			/* a poll tick passed: bound the journal */
 	struct checks *checks;
 	struct pktcount *pkts;		/* the flood check's packet counters */
