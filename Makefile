@@ -75,7 +75,7 @@ LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
 MOD_OBJ    := $(MOD_SRC:%.c=$(BUILD)/%.o)
 # What wgaudit-httpd.so and wgaudit-bpf.so call back into the binary
 # (tests/lint/modsyms.sh checks that each module finds all it needs).
-HTTPD_USES := endpoint_parse log_info loop_add_fd loop_del_fd loop_timer_arm \
+HTTPD_USES := endpoint_parse log_info loop_add_fd loop_del_fd loop_timer_arm read_bounded \
               loop_timer_cancel now_monotonic_us wipe
 BPF_USES   := event_init event_set event_set_addr event_set_key event_set_u64 log_debug \
               log_info log_warnx now_monotonic_us wgbpf_preflight

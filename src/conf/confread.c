@@ -38,6 +38,7 @@
 
 #include "conf/conf.h"
 #include "conf/conf_int.h"
+#include "base/readfile.h"
 #include "base/util.h"
 
 #define CONF_MAX_FILE		(1u << 20)	/* a config is a few KiB */
@@ -390,42 +391,13 @@ int conf_parse(struct conf *c, const char *name, const char *buf, size_t len, FI
 /* The whole file, bounded; NUL-terminated for the messages' sake. */
 static int conf_read_file(const char *path, char **out, size_t *outlen)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	int fd, ret = 0;
+	int fd, ret;
 
 	*out = NULL;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
-	buf = malloc(CONF_MAX_FILE + 1);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf + len, CONF_MAX_FILE + 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > CONF_MAX_FILE) {
-			ret = -EFBIG;
-			goto out;
-		}
-	}
-	buf[len] = '\0';
-	*out = buf;
-	*outlen = len;
-	buf = NULL;
-out:
-	free(buf);
+	ret = read_bounded(fd, CONF_MAX_FILE, 0, false, out, outlen);
 	close(fd);
 	return ret;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "base/log.h"
 #include "base/loop.h"
+#include "base/readfile.h"
 #include "base/util.h"
 #include "net/httpd.h"
 
@@ -57,41 +58,16 @@ static void sha256(uint8_t md[static 32], const void *p, size_t n)
 		memset(md, 0, 32);
 }
 
-/* A whole small file, NUL-terminated; -EFBIG past max. */
+/* A whole small file, NUL-terminated; -EFBIG past max. Secret: a
+ * password or a TLS key. */
 static int read_small(const char *path, size_t max, char **out, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), ret = 0;
-	char *buf = NULL;
-	size_t n = 0;
-	ssize_t r = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
 
 	*out = NULL;
 	if (fd < 0)
 		return -errno;
-	buf = malloc(max + 1);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	while (n <= max && (r = read(fd, buf + n, max + 1 - n)) > 0)
-		n += (size_t)r;
-	if (r < 0) {
-		ret = -errno;
-		goto out;
-	}
-	if (n > max) {
-		ret = -EFBIG;
-		goto out;
-	}
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	buf = NULL;
-out:
-	if (buf) {
-		wipe(buf, max + 1);
-		free(buf);
-	}
+	ret = read_bounded(fd, max, 0, true, out, len);
 	close(fd);
 	return ret;
 }

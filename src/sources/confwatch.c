@@ -32,6 +32,7 @@
 #include "base/log.h"
 #include "sources/confview.h"
 #include "sources/confwatch.h"
+#include "base/readfile.h"
 
 #define CW_DIR_MAX	200	/* dir + "/" + 15 + ".conf" fits conf_iface.path */
 #define CW_STATE_MAX	((size_t)WGCONF_MAX_PEERS * (CW_PV_LEN + 1) + 64)
@@ -143,8 +144,6 @@ struct snap {
  * or another -errno. The caller wipes and frees *out. */
 static int file_read(const char *path, char **out, size_t *outlen, struct stat *st)
 {
-	size_t cap, len = 0;
-	char *buf = NULL;
 	int fd, ret;
 
 	*out = NULL;
@@ -161,53 +160,9 @@ static int file_read(const char *path, char **out, size_t *outlen, struct stat *
 	ret = -EFBIG;
 	if (st->st_size > (off_t)WGCONF_FILE_MAX)
 		goto out;
-	cap = (size_t)st->st_size + 1;
-	ret = -ENOMEM;
-	buf = malloc(cap);
-	if (!buf)
-		goto out;
-	for (;;) {
-		ssize_t r;
-
-		if (len == cap) {
-			size_t ncap = cap * 2;
-			char *nb;
-
-			ret = -EFBIG;	/* it grew past the bound since fstat */
-			if (cap > WGCONF_FILE_MAX)
-				goto out;
-			if (ncap > WGCONF_FILE_MAX + 1)
-				ncap = WGCONF_FILE_MAX + 1;
-			ret = -ENOMEM;
-			nb = malloc(ncap);
-			if (!nb)
-				goto out;
-			memcpy(nb, buf, len);
-			wipe(buf, len);
-			free(buf);
-			buf = nb;
-			cap = ncap;
-		}
-		r = read(fd, buf + len, cap - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			ret = -errno;
-			goto out;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	*out = buf;
-	*outlen = len;
-	buf = NULL;
-	ret = 0;
+	/* It may still grow past the bound since fstat: read_bounded says. */
+	ret = read_bounded(fd, WGCONF_FILE_MAX, (size_t)st->st_size, true, out, outlen);
 out:
-	if (buf) {
-		wipe(buf, cap);
-		free(buf);
-	}
 	close(fd);
 	return ret;
 }
