@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "collector/cstore.h"
+#include "store/sqlx.h"
 #include "collector/syslogparse.h"
 #include "base/log.h"
 #include "base/util.h"
@@ -150,70 +151,41 @@ struct cstore {
 	unsigned nagg;
 };
 
+#define WHO	"collector db"
+
 static int db_err(struct cstore *s, const char *what)
 {
-	log_warnx("collector db: %s: %s", what, sqlite3_errmsg(s->db));
-	return -EIO;
+	return sqlx_err(s->db, WHO, what, SQLITE_ERROR);
 }
 
 static int exec(struct cstore *s, const char *sql, const char *what)
 {
-	char *msg = NULL;
-
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		log_warnx("collector db: %s: %s", what, msg ? msg : "?");
-		sqlite3_free(msg);
-		return -EIO;
-	}
-	return 0;
+	return sqlx_exec(s->db, WHO, sql, what);
 }
 
+/* -1 when it cannot be read (a reader's check; logged). */
 static int64_t pragma_int(struct cstore *s, const char *sql)
 {
-	sqlite3_stmt *st;
 	int64_t v = -1;
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	return sqlx_int(s->db, WHO, sql, &v) < 0 ? -1 : v;
 }
 
 static int migrate(struct cstore *s)
 {
 	int64_t v = pragma_int(s, "PRAGMA user_version");
-	char sql[64];
-	int ret;
+	int from;
 
 	if (v < 0)
-		return db_err(s, "user_version");
-	if (v > CSTORE_SCHEMA_VERSION) {
-		log_warnx("collector db: schema %lld is newer than this wgaudit (%d)",
-			  (long long)v, CSTORE_SCHEMA_VERSION);
-		return -EPROTO;
-	}
+		return -EIO;
 	if (v == CSTORE_SCHEMA_VERSION)
 		return 0;
 	/* Must precede the first table to take effect on a new file. */
-	ret = exec(s, "PRAGMA auto_vacuum = INCREMENTAL", "auto_vacuum");
-	if (ret < 0)
-		return ret;
-	ret = exec(s, "BEGIN IMMEDIATE", "begin");
-	if (ret < 0)
-		return ret;
-	if (v == 0)
-		ret = exec(s, schema, "schema");
-	for (; ret == 0 && v > 0 && v < CSTORE_SCHEMA_VERSION; v++)
-		ret = exec(s, upgrades[v], "schema upgrade");
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", CSTORE_SCHEMA_VERSION);
-	if (ret == 0)
-		ret = exec(s, sql, "user_version");
-	if (ret == 0)
-		return exec(s, "COMMIT", "commit");
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	return ret;
+	if (v == 0 && exec(s, "PRAGMA auto_vacuum = INCREMENTAL", "auto_vacuum") < 0)
+		return -EIO;
+	/* A new file gets the current schema at once; an old one each
+	 * upgrade from its version ([v] takes v to v + 1). */
+	return sqlx_migrate(s->db, WHO, CSTORE_SCHEMA_VERSION, schema, upgrades, &from);
 }
 
 /* INSERT of rows records at once. OR IGNORE, not ON CONFLICT DO NOTHING:

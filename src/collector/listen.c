@@ -479,14 +479,46 @@ int listen_parse_hostport(const char *s, struct sockaddr_storage *ss, socklen_t 
 	}
 }
 
+int listen_bind(const char *url, int type, struct sockaddr_storage *ss, socklen_t sl,
+		const char *scheme, const char *suffix, char *bound, size_t blen)
+{
+	char host[INET6_ADDRSTRLEN];
+	int fd, ret, one = 1;
+
+	fd = socket(ss->ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (type == SOCK_DGRAM) {
+		/* Bursts arrive faster than one turn drains: a deep queue. */
+		int rcv = 8 << 20;
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	}
+	if (bind(fd, (struct sockaddr *)ss, sl) < 0 ||
+	    (type == SOCK_STREAM && listen(fd, 512) < 0)) {
+		ret = -errno;
+		log_warn("collector: --listen %s", url);
+		close(fd);
+		return ret;
+	}
+	sl = sizeof(*ss);
+	getsockname(fd, (struct sockaddr *)ss, &sl);
+	listen_addr_text(ss, host);
+	snprintf(bound, blen, ss->ss_family == AF_INET6 ? "%s://[%s]:%u%s" : "%s://%s:%u%s",
+		 scheme, host,
+		 ntohs(ss->ss_family == AF_INET6 ? ((struct sockaddr_in6 *)ss)->sin6_port :
+		       ((struct sockaddr_in *)ss)->sin_port), suffix);
+	return fd;
+}
+
 int listen_add(struct lset *ls, const char *url)
 {
 	struct sockaddr_storage ss;
 	struct listener *li;
 	socklen_t sl;
 	bool udp, tls = false;
-	int fd, ret, one = 1;
-	char host[64];
+	int fd, ret;
 
 	if (!strncmp(url, "tcp://", 6)) {
 		udp = false;
@@ -513,34 +545,15 @@ int listen_add(struct lset *ls, const char *url)
 		log_warnx("collector: --listen %s: at most %d listeners", url, LISTEN_MAX);
 		return -EINVAL;
 	}
-	fd = socket(ss.ss_family, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (udp) {
-		/* Bursts arrive faster than one turn drains: a deep queue. */
-		int rcv = 8 << 20;
-
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
-	}
-	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || (!udp && listen(fd, 512) < 0)) {
-		ret = -errno;
-		log_warn("collector: --listen %s", url);
-		close(fd);
-		return ret;
-	}
-	sl = sizeof(ss);
-	getsockname(fd, (struct sockaddr *)&ss, &sl);
 	li = &ls->lis[ls->nlis];
+	fd = listen_bind(url, udp ? SOCK_DGRAM : SOCK_STREAM, &ss, sl,
+			 udp ? "udp" : tls ? "tls" : "tcp", "", li->url, sizeof(li->url));
+	if (fd < 0)
+		return fd;
 	li->ls = ls;
 	li->fd = fd;
 	li->udp = udp;
 	li->tls = tls;
-	listen_addr_text(&ss, host);
-	snprintf(li->url, sizeof(li->url), ss.ss_family == AF_INET6 ? "%s://[%s]:%u" : "%s://%s:%u",
-		 udp ? "udp" : tls ? "tls" : "tcp", host,
-		 ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
-			((struct sockaddr_in *)&ss)->sin_port));
 	ret = loop_add_fd(ls->loop, fd, EPOLLIN, udp ? udp_read : tcp_accept, li);
 	if (ret < 0) {
 		close(fd);

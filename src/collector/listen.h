@@ -46,5 +46,12 @@ unsigned listen_conns(const struct lset *ls);
  * shown as v4. */
 int listen_parse_hostport(const char *s, struct sockaddr_storage *ss, socklen_t *sl);
 void listen_addr_text(const struct sockaddr_storage *ss, char out[static INET6_ADDRSTRLEN]);
+/* A non-blocking socket of type (SOCK_STREAM: listening, backlog 512;
+ * SOCK_DGRAM: an 8 MiB receive queue) bound to ss, SO_REUSEADDR. Its
+ * address as bound (port 0 made real) into bound as
+ * "SCHEME://ADDR:PORT" + suffix ([ADDR] for IPv6). The fd, or -errno
+ * (logged against url). */
+int listen_bind(const char *url, int type, struct sockaddr_storage *ss, socklen_t sl,
+		const char *scheme, const char *suffix, char *bound, size_t blen);
 void listen_free(struct lset *ls);
 #endif

@@ -544,12 +544,12 @@ int relpl_add(struct rlset *rs, const char *url)
 {
 	struct sockaddr_storage ss;
 	struct rlistener *li;
-	char host[INET6_ADDRSTRLEN], hp[80];
+	char hp[80];
 	const char *q = strchr(url, '?');
 	size_t hl = q ? (size_t)(q - url) : strlen(url);
 	bool tls = q && !strcmp(q, "?tls=1");
 	socklen_t sl;
-	int fd, ret, one = 1;
+	int fd, ret;
 
 	if (strncmp(url, "relp://", 7) || hl - 7 >= sizeof(hp) || (q && !tls)) {
 		log_warnx("collector: --listen %s: want relp://ADDR:PORT[?tls=1] with ADDR an"
@@ -572,27 +572,14 @@ int relpl_add(struct rlset *rs, const char *url)
 			  RELPL_LISTEN_MAX);
 		return -EINVAL;
 	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 512) < 0) {
-		ret = -errno;
-		log_warn("collector: --listen %s", url);
-		close(fd);
-		return ret;
-	}
-	sl = sizeof(ss);
-	getsockname(fd, (struct sockaddr *)&ss, &sl);
 	li = &rs->lis[rs->nlis];
+	fd = listen_bind(url, SOCK_STREAM, &ss, sl, "relp", tls ? "?tls=1" : "", li->url,
+			 sizeof(li->url));
+	if (fd < 0)
+		return fd;
 	li->rs = rs;
 	li->fd = fd;
 	li->tls = tls;
-	listen_addr_text(&ss, host);
-	snprintf(li->url, sizeof(li->url), ss.ss_family == AF_INET6 ? "relp://[%s]:%u%s" :
-		 "relp://%s:%u%s", host,
-		 ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
-		       ((struct sockaddr_in *)&ss)->sin_port), tls ? "?tls=1" : "");
 	ret = loop_add_fd(rs->loop, fd, EPOLLIN, on_accept, li);
 	if (ret < 0) {
 		close(fd);

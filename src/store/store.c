@@ -19,6 +19,7 @@
 #include "base/event.h"
 #include "base/failpoint.h"
 #include "base/log.h"
+#include "store/sqlx.h"
 #include "store/store_int.h"
 
 /* Long enough for a checkpoint or a big trim in the agent to finish
@@ -161,27 +162,10 @@ static const char *const stmt_sql[ST__COUNT] = {
 };
 
 
-static int rc_errno(int rc)
-{
-	switch (rc & 0xff) {
-	case SQLITE_NOMEM:
-		return -ENOMEM;
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return -EBUSY;
-	case SQLITE_FULL:
-		return -ENOSPC;
-	default:
-		return -EIO;
-	}
-}
-
 /* Log the connection's last error and turn it into -errno. */
 int st_db_err(struct store *s, const char *what, int rc)
 {
-	log_warnx("store %s: %s: %s", s->path, what,
-		  s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
-	return rc_errno(rc);
+	return sqlx_err(s->db, s->who, what, rc);
 }
 
 /* Bytes from the database are not trusted: keep printable ASCII for logs. */
@@ -229,15 +213,7 @@ int st_step_done(struct store *s, enum stmt i, const char *what)
 
 static int exec(struct store *s, const char *sql, const char *what)
 {
-	char *msg = NULL;
-	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
-
-	if (rc == SQLITE_OK)
-		return 0;
-	log_warnx("store %s: %s: %s", s->path, what,
-		  msg ? msg : sqlite3_errstr(rc));
-	sqlite3_free(msg);
-	return rc_errno(rc);
+	return sqlx_exec(s->db, s->who, sql, what);
 }
 
 /* Every write goes through here: the turn's transaction is opened before
@@ -275,64 +251,20 @@ int st_write_step(struct store *s, enum stmt i, const char *what,
 	return st_write_end(s, ret);
 }
 
-static int user_version(struct store *s, int *out)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return st_db_err(s, "schema version", rc);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
-		return st_db_err(s, "schema version", rc);
-	return 0;
-}
-
-static int schema_check(struct store *s, int v)
-{
-	if (v <= STORE_SCHEMA_VERSION)
-		return 0;
-	log_warnx("store %s: schema version %d is newer than this wgaudit "
-		  "knows (%d); refusing to touch it", s->path, v,
-		  STORE_SCHEMA_VERSION);
-	return -EPROTO;
-}
-
-/* All steps run in one write transaction that re-reads the version under
- * the lock: two processes opening a new file do not both migrate, and a
- * crash mid-way leaves the old schema, not half of the new one. */
+/* migrations[v] takes version v to v + 1 (sqlx_migrate: one write
+ * transaction, the version read under its lock). */
 static int db_migrate(struct store *s)
 {
-	char sql[64];
-	int v0, v, ret;
+	int v0, ret;
 
-	ret = exec(s, "BEGIN IMMEDIATE", "migration");
+	ret = sqlx_migrate(s->db, s->who, STORE_SCHEMA_VERSION, NULL, migrations, &v0);
 	if (ret < 0)
 		return ret;
-	ret = user_version(s, &v0);
-	if (ret == 0)
-		ret = schema_check(s, v0);
-	for (v = v0; ret == 0 && v < STORE_SCHEMA_VERSION; v++)
-		ret = exec(s, migrations[v], "migration");
-	if (ret == 0 && v0 != STORE_SCHEMA_VERSION) {
-		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v);
-		ret = exec(s, sql, "migration");
-	}
-	if (ret == 0)
-		ret = exec(s, "COMMIT", "migration");
-	if (ret < 0) {
-		exec(s, "ROLLBACK", "migration rollback");
-		return ret;
-	}
 	/* A new file is routine; upgrading an old one is news. */
 	if (v0 == 0)
-		log_debug("store %s: created, schema version %d", s->path, v);
-	else if (v0 != v)
-		log_info("store %s: schema version %d -> %d", s->path, v0, v);
+		log_debug("%s: created, schema version %d", s->who, STORE_SCHEMA_VERSION);
+	else if (v0 != STORE_SCHEMA_VERSION)
+		log_info("%s: schema version %d -> %d", s->who, v0, STORE_SCHEMA_VERSION);
 	return 0;
 }
 
@@ -460,6 +392,7 @@ static int db_open(struct store *s, const char *path, bool readonly)
 	int rc, ret;
 
 	snprintf(s->path, sizeof(s->path), "%s", path);
+	snprintf(s->who, sizeof(s->who), "store %s", s->path);
 	s->readonly = readonly;
 	if (readonly) {
 		flags |= SQLITE_OPEN_READONLY;
@@ -581,7 +514,7 @@ static int db_copy_in(struct store *s, const char *path)
 		log_warnx("store %s: cannot copy it: %s", path,
 			  src ? sqlite3_errmsg(src) : sqlite3_errstr(rc));
 	sqlite3_close(src);
-	return rc == SQLITE_OK ? 0 : rc_errno(rc);
+	return rc == SQLITE_OK ? 0 : sqlx_errno(rc);
 }
 
 static int db_open_memory(struct store *s, const char *path)
@@ -589,6 +522,7 @@ static int db_open_memory(struct store *s, const char *path)
 	int rc;
 
 	snprintf(s->path, sizeof(s->path), "%s (copy in memory)", path);
+	snprintf(s->who, sizeof(s->who), "store %s", s->path);
 	s->memory = true;
 	rc = sqlite3_open_v2(":memory:", &s->db, SQLITE_OPEN_READWRITE |
 			     SQLITE_OPEN_NOMUTEX, NULL);
@@ -602,7 +536,8 @@ static int store_open_mode(const char *path, bool readonly, bool memory,
 			   struct store **out)
 {
 	struct store *s;
-	int ret, v;
+	int64_t v;
+	int ret;
 
 	*out = NULL;
 	s = calloc(1, sizeof(*s));
@@ -621,10 +556,10 @@ static int store_open_mode(const char *path, bool readonly, bool memory,
 	if (readonly) {
 		/* A reader never changes the schema; it reads only one it
 		 * knows exactly. */
-		ret = user_version(s, &v);
+		ret = sqlx_int(s->db, s->who, "PRAGMA user_version", &v);
 		if (ret == 0 && v != STORE_SCHEMA_VERSION) {
-			log_warnx("store %s: schema version %d, this wgaudit "
-				  "reads %d", s->path, v, STORE_SCHEMA_VERSION);
+			log_warnx("store %s: schema version %lld, this wgaudit "
+				  "reads %d", s->path, (long long)v, STORE_SCHEMA_VERSION);
 			ret = -EPROTO;
 		}
 	} else {

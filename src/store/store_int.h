@@ -52,6 +52,7 @@ struct store {
 	struct event *ev;		/* one decode buffer for every row */
 	char blob[EVENT_BUF_LEN];	/* encoded fields of one append */
 	char path[256];			/* for messages */
+	char who[264];			/* "store PATH": sqlx's messages */
 	char instance[STORE_INSTANCE_LEN];	/* 32 hex, "" if unknown */
 	int poison;			/* first failed write of the open turn */
 };
