@@ -18,21 +18,13 @@ static struct {
 
 static int ctls_ops_load(char *err, size_t errlen)
 {
-	void *h;
-
-	if (ops.ctx_new)
-		return 0;
-	h = modload("tls", err, errlen);
-	if (!h)
-		return -ENOTSUP;
-#define X(f) if (!(ops.f = (__typeof__(ops.f))modsym(h, "ctls_" #f))) goto bad;
-	CTLS_OPS(X)
+	static const struct modfn fns[] = {
+#define X(f) MODFN(ops.f, "ctls_" #f),
+		CTLS_OPS(X)
 #undef X
-	return 0;
-bad:
-	ops.ctx_new = NULL;
-	snprintf(err, errlen, "wgaudit-tls.so does not match this wgaudit");
-	return -ENOTSUP;
+	};
+
+	return ops.ctx_new ? 0 : modload_fns("tls", fns, sizeof(fns) / sizeof(fns[0]), err, errlen);
 }
 
 int ctls_ctx_new(const struct ctls_opts *o, struct ctls_ctx **out, char *err, size_t errlen)

@@ -16,23 +16,15 @@ static struct {
 int httpd_start(const struct httpd_opts *o, struct loop *l, httpd_get_fn get,
 		void *ctx, struct httpd **out, char *err, size_t errlen)
 {
+	static const struct modfn fns[] = {
+		MODFN(ops.start, "httpd_start"), MODFN(ops.free, "httpd_free"),
+	};
 	char why[1200];
-	void *h;
 
 	*out = NULL;
-	if (!ops.start) {
-		h = modload("httpd", why, sizeof(why));
-		if (!h) {
-			snprintf(err, errlen, "metrics: %s", why);
-			return -ENOTSUP;
-		}
-		ops.start = (__typeof__(ops.start))modsym(h, "httpd_start");
-		ops.free = (__typeof__(ops.free))modsym(h, "httpd_free");
-		if (!ops.start || !ops.free) {
-			ops.start = NULL;
-			snprintf(err, errlen, "metrics: wgaudit-httpd.so does not match this wgaudit");
-			return -ENOTSUP;
-		}
+	if (!ops.start && modload_fns("httpd", fns, 2, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "metrics: %s", why);
+		return -ENOTSUP;
 	}
 	return ops.start(o, l, get, ctx, out, err, errlen);
 }

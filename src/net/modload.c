@@ -103,3 +103,21 @@ void *modsym(void *handle, const char *sym)
 {
 	return handle ? dlsym(handle, sym) : NULL;
 }
+
+int modload_fns(const char *name, const struct modfn *fns, size_t n, char *err, size_t errlen)
+{
+	void *h = modload(name, err, errlen);
+
+	if (!h)
+		return -ENOTSUP;
+	for (size_t i = 0; i < n; i++) {
+		*fns[i].slot = modsym(h, fns[i].sym);
+		if (!*fns[i].slot) {
+			for (size_t j = 0; j < n; j++)
+				*fns[j].slot = NULL;
+			snprintf(err, errlen, "wgaudit-%s.so does not match this wgaudit", name);
+			return -ENOTSUP;
+		}
+	}
+	return 0;
+}

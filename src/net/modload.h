@@ -18,4 +18,18 @@
 void *modload(const char *name, char *err, size_t errlen);
 /* A symbol of a loaded module, NULL if it has none. */
 void *modsym(void *handle, const char *sym);
+
+/* One function a stand-in (*_lazy.c) wants from its module, and where it
+ * goes: a function pointer seen as void * (POSIX dlsym's own idiom). */
+struct modfn {
+	const char *sym;
+	void **slot;
+};
+#define MODFN(slot, sym)	{ sym, (void **)&(slot) }
+
+/* Load wgaudit-NAME.so and fill every slot of fns, all or none: 0, or
+ * -ENOTSUP with err saying why (the module cannot be loaded, or it is not
+ * of this build: a symbol is missing). A stand-in calls it until it
+ * succeeds, then uses its slots. */
+int modload_fns(const char *name, const struct modfn *fns, size_t n, char *err, size_t errlen);
 #endif

@@ -20,21 +20,13 @@ static struct {
 
 static int tls_ops_load(char *err, size_t errlen)
 {
-	void *h;
-
-	if (ops.ctx_new)
-		return 0;
-	h = modload("tls", err, errlen);
-	if (!h)
-		return -ENOTSUP;
-#define X(f) if (!(ops.f = (__typeof__(ops.f))modsym(h, "tls_" #f))) goto bad;
-	TLS_OPS(X)
+	static const struct modfn fns[] = {
+#define X(f) MODFN(ops.f, "tls_" #f),
+		TLS_OPS(X)
 #undef X
-	return 0;
-bad:
-	ops.ctx_new = NULL;
-	snprintf(err, errlen, "wgaudit-tls.so does not match this wgaudit");
-	return -ENOTSUP;
+	};
+
+	return ops.ctx_new ? 0 : modload_fns("tls", fns, sizeof(fns) / sizeof(fns[0]), err, errlen);
 }
 
 int tls_ctx_new(const struct output_url *u, const char *url,

@@ -22,8 +22,12 @@ static struct {
 
 int wgbpf_open(bool drops, struct wgbpf **out, char *why, size_t len)
 {
-	char err[1200];
-	void *h;
+	static const struct modfn fns[] = {
+		MODFN(ops.open, "wgbpf_open"), MODFN(ops.free, "wgbpf_free"),
+		MODFN(ops.fd, "wgbpf_fd"), MODFN(ops.read, "wgbpf_read"),
+		MODFN(ops.deadline_us, "wgbpf_deadline_us"),
+		MODFN(ops.prog_loaded, "wgbpf_prog_loaded"),
+	};
 	int ret;
 
 	*out = NULL;
@@ -31,25 +35,8 @@ int wgbpf_open(bool drops, struct wgbpf **out, char *why, size_t len)
 	ret = wgbpf_preflight(why, len);
 	if (ret < 0)
 		return ret;
-	if (!ops.open) {
-		h = modload("bpf", err, sizeof(err));
-		if (!h) {
-			snprintf(why, len, "%s", err);
-			return -ENOTSUP;
-		}
-		ops.open = (__typeof__(ops.open))modsym(h, "wgbpf_open");
-		ops.free = (__typeof__(ops.free))modsym(h, "wgbpf_free");
-		ops.fd = (__typeof__(ops.fd))modsym(h, "wgbpf_fd");
-		ops.read = (__typeof__(ops.read))modsym(h, "wgbpf_read");
-		ops.deadline_us = (__typeof__(ops.deadline_us))modsym(h, "wgbpf_deadline_us");
-		ops.prog_loaded = (__typeof__(ops.prog_loaded))modsym(h, "wgbpf_prog_loaded");
-		if (!ops.open || !ops.free || !ops.fd || !ops.read || !ops.deadline_us ||
-		    !ops.prog_loaded) {
-			ops.open = NULL;
-			snprintf(why, len, "wgaudit-bpf.so does not match this wgaudit");
-			return -ENOTSUP;
-		}
-	}
+	if (!ops.open && modload_fns("bpf", fns, sizeof(fns) / sizeof(fns[0]), why, len) < 0)
+		return -ENOTSUP;
 	return ops.open(drops, out, why, len);
 }
 
