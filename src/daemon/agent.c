@@ -705,14 +705,139 @@ static void agent_close(struct agent *a)
 	loop_free(a->loop);
 }
 
-int agent_main(struct conf *c, const struct agent_opts *o)
+static void agent_init(struct agent *a, struct conf *c, const struct agent_opts *o)
 {
-	struct agent a;
+	memset(a, 0, sizeof(*a));
+	a->conf = c;
+	a->opts = *o;
+	a->sigfd = -1;
+	a->inotify_fd = -1;
+	a->wggo_ifd = -1;
+	a->inotify_wd = -1;
+	a->lock_fd = -1;
+	a->pass_src = SRC_POLL;
+	a->sink.emit = agent_emit;
+	a->sink.ctx = a;
+	a->poll_timer.cb = poll_tick;
+	a->poll_timer.ctx = a;
+	a->watchdog.cb = on_watchdog;
+	a->watchdog.ctx = a;
+	a->wggo_timer.cb = wggo_tick;
+	a->wggo_timer.ctx = a;
+	if (c->hostname[0])
+		snprintf(a->hostname, sizeof(a->hostname), "%s", c->hostname);
+	else if (gethostname(a->hostname, sizeof(a->hostname) - 1) < 0)
+		snprintf(a->hostname, sizeof(a->hostname), "-");
+	a->ioctl_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+}
+
+/* The engine over the opened store: tracker state, sessions, the
+ * namespace and config watchers the checks read, the checks. Only a
+ * tracker that cannot load is fatal. */
+static int open_engine(struct agent *a)
+{
+	const struct conf *c = a->conf;
 	struct tracker_opts to = {
 		.active_us = (int64_t)c->active_ms * 1000,
 		.transfer_interval_us = (int64_t)c->transfer_interval_ms * 1000,
 		.aips_text = c->metrics_listen[0] != '\0',	/* only the metrics show it */
 	};
+	struct state_ops st;
+	struct checks_state cs = { state_get, state_set, a };
+	struct checks_views cv;
+	int ret;
+
+	store_state_ops(a->store, &st);
+	ret = tracker_new(&st, &to, &a->sink, &a->tracker);
+	if (ret < 0) {
+		log_errno(ret, "cannot load state");
+		return ret;
+	}
+	open_sessions(a);
+	if (c->all_namespaces)
+		open_nswatch(a);
+	open_confwatch(a);
+	cv = (struct checks_views){ a->cw ? view_iface : NULL, a };
+	ret = checks_new(c, &cs, &cv, &a->sink, &a->checks);
+	if (ret == 0 && c->check_flood && c->flood_packets)
+		ret = pktcount_new(&a->pkts);
+	if (ret < 0)
+		log_warnx("checks unavailable: %s", strerror(-ret));
+	return 0;
+}
+
+/* Everything a turn left in memory goes out: the journal first, then
+ * each output gets up to flush_ms, then the cursors the flush moved. */
+static void flush_all(struct agent *a, int flush_ms, bool warn)
+{
+	before_sleep(a);
+	for (size_t i = 0; i < a->n_outputs; i++)
+		if (output_flush(a->outputs[i], flush_ms) < 0 && warn)
+			log_warnx("%s: not everything was delivered; it stays journaled",
+				  output_name(a->outputs[i]));
+	commit_and_kick(a);
+}
+
+/* `check`: one pass, delivered, exit. */
+static int run_check(struct agent *a)
+{
+	bool baseline = tracker_is_baseline(a->tracker);
+
+	if (a->cw)
+		confwatch_rescan(a->cw, &a->sink);
+	agent_poll(a);
+	if (baseline) {
+		unsigned ni, np;
+
+		tracker_counts(a->tracker, &ni, &np);
+		log_info("first run: baseline recorded (%u interface(s), %u peer(s)); "
+			 "changes are reported from the next run", ni, np);
+	}
+	flush_all(a, 5000, true);
+	return a->commit_failed ? 1 : 0;
+}
+
+/* `run`'s start: the first pass and AGENT_STARTED journaled while still
+ * privileged, then privileges go and systemd hears we are ready. */
+static int start_daemon(struct agent *a)
+{
+	const struct conf *c = a->conf;
+	bool baseline = tracker_is_baseline(a->tracker);
+	int ret;
+
+	if (open_signals(a) < 0) {
+		log_warn("signalfd");
+		return 1;
+	}
+	if ((ret = open_metrics(a)) < 0)
+		return ret == -EINVAL || ret == -ENOTSUP ? 2 : 1;	/* config vs runtime */
+	if (a->cw)	/* the rogue checks need the config files first */
+		confwatch_rescan(a->cw, &a->sink);
+	agent_poll(a);
+	/* AGENT_STARTED says which kernel source runs. */
+	kernbpf_open(&a->kb, c->bpf, c->bpf_drops, a->loop, &a->sink);
+	sessions_seed_tracker(a->sessions, a->tracker);	/* the baseline's peers */
+	agent_event(a, EV_AGENT_STARTED, baseline ? "baseline" : NULL);
+	open_watchers(a);
+	before_sleep(a);	/* the start is journaled before privileges go */
+	if (a->commit_failed)
+		return 1;	/* loop_run would clear the stop */
+	drop_privileges(a);
+	harden_no_core();	/* again: a credential change may reset it */
+	notify_ready();
+	if (notify_watchdog_interval_us() > 0)
+		on_watchdog(a);
+	log_info("running: %s, poll every %llu ms, %s, %s, %zu output(s)",
+		 a->nl ? "kernel netlink + UAPI" : "UAPI (no kernel module)",
+		 (unsigned long long)c->interval_ms,
+		 a->kmsg ? "kernel log on" : "kernel log off",
+		 a->kb.bpf ? "eBPF on" : "eBPF off", a->n_outputs);
+	return 0;
+}
+
+int agent_main(struct conf *c, const struct agent_opts *o)
+{
+	struct agent a;
 	int status = 1, ret;
 
 	/* 64 KiB and up in a mapping of its own (glibc's default starts at
@@ -721,128 +846,29 @@ int agent_main(struct conf *c, const struct agent_opts *o)
 	 * unmapped instead of zeroed in the heap, ~120 KiB at 10k peers. No
 	 * allocation that large is made and freed per poll. */
 	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
-	memset(&a, 0, sizeof(a));
-	a.conf = c;
-	a.opts = *o;
-	a.sigfd = -1;
-	a.inotify_fd = -1;
-	a.wggo_ifd = -1;
-	a.inotify_wd = -1;
-	a.lock_fd = -1;
-	a.pass_src = SRC_POLL;
-	a.sink.emit = agent_emit;
-	a.sink.ctx = &a;
-	a.poll_timer.cb = poll_tick;
-	a.poll_timer.ctx = &a;
-	a.watchdog.cb = on_watchdog;
-	a.watchdog.ctx = &a;
-	a.wggo_timer.cb = wggo_tick;
-	a.wggo_timer.ctx = &a;
-	if (c->hostname[0])
-		snprintf(a.hostname, sizeof(a.hostname), "%s", c->hostname);
-	else if (gethostname(a.hostname, sizeof(a.hostname) - 1) < 0)
-		snprintf(a.hostname, sizeof(a.hostname), "-");
-	a.ioctl_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	agent_init(&a, c, o);
 	signal(SIGPIPE, SIG_IGN);
 	/* Before any key is read: a core would hold it. */
 	if ((ret = harden_no_core()) < 0)
 		log_errno(ret, "cannot turn core dumps off");
 
-	if (loop_new(&a.loop) < 0 || open_state(&a) < 0)
+	if (loop_new(&a.loop) < 0 || open_state(&a) < 0 || open_engine(&a) < 0)
 		goto out;
-	{
-		struct state_ops st;
-
-		store_state_ops(a.store, &st);
-		ret = tracker_new(&st, &to, &a.sink, &a.tracker);
-	}
-	if (ret < 0) {
-		log_errno(ret, "cannot load state");
-		goto out;
-	}
-	open_sessions(&a);
-	if (c->all_namespaces)
-		open_nswatch(&a);
-	open_confwatch(&a);
-	{
-		struct checks_state cs = { state_get, state_set, &a };
-		struct checks_views cv = { a.cw ? view_iface : NULL, &a };
-
-		ret = checks_new(c, &cs, &cv, &a.sink, &a.checks);
-		if (ret == 0 && c->check_flood && c->flood_packets)
-			ret = pktcount_new(&a.pkts);
-		if (ret < 0)
-			log_warnx("checks unavailable: %s", strerror(-ret));
-	}
 	/* A dry run delivers nothing: its outputs are not even opened. */
 	if (!o->dry_run && open_outputs(&a) < 0) {
 		status = 2;
 		goto out;
 	}
 	loop_set_before_sleep(a.loop, before_sleep, &a);
-
 	if (o->mode == AGENT_CHECK) {
-		bool baseline = tracker_is_baseline(a.tracker);
-
-		if (a.cw)
-			confwatch_rescan(a.cw, &a.sink);
-		agent_poll(&a);
-		if (baseline) {
-			unsigned ni, np;
-
-			tracker_counts(a.tracker, &ni, &np);
-			log_info("first run: baseline recorded (%u interface(s), %u peer(s)); "
-				 "changes are reported from the next run", ni, np);
-		}
-		before_sleep(&a);
-		for (size_t i = 0; i < a.n_outputs; i++)
-			if (output_flush(a.outputs[i], 5000) < 0)
-				log_warnx("%s: not everything was delivered; it stays journaled",
-					  output_name(a.outputs[i]));
-		commit_and_kick(&a);	/* the cursors the flush moved */
-		status = a.commit_failed ? 1 : 0;
+		status = run_check(&a);
 		goto out;
 	}
-
-	if (open_signals(&a) < 0) {
-		log_warn("signalfd");
+	if ((status = start_daemon(&a)) != 0)
 		goto out;
-	}
-	if ((ret = open_metrics(&a)) < 0) {
-		status = ret == -EINVAL || ret == -ENOTSUP ? 2 : 1;	/* config vs runtime */
-		goto out;
-	}
-	{
-		bool baseline = tracker_is_baseline(a.tracker);
-
-		if (a.cw)	/* the rogue checks need the config files first */
-			confwatch_rescan(a.cw, &a.sink);
-		agent_poll(&a);
-		/* AGENT_STARTED says which kernel source runs. */
-		kernbpf_open(&a.kb, c->bpf, c->bpf_drops, a.loop, &a.sink);
-		sessions_seed_tracker(a.sessions, a.tracker);	/* the baseline's peers */
-		agent_event(&a, EV_AGENT_STARTED, baseline ? "baseline" : NULL);
-	}
-	open_watchers(&a);
-	before_sleep(&a);	/* the start is journaled before privileges go */
-	if (a.commit_failed)
-		goto out;	/* status 1: loop_run would clear the stop */
-	drop_privileges(&a);
-	harden_no_core();	/* again: a credential change may reset it */
-	notify_ready();
-	if (notify_watchdog_interval_us() > 0)
-		on_watchdog(&a);
-	log_info("running: %s, poll every %llu ms, %s, %s, %zu output(s)",
-		 a.nl ? "kernel netlink + UAPI" : "UAPI (no kernel module)",
-		 (unsigned long long)c->interval_ms,
-		 a.kmsg ? "kernel log on" : "kernel log off",
-		 a.kb.bpf ? "eBPF on" : "eBPF off", a.n_outputs);
 	loop_timer_arm(a.loop, &a.poll_timer, now_monotonic_us() + (int64_t)c->interval_ms * 1000);
 	ret = loop_run(a.loop);
-	before_sleep(&a);
-	for (size_t i = 0; i < a.n_outputs; i++)
-		output_flush(a.outputs[i], 2000);
-	commit_and_kick(&a);	/* the cursors the flush moved */
+	flush_all(&a, 2000, false);
 	status = ret < 0 || a.commit_failed ? 1 : 0;
 out:
 	agent_close(&a);
