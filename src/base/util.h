@@ -27,10 +27,6 @@ int key_from_base64(uint8_t key[static WG_KEY_LEN], const char *s, size_t len);
 void key_to_base64(char out[static WG_KEY_B64_LEN], const uint8_t key[static WG_KEY_LEN]);
 int key_from_hex(uint8_t key[static WG_KEY_LEN], const char *s, size_t len);
 int key_is_zero(const uint8_t key[static WG_KEY_LEN]);
-/* BLAKE2s-256 (RFC 7693) of in[0..len), keyed with key[0..keylen) (keylen
- * <= 32; 0 = unkeyed). Self-contained: no OpenSSL initialisation. */
-void blake2s256(uint8_t out[static 32], const void *in, size_t len,
-		const uint8_t *key, size_t keylen);
 
 /* Derive the X25519 public key from a private key (libsodium). The caller
  * wipes the private key; this function wipes its own copies. */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sodium.h>
 
 #include "base/util.h"
 #include "base/wgdev.h"
@@ -54,7 +55,7 @@ static int derive_public(struct uapi_ctx *c, uint8_t pub[static WG_KEY_LEN],
 			u->derivations++;
 		return key_public_from_private(pub, priv);
 	}
-	blake2s256(tag, priv, WG_KEY_LEN, u->hash_key, sizeof(u->hash_key));
+	crypto_generichash(tag, sizeof(tag), priv, WG_KEY_LEN, u->hash_key, sizeof(u->hash_key));
 	e = cache_find(u, c->ifname);
 	if (e && !memcmp(e->tag, tag, sizeof(tag))) {
 		memcpy(pub, e->pub, WG_KEY_LEN);

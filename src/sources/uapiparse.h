@@ -19,9 +19,10 @@ struct wg_peer;
  * 10k-peer poll); the key almost never changes between polls.
  *
  * What is kept to recognise "same key as last poll" is tag =
- * BLAKE2s-256(key = hash_key, msg = private key), never the key itself.
+ * BLAKE2b-256(key = hash_key, msg = private key) (libsodium's
+ * crypto_generichash), never the key itself.
  * This is acceptable because:
- *  - BLAKE2s is preimage resistant (256-bit), and the private key has 256
+ *  - BLAKE2b is preimage resistant (256-bit output), and the private key has 256
  *    bits of entropy: the tag cannot be turned back into the key, nor
  *    brute-forced;
  *  - hash_key is 32 random bytes drawn per process (getrandom) and never
@@ -29,8 +30,7 @@ struct wg_peer;
  *    matched against a tag of a candidate key computed elsewhere;
  *  - tags live in this heap block only: never written to disk, the state
  *    store, a log line or an event; uapi_free() wipes the whole block.
- * A keyed BLAKE2s (base/util.c) makes accidental equality with anything
- * else meaningless.
+ * A keyed hash makes accidental equality with anything else meaningless.
  * A tag collision (2^-256) would at worst report a stale public key. */
 struct uapi_keycache {
 	char ifname[IFNAMSIZ];		/* "" = free slot */

@@ -693,38 +693,6 @@ TEST(key_cache)
 	uapi_free(u);
 }
 
-TEST(blake2s_vectors)
-{
-	static const struct { size_t n; const char *plain, *keyed; } v[] = {
-		{ 0, "69217a3079908094e11121d042354a7c1f55b6482ca1a51e1b250dfd1ed0eef9",
-		     "48a8997da407876b3d79c0d92325ad3b89cbb754d86ab71aee047ad345fd2c49" },
-		{ 64, "56f34e8b96557e90c1f24b52d0c89d51086acf1b00f634cf1dde9233b8eaaa3e",
-		      "8975b0577fd35566d750b362b0897a26c399136df07bababbde6203ff2954ed4" },
-		{ 65, "1b53ee94aaf34e4b159d48de352c7f0661d0a40edff95a0b1639b4090e974472",
-		      "21fe0ceb0052be7fb0f004187cacd7de67fa6eb0938d927677f2398c132317a8" },
-		{ 255, "f03f5789d3336b80d002d59fdf918bdb775b00956ed5528e86aa994acb38fe2d",
-		       "3fb735061abc519dfe979e54c1ee5bfad0a9d858b3315bad34bde999efd724dd" },
-	};
-	uint8_t msg[255], key[32], out[32], want[32];
-
-	for (size_t i = 0; i < sizeof(msg); i++)
-		msg[i] = (uint8_t)i;
-	memcpy(key, msg, sizeof(key));
-	for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
-		blake2s256(out, msg, v[i].n, NULL, 0);
-		key_from_hex(want, v[i].plain, 64);
-		if (memcmp(out, want, 32))
-			test_fail("unkeyed %zu", v[i].n);
-		blake2s256(out, msg, v[i].n, key, sizeof(key));
-		key_from_hex(want, v[i].keyed, 64);
-		if (memcmp(out, want, 32))
-			test_fail("keyed %zu", v[i].n);
-	}
-	blake2s256(out, "abc", 3, NULL, 0);
-	key_from_hex(want, "508c5e8c327c14e2e1a72ba34eeb452f37458b209ed63a294d999b4c86675982", 64);
-	CHECK(!memcmp(out, want, 32));
-}
-
 TEST(ipv4_parse_same_as_inet_pton)
 {
 	static const char alpha[] = "0123456789...+- x";
