@@ -163,6 +163,10 @@ int store_read_type(struct store *s, enum event_type type, int64_t since_us,
 		return -EBUSY;
 	if ((unsigned)type >= EV__COUNT)
 		return -EINVAL;
+	if (type == EV_PEER_SESSION) {
+		sqlite3_bind_int64(s->st[ST_READ_SESSION], 1, since_us);
+		return read_rows(s, ST_READ_SESSION, SIZE_MAX, cb, ctx);
+	}
 	sqlite3_bind_text(s->st[ST_READ_TYPE], 1, event_type_name(type), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s->st[ST_READ_TYPE], 2, since_us);
 	return read_rows(s, ST_READ_TYPE, SIZE_MAX, cb, ctx);
