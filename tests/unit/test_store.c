@@ -888,6 +888,15 @@ TEST(event_id_instance)
 	CHECK(strcmp(inst, inst2) != 0);
 	CHECK_INT(store_read_after(s, 0, SIZE_MAX, check_event_id, inst2), 0);
 	store_free(s);
+
+	/* Long ids (formatted by hand, not snprintf): as %lld would. */
+	raw_exec(path, "INSERT INTO events (id, time_us, type, severity, source, fields) "
+		 "VALUES (9223372036854775807, 1, 'PEER_ADDED', 6, 'poll', x'');"
+		 "INSERT INTO events (id, time_us, type, severity, source, fields) "
+		 "VALUES (1234567890, 1, 'PEER_ADDED', 6, 'poll', x'');");
+	CHECK_INT(store_open_readonly(path, &s), 0);
+	CHECK_INT(store_read_after(s, 4, SIZE_MAX, check_event_id, inst2), 0);
+	store_free(s);
 }
 
 /* The plan SQLite picks for sql, as one string ("SEARCH events USING ..."). */
