@@ -10,6 +10,7 @@
 #   N=500000 REPS=3 PEERS=0 bench/delivery.sh # no 10k-peer lab (needs no root)
 #   PERF=/var/tmp/dprof PEERS=0 PACED_S=0 bench/delivery.sh   # + perf record of each agent run
 #   MODES="tcp tls" ...                      # only these transports (default: all available)
+#   WGAUDIT_BEFORE=/path/old/wgaudit ...     # also that binary, same rsyslog runs (before/after)
 #
 # The stream: N lines of wireguard-go's verbose log (what `[kmsg]
 # wireguard_go_log` follows), a third each of "peer(AbCd…WxYz) - Received
@@ -58,6 +59,7 @@ PEERS=${PEERS:-10000}
 PEERS_INTERVAL=${PEERS_INTERVAL:-1s}
 WGAUDIT=${WGAUDIT:-$ROOT/build/rel/wgaudit}
 WGAUDIT=$(cd "$(dirname "$WGAUDIT")" && pwd)/$(basename "$WGAUDIT")
+BEFORE=${WGAUDIT_BEFORE:-}	# a second binary, run before WGAUDIT in each mode
 RSYSLOGD=${RSYSLOGD:-$(command -v rsyslogd || echo /usr/sbin/rsyslogd)}
 RSYSLOG_MODDIR=${RSYSLOG_MODDIR:-$(dirname "$(find /usr/lib /usr/lib64 -name lmnsd_ptcp.so 2>/dev/null | head -1)")}
 PY=$(command -v /usr/bin/python3 || command -v python3)
@@ -415,10 +417,31 @@ for rep in $(seq "$REPS"); do
 	for mode in $MODES; do
 		one_run rsyslog "$mode" "$N" 0
 		RES[rsyslog-$mode-$rep]=$R
+		if [ -n "$BEFORE" ]; then
+			WGAUDIT_AFTER=$WGAUDIT WGAUDIT=$BEFORE
+			one_run agent "$mode" "$N" 0
+			RES[before-$mode-$rep]=$R
+			WGAUDIT=$WGAUDIT_AFTER
+		fi
 		one_run agent "$mode" "$N" 0
 		RES[agent-$mode-$rep]=$R
 	done
 done
+
+if [ -n "$BEFORE" ]; then
+	echo
+	echo "Burst of N=$N lines, WGAUDIT_BEFORE=$BEFORE (run just before the agent's, same rsyslog run):"
+	printf "%-4s %-4s | %12s | %12s | %6s | %s\n" rep mode "rsyslog omfwd/omrelp" "before" "before/rsyslog" "before: CPU s/100k ev, VmHWM, max backlog"
+	for rep in $(seq "$REPS"); do
+		for mode in $MODES; do
+			b=${RES[rsyslog-$mode-$rep]}
+			a=${RES[before-$mode-$rep]}
+			printf "%-4s %-4s | %12s | %12s | %14s | %s s, %s KiB, %s ev\n" "$rep" "$mode" \
+				"$(rps "$b")" "$(rps "$a")" "$(ratio "$(kv rate "$a")" "$(kv rate "$b")")" \
+				"$(kv cpu_per_100k "$a")" "$(kv hwm_kb "$a")" "$(kv max_backlog "$a")"
+		done
+	done
+fi
 
 echo
 echo "Burst of N=$N lines (all appended at once), end-to-end events/s:"
