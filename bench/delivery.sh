@@ -9,6 +9,8 @@
 #   make && sudo bench/delivery.sh            # N=200000, then a paced flood, then 10k peers
 #   N=500000 REPS=3 PEERS=0 bench/delivery.sh # no 10k-peer lab (needs no root)
 #   PERF=/var/tmp/dprof PEERS=0 PACED_S=0 bench/delivery.sh   # + perf record of each agent run
+#   MODES="tcp tls" ...                      # only these transports (default: all available)
+#   WGAUDIT_BEFORE=/path/old/wgaudit ...     # also that binary, same rsyslog runs (before/after)
 #
 # The stream: N lines of wireguard-go's verbose log (what `[kmsg]
 # wireguard_go_log` follows), a third each of "peer(AbCd…WxYz) - Received
@@ -57,6 +59,7 @@ PEERS=${PEERS:-10000}
 PEERS_INTERVAL=${PEERS_INTERVAL:-1s}
 WGAUDIT=${WGAUDIT:-$ROOT/build/rel/wgaudit}
 WGAUDIT=$(cd "$(dirname "$WGAUDIT")" && pwd)/$(basename "$WGAUDIT")
+BEFORE=${WGAUDIT_BEFORE:-}	# a second binary, run before WGAUDIT in each mode
 RSYSLOGD=${RSYSLOGD:-$(command -v rsyslogd || echo /usr/sbin/rsyslogd)}
 RSYSLOG_MODDIR=${RSYSLOG_MODDIR:-$(dirname "$(find /usr/lib /usr/lib64 -name lmnsd_ptcp.so 2>/dev/null | head -1)")}
 PY=$(command -v /usr/bin/python3 || command -v python3)
@@ -407,21 +410,44 @@ ratio() { printf "%.2f" "$(echo "$1 / $2" | bc -l)"; }
 [ -n "$DRV" ] && { make_pki || die "openssl failed"; }
 echo "# wgaudit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null) $WGAUDIT, rsyslogd $("$RSYSLOGD" -v | head -1 | awk '{print $2}'), TLS driver ${DRV:-none}, N=$N, $(nproc) CPUs" >&2
 
+# MODES="tcp tls": a subset (default: every transport available)
+MODES=${MODES:-tcp ${DRV:+tls} ${RELP:+relp}}
 declare -A RES
 for rep in $(seq "$REPS"); do
-	for mode in tcp ${DRV:+tls} ${RELP:+relp}; do
+	for mode in $MODES; do
 		one_run rsyslog "$mode" "$N" 0
 		RES[rsyslog-$mode-$rep]=$R
+		if [ -n "$BEFORE" ]; then
+			WGAUDIT_AFTER=$WGAUDIT WGAUDIT=$BEFORE
+			one_run agent "$mode" "$N" 0
+			RES[before-$mode-$rep]=$R
+			WGAUDIT=$WGAUDIT_AFTER
+		fi
 		one_run agent "$mode" "$N" 0
 		RES[agent-$mode-$rep]=$R
 	done
 done
 
+if [ -n "$BEFORE" ]; then
+	echo
+	echo "Burst of N=$N lines, WGAUDIT_BEFORE=$BEFORE (run just before the agent's, same rsyslog run):"
+	printf "%-4s %-4s | %12s | %12s | %6s | %s\n" rep mode "rsyslog omfwd/omrelp" "before" "before/rsyslog" "before: CPU s/100k ev, VmHWM, max backlog"
+	for rep in $(seq "$REPS"); do
+		for mode in $MODES; do
+			b=${RES[rsyslog-$mode-$rep]}
+			a=${RES[before-$mode-$rep]}
+			printf "%-4s %-4s | %12s | %12s | %14s | %s s, %s KiB, %s ev\n" "$rep" "$mode" \
+				"$(rps "$b")" "$(rps "$a")" "$(ratio "$(kv rate "$a")" "$(kv rate "$b")")" \
+				"$(kv cpu_per_100k "$a")" "$(kv hwm_kb "$a")" "$(kv max_backlog "$a")"
+		done
+	done
+fi
+
 echo
 echo "Burst of N=$N lines (all appended at once), end-to-end events/s:"
 printf "%-4s %-4s | %12s | %12s | %6s | %s\n" rep mode "rsyslog omfwd/omrelp" "agent" "agent/rsyslog" "agent: CPU s/100k ev, VmHWM, max backlog | rsyslog A: CPU s/100k, VmHWM"
 for rep in $(seq "$REPS"); do
-	for mode in tcp ${DRV:+tls} ${RELP:+relp}; do
+	for mode in $MODES; do
 		b=${RES[rsyslog-$mode-$rep]}
 		a=${RES[agent-$mode-$rep]}
 		printf "%-4s %-4s | %12s | %12s | %13s | %s s, %s KiB, %s ev | %s s, %s KiB\n" "$rep" "$mode" \

@@ -45,9 +45,10 @@ static void read_wggo_log(struct agent *a)
 		return;
 	n = logtail_read(a->wggo, on_wggo_line, a, &pos);
 	/* Its own clock, not the poll interval: a flood is read as it comes
-	 * (a read is bounded; when it filled, come back on the next turn). */
+	 * (a read is bounded; when it stopped at its bound, come back on the
+	 * next turn, after this slice was committed and handed on). */
 	loop_timer_arm(a->loop, &a->wggo_timer,
-		       now_monotonic_us() + (n >= 10000 ? 1000 : 200000));
+		       now_monotonic_us() + (logtail_more(a->wggo) ? 1000 : 200000));
 	/* Saved whenever it moved, with or without lines: a rotation to an
 	 * empty file, or a copytruncate, moves it too. */
 	if (n < 0 || (pos.inode == a->wggo_pos.inode && pos.offset == a->wggo_pos.offset))

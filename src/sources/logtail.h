@@ -5,6 +5,7 @@
  * line is counted and skipped, never split into two. */
 #ifndef WGAUDIT_LOGTAIL_H
 #define WGAUDIT_LOGTAIL_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,4 +33,6 @@ void logtail_free(struct logtail *lt);
 int logtail_read(struct logtail *lt, void (*cb)(void *ctx, const char *line, size_t len),
 		 void *ctx, struct logtail_pos *pos);
 uint64_t logtail_skipped(const struct logtail *lt);	/* over-long lines */
+/* The last read stopped at its bound with more to read: call again soon. */
+bool logtail_more(const struct logtail *lt);
 #endif

@@ -247,4 +247,47 @@ TEST(copytruncate_live_and_while_down)
 	logtail_free(lt);
 	rmdir_all(dir);
 }
+static void count_line(void *ctx, const char *line, size_t len)
+{
+	(*(int *)ctx)++;
+}
+
+/* A flood is read in bounded slices; logtail_more() says whether a read
+ * stopped at its bound (come back next turn) or at the end of the file. */
+TEST(bounded_read_says_more)
+{
+	char dir[] = "/tmp/wga-logtail.XXXXXX", path[64], line[101];
+	struct logtail *lt;
+	int fd, n = 0, total = 0, reads = 0;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/wg.log", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0);
+	CHECK_INT(logtail_open(path, NULL, &lt), 0);
+	CHECK_INT(logtail_read(lt, count_line, &n, NULL), 0);	/* at the (empty) end */
+	CHECK(!logtail_more(lt));
+	memset(line, 'x', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\n';
+	for (int i = 0; i < 20000; i++)	/* 2 MB: more than one read takes */
+		CHECK_INT(write(fd, line, sizeof(line)), (int)sizeof(line));
+	close(fd);
+	do {
+		n = 0;
+		CHECK(logtail_read(lt, count_line, &n, NULL) >= 0);
+		total += n;
+		reads++;
+		if (logtail_more(lt))
+			CHECK(n > 0);
+	} while (logtail_more(lt) && reads < 100);
+	CHECK(reads > 1);
+	CHECK_INT(total, 20000);
+	n = 0;
+	CHECK_INT(logtail_read(lt, count_line, &n, NULL), 0);
+	CHECK(!logtail_more(lt));
+	logtail_free(lt);
+	unlink(path);
+	rmdir(dir);
+}
+
 TEST_MAIN()

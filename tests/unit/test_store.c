@@ -588,6 +588,23 @@ static void raw_exec(const char *path, const char *sql)
 	sqlite3_close(db);
 }
 
+/* One integer answer through a raw connection. */
+static long long raw_int(const char *path, const char *sql)
+{
+	sqlite3_stmt *st;
+	sqlite3 *db;
+	long long v = -1;
+
+	if (sqlite3_open(path, &db) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			v = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return v;
+}
+
 TEST(corrupt_rows_are_skipped)
 {
 	char path[128];
@@ -871,6 +888,89 @@ TEST(event_id_instance)
 	CHECK(strcmp(inst, inst2) != 0);
 	CHECK_INT(store_read_after(s, 0, SIZE_MAX, check_event_id, inst2), 0);
 	store_free(s);
+
+	/* Long ids (formatted by hand, not snprintf): as %lld would. */
+	raw_exec(path, "INSERT INTO events (id, time_us, type, severity, source, fields) "
+		 "VALUES (9223372036854775807, 1, 'PEER_ADDED', 6, 'poll', x'');"
+		 "INSERT INTO events (id, time_us, type, severity, source, fields) "
+		 "VALUES (1234567890, 1, 'PEER_ADDED', 6, 'poll', x'');");
+	CHECK_INT(store_open_readonly(path, &s), 0);
+	CHECK_INT(store_read_after(s, 4, SIZE_MAX, check_event_id, inst2), 0);
+	store_free(s);
+}
+
+/* The plan SQLite picks for sql, as one string ("SEARCH events USING ..."). */
+static void query_plan(const char *path, const char *sql, char *out, size_t len)
+{
+	char q[512];
+	sqlite3_stmt *st;
+	sqlite3 *db;
+	size_t n = 0;
+
+	out[0] = '\0';
+	snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s", sql);
+	if (sqlite3_open(path, &db) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, q, -1, &st, NULL) != SQLITE_OK) {
+		test_fail("plan: %s", sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW && n < len)
+		n += (size_t)snprintf(out + n, len - n, "%s;",
+				      (const char *)sqlite3_column_text(st, 3));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+/* Schema 2: no index on type (every append paid for it), a partial one
+ * for the only reader by type, `wgaudit sessions`; store_read_type still
+ * answers any type, and a version-1 file is migrated with its rows. */
+TEST(read_type_and_session_index)
+{
+	char path[128], plan[512];
+	struct seen seen = { 0 };
+	struct store *s;
+	struct event ev;
+
+	CHECK_INT(store_open(db_path(path, sizeof(path)), &s), 0);
+	for (unsigned i = 0; i < 12; i++) {
+		mk_event(&ev, i % 3 ? EV_PEER_HANDSHAKE : EV_PEER_SESSION,
+			 1000 + i, "wg0", i);
+		CHECK_INT(store_append(s, &ev), 0);
+	}
+	CHECK_INT(store_commit(s), 0);
+	CHECK_INT(store_read_type(s, EV_PEER_SESSION, 1003, collect, &seen), 0);
+	CHECK_INT(seen.count, 3);	/* n = 3, 6, 9 */
+	CHECK_INT(seen.n[0], 3);
+	CHECK_INT(seen.n[2], 9);
+	memset(&seen, 0, sizeof(seen));
+	CHECK_INT(store_read_type(s, EV_PEER_HANDSHAKE, 0, collect, &seen), 0);
+	CHECK_INT(seen.count, 8);
+	CHECK_INT(seen.n[7], 11);
+	store_free(s);
+
+	/* The store's statement (store.c ST_READ_SESSION). */
+	query_plan(path, "SELECT id FROM events INDEXED BY events_session "
+		   "WHERE type = 'PEER_SESSION' AND time_us >= 5 ORDER BY id",
+		   plan, sizeof(plan));
+	CHECK(strstr(plan, "events_session") != NULL);
+	CHECK_INT(raw_int(path, "SELECT count(*) FROM sqlite_master "
+			     "WHERE name = 'events_type'"), 0);
+
+	/* Back to version 1 as it shipped: the full index, no partial one. */
+	raw_exec(path, "DROP INDEX events_session;"
+		 "CREATE INDEX events_type ON events(type);"
+		 "PRAGMA user_version = 1;");
+	CHECK_INT(store_open(path, &s), 0);
+	memset(&seen, 0, sizeof(seen));
+	CHECK_INT(store_read_type(s, EV_PEER_SESSION, 0, collect, &seen), 0);
+	CHECK_INT(seen.count, 4);
+	store_free(s);
+	CHECK_INT(raw_int(path, "SELECT count(*) FROM sqlite_master "
+			     "WHERE name = 'events_type'"), 0);
+	CHECK_INT(raw_int(path, "SELECT count(*) FROM sqlite_master "
+			     "WHERE name = 'events_session'"), 1);
+	CHECK_INT(raw_int(path, "PRAGMA user_version"), 2);
 }
 
 /* `check --dry-run` works on a copy: writes there never reach the file. */

@@ -130,4 +130,27 @@ TEST(truncated_every_byte)
 	}
 }
 
+static int64_t stamp_of(const char *l)
+{
+	struct event ev;
+
+	return wglog_parse(l, strlen(l), &ev) == 0 ? ev.time_us : -1;
+}
+
+/* The stamp memo (one entry) answers a repeated stamp, and only that. */
+TEST(stamps_in_turn)
+{
+	setenv("TZ", "UTC", 1);
+	tzset();
+	CHECK_INT(stamp_of("DEBUG: (wg0) 2025/05/22 01:45:02 a"), 1747878302000000LL);
+	CHECK_INT(stamp_of("DEBUG: (wg0) 2025/05/22 01:45:02 b"), 1747878302000000LL);
+	CHECK_INT(stamp_of("DEBUG: (wg0) 2025/05/22 01:45:03 a"), 1747878303000000LL);
+	CHECK_INT(stamp_of("DEBUG: (wg0) 2025/05/23 01:45:03 a"), 1747964703000000LL);
+	CHECK_INT(stamp_of("DEBUG: (wg0) 2025/05/22 01:45:02 a"), 1747878302000000LL);
+	/* a bad stamp after a good one is still refused, and not remembered */
+	CHECK_INT(stamp_of("DEBUG: (wg0) 2025/05/22 01:45:0x a"), -1);
+	CHECK_INT(stamp_of("DEBUG: (wg0) 2025/05/22 01:45:02 a"), 1747878302000000LL);
+	CHECK_INT(stamp_of("DEBUG: (wg0) 2025/05/22 01:45:0x a"), -1);
+}
+
 TEST_MAIN()
