@@ -53,16 +53,6 @@ static const char *peer_name(const struct conf_iface *ci, const uint8_t *key)
 	return p && p->name[0] ? p->name : NULL;
 }
 
-static bool wanted(const struct conf *c, const char *name)
-{
-	if (!c->n_ifaces)
-		return true;
-	for (size_t i = 0; i < c->n_ifaces; i++)
-		if (!strcmp(c->ifaces[i], name))
-			return true;
-	return false;
-}
-
 static const char *peer_state(const struct conf *c, int64_t now, int64_t lh)
 {
 	if (!lh)
@@ -221,7 +211,7 @@ static int status_namespaces(const struct conf *c, const struct cli_opts *o,
 			status = 1;
 		}
 		for (size_t j = 0; j < n && ret >= 0; j++) {
-			if (!wanted(c, names[j]))
+			if (!conf_iface_wanted(c, names[j]))
 				continue;
 			mark_found(c, names[j], found);
 			if (wgnl_get_device(nl, names[j], dev) < 0) {
@@ -271,7 +261,7 @@ int cmd_status(struct conf *c, const struct cli_opts *o)
 	if (o->json)
 		printf("{\"time\":%lld,\"interfaces\":[", (long long)now);
 	for (size_t i = 0; i < nk + nu; i++) {
-		if (!wanted(c, names[i]))
+		if (!conf_iface_wanted(c, names[i]))
 			continue;
 		ret = i < nk ? wgnl_get_device(nl, names[i], &dev)
 			     : !uapi && !(uapi = uapi_new()) ? -ENOMEM

@@ -113,4 +113,13 @@ int conf_parse(struct conf *c, const char *name, const char *buf, size_t len,
  * replace the file's list, later ones append: call after conf_load(). */
 int conf_set(struct conf *c, const char *section, const char *key,
 	     const char *value, char *err, size_t errlen);
+/* scope.c. Whether interface name is one c observes (no list: all). */
+bool conf_iface_wanted(const struct conf *c, const char *name);
+/* ctx: a struct conf. key: an interface key (base/ifkey.h). Another
+ * namespace's state left by an --all-namespaces run is out of scope
+ * without it: kept, not reported destroyed. */
+bool conf_in_scope(void *ctx, const char *key);
+/* Settings only a restart can change (they name what was opened before
+ * privileges were dropped): put back in n from old, each change logged. */
+void conf_keep_restart_only(struct conf *n, const struct conf *old);
 #endif

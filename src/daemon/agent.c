@@ -116,7 +116,7 @@ static bool bpf_skip(struct agent *a, const struct event *ev)
 	const char *ifn;
 
 	if (ev->source == SRC_BPF)
-		return (ifn = event_get(ev, "iface")) && !in_scope(a->conf, ifn);
+		return (ifn = event_get(ev, "iface")) && !conf_in_scope(a->conf, ifn);
 	if (event_get(ev, "netns") || event_get(ev, "netns_unresolved"))
 		return false;
 	return kernbpf_duplicate(&a->kb, ev);
@@ -144,7 +144,7 @@ static void reread_for_line(struct agent *a, struct event *ev)
 	if (ev->source != SRC_KMSG || !a->nl || a->observing || !ifn ||
 	    event_get(ev, "peer") || event_get(ev, "netns") ||
 	    event_get_u64(ev, "peer_id", UINT64_MAX, &id) < 0 ||
-	    event_get_addr(ev, "endpoint", &ep) < 0 || !in_scope(a->conf, ifn))
+	    event_get_addr(ev, "endpoint", &ep) < 0 || !conf_in_scope(a->conf, ifn))
 		return;
 	if (now - a->reread_window_us >= 1000000) {
 		a->reread_window_us = now;
@@ -160,7 +160,7 @@ static void reread_for_line(struct agent *a, struct event *ev)
 		 * taken for gone. Its events come before the line's. */
 		tracker_pass_begin(a->tracker, now_realtime_us());
 		tracker_observe(a->tracker, &a->dev, SRC_POLL);
-		tracker_pass_end(a->tracker, false, SRC_POLL, in_scope, a->conf);
+		tracker_pass_end(a->tracker, false, SRC_POLL, conf_in_scope, a->conf);
 		wg_device_clear(&a->dev);
 	}
 	a->observing = false;
@@ -210,24 +210,6 @@ static const struct conf_iface *view_iface(void *ctx, const char *iface)
 	return a->cw ? confwatch_iface(a->cw, iface) : NULL;
 }
 
-/* name: an interface key (base/ifkey.h). Another namespace's state left
- * by an --all-namespaces run is out of scope without it: kept, not
- * reported destroyed. */
-bool in_scope(void *ctx, const char *key)
-{
-	const struct conf *c = ctx;
-	char name[IFNAMSIZ], ns[NETNS_LABEL_LEN];
-
-	if (ifkey_split(key, name, ns) < 0 || (ns[0] && !c->all_namespaces))
-		return false;
-	if (!c->n_ifaces)
-		return true;
-	for (size_t i = 0; i < c->n_ifaces; i++)
-		if (!strcmp(c->ifaces[i], name))
-			return true;
-	return false;
-}
-
 static void observe_link(struct agent *a, const char *name)
 {
 	struct ifreq ifr;
@@ -271,7 +253,7 @@ static void agent_poll(struct agent *a)
 	}
 	tracker_pass_begin(a->tracker, now_realtime_us());
 	for (size_t i = 0; i < nk + nu; i++) {
-		if (!in_scope(a->conf, names[i]))
+		if (!conf_in_scope(a->conf, names[i]))
 			continue;
 		ret = i < nk ? wgnl_get_device(a->nl, names[i], &a->dev)
 			     : !a->uapi && !(a->uapi = uapi_new()) ? -ENOMEM
@@ -290,7 +272,7 @@ static void agent_poll(struct agent *a)
 	if (a->nsw && nswatch_poll(a->nsw, a->nl != NULL, &a->dev, names, MAX_IFACES,
 				   a->pass_src) < 0)
 		complete = false;
-	tracker_pass_end(a->tracker, complete, a->pass_src, in_scope, a->conf);
+	tracker_pass_end(a->tracker, complete, a->pass_src, conf_in_scope, a->conf);
 	a->pass_src = SRC_POLL;
 	a->observing = false;
 	free(names);
@@ -462,29 +444,6 @@ static void agent_event(struct agent *a, enum event_type type, const char *reaso
 
 static int open_outputs(struct agent *a);
 
-/* Settings that only a restart can change: they name what was opened
- * before privileges were dropped. */
-static void keep_restart_only(struct conf *n, const struct conf *old)
-{
-	static const struct { const char *name; size_t off, len; } fields[] = {
-#define F(f) { #f, offsetof(struct conf, f), sizeof(((struct conf *)0)->f) }
-		F(state_dir), F(uapi_dir), F(config_dir), F(kmsg), F(kmsg_accept_user),
-		F(enable_dyndbg), F(wggo_log), F(flood_packets), F(bpf), F(bpf_drops), F(all_namespaces),
-		F(metrics_listen), F(metrics_user), F(metrics_password_file), F(metrics_tls_cert), F(metrics_tls_key),
-#undef F
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
-		char *nf = (char *)n + fields[i].off;
-		const char *of = (const char *)old + fields[i].off;
-
-		if (memcmp(nf, of, fields[i].len)) {
-			log_warnx("reload: %s changed: takes effect at the next restart", fields[i].name);
-			memcpy(nf, of, fields[i].len);
-		}
-	}
-}
-
 /* SIGHUP: read the configuration again. A file with errors changes
  * nothing. Outputs are reopened (each resumes from its own cursor), the
  * checks rebuilt (baselines live in the journal), thresholds and the
@@ -509,7 +468,7 @@ static void agent_reload(struct agent *a)
 		free(n);
 		return;
 	}
-	keep_restart_only(n, a->conf);
+	conf_keep_restart_only(n, a->conf);
 	before_sleep(a);	/* commit and hand over what is pending first */
 	for (size_t i = 0; i < a->n_outputs; i++) {
 		output_flush(a->outputs[i], 1000);

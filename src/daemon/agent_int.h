@@ -77,7 +77,6 @@ struct agent {
 int agent_emit(void *ctx, struct event *ev);
 int state_get(void *ctx, const char *key, char *val, size_t len);
 int state_set(void *ctx, const char *key, const char *val);
-bool in_scope(void *ctx, const char *key);
 
 /* watchers.c */
 void wggo_tick(void *ctx);

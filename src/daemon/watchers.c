@@ -153,7 +153,7 @@ static void on_link(void *ctx, const struct rtnl_link *l)
 {
 	struct agent *a = ctx;
 
-	if (l->dump || !rtnl_link_maybe_wg(l) || !in_scope(a->conf, l->name))
+	if (l->dump || !rtnl_link_maybe_wg(l) || !conf_in_scope(a->conf, l->name))
 		return;
 	if (l->change == RTNL_LINK_NEW)
 		tracker_link_state(a->tracker, l->name, l->up, SRC_RTNL);
@@ -278,7 +278,7 @@ void open_nswatch(struct agent *a)
 {
 	struct nswatch_opts o = {
 		.loop = a->loop, .tracker = a->tracker, .run_dir = "/run/netns",
-		.proc_dir = "/proc", .in_scope = in_scope, .kick = nswatch_kick,
+		.proc_dir = "/proc", .in_scope = conf_in_scope, .kick = nswatch_kick,
 	};
 	int ret;
 

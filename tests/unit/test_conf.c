@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/ifkey.h"
 #include "conf/conf.h"
 
 /* Parse text with conf_parse(); messages land in *msgs (malloc'd). */
@@ -645,3 +646,37 @@ TEST(output_sd_id)
 }
 
 TEST_MAIN()
+
+TEST(scope_and_restart_only)
+{
+	struct conf *c = calloc(1, sizeof(*c)), *n = calloc(1, sizeof(*n));
+	char err[128], key[IFKEY_LEN];
+
+	conf_defaults(c);
+	/* no interface list: every name of our own namespace */
+	CHECK(conf_iface_wanted(c, "wg7"));
+	CHECK(conf_in_scope(c, "wg7"));
+	CHECK_INT(ifkey_format(key, "wg7", "blue"), 0);
+	CHECK(!conf_in_scope(c, key));		/* another namespace: not without --all-namespaces */
+	c->all_namespaces = true;
+	CHECK(conf_in_scope(c, key));
+	CHECK_INT(conf_set(c, "agent", "interface", "wg0", err, sizeof(err)), 0);
+	CHECK(conf_iface_wanted(c, "wg0"));
+	CHECK(!conf_iface_wanted(c, "wg7"));
+	CHECK(!conf_in_scope(c, key));		/* wg7 in blue: not in the list */
+	CHECK_INT(ifkey_format(key, "wg0", "blue"), 0);
+	CHECK(conf_in_scope(c, key));
+	CHECK(!conf_in_scope(c, "not a key\x01"));
+
+	/* a reload keeps what only a restart may change, takes the rest */
+	*n = *c;
+	snprintf(n->state_dir, sizeof(n->state_dir), "/elsewhere");
+	n->bpf_drops = !c->bpf_drops;
+	n->interval_ms = c->interval_ms + 1000;
+	conf_keep_restart_only(n, c);
+	CHECK_STR(n->state_dir, c->state_dir);
+	CHECK_INT(n->bpf_drops, c->bpf_drops);
+	CHECK_INT(n->interval_ms, c->interval_ms + 1000);
+	free(c);
+	free(n);
+}
