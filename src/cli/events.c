@@ -18,6 +18,7 @@
 #include "outputs/evprint.h"
 #include "store/store.h"
 #include "base/util.h"
+#include "sys/sigfd.h"
 
 #define EVENTS_DEFAULT_TAIL	20
 #define EVENTS_POLL_MS		250	/* --follow: how stale a line may be */
@@ -118,27 +119,6 @@ static int follow(struct store *s, struct printer *p, int sigfd)
 	}
 }
 
-/* Blocks SIGINT/SIGTERM into a signalfd for the follow loop. */
-static int follow_signals(sigset_t *old)
-{
-	sigset_t set;
-	int fd;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	if (sigprocmask(SIG_BLOCK, &set, old) < 0)
-		return -errno;
-	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (fd < 0) {
-		int err = errno;
-
-		sigprocmask(SIG_SETMASK, old, NULL);
-		return -err;
-	}
-	return fd;
-}
-
 static int open_journal(const struct conf *c, struct store **s)
 {
 	char path[512];
@@ -168,7 +148,7 @@ int cmd_events(struct conf *c, const struct cli_opts *o)
 	if (o->follow) {
 		/* Before anything else, so a ^C during the tail is taken
 		 * by the follow loop as a clean stop. */
-		sigfd = follow_signals(&old_mask);
+		sigfd = sigfd_open(false, &old_mask);
 		if (sigfd < 0) {
 			errno = -sigfd;
 			log_warn("signalfd");

@@ -36,6 +36,7 @@
 #include "base/log.h"
 #include "base/loop.h"
 #include "sys/notify.h"
+#include "sys/sigfd.h"
 #include "engine/tracker.h"
 #include "base/wgdev.h"
 #include "outputs/evprint.h"
@@ -521,17 +522,9 @@ static void on_signal(void *ctx, int fd, uint32_t events)
 
 static int open_signals(struct agent *a)
 {
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-		return -errno;
-	a->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	a->sigfd = sigfd_open(true, NULL);
 	if (a->sigfd < 0)
-		return -errno;
+		return a->sigfd;
 	return loop_add_fd(a->loop, a->sigfd, EPOLLIN, on_signal, a);
 }
 
@@ -764,8 +757,8 @@ static int start_daemon(struct agent *a)
 	bool baseline = tracker_is_baseline(a->tracker);
 	int ret;
 
-	if (open_signals(a) < 0) {
-		log_warn("signalfd");
+	if ((ret = open_signals(a)) < 0) {
+		log_errno(ret, "cannot take the stop signals");
 		return 1;
 	}
 	if ((ret = open_metrics(a)) < 0)

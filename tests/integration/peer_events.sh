@@ -100,8 +100,11 @@ else
 	fail inactive_after_idle "no PEER_INACTIVE within 15 s (active_after 4s)"
 fi
 
-# Runtime peer added and removed with wg set.
+# Runtime peer added and removed with wg set; `events --follow` beside
+# the agent prints them as they are journaled and stops clean on SIGINT.
 NEW=$(wg genkey | wg pubkey)
+"$WGAUDIT" events --state-dir "$LAB/state" --follow > "$LAB/follow.out" 2> "$LAB/follow.err" &
+FOLLOW_PID=$!
 in_srv wg set "$SIF" peer "$NEW" allowed-ips 10.232.0.99/32
 if wait_for 5 has_event PEER_ADDED "$NEW"; then
 	line=$(grep '"type":"PEER_ADDED"' "$LAB/events.jsonl" | grep -F "$NEW")
@@ -115,6 +118,16 @@ else
 fi
 in_srv wg set "$SIF" peer "$NEW" remove
 if wait_for 5 has_event PEER_REMOVED "$NEW"; then pass peer_removed; else fail peer_removed "no PEER_REMOVED"; fi
+if wait_for 10 sh -c "grep PEER_ADDED '$LAB/follow.out' | grep -qF '${NEW:0:12}' &&
+		      grep PEER_REMOVED '$LAB/follow.out' | grep -qF '${NEW:0:12}'"; then
+	kill -INT "$FOLLOW_PID"
+	wait "$FOLLOW_PID"
+	rc=$?
+	[ "$rc" = 0 ] && pass events_follow || fail events_follow "exit $rc on SIGINT: $(head -c 300 "$LAB/follow.err")"
+else
+	kill "$FOLLOW_PID" 2>/dev/null; wait "$FOLLOW_PID" 2>/dev/null
+	fail events_follow "no PEER_ADDED/PEER_REMOVED for ${NEW:0:12} from events --follow: $(tail -c 300 "$LAB/follow.out") $(head -c 300 "$LAB/follow.err")"
+fi
 
 # The admin's config file changes: hashes and the peer diff, then the alert.
 NEWCONF=$(wg genkey | wg pubkey)

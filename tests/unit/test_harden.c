@@ -8,11 +8,13 @@
 #include <linux/securebits.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "test.h"
 #include "sys/harden.h"
+#include "sys/sigfd.h"
 
 static const char status_text[] =
 	"Name:\twgaudit\n"
@@ -255,4 +257,47 @@ int main(int argc, char **argv)
 		fflush(stdout);
 	}
 	return failed ? 1 : 0;
+}
+
+/* sys/sigfd.c: the stop signals are blocked and read from the fd (a
+ * signal raised before the read is not lost); SIGHUP only when asked;
+ * the caller gets back the mask it had. In a child: the mask changes. */
+TEST(sigfd_reads_the_stop_signals)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		struct signalfd_siginfo si;
+		sigset_t old, now;
+		int fd = sigfd_open(false, &old);
+
+		if (fd < 0 || sigismember(&old, SIGTERM))
+			_exit(10);
+		sigprocmask(SIG_BLOCK, NULL, &now);
+		if (!sigismember(&now, SIGTERM) || !sigismember(&now, SIGINT) ||
+		    sigismember(&now, SIGHUP))
+			_exit(11);
+		if (read(fd, &si, sizeof(si)) != -1 || errno != EAGAIN)
+			_exit(12);	/* non-blocking, nothing yet */
+		raise(SIGTERM);		/* blocked: waits in the fd */
+		if (read(fd, &si, sizeof(si)) != sizeof(si) || si.ssi_signo != SIGTERM)
+			_exit(13);
+		if (!(fcntl(fd, F_GETFD) & FD_CLOEXEC))
+			_exit(14);
+		close(fd);
+		fd = sigfd_open(true, NULL);
+		sigprocmask(SIG_BLOCK, NULL, &now);
+		if (fd < 0 || !sigismember(&now, SIGHUP))
+			_exit(15);
+		raise(SIGHUP);
+		if (read(fd, &si, sizeof(si)) != sizeof(si) || si.ssi_signo != SIGHUP)
+			_exit(16);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		_exit(0);
+	}
+	CHECK(pid > 0);
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status));
+	CHECK_INT(WEXITSTATUS(status), 0);
 }
