@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -213,12 +212,10 @@ static const struct conf_iface *view_iface(void *ctx, const char *iface)
 
 static void observe_link(struct agent *a, const char *name)
 {
-	struct ifreq ifr;
+	int up = link_is_up(a->ioctl_fd, name);
 
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (a->ioctl_fd >= 0 && ioctl(a->ioctl_fd, SIOCGIFFLAGS, &ifr) == 0)
-		tracker_link_state(a->tracker, name, ifr.ifr_flags & IFF_UP, SRC_POLL);
+	if (up >= 0)
+		tracker_link_state(a->tracker, name, up, SRC_POLL);
 }
 
 /* One observation pass over every WireGuard interface in scope. */

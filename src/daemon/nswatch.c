@@ -16,7 +16,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
-#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -304,12 +303,10 @@ static int rescan(struct nswatch *w, bool module)
 
 static void observe_flags(struct nsobs *ob, const char *name, const char *key)
 {
-	struct ifreq ifr;
+	int up = link_is_up(ob->ioctl_fd, name);
 
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ob->ioctl_fd >= 0 && ioctl(ob->ioctl_fd, SIOCGIFFLAGS, &ifr) == 0)
-		tracker_link_state(ob->w->o.tracker, key, ifr.ifr_flags & IFF_UP, SRC_POLL);
+	if (up >= 0)
+		tracker_link_state(ob->w->o.tracker, key, up, SRC_POLL);
 }
 
 static int poll_one(struct nswatch *w, struct nsobs *ob, struct wg_device *dev,

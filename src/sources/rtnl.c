@@ -6,8 +6,11 @@
  * and type-checked before it is read, unknown attributes are skipped, and a
  * message that fails is skipped and counted, never fatal. */
 #include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -485,4 +488,17 @@ void rtnl_free(struct rtnl *r)
 	free(r->cache);
 	free(r->buf);
 	free(r);
+}
+
+int link_is_up(int fd, const char *name)
+{
+	struct ifreq ifr;
+
+	if (fd < 0)
+		return -EBADF;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		return -errno;
+	return !!(ifr.ifr_flags & IFF_UP);
 }

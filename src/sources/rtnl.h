@@ -82,4 +82,9 @@ void rtnl_free(struct rtnl *r);
  * links reported, or -EINVAL if any message was malformed (the good ones
  * are still reported), or the -errno of an NLMSG_ERROR. */
 int rtnl_parse(const void *buf, size_t len, rtnl_cb cb, void *ctx);
+/* Whether interface name is administratively up, asked with SIOCGIFFLAGS
+ * on fd (any AF_INET datagram socket, in the namespace of the interface):
+ * 1 up, 0 down, or -errno (-ENODEV: gone). The poll's probe between two
+ * link notifications. */
+int link_is_up(int fd, const char *name);
 #endif

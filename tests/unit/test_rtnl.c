@@ -567,3 +567,14 @@ TEST(live_link)
 }
 
 TEST_MAIN()
+
+TEST(link_is_up_probe)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	CHECK(fd >= 0);
+	CHECK_INT(link_is_up(fd, "lo"), 1);	/* loopback is up wherever tests run */
+	CHECK_INT(link_is_up(fd, "wga-nosuch0"), -ENODEV);
+	CHECK_INT(link_is_up(-1, "lo"), -EBADF);
+	close(fd);
+}
