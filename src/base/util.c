@@ -159,6 +159,13 @@ static const uint16_t hex_lo[256] = { HX256(0) };
 #undef HX4
 #undef HX
 
+int hex_digit(char c)
+{
+	unsigned v = hex_lo[(unsigned char)c];
+
+	return v & 0x100 ? -1 : (int)v;
+}
+
 int key_from_hex(uint8_t key[static WG_KEY_LEN], const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;

@@ -26,6 +26,8 @@ int parse_duration_ms(const char *s, size_t len, uint64_t *out_ms);
 int key_from_base64(uint8_t key[static WG_KEY_LEN], const char *s, size_t len);
 void key_to_base64(char out[static WG_KEY_B64_LEN], const uint8_t key[static WG_KEY_LEN]);
 int key_from_hex(uint8_t key[static WG_KEY_LEN], const char *s, size_t len);
+/* The value of hex digit c (either case), or -1. */
+int hex_digit(char c);
 int key_is_zero(const uint8_t key[static WG_KEY_LEN]);
 
 /* Derive the X25519 public key from a private key (libsodium). The caller

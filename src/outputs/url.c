@@ -117,17 +117,6 @@ static bool token_is(const char *s, size_t n, const char *lit)
 	return n == strlen(lit) && !memcmp(s, lit, n);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decode v into dst (a path may hold '&' or '?' as %26, %3F).
  * 0, or a message in err: empty, too long, bad escape, control byte. */
 static int url_value(const char *key, const char *v, size_t vl, char *dst, size_t cap,
@@ -143,8 +132,8 @@ static int url_value(const char *key, const char *v, size_t vl, char *dst, size_
 		int c = (unsigned char)v[i];
 
 		if (c == '%') {
-			int h = i + 2 < vl ? hexval(v[i + 1]) : -1;
-			int l = h >= 0 ? hexval(v[i + 2]) : -1;
+			int h = i + 2 < vl ? hex_digit(v[i + 1]) : -1;
+			int l = h >= 0 ? hex_digit(v[i + 2]) : -1;
 
 			if (l < 0)
 				return url_err(url, ulen, err, errlen,

@@ -645,8 +645,6 @@ TEST(output_sd_id)
 	free(msgs);
 }
 
-TEST_MAIN()
-
 TEST(scope_and_restart_only)
 {
 	struct conf *c = calloc(1, sizeof(*c)), *n = calloc(1, sizeof(*n));
@@ -680,3 +678,5 @@ TEST(scope_and_restart_only)
 	free(c);
 	free(n);
 }
+
+TEST_MAIN()

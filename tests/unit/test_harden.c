@@ -226,39 +226,6 @@ static const struct { const char *name; uint64_t keep; } drop_cases[] = {
 	{ "drop_keeps_nothing", 0 },
 };
 
-/* TEST_MAIN() has no SKIP: the pure cases run through its loop body, the
- * root cases print SKIP when they cannot run. */
-int main(int argc, char **argv)
-{
-	int failed = 0;
-	char why[128];
-
-	for (struct test_case *t = test_list; t; t = t->next) {
-		if (argc > 1 && strcmp(argv[1], t->name) != 0)
-			continue;
-		test_current = t->name;
-		test_failed_now = 0;
-		t->fn();
-		if (test_failed_now)
-			failed++;
-		else
-			printf("PASS %s\n", t->name);
-		fflush(stdout);
-	}
-	for (size_t i = 0; i < sizeof(drop_cases) / sizeof(drop_cases[0]); i++) {
-		if (argc > 1 && strcmp(argv[1], drop_cases[i].name) != 0)
-			continue;
-		if (!can_drop(why, sizeof(why))) {
-			printf("SKIP %s: %s\n", drop_cases[i].name, why);
-			continue;
-		}
-		drop_case(drop_cases[i].name, drop_cases[i].keep);
-		failed += test_failed_now;
-		fflush(stdout);
-	}
-	return failed ? 1 : 0;
-}
-
 /* sys/sigfd.c: the stop signals are blocked and read from the fd (a
  * signal raised before the read is not lost); SIGHUP only when asked;
  * the caller gets back the mask it had. In a child: the mask changes. */
@@ -300,4 +267,37 @@ TEST(sigfd_reads_the_stop_signals)
 	CHECK(waitpid(pid, &status, 0) == pid);
 	CHECK(WIFEXITED(status));
 	CHECK_INT(WEXITSTATUS(status), 0);
+}
+
+/* TEST_MAIN() has no SKIP: the pure cases run through its loop body, the
+ * root cases print SKIP when they cannot run. */
+int main(int argc, char **argv)
+{
+	int failed = 0;
+	char why[128];
+
+	for (struct test_case *t = test_list; t; t = t->next) {
+		if (argc > 1 && strcmp(argv[1], t->name) != 0)
+			continue;
+		test_current = t->name;
+		test_failed_now = 0;
+		t->fn();
+		if (test_failed_now)
+			failed++;
+		else
+			printf("PASS %s\n", t->name);
+		fflush(stdout);
+	}
+	for (size_t i = 0; i < sizeof(drop_cases) / sizeof(drop_cases[0]); i++) {
+		if (argc > 1 && strcmp(argv[1], drop_cases[i].name) != 0)
+			continue;
+		if (!can_drop(why, sizeof(why))) {
+			printf("SKIP %s: %s\n", drop_cases[i].name, why);
+			continue;
+		}
+		drop_case(drop_cases[i].name, drop_cases[i].keep);
+		failed += test_failed_now;
+		fflush(stdout);
+	}
+	return failed ? 1 : 0;
 }

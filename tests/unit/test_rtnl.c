@@ -566,8 +566,6 @@ TEST(live_link)
 	rtnl_free(r);
 }
 
-TEST_MAIN()
-
 TEST(link_is_up_probe)
 {
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -578,3 +576,5 @@ TEST(link_is_up_probe)
 	CHECK_INT(link_is_up(-1, "lo"), -EBADF);
 	close(fd);
 }
+
+TEST_MAIN()

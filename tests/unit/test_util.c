@@ -343,4 +343,17 @@ TEST(ip_format_matches_inet_ntop)
 	CHECK_INT((int)ip_format(mine, AF_UNSPEC, a), 0);
 	CHECK_STR(mine, "");
 }
+
+TEST(hex_digit_every_byte)
+{
+	for (int b = 0; b < 256; b++) {
+		int want = b >= '0' && b <= '9' ? b - '0' :
+			   b >= 'a' && b <= 'f' ? b - 'a' + 10 :
+			   b >= 'A' && b <= 'F' ? b - 'A' + 10 : -1;
+
+		if (hex_digit((char)b) != want)
+			test_fail("hex_digit(0x%02x) = %d, want %d", b, hex_digit((char)b), want);
+	}
+}
+
 TEST_MAIN()
