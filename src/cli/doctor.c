@@ -465,16 +465,6 @@ static void check_peers(struct doctor *d, const struct conf *c, const struct wg_
 	conf_iface_release(&ci);
 }
 
-static bool wanted(const struct conf *c, const char *name)
-{
-	if (!c->n_ifaces)
-		return true;
-	for (size_t i = 0; i < c->n_ifaces; i++)
-		if (!strcmp(c->ifaces[i], name))
-			return true;
-	return false;
-}
-
 static int64_t cpu_ns(void)
 {
 	struct timespec ts;
@@ -526,7 +516,7 @@ static void check_interfaces(struct doctor *d, const struct conf *c)
 		int64_t t0;
 		int ret;
 
-		if (!wanted(c, names[i]))
+		if (!conf_iface_wanted(c, names[i]))
 			continue;
 		t0 = cpu_ns();
 		ret = i < nk ? wgnl_get_device(nl, names[i], &dev)
