@@ -173,6 +173,13 @@ void uapi_stream_begin(struct uapi *u, const char *ifname, struct wg_device *dev
 	u->state = 0;
 }
 
+/* What the fast path may look at from buf[ls]: up to end, or to the
+ * first NUL (u->nul, an index into buf, >= ls while no line failed). */
+static size_t fast_avail(const struct uapi *u, size_t ls, size_t end)
+{
+	return u->nul < end ? u->nul - ls : end - ls;
+}
+
 /* n new bytes were put at buf[fill..]: hand every complete line to the
  * parser, keep the partial last one at the front. Returns u->state. */
 static int stream_consume(struct uapi *u, size_t n)
@@ -194,9 +201,11 @@ static int stream_consume(struct uapi *u, size_t n)
 		size_t llen;
 		int ret;
 
-		/* The fast path takes no line holding a NUL, so the NUL
-		 * rule below meets the same lines either way. */
-		if (!u->slow && (llen = uapi_ctx_fast(&u->c, line, end - ls, &u->fast_lines))) {
+		/* The fast path sees only the bytes before the first NUL, so
+		 * the line holding it (whose '\n' lies beyond) always comes
+		 * here, to the NUL rule below. */
+		if (!u->slow &&
+		    (llen = uapi_ctx_fast(&u->c, line, fast_avail(u, ls, end), &u->fast_lines))) {
 			ls = scan = ls + llen;
 			continue;
 		}

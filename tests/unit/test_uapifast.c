@@ -165,9 +165,12 @@ TEST(fast_same_as_slow_for_every_byte_at_every_offset)
 		for (unsigned b = 0; b < 256 && !bad; b++) {
 			memcpy(buf, reply, len);
 			buf[i] = (char)b;
-			/* one read, and a cut just before the changed byte */
+			/* one read, a cut just before the changed byte, and
+			 * reads of random sizes (a partial line moved to the
+			 * buffer's front, a NUL's index with it) */
 			bad += !agree(&p, buf, len, 0, 0);
 			bad += !agree(&p, buf, len, 0, i ? i : 1);
+			bad += !agree(&p, buf, len, 1 + (i + b) % 97, 0);
 		}
 	}
 	CHECK_INT(bad, 0);
@@ -198,6 +201,28 @@ TEST(fast_same_as_slow_cut_anywhere)
 			break;
 		}
 	}
+	pair_free(&p);
+}
+
+/* Found by fuzz_uapi: a NUL inside a preshared key, the reply read in
+ * pieces. The fast path took the line; the NUL's index, moved with the
+ * partial line after it, wrapped below zero and the NUL rule never met
+ * it: 0 where the reference says -EPROTO. */
+TEST(fast_nul_inside_preshared_key_chunked)
+{
+	size_t len;
+	char *buf = test_read_data("uapi-nul-in-psk-chunked.txt", &len);
+	struct pair p;
+
+	pair_init(&p);
+	CHECK(buf != NULL);
+	if (!buf || !p.fast)
+		return;
+	for (size_t c = 2; c < 140; c++)
+		if (!agree(&p, buf, len, c, 0))
+			break;
+	CHECK_INT(stream(p.fast, buf, len, 0, 200, &p.df), -EPROTO);
+	free(buf);
 	pair_free(&p);
 }
 
