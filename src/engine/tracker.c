@@ -671,8 +671,12 @@ static void observe_peer(struct tracker *t, struct tiface *ti,
 			 bool quiet, enum event_source src)
 {
 	struct tpeer *p = peer_find(ti, o->public_key);
-	struct aips_text at = { .dev = dev, .o = o };
+	struct aips_text at;	/* not "= { ... }": that clears buf, every peer, every poll */
 	bool dirty;
+
+	at.dev = dev;
+	at.o = o;
+	at.have = false;
 
 	if (!p) {
 		peer_added(t, ti, &at, quiet, src);
