@@ -19,7 +19,7 @@
 #       (/proc/PID/schedstat and /proc/PID/stat deltas), peak RSS (VmHWM);
 #       and `wgaudit check` (the cron-style one-shot) per run.
 # Output: one table, then the ratios against the targets (CPU per poll at
-# 10k peers <= 1/4 of one `wg show dump`; agent RSS < 8 MiB).
+# 10k peers <= 0.1 of one `wg show dump` (issue 14); agent RSS <= 8 MiB).
 #
 # bench/peers.sh --exec N CMD... builds the same lab and runs CMD inside the
 # namespace (IFACE=wgbench0 in its environment), then cleans up: for
@@ -210,10 +210,22 @@ measure() {
 	c1=$(cpu_ns "$AGENT_PID"); k1=$(cpu_ticks "$AGENT_PID"); g3=$(cpu_ns "$WG_PID")
 	t1=$(date +%s.%N)
 	# One loop turn per poll when nothing else is going on; without perf,
-	# count the 1 s periods (each is 1 s + the poll's own duration).
+	# count the 1 s periods (each is 1 s + the poll's own duration). More
+	# turns than 1 s periods + 1 means other wakeups (another lab's socket
+	# appearing in the shared /var/run/wireguard wakes the agent's
+	# inotify): dividing by them would understate a poll (a 0.05 ratio
+	# seen that way was 4x off), so count by time and say so.
+	local by_time
+	by_time=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%d", (b-a)/1.0}')
 	case $turns in
-	'' | *[!0-9]* | 0) polls=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%d", (b-a)/1.0}') ;;
-	*) polls=$turns ;;
+	'' | *[!0-9]* | 0) polls=$by_time ;;
+	*)	if [ "$turns" -gt $((by_time + 1)) ]; then
+			echo "# (c) $turns loop turns in ${by_time} s: other wakeups; polls counted by time ($by_time)" >&2
+			polls=$by_time
+			turns=
+		else
+			polls=$turns
+		fi ;;
 	esac
 	local hwm rss a_cpu a_ticks wggo_per_poll
 	if ! kill -0 "$AGENT_PID" 2>/dev/null; then
@@ -301,8 +313,8 @@ for line in "${RESULTS[@]}"; do
 		continue
 	fi
 	ratio=$(awk -v a="$(g a_cpu)" -v w="$(g wg_cpu)" 'BEGIN{printf "%.3f", a/w}')
-	verdict=$(awk -v r="$ratio" 'BEGIN{print (r <= 0.25) ? "meets" : "MISSES"}')
-	rssv=$(awk -v h="$(g a_hwm)" 'BEGIN{print (h < 8192) ? "meets" : "MISSES"}')
+	verdict=$(awk -v r="$ratio" 'BEGIN{print (r <= 0.1) ? "meets" : "MISSES"}')
+	rssv=$(awk -v h="$(g a_hwm)" 'BEGIN{print (h <= 8192) ? "meets" : "MISSES"}')
 	if [ "$(g p_to)" = 1 ]; then
 		# extrapolate the unfinished poll linearly from the peers it did
 		pr=$(awk -v c="$(g p_cpu)" -v w="$(g p_wall)" -v d="$(g p_done)" -v n="$n" -v a="$(g a_cpu)" \
@@ -311,8 +323,8 @@ for line in "${RESULTS[@]}"; do
 		pr=$(awk -v c="$(g p_cpu)" -v w="$(g p_wall)" -v a="$(g a_cpu)" \
 			'BEGIN{printf "%.0fx CPU (%.1f s CPU, %.1f s wall per poll)", c/a, c, w}')
 	fi
-	echo "N=$n: agent CPU/poll / wg-show-dump CPU = $ratio (target <= 0.25: $verdict);" \
-	     "agent VmHWM $(mib "$(g a_hwm)") MiB (target < 8: $rssv);" \
+	echo "N=$n: agent CPU/poll / wg-show-dump CPU = $ratio (target <= 0.1: $verdict);" \
+	     "agent VmHWM $(mib "$(g a_hwm)") MiB (target <= 8: $rssv);" \
 	     "cron poller / agent poll = $pr;" \
 	     "wireguard-go serving one dump: $(ms "$(g wggo_req)") ms (request) / $(ms "$(g wggo_poll)") ms (agent poll)"
 done

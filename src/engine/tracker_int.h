@@ -65,6 +65,7 @@ struct tracker {
 	const struct event_sink *sink;
 	struct tiface *ifaces;
 	uint32_t gen;
+	size_t stamped;			/* records tracker_observe_in stamped with gen */
 	int64_t now_us;
 	bool baseline;
 	struct idmap idmap[IDMAP_SIZE];	/* direct-mapped cache by id */

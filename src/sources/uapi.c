@@ -34,6 +34,8 @@ struct uapi {
 	size_t nul;		/* index of the first NUL in buf[0..fill), or SIZE_MAX */
 	uint64_t total;		/* bytes of this reply so far */
 	int state;		/* 0 reading, 1 complete, < 0 failed */
+	bool slow;		/* tests: every line through uapi_ctx_line */
+	unsigned long fast_lines;	/* tests: lines the fast path took */
 	struct uapi_keys keys;
 	char buf[UAPI_BUF_LEN];
 };
@@ -171,6 +173,13 @@ void uapi_stream_begin(struct uapi *u, const char *ifname, struct wg_device *dev
 	u->state = 0;
 }
 
+/* What the fast path may look at from buf[ls]: up to end, or to the
+ * first NUL (u->nul, an index into buf, >= ls while no line failed). */
+static size_t fast_avail(const struct uapi *u, size_t ls, size_t end)
+{
+	return u->nul < end ? u->nul - ls : end - ls;
+}
+
 /* n new bytes were put at buf[fill..]: hand every complete line to the
  * parser, keep the partial last one at the front. Returns u->state. */
 static int stream_consume(struct uapi *u, size_t n)
@@ -188,11 +197,19 @@ static int stream_consume(struct uapi *u, size_t n)
 		u->nul = (size_t)(z - u->buf);
 	u->fill = end;
 	for (;;) {
-		char *line = u->buf + ls;
-		char *nl = memchr(u->buf + scan, '\n', end - scan);
+		char *line = u->buf + ls, *nl;
 		size_t llen;
 		int ret;
 
+		/* The fast path sees only the bytes before the first NUL, so
+		 * the line holding it (whose '\n' lies beyond) always comes
+		 * here, to the NUL rule below. */
+		if (!u->slow &&
+		    (llen = uapi_ctx_fast(&u->c, line, fast_avail(u, ls, end), &u->fast_lines))) {
+			ls = scan = ls + llen;
+			continue;
+		}
+		nl = memchr(u->buf + scan, '\n', end - scan);
 		if (!nl)
 			break;
 		llen = (size_t)(nl - line);
@@ -328,6 +345,16 @@ out:
 	if (ret < 0)
 		wg_device_clear(dev);
 	return ret;
+}
+
+void uapi_debug_slow(struct uapi *u, bool slow)
+{
+	u->slow = slow;
+}
+
+unsigned long uapi_debug_fast_lines(const struct uapi *u)
+{
+	return u->fast_lines;
 }
 
 unsigned long uapi_key_derivations(const struct uapi *u)

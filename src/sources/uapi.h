@@ -4,6 +4,7 @@
 #ifndef WGAUDIT_UAPI_H
 #define WGAUDIT_UAPI_H
 #include <net/if.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,7 +49,11 @@ void uapi_fix_relative_handshakes(struct wg_device *dev, int64_t now_sec);
 void uapi_stream_begin(struct uapi *u, const char *ifname, struct wg_device *dev);
 int uapi_stream_feed(struct uapi *u, const char *data, size_t len);
 int uapi_stream_end(struct uapi *u);
-/* For tests: how many X25519 derivations u ran; u's whole memory. */
+/* For tests: how many X25519 derivations u ran; u's whole memory; slow =
+ * every line through the reference line parser (no fast path); how many
+ * lines the fast path took. */
 unsigned long uapi_key_derivations(const struct uapi *u);
 void uapi_debug_mem(const struct uapi *u, const void **p, size_t *len);
+void uapi_debug_slow(struct uapi *u, bool slow);
+unsigned long uapi_debug_fast_lines(const struct uapi *u);
 #endif

@@ -66,6 +66,13 @@ void uapi_ctx_begin(struct uapi_ctx *c, struct wg_device *dev,
  * reply's result is c->err), < 0 = error. c->secret_line says the line
  * held the private key (the caller wipes its copy). */
 int uapi_ctx_line(struct uapi_ctx *c, const char *line, size_t llen);
+/* The fast path for the common peer lines (see uapiparse.c): buf holds
+ * len bytes from a line's first byte. Takes as many whole lines as it can,
+ * doing to c exactly what uapi_ctx_line would have done with them (and
+ * wiping a preshared key's line in buf, as the stream does after
+ * uapi_ctx_line); returns the bytes taken, *lines += their number. 0 =
+ * the first line is not for it, c unchanged: hand it to uapi_ctx_line. */
+size_t uapi_ctx_fast(struct uapi_ctx *c, char *buf, size_t len, unsigned long *lines);
 /* After a failure: dev cleared (never a partial view). */
 void uapi_ctx_fail(struct uapi_ctx *c);
 #endif

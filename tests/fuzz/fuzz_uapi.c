@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* fuzz_uapi - libFuzzer target for the UAPI get=1 reply parser, both the
  * pure uapi_parse() and the streaming parser uapi_get_device() runs (fed in
- * chunks whose sizes come from the input), which must agree.
+ * chunks whose sizes come from the input), which must agree; and the
+ * stream with its fast path (uapiparse.c uapi_ctx_fast) against the same
+ * stream with every line through the reference uapi_ctx_line, which must
+ * agree exactly: result code, device, peers and allowed IPs byte for byte.
  * Seeds: tests/fuzz/corpus/uapi (captured wireguard-go replies). */
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,30 +15,56 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Fed in chunks whose sizes come from the input. */
+static int stream(struct uapi *h, const uint8_t *data, size_t size, size_t step,
+		  struct wg_device *d)
 {
-	/* Reused like a poll loop does, so stale state would show. */
-	static struct wg_device dev, sdev;
-	static struct uapi *u;
-	char aips[256];
-	size_t total = 0, off = 0, step = size ? 1 + data[0] % 97 : 1;
-	int ret, sret;
+	size_t off = 0;
 
-	if (!u && !(u = uapi_new()))
-		abort();
-	ret = uapi_parse((const char *)data, size, &dev);
-	if (ret < 0 && (dev.n_peers || dev.n_aips || dev.has_public_key))
-		abort();	/* an error must leave dev cleared */
-	uapi_stream_begin(u, "wgfuzz0", &sdev);
+	uapi_stream_begin(h, "wgfuzz0", d);
 	while (off < size) {
 		size_t k = size - off < step ? size - off : step;
 
-		if (uapi_stream_feed(u, (const char *)data + off, k))
+		if (uapi_stream_feed(h, (const char *)data + off, k))
 			break;
 		off += k;
 		step = 1 + (step * 7 + data[off - 1]) % 131;
 	}
-	sret = uapi_stream_end(u);
+	return uapi_stream_end(h);
+}
+
+static int same_device(const struct wg_device *a, const struct wg_device *b)
+{
+	return a->has_public_key == b->has_public_key &&
+	       !memcmp(a->public_key, b->public_key, sizeof(a->public_key)) &&
+	       a->listen_port == b->listen_port && a->fwmark == b->fwmark &&
+	       a->n_peers == b->n_peers && a->n_aips == b->n_aips &&
+	       (!a->n_peers || !memcmp(a->peers, b->peers, a->n_peers * sizeof(*a->peers))) &&
+	       (!a->n_aips || !memcmp(a->aips, b->aips, a->n_aips * sizeof(*a->aips)));
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	/* Reused like a poll loop does, so stale state would show. */
+	static struct wg_device dev, sdev, rdev;
+	static struct uapi *u, *ref;
+	char aips[256];
+	size_t total = 0, step = size ? 1 + data[0] % 97 : 1;
+	int ret, sret;
+
+	if (!u && !(u = uapi_new()))
+		abort();
+	if (!ref) {
+		if (!(ref = uapi_new()))
+			abort();
+		uapi_debug_slow(ref, true);
+	}
+	ret = uapi_parse((const char *)data, size, &dev);
+	if (ret < 0 && (dev.n_peers || dev.n_aips || dev.has_public_key))
+		abort();	/* an error must leave dev cleared */
+	sret = stream(u, data, size, step, &sdev);
+	if (stream(ref, data, size, step, &rdev) != sret || !same_device(&sdev, &rdev))
+		abort();	/* the fast path did what the reference would not */
 	if (sret < 0 && (sdev.n_peers || sdev.n_aips || sdev.has_public_key))
 		abort();
 	/* The stream differs only by ignoring bytes after the final blank

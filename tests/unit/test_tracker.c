@@ -366,4 +366,40 @@ TEST(allowed_ips_text_only_when_asked)
 	fx_aips_text = true;
 }
 
+/* tracker_observe skips the walk over all records when every one was
+ * stamped in this call: a peer listed twice, or the interface observed
+ * twice in a pass, must not hide a removal. */
+TEST(removal_not_hidden_by_duplicates)
+{
+	struct fixture f;
+
+	fx_init(&f);
+	add_peer(&f.dev, 1, NULL);
+	add_peer(&f.dev, 2, NULL);
+	add_peer(&f.dev, 3, NULL);
+	pass(&f, NOW0, true);
+	pass(&f, NOW0 + 1000000, true);
+	CHECK_INT(count(&f.log, EV_PEER_REMOVED), 0);
+	/* peer 3 goes, peer 1 is listed twice: still three lines */
+	memset(f.dev.peers[2].public_key, 1, WG_KEY_LEN);
+	pass(&f, NOW0 + 2000000, true);
+	CHECK_INT(count(&f.log, EV_PEER_REMOVED), 1);
+	/* the same interface twice in one pass, the second time without
+	 * peer 2: the walk runs (nothing was stamped by the second call)
+	 * and keeps peer 2, stamped by the first, as it always has */
+	f.log.n = 0;
+	store_begin(f.s);
+	tracker_pass_begin(f.t, NOW0 + 3000000);
+	tracker_observe(f.t, &f.dev, SRC_POLL);
+	f.dev.n_peers = 1;
+	tracker_observe(f.t, &f.dev, SRC_POLL);
+	tracker_pass_end(f.t, true, SRC_POLL, NULL, NULL);
+	store_commit(f.s);
+	CHECK_INT(count(&f.log, EV_PEER_REMOVED), 0);
+	/* and the next pass without it removes it */
+	pass(&f, NOW0 + 4000000, true);
+	CHECK_INT(count(&f.log, EV_PEER_REMOVED), 1);
+	fx_free(&f);
+}
+
 TEST_MAIN()
