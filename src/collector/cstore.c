@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "collector/cstore.h"
+#include "collector/cwal.h"
 #include "store/sqlx.h"
 #include "collector/syslogparse.h"
 #include "base/log.h"
@@ -50,8 +51,13 @@
 #define PAGE_SIZE_SQL		"PRAGMA page_size = 16384"
 /* What the WAL may hold before a checkpoint copies it back and syncs
  * both files: SQLite's default (1000 pages) of the 4 KiB pages files had,
- * kept in bytes whatever the page size. */
+ * kept in bytes whatever the page size. Checkpoints run on their own
+ * thread (cwal.c); the loop checkpoints itself only past the other two
+ * bounds: committed bytes not yet synced (what a power cut can take) and
+ * the WAL's length (its restart). */
 #define WAL_CHECKPOINT_BYTES	(4000 * 1024)
+#define WAL_UNSYNCED_BYTES	(16 * 1024 * 1024)
+#define WAL_MAX_BYTES		(64 * 1024 * 1024)
 #define INS_ROWS		16	/* records per multi-row INSERT */
 #define INS_COLS		17
 /* Copied record bytes held before they are inserted (besides one record
@@ -136,6 +142,7 @@ struct held {
 
 struct cstore {
 	sqlite3 *db;
+	struct cwal *wal;	/* the checkpoints (a writer's) */
 	sqlite3_stmt *ins, *ins_n, *src_up;	/* ins_n: INS_ROWS rows */
 	bool in_txn;
 	bool failed;		/* an insert of this batch failed: it rolls back */
@@ -263,8 +270,14 @@ int cstore_open(const char *path, bool readonly, struct cstore **out)
 		    (ret = migrate(s)) < 0 || (ret = prepare(s)) < 0)
 			goto out;
 		psize = pragma_int(s, "PRAGMA page_size");
-		if (psize > 0)
-			sqlite3_wal_autocheckpoint(s->db, (int)(WAL_CHECKPOINT_BYTES / psize));
+		if (psize <= 0 || psize > 65536) {
+			ret = -EIO;
+			goto out;
+		}
+		ret = cwal_start(s->db, path, (int)psize, WAL_CHECKPOINT_BYTES,
+				 WAL_UNSYNCED_BYTES, WAL_MAX_BYTES, &s->wal);
+		if (ret < 0)
+			goto out;
 		s->version = CSTORE_SCHEMA_VERSION;
 	} else {
 		/* A file a collector of schema 1 is still writing reads fine:
@@ -295,6 +308,7 @@ void cstore_free(struct cstore *s)
 	sqlite3_finalize(s->ins_n);
 	sqlite3_finalize(s->src_up);
 	free(s->arena);
+	cwal_stop(s->wal);	/* before the last connection closes */
 	sqlite3_close(s->db);
 	free(s);
 }
