@@ -122,7 +122,7 @@ static bool event_id_ok(const char *v)
  * output (sd_id), so no one name is expected here. One pass over the SD
  * for all three. */
 static void wgaudit_fields(const struct syslog_msg *m, char *type, char *iface, char *peer,
-			   char *event_id)
+			   char *event_id, bool *peer_in_sd)
 {
 	struct sd_want w[] = {
 		{ .name = "event_id", .val = event_id, .vlen = 96 },
@@ -138,6 +138,7 @@ static void wgaudit_fields(const struct syslog_msg *m, char *type, char *iface, 
 	copy_slice(type, 64, m->msgid.n ? m->msgid : msg_type(m->msg));
 	if (!w[1].found)
 		msg_kv_get(m->msg, "iface", iface, 64);
+	*peer_in_sd = w[2].found;
 	if (!w[2].found && msg_kv_get(m->msg, "pubkey", peer, 64) < 0)
 		msg_kv_get(m->msg, "peer", peer, 64);
 }
@@ -178,7 +179,7 @@ static int store_record(struct collector *c, const char *buf, size_t len, const 
 		log_malformed(c, src, m.flags);
 	}
 	if (slice_is(m.app, WGAUDIT_APP)) {
-		wgaudit_fields(&m, type, iface, peer, event_id);
+		wgaudit_fields(&m, type, iface, peer, event_id, &r.peer_in_sd);
 		r.type = type;
 		r.iface = iface;
 		r.peer = peer;

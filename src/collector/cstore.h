@@ -21,6 +21,7 @@ struct crec {
 	const struct syslog_msg *m;
 	const char *type, *iface, *peer;	/* wgaudit records only */
 	const char *event_id;	/* wgaudit records: unique key, NULL = none */
+	bool peer_in_sd;	/* peer is the SD's (private element) peer param */
 };
 
 /* Counters the collector keeps; written with the heartbeat. */
