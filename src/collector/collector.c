@@ -73,6 +73,7 @@ struct collector {
 	struct loop_timer heartbeat, retention, commit;
 	int64_t batch_start_us;	/* monotonic; 0 = no open batch */
 	int64_t last_rec_us, last_commit_us;	/* monotonic */
+	uint64_t hb_stored;	/* st.stored when the last idle sync was asked */
 	int sigfd;
 	int64_t malformed_log_us;
 	unsigned malformed_suppressed;
@@ -318,6 +319,13 @@ static void on_heartbeat(void *ctx)
 	struct collector *c = ctx;
 
 	put_stats(c, false);
+	/* Records came since the last heartbeat, none in the last one: what
+	 * they left unsynced (less than a checkpoint's worth) is synced now,
+	 * not at the next 4 MB, and the WAL may restart. */
+	if (c->st.stored != c->hb_stored && now_monotonic_us() - c->last_rec_us >= HEARTBEAT_US / 2) {
+		cstore_idle(c->db);
+		c->hb_stored = c->st.stored;
+	}
 	loop_timer_arm(c->loop, &c->heartbeat, now_monotonic_us() + HEARTBEAT_US);
 }
 

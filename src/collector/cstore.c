@@ -58,6 +58,8 @@
 #define WAL_CHECKPOINT_BYTES	(4000 * 1024)
 #define WAL_UNSYNCED_BYTES	(16 * 1024 * 1024)
 #define WAL_MAX_BYTES		(64 * 1024 * 1024)
+/* A WAL grown long in a flood is cut back to this when it restarts. */
+#define WAL_LIMIT_SQL		"PRAGMA journal_size_limit = 4096000"
 #define INS_ROWS		16	/* records per multi-row INSERT */
 #define INS_COLS		17
 /* Copied record bytes held before they are inserted (besides one record
@@ -278,6 +280,7 @@ int cstore_open(const char *path, bool readonly, struct cstore **out)
 		    (ret = exec(s, "PRAGMA journal_mode = WAL", "journal_mode")) < 0 ||
 		    (ret = exec(s, "PRAGMA cache_size = -32768", "cache_size")) < 0 ||
 		    (ret = exec(s, "PRAGMA synchronous = NORMAL", "synchronous")) < 0 ||
+		    (ret = exec(s, WAL_LIMIT_SQL, "journal_size_limit")) < 0 ||
 		    (ret = migrate(s)) < 0 || (ret = prepare(s)) < 0)
 			goto out;
 		psize = pragma_int(s, "PRAGMA page_size");
@@ -568,6 +571,12 @@ void cstore_take_counts(struct cstore *s, uint64_t *stored, uint64_t *duplicates
 unsigned long cstore_pending(const struct cstore *s)
 {
 	return s->pending;
+}
+
+void cstore_idle(struct cstore *s)
+{
+	if (s->wal)
+		cwal_kick(s->wal);
 }
 
 int cstore_put_stats(struct cstore *s, const struct cstats *st)

@@ -50,6 +50,7 @@ struct cwal {
 	bool busy;		/* the thread is checkpointing */
 	bool writer;		/* the writer is: the thread does not start */
 	bool stop;
+	bool kicked;		/* a round wanted however little is new */
 	int rc;			/* the thread's last failure, SQLITE_OK once logged */
 	unsigned long rounds, writer_rounds;	/* checkpoints done by each */
 	/* set once */
@@ -79,11 +80,13 @@ static void *run(void *arg)
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		while (!w->stop && (w->writer || w->written - w->mark < w->ckpt_frames))
+		while (!w->stop && (w->writer || (w->written - w->mark < w->ckpt_frames &&
+						  !(w->kicked && w->written > w->mark))))
 			pthread_cond_wait(&w->wake, &w->mu);
 		if (w->stop)
 			break;
 		mark = w->mark = w->written;
+		w->kicked = false;
 		w->busy = true;
 		pthread_mutex_unlock(&w->mu);
 		all = checkpoint(w->db, &rc);
@@ -198,6 +201,14 @@ int cwal_start(sqlite3 *wdb, const char *path, int page_size, long ckpt_bytes,
 out:
 	cwal_stop(w);
 	return ret;
+}
+
+void cwal_kick(struct cwal *w)
+{
+	pthread_mutex_lock(&w->mu);
+	w->kicked = true;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->mu);
 }
 
 void cwal_counts(struct cwal *w, unsigned long *rounds, unsigned long *writer_rounds,

@@ -16,6 +16,10 @@ struct cwal;
  * once the WAL is longer than wal_bytes (so it restarts). 0 or -errno. */
 int cwal_start(sqlite3 *db, const char *path, int page_size, long ckpt_bytes,
 	       long unsynced_bytes, long wal_bytes, struct cwal **out);
+/* Records stopped coming: a checkpoint for what is committed and not yet
+ * synced, however little (the thread's, soon), so an idle collector's
+ * records are synced and its WAL can restart. */
+void cwal_kick(struct cwal *w);
 /* Checkpoints so far by the thread and by the writer, and the bytes
  * committed since the last checkpoint that synced them began. */
 void cwal_counts(struct cwal *w, unsigned long *rounds, unsigned long *writer_rounds,
