@@ -103,7 +103,7 @@ CP=$(port)
 "$WGAUDIT" collector run --db "$DIR/c.db" --listen "tcp://127.0.0.1:$CP" \
 	--retention 0 --max-db-size 0 > "$DIR/collector.log" 2>&1 &
 PIDS="$PIDS $!"
-for _ in $(seq 50); do grep -q "listening on" "$DIR/collector.log" && break; sleep 0.1; done
+for _ in $(seq 50); do grep -qs "listening on" "$DIR/collector.log" && break; sleep 0.1; done
 # The poll every 50 ms should cost what rsyslog's `wc -l` costs: a python3
 # start per poll (to read the JSON) took ~0.1 s of CPU each, beside the
 # collector on the same CPUs; sed reads the same "rows" (count(*)).
