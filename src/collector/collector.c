@@ -73,6 +73,7 @@ struct collector {
 	struct loop_timer heartbeat, retention, commit;
 	int64_t batch_start_us;	/* monotonic; 0 = no open batch */
 	int64_t last_rec_us, last_commit_us;	/* monotonic */
+	uint64_t hb_stored;	/* st.stored when the last idle sync was asked */
 	int sigfd;
 	int64_t malformed_log_us;
 	unsigned malformed_suppressed;
@@ -119,26 +120,22 @@ static bool event_id_ok(const char *v)
  * full key is preferred; the MSG's short "peer=" is the fallback. So is
  * event_id (SD param, else " event_id=" in MSG); "" if absent or odd.
  * The agent's element is the first private one: its SD-ID is set per
- * output (sd_id), so no one name is expected here. One pass over the SD
- * for all three. */
-static void wgaudit_fields(const struct syslog_msg *m, char *type, char *iface, char *peer,
-			   char *event_id)
-{
-	struct sd_want w[] = {
-		{ .name = "event_id", .val = event_id, .vlen = 96 },
-		{ .name = "iface", .val = iface, .vlen = 64 },
-		{ .name = "peer", .val = peer, .vlen = 64 },
-	};
+ * output (sd_id), so no one name is expected here. w: the SD's three
+ * (WANT_*), read by the parser's pass over the SD (syslog_parse_want). */
+enum { WANT_EVENT_ID, WANT_IFACE, WANT_PEER, WANT_N };
 
-	sd_private_get(m->sd, w, ARRAY_SIZE(w));
-	if (!w[0].found && msg_kv_get(m->msg, "event_id", event_id, 96) < 0)
+static void wgaudit_fields(const struct syslog_msg *m, const struct sd_want *w, char *type,
+			   char *iface, char *peer, char *event_id, bool *peer_in_sd)
+{
+	if (!w[WANT_EVENT_ID].found && msg_kv_get(m->msg, "event_id", event_id, 96) < 0)
 		event_id[0] = '\0';
 	if (!event_id_ok(event_id))
 		event_id[0] = '\0';
 	copy_slice(type, 64, m->msgid.n ? m->msgid : msg_type(m->msg));
-	if (!w[1].found)
+	if (!w[WANT_IFACE].found)
 		msg_kv_get(m->msg, "iface", iface, 64);
-	if (!w[2].found && msg_kv_get(m->msg, "pubkey", peer, 64) < 0)
+	*peer_in_sd = w[WANT_PEER].found;
+	if (!w[WANT_PEER].found && msg_kv_get(m->msg, "pubkey", peer, 64) < 0)
 		msg_kv_get(m->msg, "peer", peer, 64);
 }
 
@@ -167,18 +164,24 @@ static int store_record(struct collector *c, const char *buf, size_t len, const 
 {
 	char type[64] = "", iface[64] = "", peer[64] = "", event_id[96] = "";
 	struct crec r = { .src = src, .proto = proto };
+	struct sd_want w[WANT_N] = {
+		[WANT_EVENT_ID] = { .name = "event_id", .val = event_id, .vlen = 96 },
+		[WANT_IFACE] = { .name = "iface", .val = iface, .vlen = 64 },
+		[WANT_PEER] = { .name = "peer", .val = peer, .vlen = 64 },
+	};
 	struct syslog_msg m;
 	int ret;
 
 	c->st.received++;
 	r.recv_us = now_realtime_us();
-	syslog_parse(buf, len, r.recv_us, &m);
+	/* any sender's SD: the agent's fields are wanted only of its records */
+	syslog_parse_want(buf, len, r.recv_us, &m, w, WANT_N);
 	if (m.flags & MALFORMED_FLAGS) {
 		c->st.malformed++;
 		log_malformed(c, src, m.flags);
 	}
 	if (slice_is(m.app, WGAUDIT_APP)) {
-		wgaudit_fields(&m, type, iface, peer, event_id);
+		wgaudit_fields(&m, w, type, iface, peer, event_id, &r.peer_in_sd);
 		r.type = type;
 		r.iface = iface;
 		r.peer = peer;
@@ -316,6 +319,13 @@ static void on_heartbeat(void *ctx)
 	struct collector *c = ctx;
 
 	put_stats(c, false);
+	/* Records came since the last heartbeat, none in the last one: what
+	 * they left unsynced (less than a checkpoint's worth) is synced now,
+	 * not at the next 4 MB, and the WAL may restart. */
+	if (c->st.stored != c->hb_stored && now_monotonic_us() - c->last_rec_us >= HEARTBEAT_US / 2) {
+		cstore_idle(c->db);
+		c->hb_stored = c->st.stored;
+	}
 	loop_timer_arm(c->loop, &c->heartbeat, now_monotonic_us() + HEARTBEAT_US);
 }
 

@@ -33,12 +33,13 @@
 #include <unistd.h>
 
 #include "collector/cstore.h"
+#include "collector/cwal.h"
 #include "store/sqlx.h"
 #include "collector/syslogparse.h"
 #include "base/log.h"
 #include "base/util.h"
 
-#define CSTORE_SCHEMA_VERSION	4
+#define CSTORE_SCHEMA_VERSION	5
 #define BUSY_TIMEOUT_MS		5000
 #define AGG_MAX			64
 #define HOST_MAX		256
@@ -50,8 +51,15 @@
 #define PAGE_SIZE_SQL		"PRAGMA page_size = 16384"
 /* What the WAL may hold before a checkpoint copies it back and syncs
  * both files: SQLite's default (1000 pages) of the 4 KiB pages files had,
- * kept in bytes whatever the page size. */
+ * kept in bytes whatever the page size. Checkpoints run on their own
+ * thread (cwal.c); the loop checkpoints itself only past the other two
+ * bounds: committed bytes not yet synced (what a power cut can take) and
+ * the WAL's length (its restart). */
 #define WAL_CHECKPOINT_BYTES	(4000 * 1024)
+#define WAL_UNSYNCED_BYTES	(16 * 1024 * 1024)
+#define WAL_MAX_BYTES		(64 * 1024 * 1024)
+/* A WAL grown long in a flood is cut back to this when it restarts. */
+#define WAL_LIMIT_SQL		"PRAGMA journal_size_limit = 4096000"
 #define INS_ROWS		16	/* records per multi-row INSERT */
 #define INS_COLS		17
 /* Copied record bytes held before they are inserted (besides one record
@@ -76,7 +84,7 @@ static const char schema[] =
 	" type TEXT,"			/* wgaudit records: event type */
 	" iface TEXT,"
 	" peer TEXT,"
-	" flags INTEGER NOT NULL DEFAULT 0,"
+	" flags INTEGER NOT NULL DEFAULT 0,"	/* SYSLOG_F_*, and F_* below */
 	" event_id TEXT);"			/* wgaudit records: the agent's event id */
 	/* Only what a query filters on is indexed: every index costs each
 	 * insert a B-tree descent and, per commit, a rewrite of every index
@@ -110,6 +118,10 @@ static const char *const upgrades[] = {
 	"CREATE UNIQUE INDEX msg_event_id ON msg(event_id) WHERE event_id IS NOT NULL;"
 	"ALTER TABLE stats ADD COLUMN duplicates INTEGER;",
 	"DROP INDEX IF EXISTS msg_peer;",
+	/* 5 writes msgid and peer as NULL when they repeat type and the SD
+	 * (F_MSGID_IS_TYPE, F_PEER_IN_SD): rows of 4 read as they are, so
+	 * nothing to rewrite; the version keeps older readers off the file. */
+	"",
 };
 _Static_assert(ARRAY_SIZE(upgrades) == CSTORE_SCHEMA_VERSION, "one upgrade per version");
 
@@ -119,6 +131,13 @@ struct agg {
 	int64_t last_us;
 	uint64_t count;
 };
+
+/* Storage flags, above the parser's SYSLOG_F_* in msg.flags (schema 5):
+ * a wgaudit record's msgid is NULL when it is its type, its peer NULL
+ * when it is the SD's peer param; cstore_query gives them back. Two
+ * fewer copies per row of ~500 bytes (a 44-byte key, the type). */
+#define F_MSGID_IS_TYPE		0x10000
+#define F_PEER_IN_SD		0x20000
 
 /* The text columns of a held record, in the INSERT's order. */
 enum { T_SRC, T_PROTO, T_HOST, T_APP, T_PROCID, T_MSGID, T_SD, T_MSG, T_TYPE,
@@ -136,6 +155,7 @@ struct held {
 
 struct cstore {
 	sqlite3 *db;
+	struct cwal *wal;	/* the checkpoints (a writer's) */
 	sqlite3_stmt *ins, *ins_n, *src_up;	/* ins_n: INS_ROWS rows */
 	bool in_txn;
 	bool failed;		/* an insert of this batch failed: it rolls back */
@@ -260,11 +280,18 @@ int cstore_open(const char *path, bool readonly, struct cstore **out)
 		    (ret = exec(s, "PRAGMA journal_mode = WAL", "journal_mode")) < 0 ||
 		    (ret = exec(s, "PRAGMA cache_size = -32768", "cache_size")) < 0 ||
 		    (ret = exec(s, "PRAGMA synchronous = NORMAL", "synchronous")) < 0 ||
+		    (ret = exec(s, WAL_LIMIT_SQL, "journal_size_limit")) < 0 ||
 		    (ret = migrate(s)) < 0 || (ret = prepare(s)) < 0)
 			goto out;
 		psize = pragma_int(s, "PRAGMA page_size");
-		if (psize > 0)
-			sqlite3_wal_autocheckpoint(s->db, (int)(WAL_CHECKPOINT_BYTES / psize));
+		if (psize <= 0 || psize > 65536) {
+			ret = -EIO;
+			goto out;
+		}
+		ret = cwal_start(s->db, path, (int)psize, WAL_CHECKPOINT_BYTES,
+				 WAL_UNSYNCED_BYTES, WAL_MAX_BYTES, &s->wal);
+		if (ret < 0)
+			goto out;
 		s->version = CSTORE_SCHEMA_VERSION;
 	} else {
 		/* A file a collector of schema 1 is still writing reads fine:
@@ -295,6 +322,7 @@ void cstore_free(struct cstore *s)
 	sqlite3_finalize(s->ins_n);
 	sqlite3_finalize(s->src_up);
 	free(s->arena);
+	cwal_stop(s->wal);	/* before the last connection closes */
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -452,7 +480,7 @@ static int insert_held(struct cstore *s)
 int cstore_add(struct cstore *s, const struct crec *r)
 {
 	const struct syslog_msg *m = r->m;
-	struct slice host = m->host;
+	struct slice host = m->host, msgid = m->msgid;
 	struct held *h;
 	int ret;
 
@@ -469,17 +497,24 @@ int cstore_add(struct cstore *s, const struct crec *r)
 	h->facility = m->facility;
 	h->severity = m->severity;
 	h->flags = m->flags;
+	if (r->type && m->msgid.n && m->msgid.n == strlen(r->type) &&
+	    !memcmp(m->msgid.p, r->type, m->msgid.n)) {
+		msgid = (struct slice){ NULL, 0 };
+		h->flags |= F_MSGID_IS_TYPE;
+	}
+	if (r->peer && *r->peer && r->peer_in_sd)
+		h->flags |= F_PEER_IN_SD;
 	if ((ret = hold_text(s, h, T_SRC, r->src, strlen(r->src))) < 0 ||
 	    (ret = hold_text(s, h, T_PROTO, r->proto, strlen(r->proto))) < 0 ||
 	    (ret = hold_text(s, h, T_HOST, host.p, host.n)) < 0 ||
 	    (ret = hold_slice(s, h, T_APP, m->app)) < 0 ||
 	    (ret = hold_slice(s, h, T_PROCID, m->procid)) < 0 ||
-	    (ret = hold_slice(s, h, T_MSGID, m->msgid)) < 0 ||
+	    (ret = hold_slice(s, h, T_MSGID, msgid)) < 0 ||
 	    (ret = hold_slice(s, h, T_SD, m->sd)) < 0 ||
 	    (ret = hold_text(s, h, T_MSG, m->msg.n ? m->msg.p : "", m->msg.n)) < 0 ||
 	    (ret = hold_str(s, h, T_TYPE, r->type)) < 0 ||
 	    (ret = hold_str(s, h, T_IFACE, r->iface)) < 0 ||
-	    (ret = hold_str(s, h, T_PEER, r->peer)) < 0 ||
+	    (ret = hold_str(s, h, T_PEER, h->flags & F_PEER_IN_SD ? NULL : r->peer)) < 0 ||
 	    (ret = hold_str(s, h, T_EVENT_ID, r->event_id)) < 0) {
 		/* not taken: the records held before it still are */
 		log_warnx("collector db: out of memory for a record");
@@ -536,6 +571,12 @@ void cstore_take_counts(struct cstore *s, uint64_t *stored, uint64_t *duplicates
 unsigned long cstore_pending(const struct cstore *s)
 {
 	return s->pending;
+}
+
+void cstore_idle(struct cstore *s)
+{
+	if (s->wal)
+		cwal_kick(s->wal);
 }
 
 int cstore_put_stats(struct cstore *s, const struct cstats *st)
@@ -646,6 +687,16 @@ static const char *col(sqlite3_stmt *q, int i)
 	return (const char *)sqlite3_column_text(q, i);
 }
 
+/* A row's peer that was not stored twice (F_PEER_IN_SD): the SD's, read
+ * as the collector read it (collector.c wgaudit_fields). */
+static const char *sd_peer(const struct crow *r, char *buf, size_t len)
+{
+	struct sd_want w = { .name = "peer", .val = buf, .vlen = len };
+
+	sd_private_get((struct slice){ r->sd, r->sd_len }, &w, 1);
+	return w.found && buf[0] ? buf : NULL;
+}
+
 int cstore_query(struct cstore *s, const struct cquery *q,
 		 int (*cb)(void *ctx, const struct crow *r), void *ctx, int64_t *last_id)
 {
@@ -658,7 +709,7 @@ int cstore_query(struct cstore *s, const struct cquery *q,
 		return 0;
 	n = (size_t)snprintf(sql, sizeof(sql),
 		"SELECT id, recv_us, time_us, facility, severity, src, proto, host, app,"
-		" procid, msgid, type, iface, peer, sd, msg, %s FROM msg WHERE id > ?1",
+		" procid, msgid, type, iface, peer, sd, msg, %s, flags FROM msg WHERE id > ?1",
 		s->version >= 3 ? "event_id" : "NULL");
 	if (q->app)
 		n += (size_t)snprintf(sql + n, sizeof(sql) - n,
@@ -696,6 +747,8 @@ int cstore_query(struct cstore *s, const struct cquery *q,
 		sqlite3_bind_int64(st, 6, q->tail);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct crow r = { 0 };
+		char peer[64];
+		int64_t flags;
 
 		i = 0;
 		r.id = sqlite3_column_int64(st, i++);
@@ -717,6 +770,11 @@ int cstore_query(struct cstore *s, const struct cquery *q,
 		r.msg = col(st, i);
 		r.msg_len = (size_t)sqlite3_column_bytes(st, i++);
 		r.event_id = col(st, i++);
+		flags = sqlite3_column_int64(st, i++);
+		if (flags & F_MSGID_IS_TYPE)
+			r.msgid = r.type;
+		if (flags & F_PEER_IN_SD)
+			r.peer = sd_peer(&r, peer, sizeof(peer));
 		if (last_id)
 			*last_id = r.id;
 		if (cb(ctx, &r))
@@ -746,7 +804,7 @@ int cstore_get_stats(struct cstore *s, struct cstats *st)
 			  &st->malformed, &st->framing_errors, &st->conns_accepted,
 			  &st->conns_refused, &st->conns_timed_out, &st->retention_deleted,
 			  &st->tls_failed, &st->duplicates };
-	const char *sqls[] = { sql_v1, sql_v1, sql_v2, sql, sql };
+	const char *sqls[] = { sql_v1, sql_v1, sql_v2, sql, sql, sql };
 	_Static_assert(ARRAY_SIZE(sqls) == CSTORE_SCHEMA_VERSION + 1, "a query per version");
 	sqlite3_stmt *q;
 	int ret = -ENOENT;

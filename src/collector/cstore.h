@@ -21,6 +21,7 @@ struct crec {
 	const struct syslog_msg *m;
 	const char *type, *iface, *peer;	/* wgaudit records only */
 	const char *event_id;	/* wgaudit records: unique key, NULL = none */
+	bool peer_in_sd;	/* peer is the SD's (private element) peer param */
 };
 
 /* Counters the collector keeps; written with the heartbeat. */
@@ -72,6 +73,9 @@ int cstore_add(struct cstore *s, const struct crec *r);
 int cstore_commit(struct cstore *s);
 /* Records taken since the last commit. */
 unsigned long cstore_pending(const struct cstore *s);
+/* Records have stopped for a while: sync what is committed (a checkpoint
+ * on the checkpoint thread, soon). */
+void cstore_idle(struct cstore *s);
 /* Of the batches ended since the last call: records stored, duplicates
  * not stored again, records lost with a batch that failed. */
 void cstore_take_counts(struct cstore *s, uint64_t *stored, uint64_t *duplicates,

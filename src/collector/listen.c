@@ -51,9 +51,8 @@ struct lset;
 
 struct listener {
 	struct lset *ls;
-	int fd;
+	const struct lsock *sk;
 	bool udp, tls;
-	char url[80];
 };
 
 struct conn {
@@ -82,6 +81,7 @@ struct lset {
 	struct listen_opts o;
 	struct listen_hooks h;
 	struct listener lis[LISTEN_MAX];
+	struct lsock socks[LISTEN_MAX];	/* lis[i]'s socket */
 	unsigned nlis;
 	struct conn *conns;
 	unsigned nconns;
@@ -308,7 +308,7 @@ static void tcp_accept(void *ctx, int fd, uint32_t events)
 
 		if (cfd < 0) {
 			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-				log_warn("collector: accept on %s", li->url);
+				log_warn("collector: accept on %s", li->sk->url);
 			return;
 		}
 		if (ls->nconns >= ls->o.max_conns) {
@@ -516,6 +516,7 @@ int listen_add(struct lset *ls, const char *url)
 {
 	struct sockaddr_storage ss;
 	struct listener *li;
+	struct lsock *sk;
 	socklen_t sl;
 	bool udp, tls = false;
 	int fd, ret;
@@ -546,12 +547,14 @@ int listen_add(struct lset *ls, const char *url)
 		return -EINVAL;
 	}
 	li = &ls->lis[ls->nlis];
+	sk = &ls->socks[ls->nlis];
 	fd = listen_bind(url, udp ? SOCK_DGRAM : SOCK_STREAM, &ss, sl,
-			 udp ? "udp" : tls ? "tls" : "tcp", "", li->url, sizeof(li->url));
+			 udp ? "udp" : tls ? "tls" : "tcp", "", sk->url, sizeof(sk->url));
 	if (fd < 0)
 		return fd;
+	sk->fd = fd;
 	li->ls = ls;
-	li->fd = fd;
+	li->sk = sk;
 	li->udp = udp;
 	li->tls = tls;
 	ret = loop_add_fd(ls->loop, fd, EPOLLIN, udp ? udp_read : tcp_accept, li);
@@ -563,14 +566,27 @@ int listen_add(struct lset *ls, const char *url)
 	return 0;
 }
 
-void listen_describe(const struct lset *ls, char *out, size_t len)
+void lsock_describe(const struct lsock *s, unsigned n, char *out, size_t len)
 {
-	size_t n = 0;
+	size_t w = 0;
 
 	if (len)
 		out[0] = '\0';
-	for (unsigned i = 0; i < ls->nlis && n < len; i++)
-		n += (size_t)snprintf(out + n, len - n, "%s%s", i ? " " : "", ls->lis[i].url);
+	for (unsigned i = 0; i < n && w < len; i++)
+		w += (size_t)snprintf(out + w, len - w, "%s%s", i ? " " : "", s[i].url);
+}
+
+void lsock_close(struct loop *l, const struct lsock *s, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		loop_del_fd(l, s[i].fd);
+		close(s[i].fd);
+	}
+}
+
+void listen_describe(const struct lset *ls, char *out, size_t len)
+{
+	lsock_describe(ls->socks, ls->nlis, out, len);
 }
 
 unsigned listen_conns(const struct lset *ls)
@@ -584,10 +600,7 @@ void listen_free(struct lset *ls)
 		return;
 	while (ls->conns)
 		conn_close(ls->conns);
-	for (unsigned i = 0; i < ls->nlis; i++) {
-		loop_del_fd(ls->loop, ls->lis[i].fd);
-		close(ls->lis[i].fd);
-	}
+	lsock_close(ls->loop, ls->socks, ls->nlis);
 	loop_timer_cancel(ls->loop, &ls->sweep);
 	free(ls->dgram);
 	free(ls);

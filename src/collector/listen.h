@@ -54,4 +54,15 @@ void listen_addr_text(const struct sockaddr_storage *ss, char out[static INET6_A
 int listen_bind(const char *url, int type, struct sockaddr_storage *ss, socklen_t sl,
 		const char *scheme, const char *suffix, char *bound, size_t blen);
 void listen_free(struct lset *ls);
+
+/* A bound listening socket and its URL as bound; both kinds of listener
+ * (listen.c, relplisten.c) keep theirs in an array of these. */
+struct lsock {
+	int fd;
+	char url[96];
+};
+/* Their URLs, space-separated, into out (truncated to len). */
+void lsock_describe(const struct lsock *s, unsigned n, char *out, size_t len);
+/* Takes them off the loop and closes them. */
+void lsock_close(struct loop *l, const struct lsock *s, unsigned n);
 #endif

@@ -57,9 +57,8 @@
 
 struct rlistener {
 	struct rlset *rs;
-	int fd;
+	const struct lsock *sk;
 	bool tls;
-	char url[96];
 };
 
 struct rconn {
@@ -86,6 +85,7 @@ struct rlset {
 	struct ctls_ctx *tls;	/* for ?tls=1 listeners; owned by the caller */
 	struct relpl_hooks h;
 	struct rlistener lis[RELPL_LISTEN_MAX];
+	struct lsock socks[RELPL_LISTEN_MAX];	/* lis[i]'s socket */
 	unsigned nlis;
 	struct rconn *conns;
 	unsigned nconns;
@@ -418,7 +418,7 @@ static void on_accept(void *ctx, int fd, uint32_t events)
 
 		if (cfd < 0) {
 			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-				log_warn("collector: accept on %s", li->url);
+				log_warn("collector: accept on %s", li->sk->url);
 			return;
 		}
 		if (rs->nconns >= rs->max_conns) {
@@ -544,6 +544,7 @@ int relpl_add(struct rlset *rs, const char *url)
 {
 	struct sockaddr_storage ss;
 	struct rlistener *li;
+	struct lsock *sk;
 	char hp[80];
 	const char *q = strchr(url, '?');
 	size_t hl = q ? (size_t)(q - url) : strlen(url);
@@ -573,12 +574,14 @@ int relpl_add(struct rlset *rs, const char *url)
 		return -EINVAL;
 	}
 	li = &rs->lis[rs->nlis];
-	fd = listen_bind(url, SOCK_STREAM, &ss, sl, "relp", tls ? "?tls=1" : "", li->url,
-			 sizeof(li->url));
+	sk = &rs->socks[rs->nlis];
+	fd = listen_bind(url, SOCK_STREAM, &ss, sl, "relp", tls ? "?tls=1" : "", sk->url,
+			 sizeof(sk->url));
 	if (fd < 0)
 		return fd;
+	sk->fd = fd;
 	li->rs = rs;
-	li->fd = fd;
+	li->sk = sk;
 	li->tls = tls;
 	ret = loop_add_fd(rs->loop, fd, EPOLLIN, on_accept, li);
 	if (ret < 0) {
@@ -596,12 +599,7 @@ size_t relpl_held(const struct rlset *rs)
 
 void relpl_describe(const struct rlset *rs, char *out, size_t len)
 {
-	size_t n = 0;
-
-	if (len)
-		out[0] = '\0';
-	for (unsigned i = 0; i < rs->nlis && n < len; i++)
-		n += (size_t)snprintf(out + n, len - n, "%s%s", i ? " " : "", rs->lis[i].url);
+	lsock_describe(rs->socks, rs->nlis, out, len);
 }
 
 unsigned relpl_conns(const struct rlset *rs)
@@ -615,10 +613,7 @@ void relpl_free(struct rlset *rs)
 		return;
 	while (rs->conns)
 		conn_close(rs->conns);
-	for (unsigned i = 0; i < rs->nlis; i++) {
-		loop_del_fd(rs->loop, rs->lis[i].fd);
-		close(rs->lis[i].fd);
-	}
+	lsock_close(rs->loop, rs->socks, rs->nlis);
 	loop_timer_cancel(rs->loop, &rs->sweep);
 	free(rs);
 }

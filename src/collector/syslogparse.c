@@ -318,10 +318,53 @@ static void sd_unescape(struct slice raw, char *val, size_t vlen)
 	val[o] = '\0';
 }
 
+/* The wants of sd_private_get, and where its pass is. */
+struct sd_wants {
+	struct sd_want *want;
+	size_t n, left;
+	struct slice id;	/* the first private element's SD-ID, once met */
+};
+
+static void wants_init(struct sd_wants *ws, struct sd_want *want, size_t n)
+{
+	*ws = (struct sd_wants){ .want = want, .n = n, .left = n };
+	for (size_t w = 0; w < n; w++) {
+		want[w].found = false;
+		if (want[w].vlen)
+			want[w].val[0] = '\0';
+	}
+}
+
+/* The param k the iterator just read, against the wants. */
+static void wants_match(struct sd_wants *ws, const struct sd_iter *it, struct slice k)
+{
+	struct sd_want *want = ws->want;
+
+	if (!ws->id.p) {
+		if (!memchr(it->id.p, '@', it->id.n))
+			return;
+		ws->id = it->id;	/* the first private element's */
+	} else if (it->id.n != ws->id.n || memcmp(it->id.p, ws->id.p, ws->id.n)) {
+		return;
+	}
+	for (size_t w = 0; w < ws->n; w++) {
+		/* k.n >= 1; strncmp stops at a shorter name's NUL */
+		if (want[w].found || want[w].name[0] != k.p[0] ||
+		    strncmp(want[w].name, k.p, k.n) || want[w].name[k.n])
+			continue;
+		if (want[w].vlen)
+			sd_unescape(it->raw, want[w].val, want[w].vlen);
+		want[w].found = true;
+		ws->left--;
+		return;
+	}
+}
+
 /* End of the SD elements at s if they are well formed (the iterator's
  * grammar) and followed by the end or a byte other than '[', else 0. For
- * such input it is where sd_span ends too; one pass instead of two. */
-static size_t sd_valid_span(const char *s, size_t len)
+ * such input it is where sd_span ends too; one pass instead of two. With
+ * ws, the same pass does sd_private_get's (on a 0, ws is left unsure). */
+static size_t sd_valid_span(const char *s, size_t len, struct sd_wants *ws)
 {
 	struct sd_iter it;
 	struct slice k;
@@ -329,7 +372,8 @@ static size_t sd_valid_span(const char *s, size_t len)
 
 	sd_iter_init(&it, sl(s, len));
 	while ((ret = sd_iter_next(&it, &k, NULL, 0)) > 0)
-		;
+		if (ws && ws->left)
+			wants_match(ws, &it, k);
 	if (ret == 0)
 		return len;
 	/* stopped where another element could start: the SD ends there */
@@ -389,37 +433,15 @@ int sd_private_id(struct slice sd, char *id, size_t idlen)
 
 int sd_private_get(struct slice sd, struct sd_want *want, size_t n)
 {
-	struct slice k, id = { NULL, 0 };
+	struct sd_wants ws;
 	struct sd_iter it;
-	size_t left = n;
+	struct slice k;
 
-	for (size_t w = 0; w < n; w++) {
-		want[w].found = false;
-		if (want[w].vlen)
-			want[w].val[0] = '\0';
-	}
+	wants_init(&ws, want, n);
 	sd_iter_init(&it, sd);
-	while (left && sd_iter_next(&it, &k, NULL, 0) > 0) {
-		if (!id.p) {
-			if (!memchr(it.id.p, '@', it.id.n))
-				continue;
-			id = it.id;	/* the first private element's */
-		} else if (it.id.n != id.n || memcmp(it.id.p, id.p, id.n)) {
-			continue;
-		}
-		for (size_t w = 0; w < n; w++) {
-			/* k.n >= 1; strncmp stops at a shorter name's NUL */
-			if (want[w].found || want[w].name[0] != k.p[0] ||
-			    strncmp(want[w].name, k.p, k.n) || want[w].name[k.n])
-				continue;
-			if (want[w].vlen)
-				sd_unescape(it.raw, want[w].val, want[w].vlen);
-			want[w].found = true;
-			left--;
-			break;
-		}
-	}
-	return id.p ? 0 : -ENOENT;
+	while (ws.left && sd_iter_next(&it, &k, NULL, 0) > 0)
+		wants_match(&ws, &it, k);
+	return ws.id.p ? 0 : -ENOENT;
 }
 
 /* --- MSG key=value ----------------------------------------------------- */
@@ -538,7 +560,9 @@ static struct slice strip_bom(struct slice m)
 	return m;
 }
 
-static void parse_5424(const char *s, size_t len, struct syslog_msg *m)
+/* *got: whether ws holds sd_private_get(m->sd)'s result. */
+static void parse_5424(const char *s, size_t len, struct syslog_msg *m, struct sd_wants *ws,
+		       bool *got)
 {
 	struct slice ts, *f[] = { &m->host, &m->app, &m->procid, &m->msgid };
 	size_t i = token(s, len, &ts), n;
@@ -557,8 +581,9 @@ static void parse_5424(const char *s, size_t len, struct syslog_msg *m)
 	i++;
 	if (i < len && s[i] == '-') {
 		i++;
-	} else if (i < len && s[i] == '[' && (n = sd_valid_span(s + i, len - i)) > 0) {
+	} else if (i < len && s[i] == '[' && (n = sd_valid_span(s + i, len - i, ws)) > 0) {
 		m->sd = sl(s + i, n);
+		*got = ws != NULL;
 		i += n;
 	} else if (i < len && s[i] == '[' && (n = sd_span(s + i, len - i)) > 0) {
 		m->sd = sl(s + i, n);	/* kept as sent, flagged */
@@ -652,7 +677,8 @@ static void parse_3164(const char *s, size_t len, int64_t now_us, struct syslog_
 	m->msg = sl(s + i, len - i);
 }
 
-void syslog_parse(const char *buf, size_t len, int64_t now_us, struct syslog_msg *out)
+static void parse(const char *buf, size_t len, int64_t now_us, struct syslog_msg *out,
+		  struct sd_wants *ws, bool *got)
 {
 	unsigned pri = 0;
 	size_t i = 1;
@@ -676,7 +702,7 @@ void syslog_parse(const char *buf, size_t len, int64_t now_us, struct syslog_msg
 			out->severity = (int)(pri & 7);
 			i++;
 			if (len - i >= 2 && buf[i] == '1' && buf[i + 1] == ' ')
-				parse_5424(buf + i + 2, len - i - 2, out);
+				parse_5424(buf + i + 2, len - i - 2, out, ws, got);
 			else
 				parse_3164(buf + i, len - i, now_us, out);
 			return;
@@ -684,6 +710,27 @@ void syslog_parse(const char *buf, size_t len, int64_t now_us, struct syslog_msg
 	}
 	out->flags |= SYSLOG_F_NOPRI;
 	out->msg = sl(buf, len);
+}
+
+void syslog_parse(const char *buf, size_t len, int64_t now_us, struct syslog_msg *out)
+{
+	bool got = false;
+
+	parse(buf, len, now_us, out, NULL, &got);
+}
+
+int syslog_parse_want(const char *buf, size_t len, int64_t now_us, struct syslog_msg *out,
+		      struct sd_want *want, size_t n)
+{
+	struct sd_wants ws;
+	bool got = false;
+
+	wants_init(&ws, want, n);
+	parse(buf, len, now_us, out, &ws, &got);
+	/* no SD, or one kept as sent (malformed): the separate pass */
+	if (!got)
+		return sd_private_get(out->sd, want, n);
+	return ws.id.p ? 0 : -ENOENT;
 }
 
 /* --- framing ----------------------------------------------------------- */

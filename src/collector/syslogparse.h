@@ -72,6 +72,11 @@ struct sd_want {
 	bool found;
 };
 int sd_private_get(struct slice sd, struct sd_want *want, size_t n);
+/* syslog_parse, and then sd_private_get(out->sd, want, n), its result
+ * and return: from the pass that validates a well-formed SD (the
+ * collector's every record), not a second one. */
+int syslog_parse_want(const char *buf, size_t len, int64_t now_us, struct syslog_msg *out,
+		      struct sd_want *want, size_t n);
 
 /* wgaudit MSG grammar (outputs/format.c): TYPE *(SP key=value), value bare
  * or "quoted" with \" \\ \n \r \t \xHH. The value of key, unescaped and

@@ -6,7 +6,8 @@
  * exact-size copy, so any over-read trips ASan. Invariants: every slice
  * lies inside its record, facility/severity are in range, the framer never
  * consumes more than it was given, the one-pass sd_private_get agrees
- * with sd_private_id + sd_get. */
+ * with sd_private_id + sd_get, and syslog_parse_want with syslog_parse
+ * then sd_private_get. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,23 @@ static void parse_one(const char *src, size_t n)
 			if (w[i].found != found || (found && strcmp(one, vals[i])) ||
 			    (!found && vals[i][0]))
 				abort();
+		}
+		{
+			/* the parser's own pass over the SD gives the same */
+			char pvals[3][64];
+			struct sd_want pw[3];
+			struct syslog_msg m2;
+			int ret;
+
+			for (int i = 0; i < 3; i++)
+				pw[i] = (struct sd_want){ .name = names[i], .val = pvals[i],
+							  .vlen = 64 };
+			ret = syslog_parse_want(r, n, INT64_C(1795610400) * 1000000, &m2, pw, 3);
+			if (memcmp(&m, &m2, sizeof(m)) || (ret == 0) != priv)
+				abort();
+			for (int i = 0; i < 3; i++)
+				if (pw[i].found != w[i].found || strcmp(pvals[i], vals[i]))
+					abort();
 		}
 	}
 	free(r);

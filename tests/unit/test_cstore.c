@@ -4,7 +4,8 @@
  * stored as they come, and a schema-2 file (before event_id) upgraded in
  * place with its rows kept, to the current schema (no peer index);
  * batches of any size through the multi-row INSERT; a batch whose insert
- * fails rolled back whole. */
+ * fails rolled back whole; a wgaudit record's msgid and peer stored once
+ * (schema 5) and read back as given, beside a row of schema 4. */
 #include <errno.h>
 #include <sqlite3.h>
 #include "test.h"
@@ -279,11 +280,125 @@ TEST(schema_2_upgraded_in_place)
 	CHECK_INT(cstore_get_stats(s, &st), 0);
 	CHECK_INT(st.duplicates, 3);
 	cstore_free(s);
-	/* 2 -> 3 -> 4: event_id's unique index added, peer's dropped */
-	CHECK_INT(sql_int(path, "PRAGMA user_version"), 4);
+	/* 2 -> 3 -> 4 -> 5: event_id's unique index added, peer's dropped */
+	CHECK_INT(sql_int(path, "PRAGMA user_version"), 5);
 	CHECK_INT(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'msg_peer'"), 0);
 	CHECK_INT(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'msg_event_id'"), 1);
 	CHECK_INT(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'msg_type'"), 1);
+	rmdir_rf(dir);
+}
+struct want_row {
+	const char *msgid, *type, *peer;
+};
+
+struct got_rows {
+	struct want_row row[8];
+	size_t n;
+};
+
+static int collect(void *ctx, const struct crow *r)
+{
+	struct got_rows *g = ctx;
+	struct want_row *w;
+
+	if (g->n == ARRAY_SIZE(g->row))
+		return 1;
+	w = &g->row[g->n++];
+	w->msgid = r->msgid ? strdup(r->msgid) : NULL;
+	w->type = r->type ? strdup(r->type) : NULL;
+	w->peer = r->peer ? strdup(r->peer) : NULL;
+	return 0;
+}
+
+static void check_opt(const char *got, const char *want, int line)
+{
+	if ((got == NULL) != (want == NULL) || (got && strcmp(got, want)))
+		test_fail("line %d: got %s, want %s", line, got ? got : "NULL",
+			  want ? want : "NULL");
+}
+
+/* Schema 5 stores a wgaudit record's msgid only when it is not its type,
+ * and its peer only when it is not the SD's peer param; cstore_query (so
+ * `collector logs`, text and JSON) gives every row back as it was given,
+ * and a row written by schema 4 (both columns filled) reads as it is. */
+TEST(msgid_and_peer_stored_once)
+{
+	static const char key[] = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789+/ABCD=";
+	static const struct {
+		const char *rec, *type, *peer;
+		bool peer_in_sd;
+		struct want_row want;
+		const char *raw_msgid, *raw_peer;	/* the columns */
+	} cases[] = {
+		{ "<14>1 - gw wireguard-audit - PEER_TRANSFER [wgaudit@32473 peer=\""
+		  "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789+/ABCD=\" rx=\"1\"] PEER_TRANSFER rx=1",
+		  "PEER_TRANSFER", key, true, { "PEER_TRANSFER", "PEER_TRANSFER", key }, NULL, NULL },
+		/* the SD's peer is empty: none, as before */
+		{ "<14>1 - gw wireguard-audit - PEER_ADDED [wgaudit@32473 peer=\"\"] PEER_ADDED",
+		  "PEER_ADDED", "", true, { "PEER_ADDED", "PEER_ADDED", NULL }, NULL, NULL },
+		/* no MSGID: the type comes from MSG, and the peer from it too */
+		{ "<14>1 - gw wireguard-audit - - - PEER_REMOVED pubkey=AbCd",
+		  "PEER_REMOVED", "AbCd", false, { NULL, "PEER_REMOVED", "AbCd" }, NULL, "AbCd" },
+		/* RFC 3164 */
+		{ "<14>Dec  1 00:00:00 gw wireguard-audit: IFACE_UP iface=wg0",
+		  "IFACE_UP", "", false, { NULL, "IFACE_UP", NULL }, NULL, NULL },
+		/* not the agent's: msgid kept */
+		{ "<14>1 - h app - ID47 - hello", NULL, NULL, false, { "ID47", NULL, NULL },
+		  "ID47", NULL },
+	};
+	struct got_rows g = { .n = 0 };
+	struct want_row *got = g.row;
+	char dir[64], path[96], sql[128];
+	struct cquery q = { .tail = 0 };
+	struct cstore *s;
+	sqlite3 *db;
+
+	tmpdb(dir, sizeof(dir), path, sizeof(path));
+	CHECK_INT(cstore_open(path, false, &s), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct syslog_msg m;
+		struct crec r = { .recv_us = 1, .src = "127.0.0.1", .proto = "tcp", .m = &m,
+				  .type = cases[i].type, .peer = cases[i].peer,
+				  .peer_in_sd = cases[i].peer_in_sd };
+
+		syslog_parse(cases[i].rec, strlen(cases[i].rec), 0, &m);
+		CHECK_INT(cstore_add(s, &r), 0);
+	}
+	CHECK_INT(cstore_commit(s), 0);
+	cstore_free(s);
+	/* a row as schema 4 wrote it */
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, "INSERT INTO msg (recv_us, src, proto, facility, severity, host,"
+			       " app, msgid, sd, msg, type, peer) VALUES (1, 'x', 'tcp', 1, 6, 'gw',"
+			       " 'wireguard-audit', 'PEER_ADDED', '[wgaudit@32473 peer=\"K\"]',"
+			       " 'PEER_ADDED', 'PEER_ADDED', 'K')", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		snprintf(sql, sizeof(sql), "SELECT msgid IS NULL FROM msg WHERE id = %zu",
+			 i + 1);
+		CHECK_INT(sql_int(path, sql), cases[i].raw_msgid == NULL);
+		snprintf(sql, sizeof(sql), "SELECT peer IS NULL FROM msg WHERE id = %zu", i + 1);
+		CHECK_INT(sql_int(path, sql), cases[i].raw_peer == NULL);
+	}
+	CHECK_INT(cstore_open(path, true, &s), 0);
+	CHECK_INT(cstore_query(s, &q, collect, &g, NULL), 0);
+	cstore_free(s);
+	CHECK_INT(g.n, ARRAY_SIZE(cases) + 1);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct want_row *w = &cases[i].want;
+
+		check_opt(got[i].msgid, w->msgid, (int)i);
+		check_opt(got[i].type, w->type, (int)i);
+		check_opt(got[i].peer, w->peer, (int)i);
+	}
+	check_opt(got[ARRAY_SIZE(cases)].msgid, "PEER_ADDED", __LINE__);
+	check_opt(got[ARRAY_SIZE(cases)].type, "PEER_ADDED", __LINE__);
+	check_opt(got[ARRAY_SIZE(cases)].peer, "K", __LINE__);
+	for (size_t i = 0; i < g.n; i++) {
+		free((char *)got[i].msgid);
+		free((char *)got[i].type);
+		free((char *)got[i].peer);
+	}
 	rmdir_rf(dir);
 }
 TEST_MAIN()

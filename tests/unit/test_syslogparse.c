@@ -528,6 +528,52 @@ TEST(sd_private_get_is_sd_get)
 	}
 }
 
+/* syslog_parse_want: the record as syslog_parse gives it, and the wants
+ * as sd_private_get gives them on its SD, whether the SD is well formed
+ * (read by the validating pass), broken (a second pass on what is kept),
+ * absent, or the record is RFC 3164. */
+TEST(parse_want_is_parse_then_sd_private_get)
+{
+	static const char *const recs[] = {
+		"<14>1 2026-11-25T12:00:00Z gw wireguard-audit - PEER_TRANSFER [wgaudit@32473"
+		" iface=\"wg0\" peer=\"k=\\\"q\\\"\\]x\" event_id=\"ab-1\"] PEER_TRANSFER rx=1",
+		"<14>1 - h a - - [timeQuality tzKnown=\"1\"][a@1][a@1 iface=\"one\" iface=\"dup\"]"
+		"[b@2 peer=\"no\"][a@1 peer=\"later\"] msg",
+		"<14>1 - h a - - [x@9 event_id=\"e-1\"][x@9 broken] msg",
+		"<14>1 - h a - - [x@1 peer=\"v\"][bad=1] msg",
+		"<14>1 - h a - - [x@1 peer=\"v\"]msg",
+		"<14>1 - h a - - [x@1 iface=\"0123456789abcdef0123456789abcdef0123456789abcdef"
+		"0123456789abcdefXYZ\"]",
+		"<14>1 - h a - - [x@1 iface=\"unterminated] msg",
+		"<14>1 - h a - - [timeQuality tzKnown=\"1\"] msg",
+		"<14>1 - h a - - - msg [x@1 peer=\"not SD\"]",
+		"<14>Dec  1 00:00:00 gw wireguard-audit: PEER_ADDED peer=abc",
+		"no pri [x@1 peer=\"v\"]",
+		"",
+	};
+	static const char *const names[] = { "event_id", "iface", "peer" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(recs); i++) {
+		char vals[3][64], want_vals[3][64];
+		struct sd_want w[3], want[3];
+		struct syslog_msg m, m1;
+		int ret;
+
+		for (size_t k = 0; k < 3; k++) {
+			w[k] = (struct sd_want){ .name = names[k], .val = vals[k], .vlen = 64 };
+			want[k] = (struct sd_want){ .name = names[k], .val = want_vals[k], .vlen = 64 };
+		}
+		ret = syslog_parse_want(recs[i], strlen(recs[i]), NOW_US, &m, w, 3);
+		syslog_parse(recs[i], strlen(recs[i]), NOW_US, &m1);
+		CHECK(!memcmp(&m, &m1, sizeof(m)));
+		CHECK_INT(ret, sd_private_get(m1.sd, want, 3));
+		for (size_t k = 0; k < 3; k++) {
+			CHECK_INT(w[k].found, want[k].found);
+			CHECK_STR(vals[k], want_vals[k]);
+		}
+	}
+}
+
 /* Where the SD ends, and whether it is flagged, on well-formed SD (one
  * strict pass) and on broken SD (the lenient span, flagged). */
 TEST(sd_span_strict_and_lenient)

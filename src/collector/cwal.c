@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0
+/* cwal.c - the collector database's WAL checkpoints on a thread.
+ *
+ * A checkpoint copies the WAL back into the database file and syncs both
+ * (synchronous=NORMAL syncs nothing at a commit): on the loop it was a
+ * sixth of the collector's CPU under a flood, and its two fdatasyncs held
+ * the loop ~0.25 s per 200,000 records (bench/collector.sh). Here the
+ * writer (the loop's connection) only commits, and a second connection
+ * on a thread of its own runs PASSIVE checkpoints, which never take the
+ * write lock: the loop goes on inserting while the thread copies and
+ * syncs. This thread is the collector's one exception to "one thread"
+ * (docs/ARCHITECTURE.md): it touches only its own connection and the few
+ * counters below, under one mutex.
+ *
+ * Two things a PASSIVE checkpoint beside a busy writer cannot do, which
+ * the writer then does itself after a commit, as SQLite's auto-checkpoint
+ * did after every ~4 MB (the thread's round, if one runs, is waited for):
+ *  - restart the WAL: SQLite restarts it at a write transaction's start
+ *    only if every frame was copied back, which a thread copying while
+ *    the loop appends rarely sees; so a WAL longer than wal_bytes is
+ *    checkpointed by the writer, between its transactions;
+ *  - bound what a power cut can take: frames committed since the start of
+ *    the last checkpoint that completed are not synced; past
+ *    unsynced_bytes (a thread that falls behind: a slow disk) the writer
+ *    checkpoints before it reads on.
+ * Frames are counted from the writer's own count of pages it wrote
+ * (SQLITE_DBSTATUS_CACHE_WRITE), which a WAL restart does not reset.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "collector/cwal.h"
+#include "base/log.h"
+
+struct cwal {
+	sqlite3 *wdb;		/* the writer's (loop thread) */
+	sqlite3 *db;		/* the thread's */
+	pthread_t th;
+	bool started;
+	pthread_mutex_t mu;
+	pthread_cond_t wake, idle;
+	/* under mu */
+	uint64_t written;	/* frames the writer wrote, in all */
+	uint64_t mark;		/* written when the last checkpoint began */
+	uint64_t synced;	/* frames known synced (written at a completed one's start) */
+	bool busy;		/* the thread is checkpointing */
+	bool writer;		/* the writer is: the thread does not start */
+	bool stop;
+	bool kicked;		/* a round wanted however little is new */
+	int rc;			/* the thread's last failure, SQLITE_OK once logged */
+	unsigned long rounds, writer_rounds;	/* checkpoints done by each */
+	/* set once */
+	uint64_t ckpt_frames, unsynced_frames, wal_frames;
+	int page_size;
+	/* the loop's */
+	bool warned;
+};
+
+/* One PASSIVE checkpoint on db; true if every frame of the WAL is in the
+ * database file and synced. */
+static bool checkpoint(sqlite3 *db, int *rc)
+{
+	int log = -1, done = -1;
+
+	*rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+	/* done < log: a reader's snapshot held frames back, unsynced maybe */
+	return *rc == SQLITE_OK && log == done;
+}
+
+static void *run(void *arg)
+{
+	struct cwal *w = arg;
+	uint64_t mark;
+	bool all;
+	int rc;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->stop && (w->writer || (w->written - w->mark < w->ckpt_frames &&
+						  !(w->kicked && w->written > w->mark))))
+			pthread_cond_wait(&w->wake, &w->mu);
+		if (w->stop)
+			break;
+		mark = w->mark = w->written;
+		w->kicked = false;
+		w->busy = true;
+		pthread_mutex_unlock(&w->mu);
+		all = checkpoint(w->db, &rc);
+		pthread_mutex_lock(&w->mu);
+		w->busy = false;
+		w->rounds++;
+		if (all && mark > w->synced)
+			w->synced = mark;
+		if (rc != SQLITE_OK)
+			w->rc = rc;
+		pthread_cond_broadcast(&w->idle);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* SQLite's WAL hook: on the writer's thread, after each commit; nframe
+ * is the WAL's length. Its return is the commit's, which has happened
+ * already: always SQLITE_OK, failures are logged. */
+static int on_commit(void *ctx, sqlite3 *db, const char *name, int nframe)
+{
+	struct cwal *w = ctx;
+	int cur = 0, hi = 0, rc, thread_rc;
+	uint64_t mark;
+	bool all;
+
+	sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_WRITE, &cur, &hi, 1);
+	pthread_mutex_lock(&w->mu);
+	w->written += (uint64_t)(cur > 0 ? cur : 0);
+	thread_rc = w->rc;
+	w->rc = SQLITE_OK;
+	if ((uint64_t)nframe < w->wal_frames && w->written - w->synced < w->unsynced_frames) {
+		if (w->written - w->mark >= w->ckpt_frames)
+			pthread_cond_signal(&w->wake);
+		pthread_mutex_unlock(&w->mu);
+		if (thread_rc != SQLITE_OK)
+			log_warnx("collector db: checkpoint: %s", sqlite3_errstr(thread_rc));
+		return SQLITE_OK;
+	}
+	w->writer = true;
+	while (w->busy)
+		pthread_cond_wait(&w->idle, &w->mu);
+	mark = w->mark = w->written;
+	pthread_mutex_unlock(&w->mu);
+	all = checkpoint(db, &rc);
+	pthread_mutex_lock(&w->mu);
+	w->writer = false;
+	w->writer_rounds++;
+	if (all && mark > w->synced)
+		w->synced = mark;
+	pthread_mutex_unlock(&w->mu);
+	if (thread_rc != SQLITE_OK)
+		log_warnx("collector db: checkpoint: %s", sqlite3_errstr(thread_rc));
+	if (rc != SQLITE_OK && !w->warned)
+		log_warnx("collector db: checkpoint: %s", sqlite3_errmsg(db));
+	w->warned = rc != SQLITE_OK;
+	return SQLITE_OK;
+}
+
+int cwal_start(sqlite3 *wdb, const char *path, int page_size, long ckpt_bytes,
+	       long unsynced_bytes, long wal_bytes, struct cwal **out)
+{
+	sigset_t all, old;
+	struct cwal *w;
+	int ret;
+
+	*out = NULL;
+	if (page_size <= 0)
+		return -EINVAL;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->wdb = wdb;
+	w->page_size = page_size;
+	w->ckpt_frames = (uint64_t)(ckpt_bytes / page_size) + 1;
+	w->unsynced_frames = (uint64_t)(unsynced_bytes / page_size) + 1;
+	w->wal_frames = (uint64_t)(wal_bytes / page_size) + 1;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->wake, NULL);
+	pthread_cond_init(&w->idle, NULL);
+	if (sqlite3_open_v2(path, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		log_warnx("collector db: %s: checkpoint connection: %s", path,
+			  w->db ? sqlite3_errmsg(w->db) : "out of memory");
+		ret = -EIO;
+		goto out;
+	}
+	/* A connection finds the file in WAL mode, and opens the WAL, at its
+	 * first read: until then its checkpoints do nothing. */
+	if (sqlite3_exec(w->db, "SELECT 1 FROM sqlite_master LIMIT 1", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		log_warnx("collector db: %s: checkpoint connection: %s", path,
+			  sqlite3_errmsg(w->db));
+		ret = -EIO;
+		goto out;
+	}
+	/* The loop takes its signals by signalfd, blocked: so must this
+	 * thread, or a SIGTERM would end the process here instead. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	ret = -pthread_create(&w->th, NULL, run, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret < 0) {
+		log_errno(-ret, "collector db: checkpoint thread");
+		goto out;
+	}
+	w->started = true;
+	/* replaces the auto-checkpoint's hook */
+	sqlite3_wal_hook(wdb, on_commit, w);
+	*out = w;
+	w = NULL;
+out:
+	cwal_stop(w);
+	return ret;
+}
+
+void cwal_kick(struct cwal *w)
+{
+	pthread_mutex_lock(&w->mu);
+	w->kicked = true;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->mu);
+}
+
+void cwal_counts(struct cwal *w, unsigned long *rounds, unsigned long *writer_rounds,
+		 uint64_t *unsynced)
+{
+	pthread_mutex_lock(&w->mu);
+	*rounds = w->rounds;
+	*writer_rounds = w->writer_rounds;
+	*unsynced = (w->written - w->synced) * (uint64_t)w->page_size;
+	pthread_mutex_unlock(&w->mu);
+}
+
+void cwal_stop(struct cwal *w)
+{
+	if (!w)
+		return;
+	if (w->started) {
+		sqlite3_wal_hook(w->wdb, NULL, NULL);
+		pthread_mutex_lock(&w->mu);
+		w->stop = true;
+		pthread_cond_signal(&w->wake);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(w->th, NULL);
+	}
+	sqlite3_close(w->db);
+	pthread_cond_destroy(&w->idle);
+	pthread_cond_destroy(&w->wake);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
+}
