@@ -36,6 +36,7 @@
 #include "base/log.h"
 #include "base/loop.h"
 #include "base/util.h"
+#include "sys/sigfd.h"
 
 #define WGAUDIT_APP		"wireguard-audit"
 #define HEARTBEAT_US		(5 * 1000 * 1000)
@@ -368,17 +369,11 @@ static void on_signal(void *ctx, int fd, uint32_t events)
 static int signals_setup(struct collector *c)
 {
 	struct sigaction ign = { .sa_handler = SIG_IGN };
-	sigset_t set;
 
 	sigaction(SIGPIPE, &ign, NULL);
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-		return -errno;
-	c->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	c->sigfd = sigfd_open(false, NULL);
 	if (c->sigfd < 0)
-		return -errno;
+		return c->sigfd;
 	return loop_add_fd(c->loop, c->sigfd, EPOLLIN, on_signal, c);
 }
 

@@ -22,6 +22,7 @@
 #include "base/event.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "sys/sigfd.h"
 
 #define FOLLOW_POLL_MS	250
 
@@ -160,18 +161,6 @@ static int open_db(const char *db, struct cstore **s)
 	return ret;
 }
 
-static int block_signals(sigset_t *old)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	if (sigprocmask(SIG_BLOCK, &set, old) < 0)
-		return -errno;
-	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-}
-
 int query_logs(const char *db, const struct cquery *q, bool follow, bool json)
 {
 	struct sigaction ign = { .sa_handler = SIG_IGN };
@@ -183,8 +172,8 @@ int query_logs(const char *db, const struct cquery *q, bool follow, bool json)
 	int status = 1, w;
 
 	sigaction(SIGPIPE, &ign, NULL);
-	if (follow && (pfd.fd = block_signals(&old)) < 0) {
-		log_warn("signalfd");
+	if (follow && (pfd.fd = sigfd_open(false, &old)) < 0) {
+		log_errno(pfd.fd, "cannot take the stop signals");
 		return 1;
 	}
 	if (open_db(db, &s) < 0)

@@ -446,17 +446,6 @@ int sd_private_get(struct slice sd, struct sd_want *want, size_t n)
 
 /* --- MSG key=value ----------------------------------------------------- */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* One value at s (bare or quoted); unescaped into val when val != NULL.
  * Returns the bytes it spans. */
 static size_t msg_value(const char *s, size_t len, char *val, size_t vlen)
@@ -473,8 +462,8 @@ static size_t msg_value(const char *s, size_t len, char *val, size_t vlen)
 				case 'r': c = '\r'; break;
 				case 't': c = '\t'; break;
 				case 'x':
-					if (i + 2 < len && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-						c = (char)(hexval(s[i + 1]) << 4 | hexval(s[i + 2]));
+					if (i + 2 < len && hex_digit(s[i + 1]) >= 0 && hex_digit(s[i + 2]) >= 0) {
+						c = (char)(hex_digit(s[i + 1]) << 4 | hex_digit(s[i + 2]));
 						i += 2;
 						break;
 					}
