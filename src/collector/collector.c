@@ -603,14 +603,106 @@ static int tls_opts_check(const struct run_opts *o)
 	return 0;
 }
 
+struct cli_opts {
+	struct run_opts *ro;
+	struct cquery q;
+	bool json, follow;
+	int verbose;
+};
+
+static void run_defaults(struct run_opts *ro)
+{
+	memset(ro, 0, sizeof(*ro));
+	ro->db = CSTORE_DEFAULT_PATH;
+	ro->lo = (struct listen_opts){ .max_msg = 64 * 1024, .max_conns = 1024,
+				       .idle_us = 300 * 1000000LL, .frame_us = 30 * 1000000LL,
+				       .handshake_us = 10 * 1000000LL };
+	ro->retention_ms = 30 * 86400000ULL;
+	ro->max_db_bytes = 1ULL << 30;
+}
+
+/* One option of cmd into o: -1 to go on, else the exit status. */
+static int take_opt(struct cli_opts *o, const char *cmd, int opt, const char *arg)
+{
+	struct run_opts *ro = o->ro;
+	uint64_t v;
+
+	if (opt >= O_LISTEN && opt <= O_JSON && !strstr(opt_cmds[opt - O_LISTEN], cmd)) {
+		fprintf(stderr, "wgaudit: collector %s: --%s is not an option of %s\n",
+			cmd, longopts[opt - O_LISTEN].name, cmd);
+		return 2;
+	}
+	switch (opt) {
+	case 'v': o->verbose++; break;
+	case 'h': usage(stdout); return 0;
+	case O_LISTEN:
+		if (ro->nlisten == LISTEN_URLS_MAX)
+			return bad("--listen", arg, "allowed: at most 8 listeners");
+		ro->listen[ro->nlisten++] = arg;
+		break;
+	case O_DB: ro->db = arg; break;
+	case O_MAXMSG:
+		if (parse_size(arg, 16 << 20, &v) < 0 || v < 480)
+			return bad("--max-message", arg, "a size from 480 to 16M (64k)");
+		ro->lo.max_msg = (size_t)v;
+		break;
+	case O_RETENTION:
+		if (parse_retention(arg, &ro->retention_ms) < 0)
+			return bad("--retention", arg, "a duration (30d, 12h, 0)");
+		break;
+	case O_MAXDB:
+		if (parse_size(arg, 1ULL << 50, &ro->max_db_bytes) < 0)
+			return bad("--max-db-size", arg, "a size (1G, 500M, 0)");
+		break;
+	case O_MAXCONN:
+		if (parse_u64(arg, strlen(arg), 100000, &v) < 0 || v == 0)
+			return bad("--max-connections", arg, "a count from 1 to 100000");
+		ro->lo.max_conns = (unsigned)v;
+		break;
+	case O_IDLE:
+	case O_FRAME:
+		if (parse_duration_ms(arg, strlen(arg), &v) < 0)
+			return bad(opt == O_IDLE ? "--idle-timeout" : "--frame-timeout",
+				   arg, "a duration (500ms, 10s, 5m)");
+		*(opt == O_IDLE ? &ro->lo.idle_us : &ro->lo.frame_us) = (int64_t)v * 1000;
+		break;
+	case O_TLSCERT: ro->tls.cert = arg; break;
+	case O_TLSKEY: ro->tls.key = arg; break;
+	case O_TLSCA: ro->tls.ca = arg; break;
+	case O_TLSREQ: ro->tls.require_client_cert = true; break;
+	case O_HANDSHAKE:
+		if (parse_duration_ms(arg, strlen(arg), &v) < 0 || v == 0)
+			return bad("--handshake-timeout", arg, "a duration (500ms, 10s, 1m)");
+		ro->lo.handshake_us = (int64_t)v * 1000;
+		break;
+	case O_SOURCE: o->q.app = arg; break;
+	case O_HOST: o->q.host = arg; break;
+	case O_TYPE: o->q.type = arg; break;
+	case O_SINCE:
+		if (parse_retention(arg, &v) < 0 || v == 0)
+			return bad("--since", arg, "a duration (10m, 2h, 7d)");
+		o->q.since_us = now_realtime_us() - (int64_t)v * 1000;
+		break;
+	case O_TAIL:
+		if (parse_u64(arg, strlen(arg), 10000000, &v) < 0)
+			return bad("--tail", arg, "a count");
+		o->q.tail = (long)v;
+		break;
+	case O_FOLLOW: o->follow = true; break;
+	case O_JSON: o->json = true; break;
+	default:
+		fprintf(stderr, "Try 'wgaudit collector --help'.\n");
+		return 2;
+	}
+	return -1;
+}
+
 int collector_main(int argc, char **argv)
 {
 	static struct run_opts ro;
-	struct cquery q = { .tail = -1 };
-	bool json = false, follow = false;
+	struct cli_opts o = { .ro = &ro, .q = { .tail = -1 } };
 	const char *cmd = argc > 1 ? argv[1] : NULL;
-	uint64_t v;
-	int opt, verbose = 0;
+	int opt, ret;
 
 	if (!cmd || !strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
 		usage(cmd ? stdout : stderr);
@@ -620,97 +712,25 @@ int collector_main(int argc, char **argv)
 		fprintf(stderr, "wgaudit: collector: unknown command '%s' (run, status, logs)\n", cmd);
 		return 2;
 	}
-	memset(&ro, 0, sizeof(ro));
-	ro.db = CSTORE_DEFAULT_PATH;
-	ro.lo = (struct listen_opts){ .max_msg = 64 * 1024, .max_conns = 1024,
-				      .idle_us = 300 * 1000000LL, .frame_us = 30 * 1000000LL,
-				      .handshake_us = 10 * 1000000LL };
-	ro.retention_ms = 30 * 86400000ULL;
-	ro.max_db_bytes = 1ULL << 30;
+	run_defaults(&ro);
 	optind = 0;	/* glibc: full rescan of the new vector */
-	while ((opt = getopt_long(argc - 1, argv + 1, "vh", longopts, NULL)) != -1) {
-		if (opt >= O_LISTEN && opt <= O_JSON && !strstr(opt_cmds[opt - O_LISTEN], cmd)) {
-			fprintf(stderr, "wgaudit: collector %s: --%s is not an option of %s\n",
-				cmd, longopts[opt - O_LISTEN].name, cmd);
-			return 2;
-		}
-		switch (opt) {
-		case 'v': verbose++; break;
-		case 'h': usage(stdout); return 0;
-		case O_LISTEN:
-			if (ro.nlisten == LISTEN_URLS_MAX)
-				return bad("--listen", optarg, "allowed: at most 8 listeners");
-			ro.listen[ro.nlisten++] = optarg;
-			break;
-		case O_DB: ro.db = optarg; break;
-		case O_MAXMSG:
-			if (parse_size(optarg, 16 << 20, &v) < 0 || v < 480)
-				return bad("--max-message", optarg, "a size from 480 to 16M (64k)");
-			ro.lo.max_msg = (size_t)v;
-			break;
-		case O_RETENTION:
-			if (parse_retention(optarg, &ro.retention_ms) < 0)
-				return bad("--retention", optarg, "a duration (30d, 12h, 0)");
-			break;
-		case O_MAXDB:
-			if (parse_size(optarg, 1ULL << 50, &ro.max_db_bytes) < 0)
-				return bad("--max-db-size", optarg, "a size (1G, 500M, 0)");
-			break;
-		case O_MAXCONN:
-			if (parse_u64(optarg, strlen(optarg), 100000, &v) < 0 || v == 0)
-				return bad("--max-connections", optarg, "a count from 1 to 100000");
-			ro.lo.max_conns = (unsigned)v;
-			break;
-		case O_IDLE:
-		case O_FRAME:
-			if (parse_duration_ms(optarg, strlen(optarg), &v) < 0)
-				return bad(opt == O_IDLE ? "--idle-timeout" : "--frame-timeout",
-					   optarg, "a duration (500ms, 10s, 5m)");
-			*(opt == O_IDLE ? &ro.lo.idle_us : &ro.lo.frame_us) = (int64_t)v * 1000;
-			break;
-		case O_TLSCERT: ro.tls.cert = optarg; break;
-		case O_TLSKEY: ro.tls.key = optarg; break;
-		case O_TLSCA: ro.tls.ca = optarg; break;
-		case O_TLSREQ: ro.tls.require_client_cert = true; break;
-		case O_HANDSHAKE:
-			if (parse_duration_ms(optarg, strlen(optarg), &v) < 0 || v == 0)
-				return bad("--handshake-timeout", optarg, "a duration (500ms, 10s, 1m)");
-			ro.lo.handshake_us = (int64_t)v * 1000;
-			break;
-		case O_SOURCE: q.app = optarg; break;
-		case O_HOST: q.host = optarg; break;
-		case O_TYPE: q.type = optarg; break;
-		case O_SINCE:
-			if (parse_retention(optarg, &v) < 0 || v == 0)
-				return bad("--since", optarg, "a duration (10m, 2h, 7d)");
-			q.since_us = now_realtime_us() - (int64_t)v * 1000;
-			break;
-		case O_TAIL:
-			if (parse_u64(optarg, strlen(optarg), 10000000, &v) < 0)
-				return bad("--tail", optarg, "a count");
-			q.tail = (long)v;
-			break;
-		case O_FOLLOW: follow = true; break;
-		case O_JSON: json = true; break;
-		default:
-			fprintf(stderr, "Try 'wgaudit collector --help'.\n");
-			return 2;
-		}
-	}
+	while ((opt = getopt_long(argc - 1, argv + 1, "vh", longopts, NULL)) != -1)
+		if ((ret = take_opt(&o, cmd, opt, optarg)) >= 0)
+			return ret;
 	if (optind < argc - 1) {
 		fprintf(stderr, "wgaudit: collector %s: unexpected argument '%s'\n",
 			cmd, argv[optind + 1]);
 		return 2;
 	}
-	log_init(1, verbose);
+	log_init(1, o.verbose);
 	if (!strcmp(cmd, "status"))
-		return query_status(ro.db, json);
+		return query_status(ro.db, o.json);
 	if (!strcmp(cmd, "logs")) {
-		if (q.tail < 0)
-			q.tail = q.since_us ? 0 : 20;	/* 0 = all since */
-		else if (q.tail == 0)
-			q.tail = -1;	/* --tail 0: nothing old, only --follow */
-		return query_logs(ro.db, &q, follow, json);
+		if (o.q.tail < 0)
+			o.q.tail = o.q.since_us ? 0 : 20;	/* 0 = all since */
+		else if (o.q.tail == 0)
+			o.q.tail = -1;	/* --tail 0: nothing old, only --follow */
+		return query_logs(ro.db, &o.q, o.follow, o.json);
 	}
 	if (ro.nlisten == 0) {
 		ro.listen[ro.nlisten++] = "tcp://127.0.0.1:5514";
