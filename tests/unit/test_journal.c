@@ -5,70 +5,17 @@
  * them all. test_store.c covers the rest of the store. */
 #include "test.h"
 #include <errno.h>
-#include <ftw.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <sqlite3.h>
 #include "base/event.h"
 #include "store/store.h"
+#include "rawdb.h"
 
 #define BATCH	32	/* store_int.h ST_BATCH_MAX */
 
-static char tmpdir[64];
-static int dbn;
-
-static int rm_one(const char *path, const struct stat *sb, int flag,
-		  struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static void rm_tmpdir(void)
-{
-	nftw(tmpdir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
-}
-
-static const char *db_path(char *out, size_t len)
-{
-	if (!tmpdir[0]) {
-		snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_journal.XXXXXX");
-		if (!mkdtemp(tmpdir))
-			abort();
-		atexit(rm_tmpdir);
-	}
-	snprintf(out, len, "%s/db%d.db", tmpdir, ++dbn);
-	return out;
-}
-
-/* A second connection, as the CLI or a crash's restart would read. */
-static long long raw_int(const char *path, const char *sql)
-{
-	sqlite3_stmt *st;
-	sqlite3 *db;
-	long long v = -1;
-
-	if (sqlite3_open(path, &db) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			v = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	}
-	sqlite3_close(db);
-	return v;
-}
-
-static void raw_exec(const char *path, const char *sql)
-{
-	sqlite3 *db;
-	char *err = NULL;
-
-	if (sqlite3_open(path, &db) != SQLITE_OK ||
-	    sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-		test_fail("raw sql: %s", err ? err : sqlite3_errmsg(db));
-	sqlite3_free(err);
-	sqlite3_close(db);
-}
+#define db_path test_tmp_path
 
 #define ROWS(path)	raw_int(path, "SELECT count(*) FROM events")
 #define SEQ(path)	raw_int(path, "SELECT seq FROM sqlite_sequence " \
