@@ -104,8 +104,12 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_BEGIN_RO] = "BEGIN",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
-	[ST_APPEND] = "INSERT INTO events (time_us, type, severity, source, "
-		"iface, peer, fields) VALUES (?, ?, ?, ?, ?, ?, ?)",
+	/* Where the store's own ids go on from (journal.c store_append):
+	 * sqlite_sequence holds the largest id ever inserted, explicit ones
+	 * included, so a trim that emptied the table does not take it back;
+	 * max(id) covers a file whose sequence row was lost. */
+	[ST_NEXT_ID] = "SELECT max(coalesce((SELECT seq FROM sqlite_sequence "
+		"WHERE name = 'events'), 0), coalesce((SELECT max(id) FROM events), 0))",
 	/* No LIMIT: rows that fail to decode are skipped and must not use
 	 * up the caller's batch, or a run of corrupt rows would stall an
 	 * output's cursor forever. The loop stops stepping at max. */
@@ -632,6 +636,8 @@ void store_free(struct store *s)
 	}
 	for (int i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(s->st[i]);
+	for (int i = 0; i < ST_BATCH_SIZES; i++)
+		sqlite3_finalize(s->ins[i]);
 	sqlite3_close(s->db);
 	free(s->ev);
 	free(s);
@@ -643,6 +649,18 @@ int store_begin(struct store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
 		return 0;
+	/* Rows still buffered while no transaction is open: SQLite rolled
+	 * the turn back on its own (an error in a read). What the turn wrote
+	 * is gone; its buffered rows must not land alone in the next. */
+	if (s->n_pend) {
+		log_warnx("store %s: the transaction was rolled back under "
+			  "%zu buffered events", s->path, s->n_pend);
+		st_pend_drop(s);
+		if (!s->poison)
+			s->poison = -EIO;
+		return s->poison;
+	}
+	s->id_known = false;	/* read again under this transaction's lock */
 	return st_step_done(s, s->readonly ? ST_BEGIN_RO : ST_BEGIN, "begin");
 }
 
@@ -652,6 +670,11 @@ int store_commit(struct store *s)
 
 	if (s->poison) {
 		ret = s->poison;
+		store_rollback(s);
+		return ret;
+	}
+	ret = st_flush(s);	/* the buffered appends are part of the turn */
+	if (ret < 0) {
 		store_rollback(s);
 		return ret;
 	}
@@ -671,6 +694,7 @@ int store_rollback(struct store *s)
 {
 	int ret = 0;
 
+	st_pend_drop(s);
 	if (!sqlite3_get_autocommit(s->db))
 		ret = st_step_done(s, ST_ROLLBACK, "rollback");
 	s->poison = 0;

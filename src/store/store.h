@@ -54,7 +54,12 @@ const char *store_instance(const struct store *s);
 void store_state_ops(struct store *s, struct state_ops *out);
 
 /* Journal. append sets ev->id (monotonic, > every earlier id) and
- * ev->event_id; events read back carry both. */
+ * ev->event_id; events read back carry both. The row itself is buffered
+ * and written with others in one statement: when the buffer is full (that
+ * append returns the write's error), and before anything reads the
+ * journal through this handle or the turn commits (a failed write fails
+ * that read or the commit). Either way it poisons the turn like a failed
+ * append. A rollback drops the buffer. -EROFS on a read-only store. */
 int store_append(struct store *s, struct event *ev);
 /* Calls cb for events with id > after_id in id order, at most max of them
  * (SIZE_MAX: all). Rows that cannot be decoded are logged and skipped.

@@ -15,7 +15,7 @@ enum stmt {
 	ST_BEGIN_RO,
 	ST_COMMIT,
 	ST_ROLLBACK,
-	ST_APPEND,
+	ST_NEXT_ID,
 	ST_READ_AFTER,
 	ST_READ_TAIL,
 	ST_LAST_ID,
@@ -43,6 +43,26 @@ enum stmt {
 	ST__COUNT
 };
 
+/* Appends are buffered and written ST_BATCH_MAX rows to one INSERT (the
+ * statement's start and finish, and the sqlite_sequence update that
+ * AUTOINCREMENT makes at the end of every INSERT, were a fifth of a
+ * burst's time when each event was its own statement). Remainders go out
+ * by powers of two: ST_BATCH_SIZES statements, prepared when first used. */
+#define ST_BATCH_MAX	32
+#define ST_BATCH_SIZES	6	/* 1, 2, 4, 8, 16, 32 rows */
+/* The encoded fields, iface and peer of the buffered rows. A row needs at
+ * most EVENT_BUF_LEN + its iface and peer: the buffer is written first
+ * when that much is not left. */
+#define ST_PEND_BYTES	16384
+
+/* One buffered row; its bytes are in store.pend_buf at off. */
+struct pend_row {
+	int64_t id, time_us;
+	uint16_t off, blob_len, iface_len, peer_len;
+	uint8_t type, source, severity;
+	bool has_iface, has_peer;
+};
+
 struct store {
 	sqlite3 *db;
 	bool readonly;
@@ -51,7 +71,12 @@ struct store {
 	int64_t skip_logged;		/* highest bad event id already logged */
 	sqlite3_stmt *st[ST__COUNT];
 	struct event *ev;		/* one decode buffer for every row */
-	char blob[EVENT_BUF_LEN];	/* encoded fields of one append */
+	sqlite3_stmt *ins[ST_BATCH_SIZES];	/* INSERT of 1 << i rows */
+	bool id_known;			/* last_id read in this transaction */
+	int64_t last_id;		/* the last id handed out (buffered too) */
+	size_t n_pend, pend_used;	/* buffered rows, bytes of pend_buf */
+	struct pend_row pend[ST_BATCH_MAX];
+	char pend_buf[ST_PEND_BYTES];
 	char path[256];			/* for messages */
 	char who[264];			/* "store PATH": sqlx's messages */
 	char instance[STORE_INSTANCE_LEN];	/* 32 hex, "" if unknown */
@@ -74,6 +99,11 @@ int st_write_begin(struct store *s);
 int st_write_end(struct store *s, int ret);
 /* One bound write statement in the turn; fp: the failpoint after it. */
 int st_write_step(struct store *s, enum stmt i, const char *what, const char *fp);
+/* Write the buffered appends (before anything reads the journal or
+ * commits); a failure poisons the turn. */
+int st_flush(struct store *s);
+/* Forget the buffered appends and the next id (the transaction is gone). */
+void st_pend_drop(struct store *s);
 /* A one-integer query; *found false when it returns no row. */
 int st_query_int(struct store *s, enum stmt i, const char *what,
 		 int64_t *out, bool *found);

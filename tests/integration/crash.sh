@@ -20,6 +20,7 @@ need_root crash
 # lands mid-turn, after earlier writes of the same turn.
 FPS=${CRASH_FAILPOINTS:-"store_append store_append:2 store_append:5
 	store_peer_put store_peer_put:2 store_append:7
+	store_append_batch store_append_batch:2
 	store_iface_put store_iface_put:2
 	store_peer_delete store_peer_delete:2 store_peer_delete:3
 	store_iface_delete store_meta_set store_cursor_set store_cursor_set:2

@@ -5,10 +5,12 @@
  * which tests/run counts. main() comes from TEST_MAIN(). */
 #ifndef WGAUDIT_TEST_H
 #define WGAUDIT_TEST_H
+#include <ftw.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct test_case {
 	const char *name;
@@ -60,6 +62,41 @@ static const char *test_data_dir = "tests/data";
 	} while (0)
 
 static const char *test_current;
+
+/* One temp dir per run (test_tmp_path), removed with its files at exit. */
+static inline char *test_tmpdir(void)
+{
+	static char dir[64];
+
+	return dir;
+}
+
+static inline int test_rm_one(const char *path, const struct stat *sb,
+			      int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static inline void test_rm_tmpdir(void)
+{
+	nftw(test_tmpdir(), test_rm_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A fresh path "DIR/dbN.db" in the run's temp dir, made at first use. */
+static inline const char *test_tmp_path(char *out, size_t len)
+{
+	static int n;
+	char *dir = test_tmpdir();
+
+	if (!dir[0]) {
+		snprintf(dir, 64, "/tmp/wgaudit-test.XXXXXX");
+		if (!mkdtemp(dir))
+			abort();
+		atexit(test_rm_tmpdir);
+	}
+	snprintf(out, len, "%s/db%d.db", dir, ++n);
+	return out;
+}
 
 /* Read tests/data/NAME into a malloc'd NUL-terminated buffer. */
 static inline char *test_read_data(const char *name, size_t *len)

@@ -3,40 +3,15 @@
 #include "test.h"
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <sqlite3.h>
 #include "base/event.h"
 #include "store/store.h"
+#include "rawdb.h"
 
-static char tmpdir[64];
-static int dbn;
-
-static int rm_one(const char *path, const struct stat *sb, int flag,
-		  struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static void rm_tmpdir(void)
-{
-	nftw(tmpdir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
-}
-
-/* A fresh database path in a per-run temp dir, removed at exit. */
-static const char *db_path(char *out, size_t len)
-{
-	if (!tmpdir[0]) {
-		snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_store.XXXXXX");
-		if (!mkdtemp(tmpdir))
-			abort();
-		atexit(rm_tmpdir);
-	}
-	snprintf(out, len, "%s/db%d.db", tmpdir, ++dbn);
-	return out;
-}
+#define db_path test_tmp_path
 
 static void mk_event(struct event *ev, enum event_type t, int64_t time_us,
 		     const char *iface, unsigned n)
@@ -574,37 +549,6 @@ TEST(writer_and_reader_on_one_file)
 	store_free(r);
 }
 
-/* Damage rows behind the store's back through a raw connection. */
-static void raw_exec(const char *path, const char *sql)
-{
-	sqlite3 *db;
-	char *err = NULL;
-
-	if (sqlite3_open(path, &db) != SQLITE_OK ||
-	    sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		test_fail("raw sql: %s", err ? err : sqlite3_errmsg(db));
-	}
-	sqlite3_free(err);
-	sqlite3_close(db);
-}
-
-/* One integer answer through a raw connection. */
-static long long raw_int(const char *path, const char *sql)
-{
-	sqlite3_stmt *st;
-	sqlite3 *db;
-	long long v = -1;
-
-	if (sqlite3_open(path, &db) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			v = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	}
-	sqlite3_close(db);
-	return v;
-}
-
 TEST(corrupt_rows_are_skipped)
 {
 	char path[128];
@@ -654,7 +598,7 @@ TEST(not_a_database)
 	CHECK(store_open_readonly(path, &s) < 0);
 	CHECK(s == NULL);
 	/* A missing directory: store_open does not create it. */
-	snprintf(path, sizeof(path), "%s/nodir/x.db", tmpdir);
+	snprintf(path, sizeof(path), "%s/nodir/x.db", test_tmpdir());
 	CHECK(store_open(path, &s) < 0);
 }
 
