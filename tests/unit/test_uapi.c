@@ -13,6 +13,7 @@
 #include "base/wgdev.h"
 #include "sources/uapi.h"
 #include "base/util.h"
+#include "uapitest.h"
 
 /* The fixtures carry RFC 7748 section 5.2's first input scalar in place of
  * the captured interface's real private key. Its X25519 public key (scalar
@@ -395,44 +396,11 @@ TEST(boringtun_relative_handshake)
 
 /* ---- the streaming parser (what uapi_get_device runs per recv) ---- */
 
-static uint32_t rng_state = 12345;
-
-static uint32_t rng(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 17;
-	rng_state ^= rng_state << 5;
-	return rng_state;
-}
-
-/* Feed buf to the stream in chunks: 0 = one at once, 1 = byte by byte,
- * other = random sizes 1..chunk. */
+/* stream_pieces without a fixed cut. */
 static int stream_str(struct uapi *u, const char *ifname, const char *buf,
 		      size_t len, size_t chunk, struct wg_device *dev)
 {
-	size_t off = 0;
-
-	uapi_stream_begin(u, ifname, dev);
-	while (off < len) {
-		size_t k = chunk == 0 ? len - off : chunk == 1 ? 1 : 1 + rng() % chunk;
-
-		if (k > len - off)
-			k = len - off;
-		if (uapi_stream_feed(u, buf + off, k) != 0)
-			break;
-		off += k;
-	}
-	return uapi_stream_end(u);
-}
-
-static int same_device(const struct wg_device *a, const struct wg_device *b)
-{
-	return a->has_public_key == b->has_public_key &&
-	       !memcmp(a->public_key, b->public_key, WG_KEY_LEN) &&
-	       a->listen_port == b->listen_port && a->fwmark == b->fwmark &&
-	       a->n_peers == b->n_peers && a->n_aips == b->n_aips &&
-	       (!a->n_peers || !memcmp(a->peers, b->peers, a->n_peers * sizeof(*a->peers))) &&
-	       (!a->n_aips || !memcmp(a->aips, b->aips, a->n_aips * sizeof(*a->aips)));
+	return stream_pieces(u, ifname, buf, len, chunk, 0, dev);
 }
 
 /* No byte of the private key, binary or hex, anywhere in the handle. */

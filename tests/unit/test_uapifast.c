@@ -13,16 +13,7 @@
 #include "base/util.h"
 #include "base/wgdev.h"
 #include "sources/uapi.h"
-
-static uint32_t rng_state = 0x9e3779b9;
-
-static uint32_t rng(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 17;
-	rng_state ^= rng_state << 5;
-	return rng_state;
-}
+#include "uapitest.h"
 
 /* Exactly what peers.sh's wireguard-go prints for a peer, plus the
  * shapes the fast path leaves to the reference (IPv6, a 20-digit counter,
@@ -53,35 +44,11 @@ static const char reply[] =
 	"errno=0\n\n";
 static const char psk_hex[] = "5c0ffee05c0ffee05c0ffee05c0ffee0";
 
-/* chunk: 0 = all at once, 1 = byte by byte, else random sizes 1..chunk;
- * split (if non-zero): exactly two reads, cut there. */
+/* stream_pieces on the interface these tests name. */
 static int stream(struct uapi *u, const char *buf, size_t len, size_t chunk,
 		  size_t split, struct wg_device *dev)
 {
-	size_t off = 0;
-
-	uapi_stream_begin(u, "wgf0", dev);
-	while (off < len) {
-		size_t k = split ? (off < split ? split : len - off) :
-			   chunk == 0 ? len - off : chunk == 1 ? 1 : 1 + rng() % chunk;
-
-		if (k > len - off)
-			k = len - off;
-		if (uapi_stream_feed(u, buf + off, k) != 0)
-			break;
-		off += k;
-	}
-	return uapi_stream_end(u);
-}
-
-static int same_device(const struct wg_device *a, const struct wg_device *b)
-{
-	return a->has_public_key == b->has_public_key &&
-	       !memcmp(a->public_key, b->public_key, WG_KEY_LEN) &&
-	       a->listen_port == b->listen_port && a->fwmark == b->fwmark &&
-	       a->n_peers == b->n_peers && a->n_aips == b->n_aips &&
-	       (!a->n_peers || !memcmp(a->peers, b->peers, a->n_peers * sizeof(*a->peers))) &&
-	       (!a->n_aips || !memcmp(a->aips, b->aips, a->n_aips * sizeof(*a->aips)));
+	return stream_pieces(u, "wgf0", buf, len, chunk, split, dev);
 }
 
 struct pair {
