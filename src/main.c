@@ -164,9 +164,11 @@ int main(int argc, char **argv)
 	struct cli_opts o = { .tail = -1, .reload = load_conf };
 	const char *config = NULL, *cmd = NULL;
 	static struct conf c;
+	static char prog[] = "wgaudit";	/* getopt's messages name it so */
 	int verbose = 0, opt;
 	size_t ci;
 
+	argv[0] = prog;
 	if (argc > 1 && argv[1][0] != '-') {
 		cmd = argv[1];
 		argv[1] = argv[0];

@@ -702,6 +702,7 @@ int collector_main(int argc, char **argv)
 	static struct run_opts ro;
 	struct cli_opts o = { .ro = &ro, .q = { .tail = -1 } };
 	const char *cmd = argc > 1 ? argv[1] : NULL;
+	char prog[32];
 	int opt, ret;
 
 	if (!cmd || !strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
@@ -712,6 +713,9 @@ int collector_main(int argc, char **argv)
 		fprintf(stderr, "wgaudit: collector: unknown command '%s' (run, status, logs)\n", cmd);
 		return 2;
 	}
+	/* getopt's own messages ("unrecognized option") name the command. */
+	snprintf(prog, sizeof(prog), "wgaudit collector %s", cmd);
+	argv[1] = prog;
 	run_defaults(&ro);
 	optind = 0;	/* glibc: full rescan of the new vector */
 	while ((opt = getopt_long(argc - 1, argv + 1, "vh", longopts, NULL)) != -1)
