@@ -13,9 +13,9 @@
  * kernel (SIOCOUTQ, see ledger_confirm(), looked at on every write and,
  * while acks are awaited, 1-50 ms later: ack_poll_delay() in output.c);
  * anything unconfirmed at a disconnect is dropped from memory and read
- * again from the journal after the reconnect. That is at-least-once: a collector may see duplicates
- * around a break, never a gap. UDP cannot know: its cursor moves once
- * send() succeeded.
+ * again from the journal after the reconnect. That is at-least-once: a
+ * collector may see duplicates around a break, never a gap. UDP cannot
+ * know: its cursor moves once send() succeeded.
  *
  * First use: a URL with no cursor in the store starts at the journal's last
  * id at open time (only events appended from then on), so adding an output
