@@ -10,11 +10,12 @@
  * formatted and framed, with a marker (end offset, journal id) per event.
  * The cursor moves past an event only when every byte of it has been
  * written to the socket/file and, on TCP, acknowledged by the collector's
- * kernel (SIOCOUTQ, see ledger_confirm()); anything unconfirmed at a
- * disconnect is dropped from memory and read again from the journal after
- * the reconnect. That is at-least-once: a collector may see duplicates
- * around a break, never a gap. UDP cannot know: its cursor moves once
- * send() succeeded.
+ * kernel (SIOCOUTQ, see ledger_confirm(), looked at on every write and,
+ * while acks are awaited, 1-50 ms later: ack_poll_delay() in output.c);
+ * anything unconfirmed at a disconnect is dropped from memory and read
+ * again from the journal after the reconnect. That is at-least-once: a
+ * collector may see duplicates around a break, never a gap. UDP cannot
+ * know: its cursor moves once send() succeeded.
  *
  * First use: a URL with no cursor in the store starts at the journal's last
  * id at open time (only events appended from then on), so adding an output

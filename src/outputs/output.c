@@ -539,6 +539,26 @@ static int write_step(struct output *o)
 	return -1;
 }
 
+/* Waiting for the collector's TCP acks (SIOCOUTQ): no event says they
+ * came (EPOLLOUT only says the socket has room, and with a full window of
+ * marks nothing is waiting to be written), so look again after a delay:
+ * OUT_ACK_POLL_MIN_MS while the last look confirmed something (the
+ * collector is reading; a window that fills faster than it is confirmed
+ * must not sit idle for OUT_ACK_POLL_MS each time: bench/README.md
+ * "Ack-paced delivery"), doubling up to OUT_ACK_POLL_MS while nothing
+ * moves (a stalled or distant collector costs ~20 looks a second). */
+static int ack_poll_delay(struct output *o)
+{
+	if (o->cursor != o->ack_poll_cursor || o->ack_poll_ms <= 0) {
+		o->ack_poll_cursor = o->cursor;
+		o->ack_poll_ms = OUT_ACK_POLL_MIN_MS;
+	} else if (o->ack_poll_ms < OUT_ACK_POLL_MS) {
+		o->ack_poll_ms = o->ack_poll_ms * 2 > OUT_ACK_POLL_MS ?
+				 OUT_ACK_POLL_MS : o->ack_poll_ms * 2;
+	}
+	return o->ack_poll_ms;
+}
+
 /* Send what the cursor allows. yield: stop after OUT_TURN_BATCHES and come
  * back through a zero timer so observation keeps running. */
 static void pump(struct output *o, bool yield)
@@ -573,7 +593,7 @@ static void pump(struct output *o, bool yield)
 	if (o->want_out)
 		o_set_events(o, false);
 	if (o->mcount)	/* written, waiting for the collector's acks */
-		o_arm(o, OUT_ACK_POLL_MS);
+		o_arm(o, ack_poll_delay(o));
 }
 
 static void on_fd(void *ctx, int fd, uint32_t events)
@@ -856,7 +876,7 @@ int output_flush(struct output *o, int timeout_ms)
 			/* nothing to write: wait for acks (or a reset) */
 			ev = poll_fd(o, o->off != o->len ? POLLIN | POLLOUT : POLLIN,
 				     o->off != o->len ? deadline :
-				     now_monotonic_us() + OUT_ACK_POLL_MS * 1000);
+				     now_monotonic_us() + ack_poll_delay(o) * 1000LL);
 			if (ev < 0)
 				return ev;
 			if (ev)

@@ -15,7 +15,8 @@
 
 #define OUT_BATCH		256		/* events per store read */
 #define OUT_MARK_CAP		4096		/* events in flight (unacked) */
-#define OUT_ACK_POLL_MS		50		/* re-check SIOCOUTQ while unacked */
+#define OUT_ACK_POLL_MS		50		/* re-check SIOCOUTQ while unacked: at most */
+#define OUT_ACK_POLL_MIN_MS	1		/* ... and while acks keep coming */
 #define OUT_TURN_BATCHES	8		/* batches per loop turn, then yield */
 #define OUT_REC_MAX		32768		/* one formatted record (see test_format) */
 #define OUT_BUF_HIGH		(128 * 1024)	/* stop filling above this */
@@ -79,6 +80,8 @@ struct output {
 	uint64_t wbase;			/* stream offset of buf[0] on this connection */
 	struct out_mark marks[OUT_MARK_CAP];	/* ring */
 	size_t mhead, mcount;
+	int ack_poll_ms;		/* next SIOCOUTQ look while unacked */
+	int64_t ack_poll_cursor;	/* the cursor at the last look */
 
 	char *rec;			/* scratch record */
 	struct output_stats st;

@@ -13,6 +13,7 @@
 #include "base/loop.h"
 #include "outputs/format.h"
 #include "outputs/output.h"
+#include "outputs/output_int.h"
 #include "store/store.h"
 #include "base/util.h"
 
@@ -433,6 +434,85 @@ out:
 	for (int c = 0; c < 4; c++)
 		free(r.buf[c]);
 	free(e.buf);
+	fx_close(&f);
+}
+
+/* A collector that stops reading with more in flight than the window of
+ * unacked events (OUT_MARK_CAP) holds: the output fills the window, waits
+ * for acks that do not come (backing off, the loop free meanwhile), and
+ * once the collector reads again carries on by itself (no kick, no new
+ * event): every event once, in order, on one connection, the cursor at
+ * the last. */
+TEST(tcp_full_window_stalled_collector_resumes)
+{
+	enum { NEV = OUT_MARK_CAP + OUT_MARK_CAP / 2 };
+	struct fx f;
+	struct rx r = { .cfd = -1 };
+	struct output_opts opts = { .min_severity = LOG_DEBUG, .facility = 1, .hostname = "testhost" };
+	struct output *o = NULL;
+	struct loop_timer pause = { 0 };
+	char url[64], err[256];
+	uint16_t port;
+	int64_t last, cur;
+	int *seqs = calloc(NEV + 16, sizeof(*seqs)), n, c;
+
+	fx_open(&f);
+	r.fx = &f;
+	r.lfd = listen_on(SOCK_STREAM, 0, &port);
+	snprintf(url, sizeof(url), "syslog+tcp://127.0.0.1:%u", port);
+	CHECK_INT(output_open(url, &opts, f.loop, f.store, &o, err, sizeof(err)), 0);
+	if (!o || !seqs)
+		goto out;
+	/* connected, accepted, never read (yet) */
+	for (int i = 0; i < 200 && r.cfd < 0; i++) {
+		struct pollfd p = { .fd = r.lfd, .events = POLLIN };
+
+		pause.cb = after_break;
+		pause.ctx = f.loop;
+		loop_timer_arm(f.loop, &pause, now_monotonic_us() + 10000);
+		loop_run(f.loop);
+		if (poll(&p, 1, 0) == 1)
+			r.cfd = accept4(r.lfd, NULL, NULL, SOCK_CLOEXEC);
+	}
+	CHECK(r.cfd >= 0);
+	if (r.cfd < 0)
+		goto out;
+	r.nconn = 1;
+
+	append(&f, 0, NEV, -1);
+	store_last_id(f.store, &last);
+	output_kick(o);
+	loop_timer_arm(f.loop, &pause, now_monotonic_us() + 300000);
+	loop_run(f.loop);	/* the collector sleeps: acks stop */
+	CHECK(o->state == ST_UP);
+	CHECK(o->mcount > OUT_MARK_CAP - OUT_BATCH);	/* the window is full */
+	CHECK(o->cursor < last);
+	CHECK(o->timer.deadline_us > 0);	/* a look for acks is armed */
+
+	/* It reads again: nothing else happens, delivery must resume. */
+	loop_add_fd(f.loop, r.cfd, EPOLLIN, rx_data, &r);
+	rx_run_until(&r, NEV - 1);
+	CHECK(!r.timed_out);
+	/* the last event is read: its ack is the output's to see */
+	for (int i = 0; i < 3000 && o->cursor < last; i++) {
+		loop_timer_arm(f.loop, &pause, now_monotonic_us() + 10000);
+		loop_run(f.loop);
+	}
+	n = parse_octet(r.buf[0], r.len[0], seqs, NEV + 16);
+	CHECK_INT(n, NEV);
+	for (c = 0; c < n && seqs[c] == c; c++)
+		;
+	CHECK_INT(c, NEV);
+	CHECK_INT(r.nconn, 1);
+	store_cursor_get(f.store, url, &cur);
+	CHECK_INT(cur, last);
+out:
+	output_free(o);
+	if (r.cfd >= 0)
+		close(r.cfd);
+	close(r.lfd);
+	free(r.buf[0]);
+	free(seqs);
 	fx_close(&f);
 }
 
