@@ -694,8 +694,11 @@ static void observe_peers(struct tracker *t, struct tiface *ti,
 			struct tpeer *q = ti->buckets[key_hash(dev->peers[i + 8].public_key) &
 						      (ti->nbuckets - 1)];
 
-			if (q)
+			/* both lines a poll reads: key, endpoint; counters, gen */
+			if (q) {
 				__builtin_prefetch(q);
+				__builtin_prefetch((const char *)q + 64);
+			}
 		}
 		observe_peer(t, ti, dev, &dev->peers[i], quiet, src);
 	}
