@@ -10,7 +10,9 @@
 
 struct tracker;
 
+#ifndef OBS_CHUNK		/* tests build with 1: every peer its own chunk */
 #define OBS_CHUNK	128	/* peers a chunk: 12 KiB of struct wg_peer */
+#endif
 
 struct obs_stream {
 	struct wg_stream s;	/* give &o->s to the reader */

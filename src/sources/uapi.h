@@ -38,7 +38,10 @@ int uapi_get_device(struct uapi *u, const char *dir, const char *ifname,
  * caller must treat the interface as not observed). Relative handshake
  * times are fixed per chunk: the device counts as relative from the first
  * peer that has one (a reply mixing both kinds, which no implementation
- * writes, keeps the wall-clock times of peers handed on before it). */
+ * writes, keeps the wall-clock times of peers handed on before it). The
+ * consumer takes the interface's fields at the first chunk: both
+ * implementations print them before any peer (a listen_port line after
+ * peers would still reach dev, not what was handed on). */
 int uapi_stream_device(struct uapi *u, const char *dir, const char *ifname,
 		       struct wg_device *dev, struct wg_stream *s);
 /* Pure parser of a complete reply ("key=value\n"... "errno=0\n\n").
