@@ -88,6 +88,38 @@ int wg_device_add_aip(struct wg_device *dev, const struct wg_allowedip *aip)
 	return 0;
 }
 
+void wg_device_drop_peers(struct wg_device *dev, size_t n)
+{
+	size_t off = n < dev->n_peers ? dev->peers[n].aip_first : dev->n_aips;
+
+	if (!n)
+		return;
+	memmove(dev->aips, dev->aips + off, (dev->n_aips - off) * sizeof(*dev->aips));
+	dev->n_aips -= off;
+	memmove(dev->peers, dev->peers + n, (dev->n_peers - n) * sizeof(*dev->peers));
+	dev->n_peers -= n;
+	for (size_t i = 0; i < dev->n_peers; i++)
+		dev->peers[i].aip_first -= (uint32_t)off;
+}
+
+int wg_stream_offer(struct wg_stream *s, struct wg_device *dev)
+{
+	size_t n;
+	int ret;
+
+	if (!s || s->keep || dev->n_peers <= s->chunk)
+		return 0;
+	n = dev->n_peers - 1;
+	ret = s->flush(s->ctx, dev, n);
+	if (ret < 0)
+		return ret;
+	if (ret > 0)
+		s->keep = true;
+	else
+		wg_device_drop_peers(dev, n);
+	return 0;
+}
+
 /* One "addr/cidr" into tmp; 0 or -EINVAL. */
 static int format_aip(const struct wg_allowedip *a, char *tmp, size_t len)
 {

@@ -56,6 +56,28 @@ void wg_device_release(struct wg_device *dev);
 struct wg_peer *wg_device_new_peer(struct wg_device *dev);
 /* Appended to the last peer's slice; -ENOMEM / -EINVAL (no peer). */
 int wg_device_add_aip(struct wg_device *dev, const struct wg_allowedip *aip);
+/* Forget peers[0..n) and their allowed IPs; the rest (and their slices)
+ * move to the front. n <= n_peers. */
+void wg_device_drop_peers(struct wg_device *dev, size_t n);
+
+/* A reader that hands completed peers on as it goes (the daemon's polls:
+ * memory bounded by the chunk, not the peer count). When at least chunk
+ * peers are complete (every peer but the last, whose allowed IPs may still
+ * come), the reader calls flush(ctx, dev, n) with dev holding the
+ * interface's fields and n complete peers first. flush returns 0: taken,
+ * the reader drops them; 1: keep them and every later one, no more calls
+ * this read (the consumer wants the device whole); < 0: the read fails
+ * with that error. The peers left at the end are the caller's as usual. */
+struct wg_stream {
+	int (*flush)(void *ctx, struct wg_device *dev, size_t n);
+	void *ctx;
+	size_t chunk;		/* >= 1 */
+	bool keep;		/* flush said 1: the reader resets it per read */
+};
+/* The reader's step: flush when due, then drop what was taken.
+ * 0 or flush's error. NULL s: nothing to do. */
+int wg_stream_offer(struct wg_stream *s, struct wg_device *dev);
+
 /* "10.0.0.2/32,fd00::2/128" into out (truncated at len). */
 void wg_peer_format_aips(const struct wg_device *dev, const struct wg_peer *p,
 			 char *out, size_t len);

@@ -24,6 +24,7 @@
 #include "daemon/agent_int.h"
 #include "daemon/kernbpf.h"
 #include "daemon/nswatch.h"
+#include "daemon/obsstream.h"
 #include "daemon/pktcount.h"
 #include "daemon/metricsd.h"
 #include "engine/session.h"
@@ -137,6 +138,7 @@ static void reread_for_line(struct agent *a, struct event *ev)
 {
 	const char *ifn = event_get(ev, "iface");
 	int64_t now = now_monotonic_us();
+	struct obs_stream os;
 	union endpoint ep;
 	uint64_t id;
 	int ret;
@@ -154,15 +156,14 @@ static void reread_for_line(struct agent *a, struct event *ev)
 		return;		/* the next poll resolves the rest */
 	a->rereads++;
 	a->observing = true;
-	ret = wgnl_get_device(a->nl, ifn, &a->dev);
-	if (ret == 0) {
-		/* A pass of one interface: incomplete, so nothing unseen is
-		 * taken for gone. Its events come before the line's. */
-		tracker_pass_begin(a->tracker, now_realtime_us());
-		tracker_observe(a->tracker, &a->dev, SRC_POLL);
-		tracker_pass_end(a->tracker, false, SRC_POLL, conf_in_scope, a->conf);
-		wg_device_clear(&a->dev);
-	}
+	/* A pass of one interface: incomplete, so nothing unseen is taken
+	 * for gone. Its events come before the line's. */
+	tracker_pass_begin(a->tracker, now_realtime_us());
+	obs_stream_init(&os, a->tracker, NULL, SRC_POLL);
+	ret = wgnl_stream_device(a->nl, ifn, &a->dev, &os.s);
+	ret = obs_stream_finish(&os, &a->dev, NULL, ret);	/* the poll reports a failure */
+	tracker_pass_end(a->tracker, false, SRC_POLL, conf_in_scope, a->conf);
+	wg_device_clear(&a->dev);
 	a->observing = false;
 	if (ret == 0)
 		tracker_resolve(a->tracker, ev);
@@ -222,6 +223,7 @@ static void observe_link(struct agent *a, const char *name)
 static void agent_poll(struct agent *a)
 {
 	char (*names)[IFNAMSIZ] = calloc(MAX_IFACES, IFNAMSIZ);
+	struct obs_stream os;
 	size_t nk = 0, nu = 0;
 	bool complete = true;
 	int ret;
@@ -253,14 +255,15 @@ static void agent_poll(struct agent *a)
 	for (size_t i = 0; i < nk + nu; i++) {
 		if (!conf_in_scope(a->conf, names[i]))
 			continue;
-		ret = i < nk ? wgnl_get_device(a->nl, names[i], &a->dev)
+		obs_stream_init(&os, a->tracker, NULL, a->pass_src);
+		ret = i < nk ? wgnl_stream_device(a->nl, names[i], &a->dev, &os.s)
 			     : !a->uapi && !(a->uapi = uapi_new()) ? -ENOMEM
-			     : uapi_get_device(a->uapi, a->conf->uapi_dir, names[i], &a->dev);
-		if (ret < 0) {
-			tracker_observe_failed(a->tracker, names[i], ret);
+			     : uapi_stream_device(a->uapi, a->conf->uapi_dir, names[i],
+						  &a->dev, &os.s);
+		if (obs_stream_finish(&os, &a->dev, names[i], ret) < 0) {
+			wg_device_clear(&a->dev);
 			continue;
 		}
-		tracker_observe(a->tracker, &a->dev, a->pass_src);
 		if (a->checks)	/* rogue interface, packet counter on the listen port */
 			checks_iface(a->checks, a->dev.name, a->dev.listen_port);
 		pktcount_seen(a->pkts, a->dev.name);
@@ -271,6 +274,10 @@ static void agent_poll(struct agent *a)
 				   a->pass_src) < 0)
 		complete = false;
 	tracker_pass_end(a->tracker, complete, a->pass_src, conf_in_scope, a->conf);
+	/* A device read whole (an interface new at runtime) leaves arrays
+	 * sized for all its peers: give them back, chunks need little. */
+	if (a->dev.cap_peers > 8 * OBS_CHUNK)
+		wg_device_release(&a->dev);
 	a->pass_src = SRC_POLL;
 	a->observing = false;
 	free(names);

@@ -24,6 +24,7 @@
 #include "base/loop.h"
 #include "base/wgdev.h"
 #include "daemon/nswatch.h"
+#include "daemon/obsstream.h"
 #include "engine/tracker.h"
 #include "sources/netns.h"
 #include "sources/rtnl.h"
@@ -312,6 +313,7 @@ static void observe_flags(struct nsobs *ob, const char *name, const char *key)
 static int poll_one(struct nswatch *w, struct nsobs *ob, struct wg_device *dev,
 		    char (*names)[IFNAMSIZ], size_t max, enum event_source src)
 {
+	struct obs_stream os;
 	char key[IFKEY_LEN];
 	size_t n = 0;
 	int ret;
@@ -326,12 +328,12 @@ static int poll_one(struct nswatch *w, struct nsobs *ob, struct wg_device *dev,
 		if (ifkey_format(key, names[i], ob->label) < 0 ||
 		    (w->o.in_scope && !w->o.in_scope(w->o.scope_ctx, key)))
 			continue;
-		ret = wgnl_get_device(ob->nl, names[i], dev);
-		if (ret < 0) {
-			tracker_observe_failed(w->o.tracker, key, ret);
+		obs_stream_init(&os, w->o.tracker, ob->label, src);
+		ret = wgnl_stream_device(ob->nl, names[i], dev, &os.s);
+		if (obs_stream_finish(&os, dev, key, ret) < 0) {
+			wg_device_clear(dev);
 			continue;
 		}
-		tracker_observe_in(w->o.tracker, dev, ob->label, src);
 		observe_flags(ob, names[i], key);
 		wg_device_clear(dev);
 	}

@@ -258,70 +258,6 @@ void tracker_set_opts(struct tracker *t, const struct tracker_opts *o)
 	t->opts = *o;
 }
 
-bool tracker_is_baseline(const struct tracker *t)
-{
-	return t->baseline;
-}
-
-void tracker_counts(const struct tracker *t, unsigned *ifaces, unsigned *peers)
-{
-	*ifaces = *peers = 0;
-	for (const struct tiface *ti = t->ifaces; ti; ti = ti->next) {
-		(*ifaces)++;
-		*peers += (unsigned)ti->npeers;
-	}
-}
-
-int tracker_for_each_iface(const struct tracker *t, tracker_iface_cb cb, void *ctx)
-{
-	struct tracker_iface_info ii;
-	int ret;
-
-	for (const struct tiface *ti = t->ifaces; ti; ti = ti->next) {
-		ii.name = ti->name;
-		ii.public_key = ti->has_key ? ti->key : NULL;
-		ii.listen_port = ti->listen_port;
-		ii.up = ti->up;
-		ii.kernel = ti->impl == WG_IMPL_KERNEL;
-		ii.npeers = ti->npeers;
-		if ((ret = cb(ctx, &ii)) != 0)
-			return ret;
-	}
-	return 0;
-}
-
-int tracker_for_each_peer(const struct tracker *t, tracker_peer_cb cb, void *ctx)
-{
-	struct tracker_peer_info pi;
-	int ret;
-
-	for (const struct tiface *ti = t->ifaces; ti; ti = ti->next) {
-		pi.iface = ti->name;
-		for (size_t b = 0; b < ti->nbuckets; b++) {
-			/* The callbacks' output evicts the table from the cache:
-			 * ask for a peer two buckets ahead while this one is done. */
-			if (b + 2 < ti->nbuckets && ti->buckets[b + 2])
-				__builtin_prefetch(ti->buckets[b + 2]);
-			if (b + 1 < ti->nbuckets && ti->buckets[b + 1] && ti->buckets[b + 1]->aips)
-				__builtin_prefetch(ti->buckets[b + 1]->aips);
-			for (const struct tpeer *p = ti->buckets[b]; p; p = p->next) {
-				pi.public_key = p->key;
-				pi.endpoint = &p->ep;
-				pi.allowed_ips = p->aips ? p->aips : "";
-				pi.last_handshake = p->last_handshake;
-				pi.rx = p->rx;
-				pi.tx = p->tx;
-				pi.state = p->state == ST_ACTIVE ? TRACKER_PEER_ACTIVE
-					 : p->state == ST_INACTIVE ? TRACKER_PEER_INACTIVE
-					 : TRACKER_PEER_NEVER;
-				if ((ret = cb(ctx, &pi)) != 0)
-					return ret;
-			}
-		}
-	}
-	return 0;
-}
-
 /* ---- events ---- */
 
 static void emit(struct tracker *t, struct event *ev)
@@ -735,72 +671,168 @@ int tracker_observe(struct tracker *t, const struct wg_device *dev,
 int tracker_observe_in(struct tracker *t, const struct wg_device *dev,
 		       const char *netns, enum event_source src)
 {
-	char key[IFKEY_LEN];
-	struct tiface *ti;
-	bool is_new;
+	int ret = tracker_observe_begin(t, dev, netns, src);
 
-	if (ifkey_format(key, dev->name, netns) < 0)
-		return -EINVAL;
-	ti = iface_find(t, key);
-	is_new = !ti;
-	if (!ti && !(ti = iface_new(t, key)))
-		return -ENOMEM;
-	ti->gen = t->gen;
-	if (ti->failing) {
-		log_info("%s: observation recovered", ti->name);
-		ti->failing = false;
-	}
-	observe_iface(t, ti, dev, is_new, src);
-	t->stamped = 0;
-	for (size_t i = 0; i < dev->n_peers; i++) {
+	return ret < 0 ? ret : tracker_observe_end(t, dev);
+}
+
+/* Peers [0, n) of dev, in order. */
+static void observe_peers(struct tracker *t, struct tiface *ti,
+			  const struct wg_device *dev, size_t n, bool quiet,
+			  enum event_source src)
+{
+	for (size_t i = 0; i < n; i++) {
 		/* The lookups of a 10,000-peer snapshot miss the cache one
 		 * after the other (records lie in no order the reply follows):
 		 * ask for the bucket of the peer 16 ahead and the record of
 		 * the one 8 ahead while this one is done. In the loop itself:
 		 * GCC drops a call to a function that only prefetches. */
-		if (ti->nbuckets && i + 16 < dev->n_peers)
+		if (ti->nbuckets && i + 16 < n)
 			__builtin_prefetch(&ti->buckets[key_hash(dev->peers[i + 16].public_key) &
 							(ti->nbuckets - 1)]);
-		if (ti->nbuckets && i + 8 < dev->n_peers) {
+		if (ti->nbuckets && i + 8 < n) {
 			struct tpeer *q = ti->buckets[key_hash(dev->peers[i + 8].public_key) &
 						      (ti->nbuckets - 1)];
 
-			if (q)
+			/* both lines a poll reads: key, endpoint; counters, gen */
+			if (q) {
 				__builtin_prefetch(q);
+				__builtin_prefetch((const char *)q + 64);
+			}
 		}
-		observe_peer(t, ti, dev, &dev->peers[i], t->baseline || is_new, src);
+		observe_peer(t, ti, dev, &dev->peers[i], quiet, src);
 	}
-	/* Peers absent from a complete snapshot are gone. When every record
-	 * was stamped by this call there is none: no walk over all of them
-	 * (t->stamped counts only records stamped here, so anything else,
-	 * e.g. one stamped earlier in the pass, means the walk). */
-	if (t->stamped != ti->npeers)
-		sweep_unseen(t, ti, src);
-	if (is_new && !t->baseline) {
-		iface_event(t, ti, EV_IFACE_CREATED, src);
-		/* Report the peers of an interface that appeared at runtime. */
-		for (size_t i = 0; i < dev->n_peers; i++) {
-			struct tpeer *p = peer_find(ti, dev->peers[i].public_key);
-			char aips[STATE_AIPS_LEN];
-			struct event ev;
+}
 
-			if (!p)
-				continue;
-			wg_peer_format_aips(dev, &dev->peers[i], aips, sizeof(aips));
-			event_init(&ev, EV_PEER_ADDED, src);
-			peer_fields(&ev, ti, p, aips);
-			set_handshake(&ev, p->last_handshake);
-			emit(t, &ev);
-		}
+/* An interface that appeared at runtime, read whole: its peers recorded
+ * quietly, then IFACE_CREATED, then PEER_ADDED for each, in reply order. */
+static int observe_created(struct tracker *t, const struct wg_device *dev,
+			   const char *key, enum event_source src)
+{
+	struct tiface *ti = iface_new(t, key);
+
+	if (!ti)
+		return -ENOMEM;
+	ti->gen = t->gen;
+	observe_iface(t, ti, dev, true, src);
+	observe_peers(t, ti, dev, dev->n_peers, true, src);
+	iface_event(t, ti, EV_IFACE_CREATED, src);
+	for (size_t i = 0; i < dev->n_peers; i++) {
+		struct tpeer *p = peer_find(ti, dev->peers[i].public_key);
+		char aips[STATE_AIPS_LEN];
+		struct event ev;
+
+		if (!p)
+			continue;
+		wg_peer_format_aips(dev, &dev->peers[i], aips, sizeof(aips));
+		event_init(&ev, EV_PEER_ADDED, src);
+		peer_fields(&ev, ti, p, aips);
+		set_handshake(&ev, p->last_handshake);
+		emit(t, &ev);
 	}
 	return 0;
 }
 
+int tracker_observe_begin(struct tracker *t, const struct wg_device *dev,
+			  const char *netns, enum event_source src)
+{
+	struct tobs *ob = &t->obs;
+
+	ob->active = false;
+	if (ifkey_format(ob->key, dev->name, netns) < 0)
+		return -EINVAL;
+	ob->ti = iface_find(t, ob->key);
+	ob->is_new = !ob->ti;
+	ob->src = src;
+	/* New at runtime: IFACE_CREATED needs every peer first, and each
+	 * PEER_ADDED after it its allowed IPs: read whole (rare). */
+	ob->whole = ob->is_new && !t->baseline;
+	ob->active = true;
+	if (ob->whole)
+		return 0;
+	if (!ob->ti && !(ob->ti = iface_new(t, ob->key))) {
+		ob->active = false;
+		return -ENOMEM;
+	}
+	ob->ti->gen = t->gen;
+	observe_iface(t, ob->ti, dev, ob->is_new, src);
+	t->stamped = 0;
+	return 1;
+}
+
+void tracker_observe_peers(struct tracker *t, const struct wg_device *dev, size_t n)
+{
+	struct tobs *ob = &t->obs;
+
+	if (!ob->active || ob->whole)
+		return;
+	observe_peers(t, ob->ti, dev, n < dev->n_peers ? n : dev->n_peers,
+		      t->baseline || ob->is_new, ob->src);
+}
+
+int tracker_observe_end(struct tracker *t, const struct wg_device *dev)
+{
+	struct tobs *ob = &t->obs;
+	struct tiface *ti = ob->ti;
+
+	if (!ob->active)
+		return -EINVAL;
+	ob->active = false;
+	if (ob->whole)
+		return observe_created(t, dev, ob->key, ob->src);
+	observe_peers(t, ti, dev, dev->n_peers, t->baseline || ob->is_new, ob->src);
+	if (ti->failing) {
+		log_info("%s: observation recovered", ti->name);
+		ti->failing = false;
+	}
+	/* Peers absent from a complete snapshot are gone. When every record
+	 * was stamped by this observation there is none: no walk over all of
+	 * them (t->stamped counts only records stamped since begin, so
+	 * anything else, e.g. one stamped earlier in the pass, means the
+	 * walk). */
+	if (t->stamped != ti->npeers)
+		sweep_unseen(t, ti, ob->src);
+	return 0;
+}
+
+/* Drop ti and its rows (gone, or never to have been seen). */
+static void iface_forget(struct tracker *t, struct tiface *ti)
+{
+	for (size_t b = 0; b < ti->nbuckets; b++)
+		for (struct tpeer *p = ti->buckets[b]; p; p = p->next)
+			saved(t, t->st.peer_delete(t->st.ctx, ti->name, p->key),
+			      "peer removal", ti->name);
+	saved(t, t->st.iface_delete(t->st.ctx, ti->name), "interface removal", ti->name);
+	iface_unlink(t, ti);
+	iface_free(ti);
+}
+
+/* A read that failed after its first chunks: what it observed of a known
+ * interface stands (each peer was whole), nothing is taken for gone; an
+ * interface first met in it is forgotten again, as if never read. */
+static void observe_abort(struct tracker *t, const char *iface)
+{
+	struct tobs *ob = &t->obs;
+
+	if (!ob->active || (iface && strcmp(ob->key, iface)))
+		return;
+	ob->active = false;
+	if (ob->is_new && ob->ti)
+		iface_forget(t, ob->ti);
+}
+
+void tracker_observe_abort(struct tracker *t)
+{
+	observe_abort(t, NULL);
+}
+
 void tracker_observe_failed(struct tracker *t, const char *iface, int err)
 {
-	struct tiface *ti = iface_find(t, iface);
+	struct tiface *ti;
 	struct event ev;
 
+	observe_abort(t, iface);
+	ti = iface_find(t, iface);
 	if (ti)
 		ti->gen = t->gen;	/* keep the last good snapshot */
 	if (ti && ti->failing)
@@ -827,14 +859,7 @@ int tracker_pass_end(struct tracker *t, bool complete, enum event_source src,
 				continue;
 			if (!t->baseline)
 				iface_event(t, ti, EV_IFACE_DESTROYED, src);
-			for (size_t b = 0; b < ti->nbuckets; b++)
-				for (struct tpeer *p = ti->buckets[b]; p; p = p->next)
-					saved(t, t->st.peer_delete(t->st.ctx, ti->name, p->key),
-					      "peer removal", ti->name);
-			saved(t, t->st.iface_delete(t->st.ctx, ti->name),
-			      "interface removal", ti->name);
-			iface_unlink(t, ti);
-			iface_free(ti);
+			iface_forget(t, ti);
 		}
 	}
 	if (t->baseline && complete) {

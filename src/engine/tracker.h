@@ -40,6 +40,25 @@ int tracker_observe(struct tracker *t, const struct wg_device *dev,
  * and its events carry "netns". */
 int tracker_observe_in(struct tracker *t, const struct wg_device *dev,
 		       const char *netns, enum event_source src);
+/* The same in steps, for a reader that hands peers on as it goes
+ * (wg_stream, wgdev.h): begin with dev holding the interface's fields
+ * (its peers are not looked at), peers for each chunk (dev's first n
+ * peers), end with the peers that are left (all of them when the read
+ * was whole), then the sweep of the peers not seen. Events come in the
+ * order tracker_observe_in gives them. begin returns 1 when chunks are
+ * taken, 0 when the tracker wants the device whole (an interface new at
+ * runtime: IFACE_CREATED needs its peers): peers then ignores chunks,
+ * the caller keeps every peer for end. A read that fails after begin ends
+ * with tracker_observe_failed instead: peers already observed stand
+ * (each was complete), nothing is removed, and an interface first met in
+ * that read is forgotten. */
+int tracker_observe_begin(struct tracker *t, const struct wg_device *dev,
+			  const char *netns, enum event_source src);
+void tracker_observe_peers(struct tracker *t, const struct wg_device *dev, size_t n);
+int tracker_observe_end(struct tracker *t, const struct wg_device *dev);
+/* The same undoing as tracker_observe_failed, without its event or mark
+ * (a read between polls: the next poll says what failed). */
+void tracker_observe_abort(struct tracker *t);
 /* dev could not be read this pass: keep its last snapshot (no removals).
  * iface, here and below, is an interface key (ifkey.h): the plain name in
  * the agent's own namespace. */

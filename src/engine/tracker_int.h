@@ -58,6 +58,14 @@ struct idmap {
 };
 #define IDMAP_SIZE 1024
 
+/* The observation in progress, tracker_observe_begin .. _end. */
+struct tobs {
+	struct tiface *ti;		/* NULL while a new interface is read whole */
+	bool active, whole, is_new;
+	enum event_source src;
+	char key[IFKEY_LEN];
+};
+
 struct tracker {
 	struct state_ops st;
 	int err;			/* first persistence error (take_error) */
@@ -65,7 +73,8 @@ struct tracker {
 	const struct event_sink *sink;
 	struct tiface *ifaces;
 	uint32_t gen;
-	size_t stamped;			/* records tracker_observe_in stamped with gen */
+	size_t stamped;			/* records the current observation stamped with gen */
+	struct tobs obs;
 	int64_t now_us;
 	bool baseline;
 	struct idmap idmap[IDMAP_SIZE];	/* direct-mapped cache by id */

@@ -36,6 +36,10 @@ struct uapi {
 	int state;		/* 0 reading, 1 complete, < 0 failed */
 	bool slow;		/* tests: every line through uapi_ctx_line */
 	unsigned long fast_lines;	/* tests: lines the fast path took */
+	struct wg_stream *stream;	/* NULL: the device is read whole */
+	int64_t fix_now;	/* wall clock s for relative handshakes; 0 = leave them */
+	size_t fixed;		/* peers [0, fixed) already fixed (kept by the stream) */
+	bool relative;		/* a relative handshake time seen in this reply */
 	struct uapi_keys keys;
 	char buf[UAPI_BUF_LEN];
 };
@@ -171,6 +175,41 @@ void uapi_stream_begin(struct uapi *u, const char *ifname, struct wg_device *dev
 	u->nul = SIZE_MAX;
 	u->total = 0;
 	u->state = 0;
+	u->stream = NULL;
+	u->fix_now = 0;
+	u->fixed = 0;
+	u->relative = false;
+}
+
+void uapi_stream_chunked(struct uapi *u, struct wg_stream *s)
+{
+	u->stream = s;
+	if (s)
+		s->keep = false;
+}
+
+/* Hand the completed peers on (see wg_stream in wgdev.h): their
+ * handshake times fixed first, as uapi_get_device fixes a whole device's;
+ * then the peer still being read is the parser's again. */
+static int stream_offer(struct uapi *u)
+{
+	struct wg_device *dev = u->c.dev;
+	size_t n = dev->n_peers ? dev->n_peers - 1 : 0;
+	int ret;
+
+	if (!u->stream || u->stream->keep || dev->n_peers <= u->stream->chunk)
+		return 0;
+	if (u->fix_now) {
+		uapi_fix_relative_range(dev, u->fixed, n, u->fix_now, &u->relative);
+		u->fixed = n;
+	}
+	ret = wg_stream_offer(u->stream, dev);
+	if (ret < 0)
+		return ret;
+	if (!u->stream->keep)
+		u->fixed = 0;
+	u->c.peer = &dev->peers[dev->n_peers - 1];
+	return 0;
 }
 
 /* What the fast path may look at from buf[ls]: up to end, or to the
@@ -186,6 +225,7 @@ static int stream_consume(struct uapi *u, size_t n)
 {
 	size_t ls = 0, end = u->fill + n, scan = u->fill;
 	const char *z;
+	int ret;
 
 	if (u->state)
 		return u->state;	/* after the blank line: not this reply */
@@ -199,7 +239,6 @@ static int stream_consume(struct uapi *u, size_t n)
 	for (;;) {
 		char *line = u->buf + ls, *nl;
 		size_t llen;
-		int ret;
 
 		/* The fast path sees only the bytes before the first NUL, so
 		 * the line holding it (whose '\n' lies beyond) always comes
@@ -237,6 +276,11 @@ static int stream_consume(struct uapi *u, size_t n)
 	}
 	if (u->total > UAPI_MAX_REPLY) {
 		u->state = -EMSGSIZE;
+		return u->state;
+	}
+	ret = stream_offer(u);
+	if (ret < 0) {
+		u->state = ret;
 		return u->state;
 	}
 	if (ls) {
@@ -317,6 +361,12 @@ static int read_device(struct uapi *u, int fd, int64_t deadline_us)
 int uapi_get_device(struct uapi *u, const char *dir, const char *ifname,
 		    struct wg_device *dev)
 {
+	return uapi_stream_device(u, dir, ifname, dev, NULL);
+}
+
+int uapi_stream_device(struct uapi *u, const char *dir, const char *ifname,
+		       struct wg_device *dev, struct wg_stream *s)
+{
 	static const char req[] = "get=1\n\n";
 	int64_t deadline_us = now_monotonic_us() + (int64_t)UAPI_TIMEOUT_MS * 1000;
 	int fd, ret;
@@ -331,13 +381,19 @@ int uapi_get_device(struct uapi *u, const char *dir, const char *ifname,
 	if (ret < 0)
 		goto out;
 	uapi_stream_begin(u, ifname, dev);
+	/* The name before any peer: a stream's consumer needs it first. */
+	memcpy(dev->name, ifname, strlen(ifname) + 1);
+	uapi_stream_chunked(u, s);
+	u->fix_now = now_realtime_us() / 1000000;
 	ret = read_device(u, fd, deadline_us);
 	if (ret < 0)
 		u->state = ret;
 	ret = uapi_stream_end(u);
 	if (ret < 0)
 		goto out;
-	uapi_fix_relative_handshakes(dev, now_realtime_us() / 1000000);
+	/* What the stream did not hand on (or kept, fixed up to u->fixed). */
+	uapi_fix_relative_range(dev, u->fixed, dev->n_peers, u->fix_now, &u->relative);
+	dev->relative_handshake = u->relative;
 	memcpy(dev->name, ifname, strlen(ifname) + 1);
 	dev->impl = WG_IMPL_UAPI;
 out:

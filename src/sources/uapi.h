@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 struct wg_device;
+struct wg_stream;
 
 #define UAPI_DEFAULT_DIR	"/var/run/wireguard"
 #define UAPI_MAX_REPLY		(64u << 20)	/* cap on one get=1 reply */
@@ -31,6 +32,18 @@ int uapi_list(const char *dir, char (*names)[IFNAMSIZ], size_t max, size_t *n);
  * cleared: never a partial view. */
 int uapi_get_device(struct uapi *u, const char *dir, const char *ifname,
 		    struct wg_device *dev);
+/* The same, handing completed peers to s as they are read (wg_stream in
+ * wgdev.h; NULL: whole). What flush took is not in dev at the end; on an
+ * error after a flush, the consumer has seen a part of the device (the
+ * caller must treat the interface as not observed). Relative handshake
+ * times are fixed per chunk: the device counts as relative from the first
+ * peer that has one (a reply mixing both kinds, which no implementation
+ * writes, keeps the wall-clock times of peers handed on before it). The
+ * consumer takes the interface's fields at the first chunk: both
+ * implementations print them before any peer (a listen_port line after
+ * peers would still reach dev, not what was handed on). */
+int uapi_stream_device(struct uapi *u, const char *dir, const char *ifname,
+		       struct wg_device *dev, struct wg_stream *s);
 /* Pure parser of a complete reply ("key=value\n"... "errno=0\n\n").
  * Hex private key -> public_key, wiped; preshared_key skipped uncopied.
  * 0, -EPROTO (malformed), -EINVAL (bad value), or the reply's -errno. */
@@ -40,6 +53,10 @@ int uapi_parse(const char *buf, size_t len, struct wg_device *dev);
  * device is relative; its non-zero times become now_sec - value and
  * dev->relative_handshake is set. uapi_get_device calls this. */
 void uapi_fix_relative_handshakes(struct wg_device *dev, int64_t now_sec);
+/* The same for peers [from, to); *relative is the decision so far (in and
+ * out: once set, every later peer's time is converted). */
+void uapi_fix_relative_range(struct wg_device *dev, size_t from, size_t to,
+			     int64_t now_sec, bool *relative);
 
 /* The incremental parser uapi_get_device runs, fed from memory (tests,
  * fuzzers): begin, feed any chunks (0 = wants more, 1 = complete, < 0 =
@@ -49,6 +66,8 @@ void uapi_fix_relative_handshakes(struct wg_device *dev, int64_t now_sec);
 void uapi_stream_begin(struct uapi *u, const char *ifname, struct wg_device *dev);
 int uapi_stream_feed(struct uapi *u, const char *data, size_t len);
 int uapi_stream_end(struct uapi *u);
+/* After begin: hand completed peers to s while feeding (NULL: whole). */
+void uapi_stream_chunked(struct uapi *u, struct wg_stream *s);
 /* For tests: how many X25519 derivations u ran; u's whole memory; slow =
  * every line through the reference line parser (no fast path); how many
  * lines the fast path took. */

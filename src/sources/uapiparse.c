@@ -718,25 +718,31 @@ out:
 	return ret;
 }
 
-void uapi_fix_relative_handshakes(struct wg_device *dev, int64_t now_sec)
+void uapi_fix_relative_range(struct wg_device *dev, size_t from, size_t to,
+			     int64_t now_sec, bool *relative)
 {
-	bool relative = false;
-
-	for (size_t i = 0; i < dev->n_peers; i++) {
+	for (size_t i = from; i < to && !*relative; i++) {
 		int64_t t = dev->peers[i].last_handshake_sec;
 
 		if (t > 0 && t < UAPI_WALLCLOCK_MIN)
-			relative = true;
+			*relative = true;
 	}
-	dev->relative_handshake = relative;
-	if (!relative)
+	if (!*relative)
 		return;
-	for (size_t i = 0; i < dev->n_peers; i++) {
+	for (size_t i = from; i < to; i++) {
 		int64_t *t = &dev->peers[i].last_handshake_sec;
 
 		if (*t > 0)
 			*t = *t < now_sec ? now_sec - *t : 0;
 	}
+}
+
+void uapi_fix_relative_handshakes(struct wg_device *dev, int64_t now_sec)
+{
+	bool relative = false;
+
+	uapi_fix_relative_range(dev, 0, dev->n_peers, now_sec, &relative);
+	dev->relative_handshake = relative;
 }
 
 void uapi_keys_init(struct uapi_keys *k)

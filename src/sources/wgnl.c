@@ -646,13 +646,34 @@ int wgnl_list(struct wgnl *nl, char (*names)[IFNAMSIZ], size_t max, size_t *n)
 	return c.overflow ? -ENOSPC : 0;
 }
 
+struct get_ctx {
+	struct wg_device *dev;
+	struct wg_stream *stream;
+	const char *ifname;
+};
+
 static int get_cb(const struct nlmsghdr *nlh, void *data)
 {
-	return wgnl_parse_msg(nlh, nlh->nlmsg_len, data);
+	struct get_ctx *g = data;
+	int ret = wgnl_parse_msg(nlh, nlh->nlmsg_len, g->dev);
+
+	if (ret < 0 || !g->stream)
+		return ret;
+	/* Nothing about another device reaches the stream's consumer. */
+	if (g->dev->name[0] && strcmp(g->dev->name, g->ifname) != 0)
+		return -EPROTO;
+	return wg_stream_offer(g->stream, g->dev);
 }
 
 int wgnl_get_device(struct wgnl *nl, const char *ifname, struct wg_device *dev)
 {
+	return wgnl_stream_device(nl, ifname, dev, NULL);
+}
+
+int wgnl_stream_device(struct wgnl *nl, const char *ifname, struct wg_device *dev,
+		       struct wg_stream *s)
+{
+	struct get_ctx g = { .dev = dev, .stream = s, .ifname = ifname };
 	char req[256] __attribute__((aligned(4)));
 	bool intr = false, bad;
 	int ret = -EINTR;
@@ -669,11 +690,17 @@ int wgnl_get_device(struct wgnl *nl, const char *ifname, struct wg_device *dev)
 			break;
 		}
 		wg_device_clear(dev);
-		ret = run_request(nl->genl, nl->buf, (struct nlmsghdr *)req, get_cb, dev, &intr, &bad);
+		if (s)
+			s->keep = false;
+		ret = run_request(nl->genl, nl->buf, (struct nlmsghdr *)req, get_cb, &g, &intr, &bad);
 		if (bad)
 			reopen(nl, NETLINK_GENERIC);
 		/* The peer list changed mid-dump: the view may miss or repeat
-		 * peers, so it is thrown away and the dump retried. */
+		 * peers, so it is thrown away and the dump retried. Chunks a
+		 * stream already took stand: the retry hands every peer on
+		 * again (a peer seen twice is observed twice, as a key listed
+		 * twice; one removed in between is taken for gone a pass
+		 * later). */
 		if (ret == 0 && intr)
 			ret = -EINTR;
 		if (ret == 0 && dev->name[0] && strcmp(dev->name, ifname) != 0)

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 struct wg_device;
+struct wg_stream;
 struct wgnl;
 
 /* -ENOENT when the kernel has no "wireguard" genl family (no module). */
@@ -21,6 +22,12 @@ int wgnl_list(struct wgnl *nl, char (*names)[IFNAMSIZ], size_t max, size_t *n);
 /* Full dump of one device, peers coalesced, retried on NLM_F_DUMP_INTR.
  * On error dev is left cleared and the error returned: never a partial view. */
 int wgnl_get_device(struct wgnl *nl, const char *ifname, struct wg_device *dev);
+/* The same, handing completed peers to s message by message (wg_stream in
+ * wgdev.h; the peer a message ends with stays: the next may continue it).
+ * On an error after a chunk was handed on, the consumer has seen part of
+ * the device: the caller treats the interface as not observed. */
+int wgnl_stream_device(struct wgnl *nl, const char *ifname, struct wg_device *dev,
+		       struct wg_stream *s);
 
 /* Pure: parse one WG_CMD_GET_DEVICE reply message (starting at its
  * struct nlmsghdr) into dev, coalescing a peer split across messages.

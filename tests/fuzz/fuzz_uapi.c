@@ -4,7 +4,10 @@
  * chunks whose sizes come from the input), which must agree; and the
  * stream with its fast path (uapiparse.c uapi_ctx_fast) against the same
  * stream with every line through the reference uapi_ctx_line, which must
- * agree exactly: result code, device, peers and allowed IPs byte for byte.
+ * agree exactly: result code, device, peers and allowed IPs byte for byte;
+ * and the stream handing peers on in chunks (wg_stream, the daemon's
+ * polls; chunk size from the input) must give its consumer, put back
+ * together, the same peers as the stream read whole.
  * Seeds: tests/fuzz/corpus/uapi (captured wireguard-go replies). */
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,13 +18,49 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Fed in chunks whose sizes come from the input. */
+/* What a chunked read handed on, put back together. */
+struct collector {
+	struct wg_stream s;
+	struct wg_device all;
+};
+
+static void copy_peers(struct wg_device *to, const struct wg_device *from, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct wg_peer *o = &from->peers[i];
+		struct wg_peer *q = wg_device_new_peer(to);
+		uint32_t first;
+
+		if (!q)
+			abort();
+		first = q->aip_first;
+		*q = *o;
+		q->aip_first = first;
+		q->aip_count = 0;
+		for (uint32_t j = 0; j < o->aip_count; j++)
+			if (wg_device_add_aip(to, &from->aips[o->aip_first + j]) < 0)
+				abort();
+	}
+}
+
+static int collect(void *ctx, struct wg_device *dev, size_t n)
+{
+	struct collector *c = ctx;
+
+	if (n >= dev->n_peers)
+		abort();	/* the peer still being read is never handed on */
+	copy_peers(&c->all, dev, n);
+	return 0;
+}
+
+/* Fed in chunks whose sizes come from the input; s: chunked (NULL: whole). */
 static int stream(struct uapi *h, const uint8_t *data, size_t size, size_t step,
-		  struct wg_device *d)
+		  struct wg_device *d, struct wg_stream *s)
 {
 	size_t off = 0;
 
 	uapi_stream_begin(h, "wgfuzz0", d);
+	uapi_stream_chunked(h, s);
 	while (off < size) {
 		size_t k = size - off < step ? size - off : step;
 
@@ -46,11 +85,12 @@ static int same_device(const struct wg_device *a, const struct wg_device *b)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* Reused like a poll loop does, so stale state would show. */
-	static struct wg_device dev, sdev, rdev;
+	static struct wg_device dev, sdev, rdev, cdev;
+	static struct collector c = { .s = { .flush = collect, .ctx = &c } };
 	static struct uapi *u, *ref;
 	char aips[256];
 	size_t total = 0, step = size ? 1 + data[0] % 97 : 1;
-	int ret, sret;
+	int ret, sret, cret;
 
 	if (!u && !(u = uapi_new()))
 		abort();
@@ -62,9 +102,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ret = uapi_parse((const char *)data, size, &dev);
 	if (ret < 0 && (dev.n_peers || dev.n_aips || dev.has_public_key))
 		abort();	/* an error must leave dev cleared */
-	sret = stream(u, data, size, step, &sdev);
-	if (stream(ref, data, size, step, &rdev) != sret || !same_device(&sdev, &rdev))
+	sret = stream(u, data, size, step, &sdev, NULL);
+	if (stream(ref, data, size, step, &rdev, NULL) != sret || !same_device(&sdev, &rdev))
 		abort();	/* the fast path did what the reference would not */
+	wg_device_clear(&c.all);
+	c.s.chunk = 1 + (size ? data[size - 1] % 5 : 0);
+	cret = stream(u, data, size, step, &cdev, &c.s);	/* the fast path, as polls read */
+	if (cret != sret)
+		abort();	/* handing peers on changed the result */
+	if (cret == 0) {
+		copy_peers(&c.all, &cdev, cdev.n_peers);
+		c.all.has_public_key = cdev.has_public_key;
+		memcpy(c.all.public_key, cdev.public_key, sizeof(c.all.public_key));
+		c.all.listen_port = cdev.listen_port;
+		c.all.fwmark = cdev.fwmark;
+		if (!same_device(&c.all, &sdev))
+			abort();	/* chunks put together != the whole read */
+	}
 	if (sret < 0 && (sdev.n_peers || sdev.n_aips || sdev.has_public_key))
 		abort();
 	/* The stream differs only by ignoring bytes after the final blank

@@ -317,4 +317,84 @@ TEST(fast_reused_handle_follows_changes)
 	pair_free(&p);
 }
 
+/* A device read in chunks (every peer handed on as soon as the next one
+ * starts, chunk 1, or a few at a time) gives its consumer the same peers
+ * and allowed IPs, in the same order, as one read whole: for every
+ * single-byte change of a reply of many peers, read in pieces. */
+static bool chunked_agrees(struct uapi *u, struct collector *c, const char *buf,
+			   size_t len, size_t pieces, size_t chunk, struct wg_device *whole,
+			   struct wg_device *dev)
+{
+	int rw = stream(u, buf, len, pieces, 0, whole);
+	int rc;
+
+	collector_init(c, chunk);
+	rc = stream_pieces_to(u, "wgf0", buf, len, pieces, 0, dev, &c->s);
+	if (rc != rw) {
+		test_fail("chunked %d vs whole %d (chunk %zu)", rc, rw, chunk);
+		return false;
+	}
+	if (rc < 0)
+		return !dev->n_peers && !dev->n_aips;	/* cleared, as whole */
+	collector_end(c, dev);
+	if (!same_device(&c->all, whole) || dev->n_peers > chunk + 2) {
+		test_fail("chunked device differs (chunk %zu, %zu calls)", chunk, c->calls);
+		return false;
+	}
+	return true;
+}
+
+TEST(chunked_flush_same_peers_as_whole)
+{
+	struct wg_device whole = { 0 }, dev = { 0 };
+	struct collector c = { 0 };
+	struct uapi *u = uapi_new();
+	char *buf = NULL;
+	size_t len = 0, cap = 0, body = strlen(reply) - strlen("errno=0\n\n");
+	unsigned long bad = 0;
+
+	CHECK(u != NULL);
+	if (!u)
+		return;
+	/* eight copies of the two peers (keys told apart), then errno */
+	cap = 8 * body + 16;
+	buf = malloc(cap);
+	CHECK(buf != NULL);
+	if (!buf)
+		return;
+	memcpy(buf, reply, strlen("listen_port=51820\n"));
+	len = strlen("listen_port=51820\n");
+	for (int k = 0; k < 8; k++) {
+		size_t part = body - strlen("listen_port=51820\n");
+		char *at = buf + len;
+
+		memcpy(at, reply + strlen("listen_port=51820\n"), part);
+		at[strlen("public_key=")] = (char)('0' + k);
+		len += part;
+	}
+	memcpy(buf + len, "errno=0\n\n", 10);
+	len += 10;
+	CHECK_INT(stream(u, buf, len, 0, 0, &whole), 0);
+	CHECK_INT(whole.n_peers, 16);
+	for (size_t chunk = 1; chunk <= 5; chunk++)
+		CHECK(chunked_agrees(u, &c, buf, len, chunk * 13, chunk, &whole, &dev));
+	CHECK(c.calls > 1);
+	for (size_t i = 0; i < len && !bad; i += 3) {
+		char save = buf[i];
+
+		for (unsigned b = 0; b < 256 && !bad; b += 5) {
+			buf[i] = (char)b;
+			bad += !chunked_agrees(u, &c, buf, len, 1 + (i + b) % 97, 1 + b % 4,
+					       &whole, &dev);
+		}
+		buf[i] = save;
+	}
+	CHECK_INT(bad, 0);
+	free(buf);
+	wg_device_release(&whole);
+	wg_device_release(&dev);
+	wg_device_release(&c.all);
+	uapi_free(u);
+}
+
 TEST_MAIN()

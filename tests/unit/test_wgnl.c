@@ -10,6 +10,7 @@
 #include "base/wgdev.h"
 #include "sources/wgnl.h"
 #include "base/util.h"
+#include "uapitest.h"
 
 /* RFC 7748 5.2 scalar and its X25519 public key (see test_uapi.c). */
 static const char priv_hex[] =
@@ -265,6 +266,26 @@ TEST(peer_split_across_messages)
 	}
 	CHECK(!holds(&dev, priv));
 	CHECK(!holds(&dev, psk));
+
+	/* handed on message by message (wgnl_stream_device's step, chunk 1):
+	 * the peer a message ends with stays to be continued, and the chunks
+	 * put together are the device read whole */
+	{
+		struct wg_device part = { 0 };
+		struct collector c = { 0 };
+
+		collector_init(&c, 1);
+		CHECK_INT(parse(m1, &part), 0);
+		CHECK_INT(wg_stream_offer(&c.s, &part), 0);
+		CHECK_INT(part.n_peers, 1);	/* peer 1: message 2 continues it */
+		CHECK_INT(parse(m2, &part), 0);
+		CHECK_INT(wg_stream_offer(&c.s, &part), 0);
+		CHECK_INT(c.calls, 2);
+		collector_end(&c, &part);
+		CHECK(same_device(&c.all, &dev));
+		wg_device_release(&part);
+		wg_device_release(&c.all);
+	}
 
 	/* a continuation from another device is refused */
 	mnl_attr_put_strz(msg_start(mbuf[1]), WGDEVICE_A_IFNAME, "wg1");
