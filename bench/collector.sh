@@ -31,6 +31,7 @@ RSYSLOGD=${RSYSLOGD:-$(command -v rsyslogd || echo /usr/sbin/rsyslogd)}
 DIR=$(mktemp -d /tmp/wga-collbench.XXXXXX)
 PIDS=
 trap 'for p in $PIDS; do kill $p 2>/dev/null; wait $p 2>/dev/null; done; rm -rf "$DIR"' EXIT
+trap 'exit 130' INT TERM HUP	# so that EXIT runs: a daemon left behind holds the bench lock
 
 [ -x "$WGAUDIT" ] || { echo "build first: make" >&2; exit 1; }
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

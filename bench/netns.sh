@@ -36,6 +36,7 @@ N=$2
 mount -t tmpfs -o mode=0755 tmpfs /run/netns || exit 1
 D=$(mktemp -d /var/tmp/wgaudit-nsbench.XXXXXX)
 trap 'for i in $(seq 1 $N); do ip netns del wgab$i 2> /dev/null; done; umount /run/netns; rm -rf "$D"' EXIT
+trap 'exit 130' INT TERM HUP	# so that EXIT runs: a daemon left behind holds the bench lock
 cat > "$D/conf" <<CONF
 [agent]
 interval = $INTERVAL
