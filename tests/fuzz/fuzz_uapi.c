@@ -15,43 +15,9 @@
 
 #include "base/wgdev.h"
 #include "sources/uapi.h"
+#include "../unit/uapitest.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* What a chunked read handed on, put back together. */
-struct collector {
-	struct wg_stream s;
-	struct wg_device all;
-};
-
-static void copy_peers(struct wg_device *to, const struct wg_device *from, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		const struct wg_peer *o = &from->peers[i];
-		struct wg_peer *q = wg_device_new_peer(to);
-		uint32_t first;
-
-		if (!q)
-			abort();
-		first = q->aip_first;
-		*q = *o;
-		q->aip_first = first;
-		q->aip_count = 0;
-		for (uint32_t j = 0; j < o->aip_count; j++)
-			if (wg_device_add_aip(to, &from->aips[o->aip_first + j]) < 0)
-				abort();
-	}
-}
-
-static int collect(void *ctx, struct wg_device *dev, size_t n)
-{
-	struct collector *c = ctx;
-
-	if (n >= dev->n_peers)
-		abort();	/* the peer still being read is never handed on */
-	copy_peers(&c->all, dev, n);
-	return 0;
-}
 
 /* Fed in chunks whose sizes come from the input; s: chunked (NULL: whole). */
 static int stream(struct uapi *h, const uint8_t *data, size_t size, size_t step,
@@ -72,21 +38,11 @@ static int stream(struct uapi *h, const uint8_t *data, size_t size, size_t step,
 	return uapi_stream_end(h);
 }
 
-static int same_device(const struct wg_device *a, const struct wg_device *b)
-{
-	return a->has_public_key == b->has_public_key &&
-	       !memcmp(a->public_key, b->public_key, sizeof(a->public_key)) &&
-	       a->listen_port == b->listen_port && a->fwmark == b->fwmark &&
-	       a->n_peers == b->n_peers && a->n_aips == b->n_aips &&
-	       (!a->n_peers || !memcmp(a->peers, b->peers, a->n_peers * sizeof(*a->peers))) &&
-	       (!a->n_aips || !memcmp(a->aips, b->aips, a->n_aips * sizeof(*a->aips)));
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* Reused like a poll loop does, so stale state would show. */
 	static struct wg_device dev, sdev, rdev, cdev;
-	static struct collector c = { .s = { .flush = collect, .ctx = &c } };
+	static struct collector c;
 	static struct uapi *u, *ref;
 	char aips[256];
 	size_t total = 0, step = size ? 1 + data[0] % 97 : 1;
@@ -105,17 +61,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sret = stream(u, data, size, step, &sdev, NULL);
 	if (stream(ref, data, size, step, &rdev, NULL) != sret || !same_device(&sdev, &rdev))
 		abort();	/* the fast path did what the reference would not */
-	wg_device_clear(&c.all);
-	c.s.chunk = 1 + (size ? data[size - 1] % 5 : 0);
+	collector_init(&c, 1 + (size ? data[size - 1] % 5 : 0));
 	cret = stream(u, data, size, step, &cdev, &c.s);	/* the fast path, as polls read */
 	if (cret != sret)
 		abort();	/* handing peers on changed the result */
 	if (cret == 0) {
-		copy_peers(&c.all, &cdev, cdev.n_peers);
-		c.all.has_public_key = cdev.has_public_key;
-		memcpy(c.all.public_key, cdev.public_key, sizeof(c.all.public_key));
-		c.all.listen_port = cdev.listen_port;
-		c.all.fwmark = cdev.fwmark;
+		collector_end(&c, &cdev);
 		if (!same_device(&c.all, &sdev))
 			abort();	/* chunks put together != the whole read */
 	}

@@ -51,6 +51,8 @@ static inline int collector_flush(void *ctx, struct wg_device *dev, size_t n)
 {
 	struct collector *c = ctx;
 
+	if (n >= dev->n_peers)
+		abort();	/* the peer still being read is never handed on */
 	if (c->all.n_peers == 0)	/* the interface's fields come first */
 		memcpy(c->all.name, dev->name, sizeof(dev->name));
 	copy_peers(&c->all, dev, n);
