@@ -183,6 +183,16 @@ static void rx_run_until(struct rx *r, int seq)
 	loop_timer_cancel(r->fx->loop, &r->guard);
 }
 
+/* The collector's side: its sockets closed, what it received freed. */
+static void rx_close(struct rx *r)
+{
+	if (r->cfd >= 0)
+		close(r->cfd);
+	close(r->lfd);
+	for (int c = 0; c < 4; c++)
+		free(r->buf[c]);
+}
+
 static void after_break(void *ctx)
 {
 	loop_stop(ctx);
@@ -293,11 +303,7 @@ TEST(tcp_octet_exact_and_survives_collector_restart)
 	CHECK_INT(cur, last);
 out:
 	output_free(o);
-	if (r.cfd >= 0)
-		close(r.cfd);
-	close(r.lfd);
-	for (int c = 0; c < 4; c++)
-		free(r.buf[c]);
+	rx_close(&r);
 	free(e.buf);
 	fx_close(&f);
 }
@@ -373,10 +379,7 @@ TEST(tcp_full_window_stalled_collector_resumes)
 	CHECK_INT(cur, last);
 out:
 	output_free(o);
-	if (r.cfd >= 0)
-		close(r.cfd);
-	close(r.lfd);
-	free(r.buf[0]);
+	rx_close(&r);
 	free(seqs);
 	fx_close(&f);
 }

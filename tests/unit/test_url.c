@@ -11,6 +11,28 @@
 #include "base/util.h"
 #include "outputs/output.h"
 
+/* Parse url and check the result against want_ret, and a failure's
+ * message against want_err (a substring). True: parsed as expected, the
+ * caller checks the fields; false: the case is done (a failure was
+ * expected and checked, or reported). */
+static bool url_parsed(const char *url, int want_ret, const char *want_err,
+		       struct output_url *u)
+{
+	char err[512];
+	int ret = output_url_parse(url, strlen(url), u, err, sizeof(err));
+
+	if (ret != want_ret) {
+		test_fail("%s: ret %d, expected %d (%s)", url, ret, want_ret, err);
+		return false;
+	}
+	if (ret < 0) {
+		if (!strstr(err, want_err))
+			test_fail("%s: message \"%s\" lacks \"%s\"", url, err, want_err);
+		return false;
+	}
+	return true;
+}
+
 /* --- URL table ------------------------------------------------------- */
 
 struct url_case {
@@ -72,18 +94,9 @@ TEST(url_table)
 	for (size_t i = 0; i < sizeof(url_cases) / sizeof(url_cases[0]); i++) {
 		const struct url_case *c = &url_cases[i];
 		struct output_url u;
-		char err[512];
-		int ret = output_url_parse(c->url, strlen(c->url), &u, err, sizeof(err));
 
-		if (ret != c->ret) {
-			test_fail("%s: ret %d, expected %d (%s)", c->url, ret, c->ret, err);
+		if (!url_parsed(c->url, c->ret, c->err, &u))
 			continue;
-		}
-		if (ret < 0) {
-			if (!strstr(err, c->err))
-				test_fail("%s: message \"%s\" lacks \"%s\"", c->url, err, c->err);
-			continue;
-		}
 		if (u.kind != c->kind || strcmp(u.host, c->host) || u.port != c->port ||
 		    (c->kind != OUTPUT_JSONL && (u.format != c->format || u.framing != c->framing)) ||
 		    strcmp(u.path, c->path))
@@ -190,18 +203,9 @@ TEST(tls_url_options)
 	for (size_t i = 0; i < sizeof(tls_url_cases) / sizeof(tls_url_cases[0]); i++) {
 		const struct tls_url_case *c = &tls_url_cases[i];
 		struct output_url u;
-		char err[512];
-		int ret = output_url_parse(c->url, strlen(c->url), &u, err, sizeof(err));
 
-		if (ret != c->ret) {
-			test_fail("%s: ret %d, expected %d (%s)", c->url, ret, c->ret, err);
+		if (!url_parsed(c->url, c->ret, c->err, &u))
 			continue;
-		}
-		if (ret < 0) {
-			if (!strstr(err, c->err))
-				test_fail("%s: message \"%s\" lacks \"%s\"", c->url, err, c->err);
-			continue;
-		}
 		if (u.kind != OUTPUT_TLS || strcmp(u.ca, c->ca) || strcmp(u.cert, c->cert) ||
 		    strcmp(u.key, c->key) || strcmp(u.name, c->name))
 			test_fail("%s: ca '%s' cert '%s' key '%s' name '%s'",
