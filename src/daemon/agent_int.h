@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* agent_int.h - what the agent's files share (agent.c: the wiring and the
- * turn; watchers.c: the real-time sources): the agent's state and the
+ * turn; sink.c: the event sink and the key/value state the stages call
+ * back into; watchers.c: the real-time sources): the agent's state and the
  * callbacks each hands the other. Not for anyone outside daemon/; the API
  * is agent.h. */
 #ifndef WGAUDIT_AGENT_INT_H
@@ -73,10 +74,13 @@ struct agent {
 	int lock_fd;
 };
 
-/* agent.c */
+/* sink.c */
 int agent_emit(void *ctx, struct event *ev);
 int state_get(void *ctx, const char *key, char *val, size_t len);
 int state_set(void *ctx, const char *key, const char *val);
+int state_del(void *ctx, const char *key);
+int state_scan(void *ctx, const char *prefix,
+	       int (*cb)(void *cctx, const char *key, const char *val), void *cctx);
 
 /* watchers.c */
 void wggo_tick(void *ctx);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* ledger.c - what an output has delivered: its journal cursor, the events
  * in flight and what the collector acknowledged of them. The connection
- * that carries them (connect, TLS, writes, backoff) is output.c's; both
- * share struct output (output_int.h).
+ * that carries them (connect, TLS, backoff) is output.c's, its writes
+ * pump.c's; the three share struct output (output_int.h).
  *
  * The journal is the queue. Each output keeps a cursor in the store (named
  * by its canonical URL or its [output] name, see output_opts.cursor_key)
@@ -11,7 +11,7 @@
  * The cursor moves past an event only when every byte of it has been
  * written to the socket/file and, on TCP, acknowledged by the collector's
  * kernel (SIOCOUTQ, see ledger_confirm(), looked at on every write and,
- * while acks are awaited, 1-50 ms later: ack_poll_delay() in output.c);
+ * while acks are awaited, 1-50 ms later: pump_ack_poll_delay() in pump.c);
  * anything unconfirmed at a disconnect is dropped from memory and read
  * again from the journal after the reconnect. That is at-least-once: a
  * collector may see duplicates around a break, never a gap. UDP cannot

@@ -5,13 +5,16 @@
  * tls_acked() in ledger.c). docs/tls.md is the operator's view.
  *
  * This file is the connection state machine: resolve, connect, TLS steps,
- * writes, backoff. What is delivered (the journal cursor, the events in
- * flight and what the collector acknowledged) is ledger.c's; struct
- * output, shared by both, is in output_int.h.
+ * backoff, and the public calls. The bytes of an up connection (writes,
+ * the pump, reading back what the collector sends) are pump.c's; what is
+ * delivered (the journal cursor, the events in flight and what the
+ * collector acknowledged) is ledger.c's; struct output, shared by the
+ * three, is in output_int.h.
  *
  * Nothing here blocks the loop: sockets are non-blocking, connect completes
  * on EPOLLOUT, a full socket buffer waits for EPOLLOUT, and one turn sends
- * at most OUT_TURN_BATCHES batches before yielding through a zero timer.
+ * at most OUT_TURN_BATCHES batches before yielding through a zero timer
+ * (pump.c).
  * The TLS handshake runs from the loop too (WANT_READ / WANT_WRITE become
  * epoll interest) and is bounded by OUT_HANDSHAKE_MS.
  * A host name is resolved off the loop (resolve.c) on each (re)connect,
@@ -52,7 +55,7 @@
 
 static void on_fd(void *ctx, int fd, uint32_t events);
 
-static void o_set_events(struct output *o, bool want_out)
+void conn_set_events(struct output *o, bool want_out)
 {
 	uint32_t ev = EPOLLIN | (want_out ? EPOLLOUT : 0);
 
@@ -85,7 +88,7 @@ static void o_close(struct output *o)
 	o->want_out = false;
 }
 
-static void o_arm(struct output *o, int delay_ms)
+void conn_arm(struct output *o, int delay_ms)
 {
 	if (o->loop)
 		loop_timer_arm(o->loop, &o->timer,
@@ -124,12 +127,12 @@ static void went_down_why(struct output *o, const char *what, const char *why, i
 	}
 }
 
-static void went_down(struct output *o, const char *what, int err)
+void conn_went_down(struct output *o, const char *what, int err)
 {
 	went_down_why(o, what, strerror(err), err);
 }
 
-static void backoff(struct output *o)
+void conn_backoff(struct output *o)
 {
 	int d = o->backoff_ms;
 
@@ -137,24 +140,24 @@ static void backoff(struct output *o)
 	d = d / 2 + (int)(o_rand(o) % (uint32_t)(d / 2 + 1));
 	o->backoff_ms = o->backoff_ms * 2 > OUT_BACKOFF_MAX_MS ?
 			OUT_BACKOFF_MAX_MS : o->backoff_ms * 2;
-	o_arm(o, d);
+	conn_arm(o, d);
 }
 
-static void fail(struct output *o, const char *what, int err)
+void conn_fail(struct output *o, const char *what, int err)
 {
 	o_close(o);
 	ledger_reset(o);
-	went_down(o, what, err);
-	backoff(o);
+	conn_went_down(o, what, err);
+	conn_backoff(o);
 }
 
 /* A TLS failure: why already names the step and the reason. */
-static void fail_tls(struct output *o, const char *why, int err)
+void conn_fail_tls(struct output *o, const char *why, int err)
 {
 	o_close(o);
 	ledger_reset(o);
 	went_down_why(o, o->url.host, why, err);
-	backoff(o);
+	conn_backoff(o);
 }
 
 static void resolve_done(struct output *o);
@@ -186,7 +189,7 @@ static void resolve_failed(struct output *o, const char *why)
 	}
 	o->st.failed++;
 	o->last_err = EHOSTUNREACH;
-	backoff(o);
+	conn_backoff(o);
 }
 
 /* The lookup answered (or the fd woke us early: then keep waiting). */
@@ -235,14 +238,12 @@ static int resolve(struct output *o)
 			return -EIO;
 		}
 		o->resolve_until = now_monotonic_us() + OUT_RESOLVE_MS * 1000LL;
-		o_arm(o, OUT_RESOLVE_MS);
+		conn_arm(o, OUT_RESOLVE_MS);
 		return 1;
 	}
 	resolve_done(o);	/* numeric: connects (or fails) now */
 	return 1;
 }
-
-static void pump(struct output *o, bool yield);
 
 /* Up for real: log it once, and only now reset the backoff, so a TLS 1.3
  * collector that rejects us after the handshake is retried with backoff,
@@ -296,8 +297,8 @@ static void connected(struct output *o)
 		log_debug("output %s: TLS session up (%s), waiting for the collector to accept it",
 			  o->name, tls_describe(o->tls));
 	ledger_reset(o);	/* resend from the cursor */
-	o_set_events(o, false);
-	pump(o, true);
+	conn_set_events(o, false);
+	pump_send(o, true);
 }
 
 /* One handshake step; WANT_READ / WANT_WRITE become epoll interest. */
@@ -308,11 +309,11 @@ static void tls_step(struct output *o)
 	int ret = tls_handshake(o->tls, &want_write, why, sizeof(why));
 
 	if (ret == -EAGAIN) {
-		o_set_events(o, want_write);
+		conn_set_events(o, want_write);
 		return;
 	}
 	if (ret < 0) {
-		fail_tls(o, why, -ret);
+		conn_fail_tls(o, why, -ret);
 		return;
 	}
 	if (o->loop)
@@ -333,11 +334,11 @@ static void tcp_up(struct output *o)
 	}
 	ret = tls_conn_new(o->tls_ctx, o->fd, &o->tls);
 	if (ret < 0) {
-		fail(o, "TLS session", -ret);
+		conn_fail(o, "TLS session", -ret);
 		return;
 	}
 	o->state = ST_HANDSHAKE;
-	o_arm(o, OUT_HANDSHAKE_MS);
+	conn_arm(o, OUT_HANDSHAKE_MS);
 	tls_step(o);
 }
 
@@ -375,15 +376,15 @@ static void conn_start(struct output *o)
 		}
 		if (errno == EINPROGRESS) {
 			o->state = ST_CONNECTING;
-			o_set_events(o, true);
+			conn_set_events(o, true);
 			return;
 		}
 		o->last_err = errno;
 		o_close(o);
 		o->addr_idx++;
 	}
-	went_down(o, "connect", o->last_err ? o->last_err : ECONNREFUSED);
-	backoff(o);
+	conn_went_down(o, "connect", o->last_err ? o->last_err : ECONNREFUSED);
+	conn_backoff(o);
 }
 
 static void connect_done(struct output *o)
@@ -404,196 +405,8 @@ static void connect_done(struct output *o)
 		conn_start(o);
 		return;
 	}
-	went_down(o, "connect", err);
-	backoff(o);
-}
-
-/* The collector has nothing to tell us; read it (bounded) so its data
- * cannot fill our receive buffer, and notice an orderly close. */
-static void discard_input_tls(struct output *o)
-{
-	char why[512];
-	bool want_write;
-	int ret = tls_drain(o->tls, OUT_DISCARD_MAX, &want_write, why, sizeof(why));
-
-	if (ret < 0) {
-		fail_tls(o, why, -ret);
-		return;
-	}
-	o->tls_read_out = want_write;
-	if (want_write)
-		o_set_events(o, true);
-	conn_tls_accepted(o);	/* a ticket may just have come */
-}
-
-static void discard_input(struct output *o)
-{
-	char tmp[4096];
-	size_t total = 0;
-
-	if (o->tls) {
-		discard_input_tls(o);
-		return;
-	}
-	while (o->state == ST_UP && total < OUT_DISCARD_MAX) {
-		ssize_t n = recv(o->fd, tmp, sizeof(tmp), MSG_DONTWAIT);
-
-		if (n > 0) {
-			total += (size_t)n;
-			continue;
-		}
-		if (n == 0 && o->url.kind != OUTPUT_UDP) {
-			fail(o, "connection closed by collector", ECONNRESET);
-			return;
-		}
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		if (n < 0 && o->url.kind == OUTPUT_UDP) {
-			/* ICMP unreachable for an earlier datagram: that one is
-			 * lost, as UDP allows; note it and carry on. */
-			went_down(o, "collector unreachable (ICMP)", errno);
-			continue;
-		}
-		if (n < 0) {
-			fail(o, "receive", errno);
-			return;
-		}
-		return;
-	}
-}
-
-/* --- writing ------------------------------------------------------------ */
-
-/* SSL_write from off; after WANT_WRITE it is retried with the same bytes
- * (buf does not change until everything in it is written). */
-static int write_step_tls(struct output *o)
-{
-	char why[512];
-	bool want_write;
-	ssize_t n;
-
-	ledger_wire_marks(o);	/* filtered events at the head carry no bytes */
-	if (o->off == o->len) {
-		ledger_confirm(o);
-		return 1;
-	}
-	n = tls_write(o->tls, o->buf + o->off, o->len - o->off, &want_write,
-		      why, sizeof(why));
-	if (n > 0) {
-		o->off += (size_t)n;
-		ledger_wire_marks(o);
-		ledger_confirm(o);
-		return 1;
-	}
-	if (n == -EAGAIN) {
-		/* a write that must read first (rare: TLS 1.3 post-handshake)
-		 * still waits on EPOLLIN, which is always watched */
-		return 0;
-	}
-	fail_tls(o, why, (int)-n);
-	return -1;
-}
-
-/* One write step. 1 progress, 0 must wait (EAGAIN), -1 failed (handled). */
-static int write_step(struct output *o)
-{
-	size_t end = o->len;
-	ssize_t n;
-
-	if (o->url.kind == OUTPUT_UDP) {
-		/* one datagram = the bytes up to the next marker */
-		ledger_confirm(o);	/* filtered (empty) ones first */
-		if (!o->mcount)
-			return 1;
-		end = (size_t)(o->marks[o->mhead].end - o->wbase);
-	}
-	if (o->tls)
-		return write_step_tls(o);
-	if (o->url.kind == OUTPUT_JSONL)
-		n = write(o->fd, o->buf + o->off, end - o->off);
-	else
-		n = send(o->fd, o->buf + o->off, end - o->off, MSG_NOSIGNAL | MSG_DONTWAIT);
-	if (n >= 0) {
-		o->off += (size_t)n;
-		if (o->url.kind == OUTPUT_UDP)
-			o->off = end;	/* a datagram goes whole or not at all */
-		ledger_confirm(o);
-		return 1;
-	}
-	if (errno == EINTR)
-		return 1;
-	if (errno == EAGAIN)
-		return 0;
-	if (o->url.kind == OUTPUT_UDP && errno == ECONNREFUSED) {
-		went_down(o, "collector unreachable (ICMP)", errno);
-		return 1;	/* the error was for an earlier datagram: retry */
-	}
-	if (o->url.kind == OUTPUT_JSONL) {
-		/* Keep the half-written line: resume exactly there. */
-		went_down(o, "write", errno);
-		o->state = ST_BACKOFF;
-		backoff(o);
-		return -1;
-	}
-	fail(o, "send", errno);
-	return -1;
-}
-
-/* Waiting for the collector's TCP acks (SIOCOUTQ): no event says they
- * came (EPOLLOUT only says the socket has room, and with a full window of
- * marks nothing is waiting to be written), so look again after a delay:
- * OUT_ACK_POLL_MIN_MS while the last look confirmed something (the
- * collector is reading; a window that fills faster than it is confirmed
- * must not sit idle for OUT_ACK_POLL_MS each time: bench/README.md
- * "Ack-paced delivery"), doubling up to OUT_ACK_POLL_MS while nothing
- * moves (a stalled or distant collector costs ~20 looks a second). */
-static int ack_poll_delay(struct output *o)
-{
-	if (o->cursor != o->ack_poll_cursor || o->ack_poll_ms <= 0) {
-		o->ack_poll_cursor = o->cursor;
-		o->ack_poll_ms = OUT_ACK_POLL_MIN_MS;
-	} else if (o->ack_poll_ms < OUT_ACK_POLL_MS) {
-		o->ack_poll_ms = o->ack_poll_ms * 2 > OUT_ACK_POLL_MS ?
-				 OUT_ACK_POLL_MS : o->ack_poll_ms * 2;
-	}
-	return o->ack_poll_ms;
-}
-
-/* Send what the cursor allows. yield: stop after OUT_TURN_BATCHES and come
- * back through a zero timer so observation keeps running. */
-static void pump(struct output *o, bool yield)
-{
-	int batches = 0;
-
-	while (o->state == ST_UP) {
-		if (o->off == o->len) {
-			bool got;
-
-			ledger_confirm(o);
-			if (yield && batches++ >= OUT_TURN_BATCHES) {
-				o_arm(o, 0);
-				return;
-			}
-			if (ledger_fill(o, &got) < 0 || !got)
-				break;
-			continue;
-		}
-		switch (write_step(o)) {
-		case 0:
-			o_set_events(o, true);
-			if (o->url.kind == OUTPUT_JSONL)
-				o_arm(o, 50);	/* a non-blocking stdout pipe */
-			return;
-		case -1:
-			return;
-		}
-	}
-	if (o->state != ST_UP)
-		return;
-	if (o->want_out)
-		o_set_events(o, false);
-	if (o->mcount)	/* written, waiting for the collector's acks */
-		o_arm(o, ack_poll_delay(o));
+	conn_went_down(o, "connect", err);
+	conn_backoff(o);
 }
 
 static void on_fd(void *ctx, int fd, uint32_t events)
@@ -613,18 +426,18 @@ static void on_fd(void *ctx, int fd, uint32_t events)
 	if (o->tls_read_out && (events & EPOLLOUT))
 		events |= EPOLLIN;	/* the read that wanted the socket writable */
 	if (events & (EPOLLIN | EPOLLERR | EPOLLHUP))
-		discard_input(o);
+		pump_discard_input(o);
 	if (o->state == ST_UP && (events & (EPOLLERR | EPOLLHUP)) &&
 	    o->url.kind != OUTPUT_UDP) {
 		int err = 0;
 		socklen_t el = sizeof(err);
 
 		getsockopt(o->fd, SOL_SOCKET, SO_ERROR, &err, &el);
-		fail(o, "connection lost", err ? err : ECONNRESET);
+		conn_fail(o, "connection lost", err ? err : ECONNRESET);
 		return;
 	}
 	if (o->state == ST_UP && (events & EPOLLOUT))
-		pump(o, true);
+		pump_send(o, true);
 }
 
 static void on_timer(void *ctx)
@@ -637,14 +450,14 @@ static void on_timer(void *ctx)
 			conn_start(o);
 		} else {
 			o->state = ST_UP;
-			pump(o, true);
+			pump_send(o, true);
 		}
 		break;
 	case ST_UP:
-		pump(o, true);
+		pump_send(o, true);
 		break;
 	case ST_HANDSHAKE:
-		fail_tls(o, "TLS handshake: no answer from the collector", ETIMEDOUT);
+		conn_fail_tls(o, "TLS handshake: no answer from the collector", ETIMEDOUT);
 		break;
 	case ST_RESOLVING:
 		resolve_stop(o);
@@ -777,7 +590,7 @@ void output_kick(struct output *o)
 		break;
 	case ST_UP:
 		if (!o->want_out)
-			pump(o, true);
+			pump_send(o, true);
 		break;
 	default:
 		break;	/* connecting or backing off: it will catch up */
@@ -820,7 +633,7 @@ int output_flush(struct output *o, int timeout_ms)
 		int ev;
 
 		if (o->state == ST_UP)
-			pump(o, false);
+			pump_send(o, false);
 		if (!ledger_pending(o))
 			return 0;
 		if (now_monotonic_us() >= deadline)
@@ -876,7 +689,7 @@ int output_flush(struct output *o, int timeout_ms)
 			/* nothing to write: wait for acks (or a reset) */
 			ev = poll_fd(o, o->off != o->len ? POLLIN | POLLOUT : POLLIN,
 				     o->off != o->len ? deadline :
-				     now_monotonic_us() + ack_poll_delay(o) * 1000LL);
+				     now_monotonic_us() + pump_ack_poll_delay(o) * 1000LL);
 			if (ev < 0)
 				return ev;
 			if (ev)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* output_int.h - private to output.c (the connection state machine) and
- * ledger.c (the journal cursor and what the collector acknowledged):
- * struct output and the calls they make into each other. */
+/* output_int.h - private to output.c (the connection state machine),
+ * pump.c (the bytes of an up connection) and ledger.c (the journal cursor
+ * and what the collector acknowledged): struct output and the calls they
+ * make into each other. */
 #ifndef WGAUDIT_OUTPUT_INT_H
 #define WGAUDIT_OUTPUT_INT_H
 #include <stdbool.h>
@@ -122,4 +123,26 @@ int ledger_open_jsonl(struct output *o, char *err, size_t errlen);
 /* Has the TLS collector accepted this session (and if it just
  * did, say "connected")? */
 bool conn_tls_accepted(struct output *o);
+/* Watch the socket for EPOLLIN, and EPOLLOUT too when want_out. */
+void conn_set_events(struct output *o, bool want_out);
+/* The output's one timer, delay_ms from now (a no-op without a loop). */
+void conn_arm(struct output *o, int delay_ms);
+/* Count and log a failure (once while down: then at debug). */
+void conn_went_down(struct output *o, const char *what, int err);
+/* ST_BACKOFF, the timer armed at the next jittered delay. */
+void conn_backoff(struct output *o);
+/* Close, forget the unconfirmed tail, log, back off. */
+void conn_fail(struct output *o, const char *what, int err);
+/* The same for a TLS failure: why names the step and the reason. */
+void conn_fail_tls(struct output *o, const char *why, int err);
+
+/* --- pump.c: the bytes of an up connection ----------------------------- */
+
+/* Send what the cursor allows. yield: stop after OUT_TURN_BATCHES and come
+ * back through a zero timer so observation keeps running. */
+void pump_send(struct output *o, bool yield);
+/* Read what the collector sent (bounded) and drop it; notice a close. */
+void pump_discard_input(struct output *o);
+/* The delay of the next look for acks (SIOCOUTQ), in ms. */
+int pump_ack_poll_delay(struct output *o);
 #endif

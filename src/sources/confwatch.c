@@ -4,11 +4,10 @@
  * parts for a semantic diff (peers added / removed / changed, listen port,
  * addresses).
  *
- * Secrets: the file bytes are read into one heap buffer that is wiped
- * before it is freed; the parser works in place and, for PrivateKey and
- * PresharedKey lines, looks at the key name only. Nothing else ever holds
- * those values: not the parsed view, not an error message, not the saved
- * state, not an event.
+ * Secrets: the file bytes are read, hashed, parsed and wiped in confsnap.c;
+ * what reaches this file is the public view. Nothing here ever holds a
+ * private or preshared key: not the parsed view, not an error message, not
+ * the saved state, not an event.
  *
  * Continuity: the last hash and public view of each file go to the state
  * callbacks (the agent's store meta), so a change made while the agent was
@@ -30,9 +29,9 @@
 
 #include "base/event.h"
 #include "base/log.h"
+#include "sources/confsnap.h"
 #include "sources/confview.h"
 #include "sources/confwatch.h"
-#include "base/readfile.h"
 
 #define CW_DIR_MAX	200	/* dir + "/" + 15 + ".conf" fits conf_iface.path */
 #define CW_STATE_MAX	((size_t)WGCONF_MAX_PEERS * (CW_PV_LEN + 1) + 64)
@@ -129,112 +128,6 @@ static struct cw_file *file_get(struct confwatch *cw, const char *name)
 	memset(f, 0, sizeof(*f));
 	snprintf(f->name, sizeof(f->name), "%s", name);
 	return f;
-}
-
-/* What is on disk now. */
-struct snap {
-	bool present, too_large, same;
-	off_t size;
-	char ident[CW_IDENT_LEN];
-	char sha[65];
-	struct conf_iface ci;
-};
-
-/* Read at most WGCONF_FILE_MAX + 1 bytes: 0, -ENOENT, -EFBIG (st set),
- * or another -errno. The caller wipes and frees *out. */
-static int file_read(const char *path, char **out, size_t *outlen, struct stat *st)
-{
-	int fd, ret;
-
-	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, st) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	ret = -EINVAL;		/* a FIFO or device must not block the loop */
-	if (!S_ISREG(st->st_mode))
-		goto out;
-	ret = -EFBIG;
-	if (st->st_size > (off_t)WGCONF_FILE_MAX)
-		goto out;
-	/* It may still grow past the bound since fstat: read_bounded says. */
-	ret = read_bounded(fd, WGCONF_FILE_MAX, (size_t)st->st_size, true, out, outlen);
-out:
-	close(fd);
-	return ret;
-}
-
-static int iface_copy(struct conf_iface *dst, const struct conf_iface *src)
-{
-	*dst = *src;
-	dst->peers = NULL;
-	if (!src->n_peers)
-		return 0;
-	dst->peers = malloc(src->n_peers * sizeof(*dst->peers));
-	if (!dst->peers) {
-		dst->n_peers = 0;
-		return -ENOMEM;
-	}
-	memcpy(dst->peers, src->peers, src->n_peers * sizeof(*dst->peers));
-	return 0;
-}
-
-/* Load path into s. When known (a hex hash or oversize identity) matches,
- * s->same is set and nothing is parsed. prev is the last good view, kept
- * for a file too large to read. 0, or -ENOENT (absent), or -errno. */
-static int snap_take(const char *path, const char *known,
-		     const struct cw_file *prev, struct snap *s)
-{
-	char err[160], *buf = NULL;
-	struct stat st;
-	uint8_t md[32];
-	size_t len = 0;
-	int ret;
-
-	memset(s, 0, sizeof(*s));
-	ret = file_read(path, &buf, &len, &st);
-	if (ret == -ENOTDIR)
-		ret = -ENOENT;
-	if (ret == -EFBIG) {
-		s->present = s->too_large = true;
-		s->size = st.st_size;
-		snprintf(s->ident, sizeof(s->ident), "!%lld:%lld.%09ld:%llu",
-			 (long long)st.st_size, (long long)st.st_mtim.tv_sec,
-			 st.st_mtim.tv_nsec, (unsigned long long)st.st_ino);
-		s->same = known && !strcmp(known, s->ident);
-		if (!s->same && prev && prev->present)
-			return iface_copy(&s->ci, &prev->ci);
-		return 0;
-	}
-	if (ret < 0)
-		return ret;
-	s->present = true;
-	s->size = (off_t)len;
-	ret = confview_sha256(buf, len, md);
-	if (ret < 0)
-		goto out;
-	confview_hex(s->sha, md, sizeof(md));
-	snprintf(s->ident, sizeof(s->ident), "%s", s->sha);
-	s->same = known && !strcmp(known, s->ident);
-	if (s->same)
-		goto out;
-	ret = wgconf_parse(buf, len, &s->ci, err, sizeof(err));
-	if (ret == -EINVAL) {
-		log_warnx("%s:%s", path, err);
-		ret = 0;
-	}
-out:
-	wipe(buf, len);
-	free(buf);
-	return ret;
-}
-
-static void snap_release(struct snap *s)
-{
-	conf_iface_release(&s->ci);
 }
 
 static void rec_take(struct confwatch *cw, struct cw_file *f, struct snap *s)
@@ -427,7 +320,8 @@ static int cw_check(struct confwatch *cw, const char *name,
 
 	file_path(cw, name, path, sizeof(path));
 	f = file_find(cw, name);
-	ret = snap_take(path, f && f->synced ? f->ident : NULL, f, &s);
+	ret = snap_take(path, f && f->synced ? f->ident : NULL,
+			f && f->present ? &f->ci : NULL, &s);
 	if (ret < 0 && ret != -ENOENT) {
 		/* Unreadable is not deleted: keep the last view. */
 		if ((!f || f->last_errno != -ret) && ret == -EINVAL) {

@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
+/* test_kmsg.c - WireGuard kernel log lines to events (sources/kmsg.c):
+ * every pattern and endpoint form, severities, hostile and truncated
+ * input, /dev/kmsg records, and the parser over captured real logs
+ * (fixtures, the QEMU lab's recordings). The prefixes of saved logs are
+ * test_kmsgline.c's, the live reader test_kmsgread.c's. */
 #include <dirent.h>
 #include <errno.h>
 #include <time.h>
@@ -6,38 +11,12 @@
 #include "test.h"
 #include "base/event.h"
 #include "sources/kmsg.h"
-#include "cli/cli.h"
 #include "base/util.h"
-
-/* Parse from an exact-size heap copy so ASan sees any over-read. */
-static int parse_n(const char *s, size_t n, struct event *ev)
-{
-	char *copy = malloc(n ? n : 1);
-	int ret;
-
-	memcpy(copy, s, n);
-	ret = kmsg_parse(copy, n, ev);
-	free(copy);
-	return ret;
-}
+#include "kmsgtest.h"
 
 static int parse(const char *s, struct event *ev)
 {
 	return parse_n(s, strlen(s), ev);
-}
-
-/* "TYPE k=v k=v" of an event, for compact expectations. */
-static const char *show(const struct event *ev)
-{
-	static char out[4096];
-	char tmp[EVENT_TEXT_LEN];
-	size_t o;
-
-	o = (size_t)snprintf(out, sizeof(out), "%s", event_type_name(ev->type));
-	for (unsigned i = 0; i < ev->nfields && o < sizeof(out); i++)
-		o += (size_t)snprintf(out + o, sizeof(out) - o, " %s=%s",
-				      event_key(ev, i), event_text(ev, i, tmp));
-	return out;
 }
 
 static const char *parse_show(const char *line)
@@ -471,103 +450,6 @@ TEST(record_malformed)
 	}
 }
 
-/* ------------------------------------------------------- line prefixes */
-
-static const char *strip_show(const char *line)
-{
-	static char out[1024];
-	struct kmsg_line l;
-
-	kmsg_strip_prefix(line, strlen(line), 2026, 1796000000, NULL, &l);
-	snprintf(out, sizeof(out), "t=%lld m=%lld f=%d k=%d r=%d h=%.*s text=%.*s",
-		 (long long)l.time_us, (long long)l.mono_us, l.facility, l.kernel, l.record,
-		 (int)l.host_len, l.host ? l.host : "", (int)l.text_len, l.text);
-	return out;
-}
-
-static void utc(void)
-{
-	setenv("TZ", "UTC", 1);
-	tzset();
-}
-
-TEST(strip_forms)
-{
-	utc();
-	/* 2026-11-25T12:00:00Z = 1795608000 */
-	CHECK_STR(strip_show("6,1234,5678901,-;wireguard: wg0: Peer 1 created"),
-		  "t=0 m=5678901 f=0 k=1 r=1 h= text=wireguard: wg0: Peer 1 created");
-	CHECK_STR(strip_show("[   12.345678] wireguard: wg0: Peer 1 created"),
-		  "t=0 m=12345678 f=-1 k=1 r=0 h= text=wireguard: wg0: Peer 1 created");
-	CHECK_STR(strip_show("[82508.100168] wireguard: x"),
-		  "t=0 m=82508100168 f=-1 k=1 r=0 h= text=wireguard: x");
-	CHECK_STR(strip_show("<7>[   12.345678] wireguard: wg0: Peer 1 created"),
-		  "t=0 m=12345678 f=0 k=1 r=0 h= text=wireguard: wg0: Peer 1 created");
-	CHECK_STR(strip_show("<14>[   12.345678] wireguard: wg0: Peer 1 created"),
-		  "t=0 m=12345678 f=1 k=1 r=0 h= text=wireguard: wg0: Peer 1 created");
-	CHECK_STR(strip_show("[Wed Nov 25 12:00:00 2026] wireguard: wg0: Peer 1 created"),
-		  "t=1795608000000000 m=-1 f=-1 k=1 r=0 h= text=wireguard: wg0: Peer 1 created");
-	CHECK_STR(strip_show("[Sun Nov  1 12:00:00 2026] x"),
-		  "t=1793534400000000 m=-1 f=-1 k=1 r=0 h= text=x");
-	CHECK_STR(strip_show("Nov 25 12:00:00 gw kernel: [82508.100168] wireguard: wg0: Peer 1 created"),
-		  "t=1795608000000000 m=82508100168 f=-1 k=1 r=0 h=gw text=wireguard: wg0: Peer 1 created");
-	CHECK_STR(strip_show("Nov 25 12:00:00 gw kernel: wireguard: wg0: Peer 1 created"),
-		  "t=1795608000000000 m=-1 f=-1 k=1 r=0 h=gw text=wireguard: wg0: Peer 1 created");
-	CHECK_STR(strip_show("Nov  5 12:00:00 gw kernel: x"),
-		  "t=1793880000000000 m=-1 f=-1 k=1 r=0 h=gw text=x");
-	CHECK_STR(strip_show("Nov 25 12:00:00.250000 gw kernel: x"),
-		  "t=1795608000250000 m=-1 f=-1 k=1 r=0 h=gw text=x");
-	CHECK_STR(strip_show("2026-11-25T12:00:00.123456+00:00 gw kernel: x"),
-		  "t=1795608000123456 m=-1 f=-1 k=1 r=0 h=gw text=x");
-	CHECK_STR(strip_show("2026-11-25T13:00:00.123456+01:00 gw kernel: x"),
-		  "t=1795608000123456 m=-1 f=-1 k=1 r=0 h=gw text=x");
-	CHECK_STR(strip_show("2026-11-25T12:00:00+0000 gw kernel: x"),
-		  "t=1795608000000000 m=-1 f=-1 k=1 r=0 h=gw text=x");
-	CHECK_STR(strip_show("2026-11-25T12:00:00Z gw kernel: x"),
-		  "t=1795608000000000 m=-1 f=-1 k=1 r=0 h=gw text=x");
-	CHECK_STR(strip_show("[   12.345678] gw kernel: wireguard: x"),
-		  "t=0 m=12345678 f=-1 k=1 r=0 h=gw text=wireguard: x");
-	/* Not the kernel: a userspace look-alike. */
-	CHECK_STR(strip_show("Nov 25 12:00:00 gw evil[42]: wireguard: wg0: Peer 1 created"),
-		  "t=1795608000000000 m=-1 f=-1 k=0 r=0 h=gw text=wireguard: wg0: Peer 1 created");
-	/* No prefix, or an unparseable one: the line whole. */
-	CHECK_STR(strip_show("wireguard: x\r\n"), "t=0 m=-1 f=-1 k=1 r=0 h= text=wireguard: x");
-	CHECK_STR(strip_show("Nov 99 12:00:00 gw kernel: x"),
-		  "t=0 m=-1 f=-1 k=1 r=0 h= text=Nov 99 12:00:00 gw kernel: x");
-	CHECK_STR(strip_show("[  12.x] y"), "t=0 m=-1 f=-1 k=1 r=0 h= text=[  12.x] y");
-	/* A stamp in the future moves to the year before. */
-	CHECK_STR(strip_show("Dec 31 23:00:00 gw kernel: x"),
-		  "t=1767222000000000 m=-1 f=-1 k=1 r=0 h=gw text=x");
-}
-
-TEST(strip_truncated_every_byte)
-{
-	static const char *const lines[] = {
-		"Jun 20 08:35:15 workshop kernel: [82508.100168] wireguard: wg0: Packet has unallowed src IP (10.0.0.3) from peer 1 (192.168.1.2:51820)",
-		"2026-11-25T12:00:00.123456+00:00 host kernel: wireguard: wg0: Peer 1 created",
-		"[Tue Nov 25 12:00:00 2026] wireguard: wg0: Peer 1 created",
-		"<7>[   12.345678] wireguard: wg0: Peer 1 created",
-		"6,1234,5678901,-;wireguard: wg0: Peer 1 created",
-	};
-	struct kmsg_line l;
-	struct event ev;
-
-	utc();
-	for (size_t i = 0; i < ARRAY_SIZE(lines); i++) {
-		size_t n = strlen(lines[i]);
-
-		for (size_t k = 0; k <= n; k++) {
-			char *c = malloc(k ? k : 1);
-
-			memcpy(c, lines[i], k);
-			kmsg_strip_prefix(c, k, 2026, 0, NULL, &l);
-			CHECK(l.text >= c && l.text + l.text_len <= c + k);
-			(void)kmsg_parse(l.text, l.text_len, &ev);
-			free(c);
-		}
-	}
-}
-
 /* ------------------------------------------------------------ fixtures */
 
 /* Each fixture line is "EXPECTED<TAB>LINE": EXPECTED is a type name,
@@ -764,155 +646,6 @@ TEST(real_6_1_capture)
 	CHECK(saw_einval);
 	CHECK(saw_v6);
 	free(data);
-}
-
-/* -------------------------------------------------------------- reader */
-
-struct collect {
-	struct event ev[16];
-	unsigned n;
-	int fail;
-};
-
-static int collect_emit(void *ctx, struct event *ev)
-{
-	struct collect *c = ctx;
-
-	if (c->fail)
-		return -EIO;
-	if (c->n < 16)
-		c->ev[c->n++] = *ev;
-	return 0;
-}
-
-static int feed(struct kmsg_reader *r, const char *s, struct collect *c, uint64_t *last)
-{
-	struct event_sink sink = { collect_emit, c };
-
-	return kmsg_reader_feed(r, s, strlen(s), 1000000000000000LL, &sink, last);
-}
-
-TEST(reader_resume_gap_user_and_refusal)
-{
-	struct kmsg_reader_opts o = { .path = "/dev/null", .resume = true, .resume_seq = 10 };
-	struct kmsg_reader *r;
-	struct collect c = { .n = 0 };
-	uint64_t last = 0;
-
-	CHECK_INT(kmsg_reader_open(&o, &r), 0);
-	if (!r)
-		return;
-	CHECK(kmsg_reader_fd(r) >= 0);
-	/* Already seen before the restart. */
-	CHECK_INT(feed(r, "7,9,100,-;wireguard: wg0: Peer 1 created", &c, &last), 0);
-	CHECK_INT(feed(r, "7,10,100,-;wireguard: wg0: Peer 1 created", &c, &last), 0);
-	CHECK_INT(c.n, 0);
-	CHECK_INT(last, 0);
-	/* 11 and 12 were overwritten. */
-	CHECK_INT(feed(r, "7,13,2000000,-;wireguard: wg0: Peer 2 created", &c, &last), 2);
-	CHECK_INT(last, 13);
-	CHECK_STR(show(&c.ev[0]), "KMSG_GAP lost=2");
-	CHECK_STR(show(&c.ev[1]), "PEER_CREATED iface=wg0 peer_id=2");
-	CHECK_INT(c.ev[1].time_us, 1000000002000000LL);
-	/* Userspace record (facility user): seq counts, no event. */
-	CHECK_INT(feed(r, "14,14,2000001,-;wireguard: wg0: Peer 3 created", &c, &last), 0);
-	CHECK_INT(last, 14);
-	CHECK_INT(c.n, 2);
-	/* Non-WireGuard kernel record. */
-	CHECK_INT(feed(r, "6,15,2000002,-;usb 1-1: new device", &c, &last), 0);
-	CHECK_INT(last, 15);
-	/* The sink refuses: kept, last_seq not advanced, delivered later. */
-	c.fail = 1;
-	CHECK_INT(feed(r, "7,16,2000003,-;wireguard: wg0: Peer 4 created", &c, &last), -EIO);
-	CHECK_INT(last, 15);
-	c.fail = 0;
-	{
-		struct event_sink sink = { collect_emit, &c };
-
-		CHECK_INT(kmsg_reader_drain(r, &sink, &last), 1);	/* /dev/null: EOF */
-	}
-	CHECK_INT(last, 16);
-	CHECK_STR(show(&c.ev[2]), "PEER_CREATED iface=wg0 peer_id=4");
-	/* Garbage record: ignored. */
-	CHECK_INT(feed(r, "garbage", &c, &last), 0);
-	kmsg_reader_free(r);
-	kmsg_reader_free(NULL);
-}
-
-TEST(reader_accept_user_and_file)
-{
-	char path[] = "/tmp/wgaudit-kmsg-XXXXXX";
-	int fd = mkstemp(path);
-	struct kmsg_reader_opts o = { .path = path, .accept_user = true };
-	struct kmsg_reader *r;
-	struct collect c = { .n = 0 };
-	struct event_sink sink = { collect_emit, &c };
-	uint64_t last = 0;
-	const char *rec = "12,5,1,-;wireguard: wg0: Peer 1 created\n";
-
-	CHECK(fd >= 0);
-	CHECK_INT(write(fd, rec, strlen(rec)), (long long)strlen(rec));
-	close(fd);
-	CHECK_INT(kmsg_reader_open(&o, &r), 0);
-	CHECK_INT(kmsg_reader_drain(r, &sink, &last), 1);
-	CHECK_INT(last, 5);
-	CHECK_STR(show(&c.ev[0]), "PEER_CREATED iface=wg0 peer_id=1");
-	kmsg_reader_free(r);
-	unlink(path);
-	o.path = "/nonexistent/kmsg";
-	CHECK_INT(kmsg_reader_open(&o, &r), -ENOENT);
-	CHECK(r == NULL);
-}
-
-TEST(boot_id)
-{
-	char id[37];
-	int ret = kmsg_boot_id(id);
-
-	if (ret == 0)
-		CHECK_INT(strlen(id), 36);
-}
-
-/* -------------------------------------------------------------- replay */
-
-/* cmd_replay over a file, stdout captured; returns the exit status. */
-static int run_replay(const char *path, bool json, char *out, size_t len)
-{
-	char tmp[] = "/tmp/wgaudit-replay-XXXXXX";
-	struct cli_opts o = { .json = json, .tail = -1, .kmsg_file = path };
-	int fd = mkstemp(tmp), saved, ret;
-	ssize_t n;
-
-	fflush(stdout);
-	saved = dup(STDOUT_FILENO);
-	dup2(fd, STDOUT_FILENO);
-	ret = cmd_replay(NULL, &o);
-	fflush(stdout);
-	dup2(saved, STDOUT_FILENO);
-	close(saved);
-	n = pread(fd, out, len - 1, 0);
-	out[n > 0 ? n : 0] = '\0';
-	close(fd);
-	unlink(tmp);
-	return ret;
-}
-
-TEST(replay_command)
-{
-	static char out[65536];
-	char path[600];
-
-	utc();
-	snprintf(path, sizeof(path), "%s/kmsg-replay.log", test_data_dir);
-	CHECK_INT(run_replay(path, false, out, sizeof(out)), 0);
-	CHECK(strstr(out, "-06-20T08:35:15.000000Z warning UNALLOWED_SRC_IP ") != NULL);
-	CHECK(strstr(out, "INVALID_HANDSHAKE_INITIATION endpoint=172.17.100.130:51820 iface=wg0") != NULL);
-	CHECK(strstr(out, "1970-01-01T00:00:12.345678Z info    PEER_CREATED") != NULL);
-	CHECK(strstr(out, "evil") == NULL);
-	CHECK_INT(run_replay(path, true, out, sizeof(out)), 0);
-	CHECK(strstr(out, "\"type\":\"UNALLOWED_SRC_IP\"") != NULL);
-	CHECK(strstr(out, "\"host\":\"workshop\"") != NULL);
-	CHECK_INT(run_replay("/nonexistent/file", false, out, sizeof(out)), 2);
 }
 
 TEST_MAIN()
