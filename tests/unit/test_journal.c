@@ -2,7 +2,7 @@
 /* test_journal.c - the journal's buffered appends (store/journal.c): ids
  * the store hands out itself, rows written ST_BATCH_MAX to a statement,
  * every read and commit seeing them, a rollback or a failed write taking
- * them all. test_store.c covers the rest of the store. */
+ * them all. test_store.c and test_state.c cover the rest of the store. */
 #include "test.h"
 #include <errno.h>
 #include <stdlib.h>

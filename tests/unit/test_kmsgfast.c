@@ -7,39 +7,12 @@
 #include <string.h>
 #include <time.h>
 #include "test.h"
-#include "base/event.h"
-#include "sources/kmsg.h"
+#include "kmsgtest.h"
 #include "base/util.h"
 
 static int parse(const char *s, struct event *ev)
 {
-	size_t n = strlen(s);
-	char *copy = malloc(n ? n : 1);	/* no NUL after the line */
-	int ret;
-
-	memcpy(copy, s, n);
-	ret = kmsg_parse(copy, n, ev);
-	free(copy);
-	return ret;
-}
-
-static const char *show(const struct event *ev)
-{
-	static char out[4096];
-	char tmp[EVENT_TEXT_LEN];
-	size_t o;
-
-	o = (size_t)snprintf(out, sizeof(out), "%s", event_type_name(ev->type));
-	for (unsigned i = 0; i < ev->nfields && o < sizeof(out); i++)
-		o += (size_t)snprintf(out + o, sizeof(out) - o, " %s=%s",
-				      event_key(ev, i), event_text(ev, i, tmp));
-	return out;
-}
-
-static void utc(void)
-{
-	setenv("TZ", "UTC", 1);
-	tzset();
+	return parse_n(s, strlen(s), ev);	/* no NUL after the line */
 }
 
 /* IPv4 endpoints the kernel never prints (leading zeros, out of range)
