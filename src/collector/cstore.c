@@ -39,7 +39,7 @@
 #include "base/log.h"
 #include "base/util.h"
 
-#define CSTORE_SCHEMA_VERSION	5
+#define CSTORE_SCHEMA_VERSION	6
 #define BUSY_TIMEOUT_MS		5000
 #define AGG_MAX			64
 #define HOST_MAX		256
@@ -61,10 +61,16 @@
 /* A WAL grown long in a flood is cut back to this when it restarts. */
 #define WAL_LIMIT_SQL		"PRAGMA journal_size_limit = 4096000"
 #define INS_ROWS		16	/* records per multi-row INSERT */
-#define INS_COLS		17
+#define INS_COLS		19
 /* Copied record bytes held before they are inserted (besides one record
  * larger than this, which is inserted at once). */
 #define HELD_BYTES		(256 * 1024)
+/* An event_id's instance part keyed by instance.id; the ids in use are
+ * kept here (an agent's are all alike), the rest looked up or added. */
+#define EID_INST_MAX		80
+#define EID_INST_MAX_S		"80"
+#define EID_SEQ_DIGITS		18	/* fits int64 and reads back the same */
+#define INST_CACHE		32
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS msg ("
@@ -85,7 +91,9 @@ static const char schema[] =
 	" iface TEXT,"
 	" peer TEXT,"
 	" flags INTEGER NOT NULL DEFAULT 0,"	/* SYSLOG_F_*, and F_* below */
-	" event_id TEXT);"			/* wgaudit records: the agent's event id */
+	" event_id TEXT,"			/* wgaudit records: the agent's event id */
+	" eid_inst INTEGER,"		/* event_id as a key: instance.id, */
+	" eid_seq INTEGER);"		/* and the journal sequence (schema 6) */
 	/* Only what a query filters on is indexed: every index costs each
 	 * insert a B-tree descent and, per commit, a rewrite of every index
 	 * page it touched (a third of the insert time for host and app,
@@ -96,9 +104,19 @@ static const char schema[] =
 	 * (schema 4 drops it; a --peer filter would bring it back). */
 	"CREATE INDEX IF NOT EXISTS msg_type ON msg(type) WHERE type IS NOT NULL;"
 	/* Each agent event is stored once, whatever the transport and however
-	 * often it was retransmitted (DESIGN "Event identity"). */
+	 * often it was retransmitted (DESIGN "Event identity"). An agent's id,
+	 * "INSTANCE-SEQ", is keyed as two integers (schema 6): entries of ~10
+	 * bytes, not ~50, and an agent's next id goes at the end of its range
+	 * (as text, "X-100000" sorts beside "X-10000": each insert landed on
+	 * another page of the index, each commit rewrote most of them). An id
+	 * that would not read back the same from the pair (a leading zero,
+	 * 19 digits or more) stays keyed as text. */
+	"CREATE UNIQUE INDEX IF NOT EXISTS msg_eid ON msg(eid_inst, eid_seq)"
+	" WHERE eid_inst IS NOT NULL;"
 	"CREATE UNIQUE INDEX IF NOT EXISTS msg_event_id ON msg(event_id)"
-	" WHERE event_id IS NOT NULL;"
+	" WHERE eid_inst IS NULL AND event_id IS NOT NULL;"
+	"CREATE TABLE IF NOT EXISTS instance ("	/* the agents' store instances */
+	" id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
 	"CREATE TABLE IF NOT EXISTS source ("
 	" host TEXT PRIMARY KEY, last_us INTEGER NOT NULL,"
 	" count INTEGER NOT NULL, last_src TEXT);"
@@ -122,6 +140,28 @@ static const char *const upgrades[] = {
 	 * (F_MSGID_IS_TYPE, F_PEER_IN_SD): rows of 4 read as they are, so
 	 * nothing to rewrite; the version keeps older readers off the file. */
 	"",
+	/* 6 keys event_id by (instance, sequence): the ids stored so far get
+	 * their pair, so a retransmission of one is still a duplicate; the
+	 * text index keeps only the ids a pair cannot give back. The test of
+	 * a pair is the one cstore_add makes (eid_split). */
+	"ALTER TABLE msg ADD COLUMN eid_inst INTEGER;"
+	"ALTER TABLE msg ADD COLUMN eid_seq INTEGER;"
+	"CREATE TABLE instance (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
+	"CREATE TEMP VIEW eid_old AS SELECT id, substr(event_id, 1, instr(event_id, '-') - 1) AS i,"
+	" substr(event_id, instr(event_id, '-') + 1) AS q FROM msg WHERE event_id IS NOT NULL;"
+	"CREATE TEMP TABLE eid_new (id INTEGER PRIMARY KEY, i TEXT, q INTEGER);"
+	"INSERT INTO eid_new SELECT id, i, CAST(q AS INTEGER) FROM eid_old"
+	" WHERE length(i) BETWEEN 1 AND " EID_INST_MAX_S " AND length(q) BETWEEN 1 AND 18"
+	" AND CAST(CAST(q AS INTEGER) AS TEXT) = q;"
+	"INSERT OR IGNORE INTO instance (name) SELECT i FROM eid_new ORDER BY id;"
+	"UPDATE msg SET eid_inst = (SELECT instance.id FROM eid_new JOIN instance ON name = i"
+	" WHERE eid_new.id = msg.id), eid_seq = (SELECT q FROM eid_new WHERE eid_new.id = msg.id)"
+	" WHERE id IN (SELECT id FROM eid_new);"
+	"DROP TABLE eid_new; DROP VIEW eid_old;"
+	"DROP INDEX IF EXISTS msg_event_id;"
+	"CREATE UNIQUE INDEX msg_eid ON msg(eid_inst, eid_seq) WHERE eid_inst IS NOT NULL;"
+	"CREATE UNIQUE INDEX msg_event_id ON msg(event_id)"
+	" WHERE eid_inst IS NULL AND event_id IS NOT NULL;",
 };
 _Static_assert(ARRAY_SIZE(upgrades) == CSTORE_SCHEMA_VERSION, "one upgrade per version");
 
@@ -138,6 +178,9 @@ struct agg {
  * fewer copies per row of ~500 bytes (a 44-byte key, the type). */
 #define F_MSGID_IS_TYPE		0x10000
 #define F_PEER_IN_SD		0x20000
+/* schema 6: sd without its end ` event_id="ID"]` when ID is the row's
+ * event_id (the agent puts it last): ~50 more bytes a row */
+#define F_EID_IN_SD		0x40000
 
 /* The text columns of a held record, in the INSERT's order. */
 enum { T_SRC, T_PROTO, T_HOST, T_APP, T_PROCID, T_MSGID, T_SD, T_MSG, T_TYPE,
@@ -150,13 +193,22 @@ struct held {
 	int64_t recv_us, time_us;
 	int facility, severity;
 	unsigned flags;
+	int64_t eid_inst, eid_seq;	/* eid_inst 0: NULL (the id is text, or none) */
 	uint32_t off[T_N], len[T_N];	/* len T_NULL: SQL NULL */
+};
+
+/* instance.id of an event_id's instance part */
+struct inst {
+	char name[EID_INST_MAX];
+	size_t len;
+	int64_t id;
 };
 
 struct cstore {
 	sqlite3 *db;
 	struct cwal *wal;	/* the checkpoints (a writer's) */
 	sqlite3_stmt *ins, *ins_n, *src_up;	/* ins_n: INS_ROWS rows */
+	sqlite3_stmt *inst_get, *inst_add;
 	bool in_txn;
 	bool failed;		/* an insert of this batch failed: it rolls back */
 	int version;		/* user_version; a reader takes 1 too */
@@ -169,6 +221,8 @@ struct cstore {
 	uint64_t n_stored, n_dups, n_lost;	/* ended batches', until taken */
 	struct agg agg[AGG_MAX];
 	unsigned nagg;
+	struct inst inst[INST_CACHE];
+	unsigned ninst, inst_next, inst_last;	/* next: the one to replace */
 };
 
 #define WHO	"collector db"
@@ -219,9 +273,9 @@ static int prepare_insert(struct cstore *s, unsigned rows, sqlite3_stmt **st)
 {
 	static const char ins[] =
 		"INSERT OR IGNORE INTO msg (recv_us, time_us, src, proto, facility, severity,"
-		" host, app, procid, msgid, sd, msg, type, iface, peer, flags, event_id)"
-		" VALUES ";
-	static const char row[] = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+		" host, app, procid, msgid, sd, msg, type, iface, peer, flags, event_id,"
+		" eid_inst, eid_seq) VALUES ";
+	static const char row[] = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 	char sql[sizeof(ins) + INS_ROWS * sizeof(row)];
 	size_t n = (size_t)snprintf(sql, sizeof(sql), "%s", ins);
 
@@ -243,7 +297,11 @@ static int prepare(struct cstore *s)
 	if ((ret = prepare_insert(s, 1, &s->ins)) < 0 ||
 	    (ret = prepare_insert(s, INS_ROWS, &s->ins_n)) < 0)
 		return ret;
-	if (sqlite3_prepare_v3(s->db, src_up, -1, SQLITE_PREPARE_PERSISTENT, &s->src_up, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v3(s->db, src_up, -1, SQLITE_PREPARE_PERSISTENT, &s->src_up, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(s->db, "SELECT id FROM instance WHERE name = ?", -1,
+			       SQLITE_PREPARE_PERSISTENT, &s->inst_get, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(s->db, "INSERT INTO instance (name) VALUES (?)", -1,
+			       SQLITE_PREPARE_PERSISTENT, &s->inst_add, NULL) != SQLITE_OK)
 		return db_err(s, "prepare");
 	return 0;
 }
@@ -321,6 +379,8 @@ void cstore_free(struct cstore *s)
 	sqlite3_finalize(s->ins);
 	sqlite3_finalize(s->ins_n);
 	sqlite3_finalize(s->src_up);
+	sqlite3_finalize(s->inst_get);
+	sqlite3_finalize(s->inst_add);
 	free(s->arena);
 	cwal_stop(s->wal);	/* before the last connection closes */
 	sqlite3_close(s->db);
@@ -433,6 +493,13 @@ static void bind_row(struct cstore *s, sqlite3_stmt *st, int base, const struct 
 	sqlite3_bind_int(st, base + 5, h->facility);
 	sqlite3_bind_int(st, base + 6, h->severity);
 	sqlite3_bind_int(st, base + 16, (int)h->flags);
+	if (h->eid_inst) {
+		sqlite3_bind_int64(st, base + 18, h->eid_inst);
+		sqlite3_bind_int64(st, base + 19, h->eid_seq);
+	} else {
+		sqlite3_bind_null(st, base + 18);
+		sqlite3_bind_null(st, base + 19);
+	}
 	for (int t = 0; t < T_N; t++) {
 		if (h->len[t] == T_NULL)
 			sqlite3_bind_null(st, base + col[t]);
@@ -477,11 +544,110 @@ static int insert_held(struct cstore *s)
 	return ret;
 }
 
+/* An event_id that reads back the same as "NAME-SEQ" from the pair: the
+ * instance part 1..EID_INST_MAX - 1 bytes, the sequence 1..18 digits
+ * without a leading zero (schema 6's upgrade tests the same in SQL). */
+static bool eid_split(const char *id, size_t *ilen, int64_t *seq)
+{
+	const char *dash = strchr(id, '-'), *q;
+	int64_t v = 0;
+	size_t n;
+
+	if (!dash || dash == id || (size_t)(dash - id) >= EID_INST_MAX)
+		return false;
+	q = dash + 1;
+	n = strlen(q);
+	if (n == 0 || n > EID_SEQ_DIGITS || (q[0] == '0' && n > 1))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (q[i] < '0' || q[i] > '9')
+			return false;
+		v = v * 10 + (q[i] - '0');
+	}
+	*ilen = (size_t)(dash - id);
+	*seq = v;
+	return true;
+}
+
+/* instance.id of name[0..n), looked up or added (in the open batch). */
+static int inst_id(struct cstore *s, const char *name, size_t n, int64_t *id)
+{
+	sqlite3_stmt *st = s->inst_get;
+	struct inst *e;
+	int rc;
+
+	e = &s->inst[s->inst_last];
+	if (s->ninst && e->len == n && !memcmp(e->name, name, n)) {
+		*id = e->id;
+		return 0;
+	}
+	for (unsigned i = 0; i < s->ninst; i++) {
+		e = &s->inst[i];
+		if (e->len == n && !memcmp(e->name, name, n)) {
+			s->inst_last = i;
+			*id = e->id;
+			return 0;
+		}
+	}
+	sqlite3_bind_text(st, 1, name, (int)n, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	*id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(s, "instance");
+	if (!*id) {
+		st = s->inst_add;
+		sqlite3_bind_text(st, 1, name, (int)n, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return db_err(s, "instance");
+		*id = sqlite3_last_insert_rowid(s->db);
+	}
+	if (s->ninst < INST_CACHE) {
+		s->inst_last = s->ninst++;
+	} else {
+		s->inst_last = s->inst_next;
+		s->inst_next = (s->inst_next + 1) % INST_CACHE;
+	}
+	e = &s->inst[s->inst_last];
+	memcpy(e->name, name, n);
+	e->len = n;
+	e->id = *id;
+	return 0;
+}
+
+/* A batch rolled back: an instance it added (and one it looked up may
+ * have been) is gone with it. Rare: the cache is refilled. */
+static void inst_forget(struct cstore *s)
+{
+	s->ninst = s->inst_last = s->inst_next = 0;
+}
+
+/* The sd to store: without its end ` event_id="ID"]` (F_EID_IN_SD). */
+static struct slice sd_trim(struct slice sd, const char *id, unsigned *flags)
+{
+	static const char pre[] = " event_id=\"";
+	size_t il = strlen(id), n = sizeof(pre) - 1 + il + 2;
+	const char *end;
+
+	if (!il || sd.n <= n)
+		return sd;
+	end = sd.p + sd.n - n;
+	if (memcmp(end, pre, sizeof(pre) - 1) || memcmp(end + sizeof(pre) - 1, id, il) ||
+	    memcmp(end + n - 2, "\"]", 2))
+		return sd;
+	*flags |= F_EID_IN_SD;
+	return (struct slice){ sd.p, sd.n - n };
+}
+
 int cstore_add(struct cstore *s, const struct crec *r)
 {
 	const struct syslog_msg *m = r->m;
-	struct slice host = m->host, msgid = m->msgid;
+	struct slice host = m->host, msgid = m->msgid, sd = m->sd;
+	const char *event_id = r->event_id && *r->event_id ? r->event_id : NULL;
 	struct held *h;
+	size_t il;
 	int ret;
 
 	ret = begin(s);
@@ -504,18 +670,27 @@ int cstore_add(struct cstore *s, const struct crec *r)
 	}
 	if (r->peer && *r->peer && r->peer_in_sd)
 		h->flags |= F_PEER_IN_SD;
+	h->eid_inst = 0;
+	if (event_id) {
+		if (eid_split(event_id, &il, &h->eid_seq) &&
+		    (ret = inst_id(s, event_id, il, &h->eid_inst)) < 0) {
+			s->failed = true;
+			return ret;
+		}
+		sd = sd_trim(sd, event_id, &h->flags);
+	}
 	if ((ret = hold_text(s, h, T_SRC, r->src, strlen(r->src))) < 0 ||
 	    (ret = hold_text(s, h, T_PROTO, r->proto, strlen(r->proto))) < 0 ||
 	    (ret = hold_text(s, h, T_HOST, host.p, host.n)) < 0 ||
 	    (ret = hold_slice(s, h, T_APP, m->app)) < 0 ||
 	    (ret = hold_slice(s, h, T_PROCID, m->procid)) < 0 ||
 	    (ret = hold_slice(s, h, T_MSGID, msgid)) < 0 ||
-	    (ret = hold_slice(s, h, T_SD, m->sd)) < 0 ||
+	    (ret = hold_slice(s, h, T_SD, sd)) < 0 ||
 	    (ret = hold_text(s, h, T_MSG, m->msg.n ? m->msg.p : "", m->msg.n)) < 0 ||
 	    (ret = hold_str(s, h, T_TYPE, r->type)) < 0 ||
 	    (ret = hold_str(s, h, T_IFACE, r->iface)) < 0 ||
 	    (ret = hold_str(s, h, T_PEER, h->flags & F_PEER_IN_SD ? NULL : r->peer)) < 0 ||
-	    (ret = hold_str(s, h, T_EVENT_ID, r->event_id)) < 0) {
+	    (ret = hold_str(s, h, T_EVENT_ID, event_id)) < 0) {
 		/* not taken: the records held before it still are */
 		log_warnx("collector db: out of memory for a record");
 		return ret;
@@ -545,6 +720,7 @@ int cstore_commit(struct cstore *s)
 	if (ret < 0 || s->failed || exec(s, "COMMIT", "commit") < 0) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		s->n_lost += s->pending;
+		inst_forget(s);
 		ret = -EIO;
 	} else {
 		s->n_stored += s->txn_stored;
@@ -677,6 +853,7 @@ long cstore_retention(struct cstore *s, int64_t min_recv_us, uint64_t max_bytes,
 	return total;
 fail:
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	inst_forget(s);
 	s->in_txn = false;
 	s->pending = 0;
 	return -EIO;
@@ -685,6 +862,31 @@ fail:
 static const char *col(sqlite3_stmt *q, int i)
 {
 	return (const char *)sqlite3_column_text(q, i);
+}
+
+/* A row's sd as received (F_EID_IN_SD: its end was left to event_id)
+ * into *buf (grown as needed); 0 or -ENOMEM. */
+static int sd_untrim(struct crow *r, char **buf, size_t *cap)
+{
+	static const char pre[] = " event_id=\"";
+	size_t il = r->event_id ? strlen(r->event_id) : 0;
+	size_t n = r->sd_len + sizeof(pre) - 1 + il + 2;
+	char *p = *buf;
+
+	if (n + 1 > *cap) {
+		p = realloc(*buf, n + 1);
+		if (!p)
+			return -ENOMEM;
+		*buf = p;
+		*cap = n + 1;
+	}
+	memcpy(p, r->sd, r->sd_len);
+	memcpy(p + r->sd_len, pre, sizeof(pre) - 1);
+	memcpy(p + r->sd_len + sizeof(pre) - 1, r->event_id, il);
+	memcpy(p + n - 2, "\"]", 3);
+	r->sd = p;
+	r->sd_len = n;
+	return 0;
 }
 
 /* A row's peer that was not stored twice (F_PEER_IN_SD): the SD's, read
@@ -700,10 +902,10 @@ static const char *sd_peer(const struct crow *r, char *buf, size_t len)
 int cstore_query(struct cstore *s, const struct cquery *q,
 		 int (*cb)(void *ctx, const struct crow *r), void *ctx, int64_t *last_id)
 {
-	char sql[1024];
+	char sql[1024], *sdbuf = NULL;
 	sqlite3_stmt *st;
 	int rc, ret = 0, i = 1;
-	size_t n;
+	size_t n, sdcap = 0;
 
 	if (q->tail < 0)
 		return 0;
@@ -773,6 +975,8 @@ int cstore_query(struct cstore *s, const struct cquery *q,
 		flags = sqlite3_column_int64(st, i++);
 		if (flags & F_MSGID_IS_TYPE)
 			r.msgid = r.type;
+		if ((flags & F_EID_IN_SD) && r.sd && (ret = sd_untrim(&r, &sdbuf, &sdcap)) < 0)
+			break;
 		if (flags & F_PEER_IN_SD)
 			r.peer = sd_peer(&r, peer, sizeof(peer));
 		if (last_id)
@@ -780,9 +984,10 @@ int cstore_query(struct cstore *s, const struct cquery *q,
 		if (cb(ctx, &r))
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (ret == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
 		ret = db_err(s, "query");
 	sqlite3_finalize(st);
+	free(sdbuf);
 	return ret;
 }
 
@@ -804,7 +1009,7 @@ int cstore_get_stats(struct cstore *s, struct cstats *st)
 			  &st->malformed, &st->framing_errors, &st->conns_accepted,
 			  &st->conns_refused, &st->conns_timed_out, &st->retention_deleted,
 			  &st->tls_failed, &st->duplicates };
-	const char *sqls[] = { sql_v1, sql_v1, sql_v2, sql, sql, sql };
+	const char *sqls[] = { sql_v1, sql_v1, sql_v2, sql, sql, sql, sql };
 	_Static_assert(ARRAY_SIZE(sqls) == CSTORE_SCHEMA_VERSION + 1, "a query per version");
 	sqlite3_stmt *q;
 	int ret = -ENOENT;
