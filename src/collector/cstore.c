@@ -71,6 +71,8 @@
 #define EID_INST_MAX_S		"80"
 #define EID_SEQ_DIGITS		18	/* fits int64 and reads back the same */
 #define INST_CACHE		32
+/* The one event type msg_type leaves out (schema 6): the periodic one. */
+#define TYPE_UNINDEXED		"PEER_TRANSFER"
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS msg ("
@@ -102,7 +104,12 @@ static const char schema[] =
 	 * up to schema 3 that no query used: its keys are random, so each
 	 * commit rewrote a page per record and it doubled the bytes written
 	 * (schema 4 drops it; a --peer filter would bring it back). */
-	"CREATE INDEX IF NOT EXISTS msg_type ON msg(type) WHERE type IS NOT NULL;"
+	/* Not PEER_TRANSFER (schema 6): the agent sends one per peer per
+	 * interval, most of what it sends, so the newest of them are found
+	 * walking back by id, and the index (an insert each) serves the
+	 * rarer types, which a walk would look for long. */
+	"CREATE INDEX IF NOT EXISTS msg_type ON msg(type)"
+	" WHERE type IS NOT NULL AND type != '" TYPE_UNINDEXED "';"
 	/* Each agent event is stored once, whatever the transport and however
 	 * often it was retransmitted (DESIGN "Event identity"). An agent's id,
 	 * "INSTANCE-SEQ", is keyed as two integers (schema 6): entries of ~10
@@ -161,7 +168,9 @@ static const char *const upgrades[] = {
 	"DROP INDEX IF EXISTS msg_event_id;"
 	"CREATE UNIQUE INDEX msg_eid ON msg(eid_inst, eid_seq) WHERE eid_inst IS NOT NULL;"
 	"CREATE UNIQUE INDEX msg_event_id ON msg(event_id)"
-	" WHERE eid_inst IS NULL AND event_id IS NOT NULL;",
+	" WHERE eid_inst IS NULL AND event_id IS NOT NULL;"
+	"DROP INDEX IF EXISTS msg_type;"
+	"CREATE INDEX msg_type ON msg(type) WHERE type IS NOT NULL AND type != '" TYPE_UNINDEXED "';",
 };
 _Static_assert(ARRAY_SIZE(upgrades) == CSTORE_SCHEMA_VERSION, "one upgrade per version");
 
@@ -918,8 +927,12 @@ int cstore_query(struct cstore *s, const struct cquery *q,
 			" AND substr(app, 1, length(?2)) = ?2");
 	if (q->host)
 		n += (size_t)snprintf(sql + n, sizeof(sql) - n, " AND host = ?3");
+	/* the second term lets the planner take msg_type, which leaves
+	 * TYPE_UNINDEXED out (it implies type IS NOT NULL of older files) */
 	if (q->type)
-		n += (size_t)snprintf(sql + n, sizeof(sql) - n, " AND type = ?4");
+		n += (size_t)snprintf(sql + n, sizeof(sql) - n, " AND type = ?4%s",
+				      strcmp(q->type, TYPE_UNINDEXED) ?
+				      " AND type != '" TYPE_UNINDEXED "'" : "");
 	if (q->since_us)
 		n += (size_t)snprintf(sql + n, sizeof(sql) - n, " AND recv_us >= ?5");
 	if (q->tail > 0)

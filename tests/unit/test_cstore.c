@@ -530,6 +530,8 @@ TEST(schema_5_upgraded_in_place)
 	cstore_free(s);
 	CHECK_INT(sql_int(path, "PRAGMA user_version"), 6);
 	CHECK_INT(sql_int(path, "SELECT count(*) FROM instance"), 3);
+	CHECK_INT(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'msg_type'"
+			  " AND sql LIKE '%type != ''PEER_TRANSFER''%'"), 1);
 	CHECK_INT(sql_int(path, "SELECT count(*) FROM msg WHERE eid_inst IS NOT NULL"), 8);
 	CHECK_INT(sql_int(path, "SELECT count(*) FROM msg WHERE event_id IS NOT NULL"), 10);
 	CHECK_INT(sql_int(path, "SELECT eid_seq FROM msg WHERE event_id = '" I5 "-8'"), 8);
