@@ -51,14 +51,25 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 	return era * 146097 + (int64_t)doe - 719468;
 }
 
+/* The fixed-width fields of a time stamp and the PRI: 1..4 digits, at
+ * most max (parse_u64's contract; inline, as a record has eight of them). */
 static int num(const char *s, size_t n, unsigned max, unsigned *out)
 {
-	uint64_t v;
-	int ret = parse_u64(s, n, max, &v);
+	unsigned v = 0;
 
-	if (ret == 0)
-		*out = (unsigned)v;
-	return ret;
+	if (n == 0 || n > 4)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned d = (unsigned char)s[i] - '0';
+
+		if (d > 9)
+			return -EINVAL;
+		v = v * 10 + d;
+	}
+	if (v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
 }
 
 static bool day_ok(unsigned y, unsigned m, unsigned d)
