@@ -163,7 +163,7 @@ static void log_malformed(struct collector *c, const char *src, unsigned flags)
 static int store_record(struct collector *c, const char *buf, size_t len, const char *src,
 			const char *proto)
 {
-	char type[64] = "", iface[64] = "", peer[64] = "", event_id[96] = "";
+	char type[64], iface[64], peer[64], event_id[96];	/* "" until set */
 	struct crec r = { .src = src, .proto = proto };
 	struct sd_want w[WANT_N] = {
 		[WANT_EVENT_ID] = { .name = "event_id", .val = event_id, .vlen = 96 },
@@ -173,6 +173,7 @@ static int store_record(struct collector *c, const char *buf, size_t len, const 
 	struct syslog_msg m;
 	int ret;
 
+	type[0] = iface[0] = peer[0] = event_id[0] = '\0';
 	c->st.received++;
 	r.recv_us = now_realtime_us();
 	/* any sender's SD: the agent's fields are wanted only of its records */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* syslogparse.c - syslog records and TCP framing, from any sender.
+/* syslogparse.c - syslog records from any sender (the TCP framing of
+ * syslogparse.h is in framer.c).
  *
  * Every byte here comes from the network, from senders we do not control
  * (rsyslog, util-linux logger, network gear, wgaudit agents, attackers), so
@@ -23,10 +24,6 @@
 
 #define PRI_MAX		191
 #define TAG_MAX		48
-#define OCTET_DIGITS	10
-/* An oversize octet-counted frame is skipped when its count is at most
- * this; a larger count is taken as a desynchronised or hostile stream. */
-#define FRAME_SKIP_MAX	((uint64_t)64 << 20)
 
 static bool is_digit(char c)
 {
@@ -54,14 +51,25 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 	return era * 146097 + (int64_t)doe - 719468;
 }
 
+/* The fixed-width fields of a time stamp and the PRI: 1..4 digits, at
+ * most max (parse_u64's contract; inline, as a record has eight of them). */
 static int num(const char *s, size_t n, unsigned max, unsigned *out)
 {
-	uint64_t v;
-	int ret = parse_u64(s, n, max, &v);
+	unsigned v = 0;
 
-	if (ret == 0)
-		*out = (unsigned)v;
-	return ret;
+	if (n == 0 || n > 4)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned d = (unsigned char)s[i] - '0';
+
+		if (d > 9)
+			return -EINVAL;
+		v = v * 10 + d;
+	}
+	if (v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
 }
 
 static bool day_ok(unsigned y, unsigned m, unsigned d)
@@ -720,85 +728,4 @@ int syslog_parse_want(const char *buf, size_t len, int64_t now_us, struct syslog
 	if (!got)
 		return sd_private_get(out->sd, want, n);
 	return ws.id.p ? 0 : -ENOENT;
-}
-
-/* --- framing ----------------------------------------------------------- */
-
-void framer_init(struct framer *f, size_t max)
-{
-	memset(f, 0, sizeof(*f));
-	f->max = max;
-}
-
-enum frame_kind framer_next(struct framer *f, const char *buf, size_t len,
-			    size_t *consumed, struct slice *frame)
-{
-	size_t i = 0, d;
-	const char *lf;
-	uint64_t count;
-
-	*consumed = 0;
-	*frame = sl(buf, 0);
-	if (f->skip) {
-		d = f->skip < len ? (size_t)f->skip : len;
-		f->skip -= d;
-		i = d;
-		if (f->skip) {
-			*consumed = i;
-			return FRAME_NEED;
-		}
-	}
-	if (f->skip_to_lf) {
-		lf = memchr(buf + i, '\n', len - i);
-		if (!lf) {
-			*consumed = len;
-			return FRAME_NEED;
-		}
-		f->skip_to_lf = false;
-		i = (size_t)(lf - buf) + 1;
-	}
-	while (i < len && (buf[i] == '\n' || buf[i] == '\r' || buf[i] == '\0'))
-		i++;
-	*consumed = i;
-	if (i == len)
-		return FRAME_NEED;
-	for (d = 0; i + d < len && d <= OCTET_DIGITS && is_digit(buf[i + d]); d++)
-		;
-	if (d > 0 && d <= OCTET_DIGITS) {
-		if (i + d == len)
-			return FRAME_NEED;	/* the count may go on */
-		if (buf[i + d] == ' ') {
-			if (buf[i] == '0' || parse_u64(buf + i, d, UINT64_MAX, &count) < 0)
-				return FRAME_ERROR;
-			if (count > f->max) {
-				if (count > FRAME_SKIP_MAX)
-					return FRAME_ERROR;
-				f->skip = count;
-				*consumed = i + d + 1;
-				return FRAME_OVERSIZE;
-			}
-			if (len - (i + d + 1) < count)
-				return FRAME_NEED;
-			*frame = sl(buf + i + d + 1, (size_t)count);
-			*consumed = i + d + 1 + (size_t)count;
-			return FRAME_MSG;
-		}
-	}
-	lf = memchr(buf + i, '\n', len - i);
-	if (lf && (size_t)(lf - (buf + i)) <= f->max) {
-		*frame = sl(buf + i, (size_t)(lf - (buf + i)));
-		*consumed = (size_t)(lf - buf) + 1;
-		return FRAME_MSG;
-	}
-	if (lf || len - i > f->max) {
-		/* Longer than max with no LF in sight: drop to the next LF. */
-		if (lf) {
-			*consumed = (size_t)(lf - buf) + 1;
-		} else {
-			f->skip_to_lf = true;
-			*consumed = len;
-		}
-		return FRAME_OVERSIZE;
-	}
-	return FRAME_NEED;
 }

@@ -5,7 +5,10 @@
  * place with its rows kept, to the current schema (no peer index);
  * batches of any size through the multi-row INSERT; a batch whose insert
  * fails rolled back whole; a wgaudit record's msgid and peer stored once
- * (schema 5) and read back as given, beside a row of schema 4. */
+ * (schema 5) and read back as given, beside a row of schema 4; a file of
+ * schema 5 upgraded to 6 (event_id keyed as an integer pair) with every
+ * row read back as before and every stored id still a duplicate; an
+ * agent's sd stored without its event_id and given back whole. */
 #include <errno.h>
 #include <sqlite3.h>
 #include "test.h"
@@ -280,8 +283,9 @@ TEST(schema_2_upgraded_in_place)
 	CHECK_INT(cstore_get_stats(s, &st), 0);
 	CHECK_INT(st.duplicates, 3);
 	cstore_free(s);
-	/* 2 -> 3 -> 4 -> 5: event_id's unique index added, peer's dropped */
-	CHECK_INT(sql_int(path, "PRAGMA user_version"), 5);
+	/* 2 -> ... -> 6: event_id's unique indexes added, peer's dropped */
+	CHECK_INT(sql_int(path, "PRAGMA user_version"), 6);
+	CHECK_INT(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'msg_eid'"), 1);
 	CHECK_INT(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'msg_peer'"), 0);
 	CHECK_INT(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'msg_event_id'"), 1);
 	CHECK_INT(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'msg_type'"), 1);
@@ -399,6 +403,227 @@ TEST(msgid_and_peer_stored_once)
 		free((char *)got[i].type);
 		free((char *)got[i].peer);
 	}
+	rmdir_rf(dir);
+}
+/* Every field of a row as cstore_query gives it, copied. */
+struct full_row {
+	int64_t id, recv_us, time_us;
+	int facility, severity;
+	char *f[13];	/* src proto host app procid msgid type iface peer event_id sd msg */
+	size_t sd_len, msg_len;
+};
+
+struct full_rows {
+	struct full_row row[32];
+	size_t n;
+};
+
+static char *dup_n(const char *p, size_t n)
+{
+	char *d;
+
+	if (!p)
+		return NULL;
+	d = malloc(n + 1);
+	if (!d)
+		abort();
+	memcpy(d, p, n);
+	d[n] = '\0';
+	return d;
+}
+
+static int collect_full(void *ctx, const struct crow *r)
+{
+	struct full_rows *g = ctx;
+	const char *f[] = { r->src, r->proto, r->host, r->app, r->procid, r->msgid, r->type,
+			    r->iface, r->peer, r->event_id };
+	struct full_row *w;
+
+	if (g->n == ARRAY_SIZE(g->row))
+		return 1;
+	w = &g->row[g->n++];
+	w->id = r->id;
+	w->recv_us = r->recv_us;
+	w->time_us = r->time_us;
+	w->facility = r->facility;
+	w->severity = r->severity;
+	for (size_t i = 0; i < ARRAY_SIZE(f); i++)
+		w->f[i] = f[i] ? strdup(f[i]) : NULL;
+	w->f[10] = dup_n(r->sd, r->sd_len);
+	w->f[11] = dup_n(r->msg, r->msg_len);
+	w->sd_len = r->sd_len;
+	w->msg_len = r->msg_len;
+	return 0;
+}
+
+static void full_rows_free(struct full_rows *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		for (size_t k = 0; k < ARRAY_SIZE(g->row[i].f); k++)
+			free(g->row[i].f[k]);
+	g->n = 0;
+}
+
+static void same_rows(const struct full_rows *a, const struct full_rows *b, int line)
+{
+	if (a->n != b->n) {
+		test_fail("line %d: %zu rows, want %zu", line, b->n, a->n);
+		return;
+	}
+	for (size_t i = 0; i < a->n; i++) {
+		const struct full_row *x = &a->row[i], *y = &b->row[i];
+
+		if (x->id != y->id || x->recv_us != y->recv_us || x->time_us != y->time_us ||
+		    x->facility != y->facility || x->severity != y->severity ||
+		    x->sd_len != y->sd_len || x->msg_len != y->msg_len)
+			test_fail("line %d: row %zu: numbers or lengths differ", line, i);
+		for (size_t k = 0; k < ARRAY_SIZE(x->f); k++)
+			check_opt(y->f[k], x->f[k], line * 100 + (int)i);
+	}
+}
+
+static int add_id(struct cstore *s, const char *id)
+{
+	char rec[160];
+
+	snprintf(rec, sizeof(rec), "<14>1 - h wireguard-audit - X [wgaudit@32473 event_id=\"%s\"] X", id);
+	return add(s, rec, id);
+}
+
+#define I5 "5d0c4c7e0f3a4b1e9d2c8a7b6e5f4a3b"
+
+/* A file a schema-5 collector wrote (tests/data/collector-output/
+ * schema5.sql: the records of in.txt as main at 01b30f5 stored them) is
+ * upgraded to 6 in place: each event_id that a pair gives back is keyed
+ * as one, the others stay keyed as text; every row reads back as before
+ * the upgrade; and a retransmission of any stored id, either key, is a
+ * duplicate, while ids that only look alike are not. */
+TEST(schema_5_upgraded_in_place)
+{
+	static const char *const repeats[] = {
+		I5 "-1", I5 "-007", I5 "-7", I5 "-1234567890123456789", "ABCDEF-9",
+		"00ff00ff00ff00ff00ff00ff00ff00ff-1",
+	};
+	static const char *const fresh[] = { I5 "-9", "abcdef-9", I5 "-07", "00ff-1" };
+	struct full_rows before = { .n = 0 }, after = { .n = 0 };
+	struct cquery q = { .tail = 0 };
+	char dir[64], path[96];
+	struct cstore *s;
+	size_t len;
+	char *sql = test_read_data("collector-output/schema5.sql", &len);
+	sqlite3 *db;
+
+	CHECK(sql != NULL);
+	if (!sql)
+		return;
+	tmpdb(dir, sizeof(dir), path, sizeof(path));
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	free(sql);
+	CHECK_INT(sql_int(path, "PRAGMA user_version"), 5);
+	CHECK_INT(cstore_open(path, true, &s), 0);
+	CHECK_INT(cstore_query(s, &q, collect_full, &before, NULL), 0);
+	cstore_free(s);
+	CHECK_INT(before.n, 14);
+	CHECK_INT(cstore_open(path, false, &s), 0);
+	cstore_free(s);
+	CHECK_INT(sql_int(path, "PRAGMA user_version"), 6);
+	CHECK_INT(sql_int(path, "SELECT count(*) FROM instance"), 3);
+	CHECK_INT(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'msg_type'"
+			  " AND sql LIKE '%type != ''PEER_TRANSFER''%'"), 1);
+	CHECK_INT(sql_int(path, "SELECT count(*) FROM msg WHERE eid_inst IS NOT NULL"), 8);
+	CHECK_INT(sql_int(path, "SELECT count(*) FROM msg WHERE event_id IS NOT NULL"), 10);
+	CHECK_INT(sql_int(path, "SELECT eid_seq FROM msg WHERE event_id = '" I5 "-8'"), 8);
+	CHECK_INT(sql_int(path, "SELECT count(*) FROM msg JOIN instance ON instance.id = eid_inst"
+			  " WHERE event_id = name || '-' || eid_seq"), 8);
+	CHECK_INT(cstore_open(path, true, &s), 0);
+	CHECK_INT(cstore_query(s, &q, collect_full, &after, NULL), 0);
+	cstore_free(s);
+	same_rows(&before, &after, __LINE__);
+	CHECK_INT(cstore_open(path, false, &s), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(repeats); i++)
+		CHECK_INT(add_id(s, repeats[i]), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(fresh); i++)
+		CHECK_INT(add_id(s, fresh[i]), 0);
+	CHECK_INT(cstore_commit(s), 0);
+	counts(s, ARRAY_SIZE(fresh), ARRAY_SIZE(repeats), 0, __LINE__);
+	cstore_free(s);
+	CHECK_INT(sql_int(path, "SELECT count(*) FROM msg"), 14 + (int64_t)ARRAY_SIZE(fresh));
+	full_rows_free(&before);
+	full_rows_free(&after);
+	rmdir_rf(dir);
+}
+
+/* Schema 6 stores an agent's sd without its last param when that is the
+ * record's event_id, and gives it back whole; any other sd is stored as
+ * it came. An instance added by a batch that rolled back is not used by
+ * the next one (it went with the batch). */
+TEST(sd_event_id_stored_once)
+{
+	static const struct {
+		const char *rec, *id;
+		bool trimmed;
+	} cases[] = {
+		{ "<14>1 - h wireguard-audit - T [wgaudit@32473 a=\"1\" event_id=\"ab-1\"] T", "ab-1", true },
+		/* not last, another element after it, not the id used, escaped */
+		{ "<14>1 - h wireguard-audit - T [wgaudit@32473 event_id=\"ab-2\" a=\"1\"] T", "ab-2", false },
+		{ "<14>1 - h wireguard-audit - T [wgaudit@32473 event_id=\"ab-3\"][x@1 y=\"z\"] T", "ab-3", false },
+		{ "<14>1 - h wireguard-audit - T [wgaudit@32473 event_id=\"ab-4\"] T event_id=ab-5", "ab-5", false },
+		{ "<14>1 - h wireguard-audit - T [wgaudit@32473 event_id=\"ab-\\6\"] T", "ab-6", false },
+		/* the id kept as text (leading zero) */
+		{ "<14>1 - h wireguard-audit - T [wgaudit@32473 event_id=\"ab-07\"] T", "ab-07", true },
+		{ "<14>1 - h wireguard-audit - T [wgaudit@32473 event_id=\"ab-8\"] T", "ab-8", true },
+	};
+	struct full_rows got = { .n = 0 };
+	struct cquery q = { .tail = 0 };
+	char dir[64], path[96], sql[160];
+	struct cstore *s;
+	sqlite3 *db;
+
+	tmpdb(dir, sizeof(dir), path, sizeof(path));
+	CHECK_INT(cstore_open(path, false, &s), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		CHECK_INT(add(s, cases[i].rec, cases[i].id), 0);
+	CHECK_INT(cstore_commit(s), 0);
+	cstore_free(s);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		snprintf(sql, sizeof(sql), "SELECT (flags & 0x40000) != 0 FROM msg WHERE id = %zu", i + 1);
+		CHECK_INT(sql_int(path, sql), cases[i].trimmed);
+	}
+	CHECK_INT(sql_int(path, "SELECT length(sd) FROM msg WHERE id = 1"),
+		  (int64_t)strlen("[wgaudit@32473 a=\"1\""));
+	CHECK_INT(cstore_open(path, true, &s), 0);
+	CHECK_INT(cstore_query(s, &q, collect_full, &got, NULL), 0);
+	cstore_free(s);
+	CHECK_INT(got.n, ARRAY_SIZE(cases));
+	for (size_t i = 0; i < got.n && i < ARRAY_SIZE(cases); i++) {
+		const char *sd = strchr(cases[i].rec, '['), *end = strrchr(cases[i].rec, ']');
+
+		CHECK_INT(got.row[i].sd_len, (size_t)(end - sd + 1));
+		CHECK(got.row[i].f[10] && !memcmp(got.row[i].f[10], sd, (size_t)(end - sd + 1)));
+		check_opt(got.row[i].f[9], cases[i].id, __LINE__);
+	}
+	full_rows_free(&got);
+	/* an instance of a batch that rolled back */
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, "CREATE TRIGGER no BEFORE INSERT ON msg"
+			       " WHEN NEW.msg = 'poison' BEGIN SELECT RAISE(ABORT, 'no'); END;",
+			       NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	CHECK_INT(cstore_open(path, false, &s), 0);
+	CHECK_INT(add(s, "<14>1 - h app - - - x", "cd-1"), 0);
+	CHECK_INT(add(s, "<14>1 - h app - - - poison", NULL), 0);
+	CHECK_INT(cstore_commit(s), -EIO);
+	counts(s, 0, 0, 2, __LINE__);
+	CHECK_INT(add(s, "<14>1 - h app - - - y", "cd-2"), 0);
+	CHECK_INT(add(s, "<14>1 - h app - - - z", "cd-1"), 0);
+	CHECK_INT(cstore_commit(s), 0);
+	counts(s, 2, 0, 0, __LINE__);
+	cstore_free(s);
+	CHECK_INT(sql_int(path, "SELECT count(*) FROM msg JOIN instance ON instance.id = eid_inst"
+			  " WHERE event_id = name || '-' || eid_seq"), 6 + 2);	/* ab-07 is text */
+	CHECK_INT(sql_int(path, "SELECT count(*) FROM instance"), 2);
 	rmdir_rf(dir);
 }
 TEST_MAIN()

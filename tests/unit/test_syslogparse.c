@@ -378,6 +378,44 @@ TEST(rfc3339)
 	CHECK_INT(syslog_parse_rfc3339("2024-02-29T00:00:00Z", 20, &t), 0);
 	CHECK_INT(syslog_parse_rfc3339("2024-02-29T00:00:00", 19, &t), -EINVAL);
 	CHECK_INT(syslog_parse_rfc3339("2024-02-29T00:00:00.Z", 21, &t), -EINVAL);
+	/* every field's digits and bounds (num(), inline) */
+	CHECK_INT(syslog_parse_rfc3339("2024-1a-01T00:00:00Z", 20, &t), -EINVAL);
+	CHECK_INT(syslog_parse_rfc3339("2024-13-01T00:00:00Z", 20, &t), -EINVAL);
+	CHECK_INT(syslog_parse_rfc3339("2024-12-01T24:00:00Z", 20, &t), -EINVAL);
+	CHECK_INT(syslog_parse_rfc3339("2024-12-01T23:60:00Z", 20, &t), -EINVAL);
+	CHECK_INT(syslog_parse_rfc3339("2024-12-01T23:59:61Z", 20, &t), -EINVAL);
+	CHECK_INT(syslog_parse_rfc3339("2024-12-01T23:59:60Z", 20, &t), 0);
+	CHECK_INT(syslog_parse_rfc3339("+024-12-01T23:59:59Z", 20, &t), -EINVAL);
+	CHECK_INT(syslog_parse_rfc3339("2024-12-01T23:59:59+24:00", 25, &t), -EINVAL);
+	CHECK_INT(syslog_parse_rfc3339("2024-12-01T23:59:59+23:5-", 25, &t), -EINVAL);
+	CHECK_INT(syslog_parse_rfc3339("2024-12-01T23:59:59+23:59", 25, &t), 0);
+}
+
+/* PRI: 1..3 digits, no leading zero, at most 191; else the whole record
+ * is MSG (SYSLOG_F_NOPRI) */
+TEST(pri_bounds)
+{
+	static const struct {
+		const char *rec;
+		bool ok;
+		int facility, severity;
+	} cases[] = {
+		{ "<0>1 - h a - - - x", true, 0, 0 },
+		{ "<191>1 - h a - - - x", true, 23, 7 },
+		{ "<192>1 - h a - - - x", false, 1, 5 },
+		{ "<013>1 - h a - - - x", false, 1, 5 },
+		{ "<1a>1 - h a - - - x", false, 1, 5 },
+		{ "<1911>1 - h a - - - x", false, 1, 5 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct syslog_msg m;
+
+		syslog_parse(cases[i].rec, strlen(cases[i].rec), NOW_US, &m);
+		CHECK_INT(!(m.flags & SYSLOG_F_NOPRI), cases[i].ok);
+		CHECK_INT(m.facility, cases[i].facility);
+		CHECK_INT(m.severity, cases[i].severity);
+	}
 }
 
 TEST(framing_hostile)
