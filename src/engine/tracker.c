@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* tracker.c - derive the events WireGuard never emits from successive
  * snapshots: handshakes, active/inactive, roaming, transfer, peers and
- * interfaces coming and going. See tracker.h.
+ * interfaces coming and going. See tracker.h. This file: the records,
+ * their persistence, interfaces and the observation in steps; one peer's
+ * diff against its record is trackpeer.c.
  *
  * Memory: one struct tpeer per peer for the agent's lifetime; a poll of an
  * unchanged peer touches its record and nothing else. */
@@ -17,7 +19,7 @@
 #include "base/staterow.h"
 #include "engine/tracker_int.h"
 
-static int peer_insert(struct tiface *ti, struct tpeer *p)
+int trk_peer_insert(struct tiface *ti, struct tpeer *p)
 {
 	if (ti->npeers + 1 > ti->nbuckets) {
 		size_t n = ti->nbuckets ? ti->nbuckets * 2 : 64;
@@ -44,7 +46,7 @@ static int peer_insert(struct tiface *ti, struct tpeer *p)
 	return 0;
 }
 
-static void peer_unlink(struct tiface *ti, struct tpeer *p)
+void trk_peer_unlink(struct tiface *ti, struct tpeer *p)
 {
 	struct tpeer **pp = &ti->buckets[key_hash(p->key) & (ti->nbuckets - 1)];
 
@@ -99,7 +101,7 @@ static void iface_unlink(struct tracker *t, struct tiface *ti)
 
 /* A failed write is logged once per turn and remembered: the daemon
  * learns of it (and the store refuses the turn's commit). */
-static void saved(struct tracker *t, int ret, const char *what, const char *name)
+void trk_saved(struct tracker *t, int ret, const char *what, const char *name)
 {
 	if (ret >= 0)
 		return;
@@ -117,8 +119,8 @@ int tracker_take_error(struct tracker *t)
 	return ret;
 }
 
-static void peer_save(struct tracker *t, const struct tiface *ti,
-		      const struct tpeer *p, const char *aips)
+void trk_peer_save(struct tracker *t, const struct tiface *ti,
+		   const struct tpeer *p, const char *aips)
 {
 	struct peer_row r;
 
@@ -138,7 +140,7 @@ static void peer_save(struct tracker *t, const struct tiface *ti,
 	r.keepalive = p->keepalive;
 	r.first_seen_us = p->first_seen_us;
 	r.updated_us = t->now_us;
-	saved(t, t->st.peer_put(t->st.ctx, &r), "peer state", ti->name);
+	trk_saved(t, t->st.peer_put(t->st.ctx, &r), "peer state", ti->name);
 }
 
 static void iface_save(struct tracker *t, const struct tiface *ti)
@@ -155,7 +157,7 @@ static void iface_save(struct tracker *t, const struct tiface *ti)
 	r.up = ti->up;
 	r.first_seen_us = ti->first_seen_us;
 	r.updated_us = t->now_us;
-	saved(t, t->st.iface_put(t->st.ctx, &r), "interface state", ti->name);
+	trk_saved(t, t->st.iface_put(t->st.ctx, &r), "interface state", ti->name);
 }
 
 static int load_iface(void *ctx, const struct iface_row *r)
@@ -201,7 +203,7 @@ static int load_peer(void *ctx, const struct peer_row *r)
 	p->first_seen_us = r->first_seen_us;
 	if (t->opts.aips_text)
 		p->aips = strdup(r->allowed_ips);	/* its hash is learned at the first poll */
-	if ((t->opts.aips_text && !p->aips) || peer_insert(ti, p) < 0) {
+	if ((t->opts.aips_text && !p->aips) || trk_peer_insert(ti, p) < 0) {
 		free(p->aips);
 		pool_free(&ti->peers, p);
 		return -ENOMEM;
@@ -260,7 +262,7 @@ void tracker_set_opts(struct tracker *t, const struct tracker_opts *o)
 
 /* ---- events ---- */
 
-static void emit(struct tracker *t, struct event *ev)
+void trk_emit(struct tracker *t, struct event *ev)
 {
 	int ret;
 
@@ -284,8 +286,8 @@ static void set_iface(struct event *ev, const char *key)
 		event_set(ev, "netns", ns);
 }
 
-static void peer_fields(struct event *ev, const struct tiface *ti,
-			const struct tpeer *p, const char *aips)
+void trk_peer_fields(struct event *ev, const struct tiface *ti,
+		     const struct tpeer *p, const char *aips)
 {
 	char b64[WG_KEY_B64_LEN];
 
@@ -299,7 +301,7 @@ static void peer_fields(struct event *ev, const struct tiface *ti,
 	event_set_u64(ev, "tx", p->tx);
 }
 
-static void set_handshake(struct event *ev, int64_t lh)
+void trk_set_handshake(struct event *ev, int64_t lh)
 {
 	char ts[32];
 
@@ -311,7 +313,7 @@ static void set_handshake(struct event *ev, int64_t lh)
 	event_set(ev, "last_handshake", ts);
 }
 
-static int state_of(const struct tracker *t, int64_t lh)
+int trk_state_of(const struct tracker *t, int64_t lh)
 {
 	if (!lh)
 		return ST_NEVER;
@@ -341,7 +343,7 @@ static void iface_event(struct tracker *t, const struct tiface *ti,
 		event_set_u64(&ev, "listen_port", ti->listen_port);
 	event_set(&ev, "impl", ti->impl == WG_IMPL_KERNEL ? "kernel" : "userspace");
 	event_set_u64(&ev, "peers", ti->npeers);
-	emit(t, &ev);
+	trk_emit(t, &ev);
 }
 
 static void observe_iface(struct tracker *t, struct tiface *ti,
@@ -386,279 +388,8 @@ static void observe_iface(struct tracker *t, struct tiface *ti,
 				event_set(&ev, "prev_pubkey", b64);
 			}
 		}
-		emit(t, &ev);
+		trk_emit(t, &ev);
 		iface_save(t, ti);
-	}
-}
-
-/* FNV-1a over the fields (not the padding) of a peer's allowed IPs: one
- * pass over a few bytes per poll tells whether the text must be redone. */
-static uint32_t aips_hash(const struct wg_device *dev, const struct wg_peer *o)
-{
-	uint32_t h = 2166136261u;
-
-	for (uint32_t i = 0; i < o->aip_count && o->aip_first + i < dev->n_aips; i++) {
-		const struct wg_allowedip *a = &dev->aips[o->aip_first + i];
-		const uint8_t *b = a->family == AF_INET6 ? a->ip6.s6_addr : (const uint8_t *)&a->ip4;
-		size_t n = a->family == AF_INET6 ? 16 : 4;
-
-		h = (h ^ a->family) * 16777619u;
-		h = (h ^ a->cidr) * 16777619u;
-		for (size_t j = 0; j < n; j++)
-			h = (h ^ b[j]) * 16777619u;
-	}
-	return h ? h : 1;	/* 0 = not learned yet */
-}
-
-/* Keep p->aips, the text the metrics show, in step with the device. */
-static void peer_track_aips(const struct tracker *t, struct tpeer *p,
-			    const struct wg_device *dev, const struct wg_peer *o)
-{
-	uint32_t h;
-	char buf[STATE_AIPS_LEN], *n;
-
-	if (!t->opts.aips_text)
-		return;
-	h = aips_hash(dev, o);
-	if (h == p->aips_hash && p->aips)
-		return;
-	wg_peer_format_aips(dev, o, buf, sizeof(buf));
-	n = strdup(buf);
-	if (!n)
-		return;		/* the old text stays; retried next poll */
-	free(p->aips);
-	p->aips = n;
-	p->aips_hash = h;
-}
-
-/* A peer's allowed IPs as text, made at most once per peer per poll and
- * only when an event or a save needs it. */
-struct aips_text {
-	const struct wg_device *dev;
-	const struct wg_peer *o;
-	bool have;
-	char buf[STATE_AIPS_LEN];
-};
-
-static const char *aips_get(struct aips_text *a)
-{
-	if (!a->have) {
-		wg_peer_format_aips(a->dev, a->o, a->buf, sizeof(a->buf));
-		a->have = true;
-	}
-	return a->buf;
-}
-
-/* A peer the interface did not have: recorded, saved, and (unless quiet)
- * PEER_ADDED, then PEER_ACTIVE when it comes already connected. */
-static void peer_added(struct tracker *t, struct tiface *ti, struct aips_text *at,
-		       bool quiet, enum event_source src)
-{
-	const struct wg_peer *o = at->o;
-	struct tpeer *p = pool_alloc(&ti->peers);
-	struct event ev;
-
-	if (p)
-		memcpy(p->key, o->public_key, WG_KEY_LEN);	/* before hashing */
-	if (!p || peer_insert(ti, p) < 0) {
-		pool_free(&ti->peers, p);
-		log_warnx("%s: out of memory tracking a peer", ti->name);
-		return;
-	}
-	p->ep = o->endpoint;
-	p->last_handshake = o->last_handshake_sec;
-	p->rx = p->rx_mark = o->rx_bytes;
-	p->tx = p->tx_mark = o->tx_bytes;
-	p->mark_us = t->now_us;
-	p->first_seen_us = t->now_us;
-	p->keepalive = o->keepalive;
-	p->state = (uint8_t)state_of(t, o->last_handshake_sec);
-	p->gen = t->gen;
-	t->stamped++;
-	peer_track_aips(t, p, at->dev, o);
-	peer_save(t, ti, p, aips_get(at));
-	if (quiet)
-		return;
-	event_init(&ev, EV_PEER_ADDED, src);
-	peer_fields(&ev, ti, p, aips_get(at));
-	set_handshake(&ev, p->last_handshake);
-	if (p->keepalive)
-		event_set_u64(&ev, "keepalive", p->keepalive);
-	emit(t, &ev);
-	if (p->state != ST_ACTIVE)
-		return;
-	/* Added already connected: say so. */
-	event_init(&ev, EV_PEER_ACTIVE, src);
-	peer_fields(&ev, ti, p, aips_get(at));
-	set_handshake(&ev, p->last_handshake);
-	emit(t, &ev);
-}
-
-/* Counters only go down when the peer was removed and re-added. */
-static bool peer_counters(struct tpeer *p, const struct wg_peer *o)
-{
-	bool reset = o->rx_bytes < p->rx || o->tx_bytes < p->tx;
-
-	if (reset) {
-		p->rx_mark = 0;
-		p->tx_mark = 0;
-	}
-	p->rx = o->rx_bytes;
-	p->tx = o->tx_bytes;
-	p->keepalive = o->keepalive;
-	return reset;
-}
-
-/* The first endpoint a server learns is a connection, not a roam. */
-static bool peer_endpoint(struct tracker *t, const struct tiface *ti, struct tpeer *p,
-			  struct aips_text *at, bool quiet, enum event_source src)
-{
-	bool had = p->ep.sa.sa_family != AF_UNSPEC;
-	union endpoint prev_ep;
-	struct event ev;
-
-	if (endpoint_equal(&at->o->endpoint, &p->ep))
-		return false;
-	prev_ep = p->ep;
-	p->ep = at->o->endpoint;
-	if (had && p->ep.sa.sa_family != AF_UNSPEC && !quiet) {
-		event_init(&ev, EV_PEER_ENDPOINT_CHANGED, src);
-		peer_fields(&ev, ti, p, aips_get(at));
-		event_set_addr(&ev, "prev_endpoint", &prev_ep);
-		emit(t, &ev);
-	}
-	return true;
-}
-
-/* A newer handshake is an event; an older one (re-added peer, clock step)
- * is followed silently. */
-static bool peer_handshake(struct tracker *t, const struct tiface *ti, struct tpeer *p,
-			   struct aips_text *at, bool quiet, enum event_source src)
-{
-	int64_t lh = at->o->last_handshake_sec;
-	bool newer = lh > p->last_handshake;
-	struct event ev;
-
-	if (lh == p->last_handshake)
-		return false;
-	p->last_handshake = lh;
-	if (newer && !quiet) {
-		event_init(&ev, EV_PEER_HANDSHAKE, src);
-		peer_fields(&ev, ti, p, aips_get(at));
-		set_handshake(&ev, p->last_handshake);
-		emit(t, &ev);
-	}
-	return true;
-}
-
-/* Active <-> inactive, by the handshake's age now. */
-static bool peer_state(struct tracker *t, const struct tiface *ti, struct tpeer *p,
-		       struct aips_text *at, bool quiet, enum event_source src)
-{
-	int state = state_of(t, p->last_handshake);
-	bool was_active = p->state == ST_ACTIVE;
-	struct event ev;
-
-	if (state == p->state)
-		return false;
-	p->state = (uint8_t)state;
-	if (!quiet && (state == ST_ACTIVE || was_active)) {
-		event_init(&ev, state == ST_ACTIVE ? EV_PEER_ACTIVE : EV_PEER_INACTIVE, src);
-		peer_fields(&ev, ti, p, aips_get(at));
-		set_handshake(&ev, p->last_handshake);
-		if (state != ST_ACTIVE && p->last_handshake)
-			event_set_u64(&ev, "idle", (uint64_t)(t->now_us / 1000000 - p->last_handshake));
-		emit(t, &ev);
-	}
-	return true;
-}
-
-/* Every transfer interval: PEER_TRANSFER when the counters moved. An idle
- * peer's mark moves in memory only: no write per poll. */
-static bool peer_transfer(struct tracker *t, const struct tiface *ti, struct tpeer *p,
-			  struct aips_text *at, bool quiet, enum event_source src)
-{
-	bool moved = false;
-	struct event ev;
-
-	if (t->now_us - p->mark_us < t->opts.transfer_interval_us)
-		return false;
-	if (p->rx != p->rx_mark || p->tx != p->tx_mark) {
-		if (!quiet) {
-			event_init(&ev, EV_PEER_TRANSFER, src);
-			peer_fields(&ev, ti, p, aips_get(at));
-			event_set_u64(&ev, "rx_delta", p->rx - p->rx_mark);
-			event_set_u64(&ev, "tx_delta", p->tx - p->tx_mark);
-			event_set_u64(&ev, "interval", (uint64_t)((t->now_us - p->mark_us + 500000) / 1000000));
-			emit(t, &ev);
-		}
-		p->rx_mark = p->rx;
-		p->tx_mark = p->tx;
-		moved = true;
-	}
-	p->mark_us = t->now_us;
-	return moved;
-}
-
-/* One peer of a fresh snapshot against what we knew: the steps in the
- * order their events come; saved once if any step changed the record. */
-static void observe_peer(struct tracker *t, struct tiface *ti,
-			 const struct wg_device *dev, const struct wg_peer *o,
-			 bool quiet, enum event_source src)
-{
-	struct tpeer *p = peer_find(ti, o->public_key);
-	struct aips_text at;	/* not "= { ... }": that clears buf, every peer, every poll */
-	bool dirty;
-
-	at.dev = dev;
-	at.o = o;
-	at.have = false;
-
-	if (!p) {
-		peer_added(t, ti, &at, quiet, src);
-		return;
-	}
-	if (p->gen != t->gen) {
-		p->gen = t->gen;
-		t->stamped++;
-	}
-	peer_track_aips(t, p, dev, o);
-	dirty = peer_counters(p, o);
-	dirty |= peer_endpoint(t, ti, p, &at, quiet, src);
-	dirty |= peer_handshake(t, ti, p, &at, quiet, src);
-	dirty |= peer_state(t, ti, p, &at, quiet, src);
-	dirty |= peer_transfer(t, ti, p, &at, quiet, src);
-	if (dirty)
-		peer_save(t, ti, p, aips_get(&at));
-}
-
-static void peer_removed(struct tracker *t, struct tiface *ti, struct tpeer *p,
-			 bool quiet, enum event_source src)
-{
-	struct event ev;
-
-	if (!quiet) {
-		event_init(&ev, EV_PEER_REMOVED, src);
-		peer_fields(&ev, ti, p, NULL);
-		set_handshake(&ev, p->last_handshake);
-		emit(t, &ev);
-	}
-	saved(t, t->st.peer_delete(t->st.ctx, ti->name, p->key), "peer removal", ti->name);
-	peer_unlink(ti, p);
-	free(p->aips);
-	pool_free(&ti->peers, p);
-}
-
-static void sweep_unseen(struct tracker *t, struct tiface *ti, enum event_source src)
-{
-	for (size_t b = 0; b < ti->nbuckets; b++) {
-		struct tpeer *p = ti->buckets[b], *next;
-
-		for (; p; p = next) {
-			next = p->next;
-			if (p->gen != t->gen)
-				peer_removed(t, ti, p, t->baseline, src);
-		}
 	}
 }
 
@@ -676,34 +407,6 @@ int tracker_observe_in(struct tracker *t, const struct wg_device *dev,
 	return ret < 0 ? ret : tracker_observe_end(t, dev);
 }
 
-/* Peers [0, n) of dev, in order. */
-static void observe_peers(struct tracker *t, struct tiface *ti,
-			  const struct wg_device *dev, size_t n, bool quiet,
-			  enum event_source src)
-{
-	for (size_t i = 0; i < n; i++) {
-		/* The lookups of a 10,000-peer snapshot miss the cache one
-		 * after the other (records lie in no order the reply follows):
-		 * ask for the bucket of the peer 16 ahead and the record of
-		 * the one 8 ahead while this one is done. In the loop itself:
-		 * GCC drops a call to a function that only prefetches. */
-		if (ti->nbuckets && i + 16 < n)
-			__builtin_prefetch(&ti->buckets[key_hash(dev->peers[i + 16].public_key) &
-							(ti->nbuckets - 1)]);
-		if (ti->nbuckets && i + 8 < n) {
-			struct tpeer *q = ti->buckets[key_hash(dev->peers[i + 8].public_key) &
-						      (ti->nbuckets - 1)];
-
-			/* both lines a poll reads: key, endpoint; counters, gen */
-			if (q) {
-				__builtin_prefetch(q);
-				__builtin_prefetch((const char *)q + 64);
-			}
-		}
-		observe_peer(t, ti, dev, &dev->peers[i], quiet, src);
-	}
-}
-
 /* An interface that appeared at runtime, read whole: its peers recorded
  * quietly, then IFACE_CREATED, then PEER_ADDED for each, in reply order. */
 static int observe_created(struct tracker *t, const struct wg_device *dev,
@@ -715,7 +418,7 @@ static int observe_created(struct tracker *t, const struct wg_device *dev,
 		return -ENOMEM;
 	ti->gen = t->gen;
 	observe_iface(t, ti, dev, true, src);
-	observe_peers(t, ti, dev, dev->n_peers, true, src);
+	trk_observe_peers(t, ti, dev, dev->n_peers, true, src);
 	iface_event(t, ti, EV_IFACE_CREATED, src);
 	for (size_t i = 0; i < dev->n_peers; i++) {
 		struct tpeer *p = peer_find(ti, dev->peers[i].public_key);
@@ -726,9 +429,9 @@ static int observe_created(struct tracker *t, const struct wg_device *dev,
 			continue;
 		wg_peer_format_aips(dev, &dev->peers[i], aips, sizeof(aips));
 		event_init(&ev, EV_PEER_ADDED, src);
-		peer_fields(&ev, ti, p, aips);
-		set_handshake(&ev, p->last_handshake);
-		emit(t, &ev);
+		trk_peer_fields(&ev, ti, p, aips);
+		trk_set_handshake(&ev, p->last_handshake);
+		trk_emit(t, &ev);
 	}
 	return 0;
 }
@@ -766,8 +469,8 @@ void tracker_observe_peers(struct tracker *t, const struct wg_device *dev, size_
 
 	if (!ob->active || ob->whole)
 		return;
-	observe_peers(t, ob->ti, dev, n < dev->n_peers ? n : dev->n_peers,
-		      t->baseline || ob->is_new, ob->src);
+	trk_observe_peers(t, ob->ti, dev, n < dev->n_peers ? n : dev->n_peers,
+			  t->baseline || ob->is_new, ob->src);
 }
 
 int tracker_observe_end(struct tracker *t, const struct wg_device *dev)
@@ -780,7 +483,7 @@ int tracker_observe_end(struct tracker *t, const struct wg_device *dev)
 	ob->active = false;
 	if (ob->whole)
 		return observe_created(t, dev, ob->key, ob->src);
-	observe_peers(t, ti, dev, dev->n_peers, t->baseline || ob->is_new, ob->src);
+	trk_observe_peers(t, ti, dev, dev->n_peers, t->baseline || ob->is_new, ob->src);
 	if (ti->failing) {
 		log_info("%s: observation recovered", ti->name);
 		ti->failing = false;
@@ -791,7 +494,7 @@ int tracker_observe_end(struct tracker *t, const struct wg_device *dev)
 	 * anything else, e.g. one stamped earlier in the pass, means the
 	 * walk). */
 	if (t->stamped != ti->npeers)
-		sweep_unseen(t, ti, ob->src);
+		trk_sweep_unseen(t, ti, ob->src);
 	return 0;
 }
 
@@ -800,9 +503,9 @@ static void iface_forget(struct tracker *t, struct tiface *ti)
 {
 	for (size_t b = 0; b < ti->nbuckets; b++)
 		for (struct tpeer *p = ti->buckets[b]; p; p = p->next)
-			saved(t, t->st.peer_delete(t->st.ctx, ti->name, p->key),
-			      "peer removal", ti->name);
-	saved(t, t->st.iface_delete(t->st.ctx, ti->name), "interface removal", ti->name);
+			trk_saved(t, t->st.peer_delete(t->st.ctx, ti->name, p->key),
+				  "peer removal", ti->name);
+	trk_saved(t, t->st.iface_delete(t->st.ctx, ti->name), "interface removal", ti->name);
 	iface_unlink(t, ti);
 	iface_free(ti);
 }
@@ -844,7 +547,7 @@ void tracker_observe_failed(struct tracker *t, const char *iface, int err)
 	event_init(&ev, EV_OBSERVE_FAILED, SRC_POLL);
 	set_iface(&ev, iface);
 	event_set(&ev, "error", strerror(-err));
-	emit(t, &ev);
+	trk_emit(t, &ev);
 }
 
 int tracker_pass_end(struct tracker *t, bool complete, enum event_source src,
@@ -863,8 +566,8 @@ int tracker_pass_end(struct tracker *t, bool complete, enum event_source src,
 		}
 	}
 	if (t->baseline && complete) {
-		saved(t, t->st.meta_set(t->st.ctx, "baseline", "1"), "the baseline",
-		      "all interfaces");
+		trk_saved(t, t->st.meta_set(t->st.ctx, "baseline", "1"), "the baseline",
+			  "all interfaces");
 		t->baseline = false;
 	}
 	return 0;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* tracker_int.h - what the tracker's files share (tracker.c: the diff
  * engine, snapshots -> PEER_* / IFACE_*; peerid.c: kernel peer numbers
- * and endpoints -> public keys): the in-memory records and their lookups.
+ * and endpoints -> public keys; trackpeer.c: the per-peer diff): the
+ * in-memory records and their lookups.
  * Not for anyone outside engine/; the API is tracker.h. */
 #ifndef WGAUDIT_TRACKER_INT_H
 #define WGAUDIT_TRACKER_INT_H
@@ -79,6 +80,28 @@ struct tracker {
 	bool baseline;
 	struct idmap idmap[IDMAP_SIZE];	/* direct-mapped cache by id */
 };
+
+/* tracker.c, for trackpeer.c: records, persistence, event fields. */
+int trk_peer_insert(struct tiface *ti, struct tpeer *p);
+void trk_peer_unlink(struct tiface *ti, struct tpeer *p);
+/* A failed write is logged once per turn and remembered (take_error). */
+void trk_saved(struct tracker *t, int ret, const char *what, const char *name);
+void trk_peer_save(struct tracker *t, const struct tiface *ti,
+		   const struct tpeer *p, const char *aips);
+void trk_emit(struct tracker *t, struct event *ev);
+void trk_peer_fields(struct event *ev, const struct tiface *ti,
+		     const struct tpeer *p, const char *aips);
+void trk_set_handshake(struct event *ev, int64_t lh);
+int trk_state_of(const struct tracker *t, int64_t lh);
+
+/* trackpeer.c, for tracker.c: peers [0, n) of dev against ti's records,
+ * in order (quiet: recorded, no event); then the records a complete
+ * snapshot did not stamp, removed. */
+struct wg_device;
+void trk_observe_peers(struct tracker *t, struct tiface *ti,
+		       const struct wg_device *dev, size_t n, bool quiet,
+		       enum event_source src);
+void trk_sweep_unseen(struct tracker *t, struct tiface *ti, enum event_source src);
 
 static inline uint64_t key_hash(const uint8_t key[static WG_KEY_LEN])
 {

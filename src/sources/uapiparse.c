@@ -408,65 +408,72 @@ int uapi_ctx_line(struct uapi_ctx *c, const char *line, size_t llen)
  * line not yet complete in the buffer. tests/unit/test_uapi.c and
  * tests/fuzz/fuzz_uapi.c run both paths on the same bytes and compare. */
 
-static inline uint64_t load_le64(const char *p)
-{
-	uint64_t x;
-
-	memcpy(&x, p, sizeof(x));
-	return le64toh(x);
-}
-
-/* Pairs of nibbles (a digit's value in each byte, first digit high) in
- * eight bytes -> four bytes. */
-static inline uint32_t pack_nibbles(uint64_t nib)
-{
-	uint64_t v;
-
-	v = ((nib & 0x00ff00ff00ff00ffull) << 4) | ((nib >> 8) & 0x00ff00ff00ff00ffull);
-	v = (v | (v >> 8)) & 0x0000ffff0000ffffull;
-	return (uint32_t)((v | (v >> 16)) & 0xffffffffull);
-}
-
-/* 16 lowercase hex digits at s -> 8 bytes; false if any is not [0-9a-f].
+/* 16 lowercase hex digits at s -> their nibbles (a digit's value in
+ * each byte), all lanes 0xff in *ok when every one is [0-9a-f].
  * GCC/clang vector extensions: plain SSE2 on x86-64, scalar elsewhere. */
 typedef uint8_t u8x16 __attribute__((vector_size(16)));
+typedef uint16_t u16x8 __attribute__((vector_size(16)));
 
-static inline bool hex16_lower(const char *s, uint8_t out[8])
+static inline u8x16 hex16_nibbles(const char *s, u8x16 *ok)
 {
-	u8x16 x, dig, let, isdig, islet, ok, nib;
-	uint64_t h[2];
-	uint32_t w[2];
+	u8x16 x, dig, let, isdig, islet;
 
 	memcpy(&x, s, sizeof(x));
 	dig = x - '0';			/* '0'-'9' -> 0-9, the rest wraps above */
 	let = x - 'a';			/* 'a'-'f' -> 0-5 */
 	isdig = (u8x16)(dig <= 9);	/* 0xff where true */
 	islet = (u8x16)(let <= 5);
-	ok = isdig | islet;
+	*ok &= isdig | islet;
+	return (dig & isdig) | ((let + 10) & islet);
+}
+
+/* 32 digits' nibbles (a, b) -> 16 bytes: each little-endian pair of
+ * lanes, first digit low, becomes first << 4 | second; then the even
+ * bytes of both (SSE2: pand + packuswb). */
+static inline u8x16 hex_pack(u8x16 a, u8x16 b)
+{
+	u16x8 wa = (u16x8)a, wb = (u16x8)b;
+
+	wa = ((wa & 0xff) << 4) | (wa >> 8);
+	wb = ((wb & 0xff) << 4) | (wb >> 8);
+	return __builtin_shufflevector((u8x16)wa, (u8x16)wb, 0, 2, 4, 6, 8, 10, 12, 14,
+				       16, 18, 20, 22, 24, 26, 28, 30);
+}
+
+/* 64 lowercase hex digits -> key; false (key undefined) if any is not
+ * [0-9a-f]. One test for all 64. */
+static bool hex64_lower(const char *s, uint8_t key[static WG_KEY_LEN])
+{
+	u8x16 ok = (u8x16){ 0 } - 1, n0, n1, n2, n3, k0, k1;
+	uint64_t h[2];
+
+	n0 = hex16_nibbles(s, &ok);
+	n1 = hex16_nibbles(s + 16, &ok);
+	n2 = hex16_nibbles(s + 32, &ok);
+	n3 = hex16_nibbles(s + 48, &ok);
 	memcpy(h, &ok, sizeof(h));
 	if ((h[0] & h[1]) != UINT64_MAX)
 		return false;
-	nib = (dig & isdig) | ((let + 10) & islet);
-	memcpy(h, &nib, sizeof(h));
-	w[0] = htole32(pack_nibbles(le64toh(h[0])));
-	w[1] = htole32(pack_nibbles(le64toh(h[1])));
-	memcpy(out, w, sizeof(w));
+	k0 = hex_pack(n0, n1);
+	k1 = hex_pack(n2, n3);
+	memcpy(key, &k0, sizeof(k0));
+	memcpy(key + 16, &k1, sizeof(k1));
 	return true;
 }
 
-/* 64 lowercase hex digits -> key. */
-static bool hex64_lower(const char *s, uint8_t key[static WG_KEY_LEN])
+/* Eight digit values (0-9, first digit in the lowest byte) -> their
+ * number: three multiplies (the SWAR conversion simdjson made known). */
+static inline uint64_t swar8(uint64_t v)
 {
-	for (size_t i = 0; i < 4; i++)
-		if (!hex16_lower(s + 16 * i, key + 8 * i))
-			return false;
-	return true;
+	v = (v * 10) + (v >> 8);
+	v = ((v & 0x000000ff000000ffull) * (100 + (1000000ull << 32)) +
+	     ((v >> 16) & 0x000000ff000000ffull) * (1 + (10000ull << 32))) >> 32;
+	return v;
 }
 
-/* 1-19 digits at p, then '\n' before end, value <= max: what parse_u64
- * accepts (19 digits cannot overflow; 20 go the slow way). *nl = the '\n'. */
-static inline bool fast_num(const char *p, const char *end, uint64_t max,
-			    uint64_t *out, const char **nl)
+/* The scalar loop: 1-19 digits (19 cannot overflow; 20 go the slow way). */
+static inline bool fast_num_loop(const char *p, const char *end, uint64_t *out,
+				 const char **stop)
 {
 	const char *s = p;
 	uint64_t v = 0;
@@ -478,10 +485,109 @@ static inline bool fast_num(const char *p, const char *end, uint64_t max,
 		v = v * 10 + d;
 		p++;
 	}
-	if (p == s || p == end || *p != '\n' || v > max)
+	*out = v;
+	*stop = p;
+	return p != s;
+}
+
+/* 1-15 digits and the byte after them, from 16 readable bytes at p,
+ * without a branch per digit: the digits' lane mask gives their count,
+ * swar8 their value. false when there are none or more than 15. */
+static inline bool fast_num_wide(const char *p, uint64_t *out, const char **stop)
+{
+	u8x16 x, d, isdig;
+	uint64_t m[2], lo, hi;
+	unsigned n;
+
+	memcpy(&x, p, sizeof(x));
+	d = x - '0';
+	isdig = (u8x16)(d <= 9);
+	memcpy(m, &isdig, sizeof(m));
+	if (~m[0]) {
+		n = (unsigned)__builtin_ctzll(~le64toh(m[0])) / 8;
+		if (n == 0)
+			return false;
+		memcpy(&lo, &d, sizeof(lo));
+		lo = le64toh(lo) << (8 * (8 - n));	/* zero digits in front */
+		*out = swar8(lo);
+	} else {
+		if (!~m[1])
+			return false;	/* 16 or more: the loop's */
+		n = 8 + (unsigned)__builtin_ctzll(~le64toh(m[1])) / 8;
+		memcpy(m, &d, sizeof(m));
+		lo = le64toh(m[0]);	/* digits 0-7 */
+		hi = le64toh(m[1]);	/* digits 8-15, then what ends them */
+		if (n == 8) {
+			*out = swar8(lo);
+			goto done;
+		}
+		/* the last 8 digits, [n - 8, n), and the first n - 8 with
+		 * zero digits in front */
+		hi = (lo >> (8 * (n - 8))) | (hi << (8 * (16 - n)));
+		lo <<= 8 * (16 - n);
+		*out = swar8(lo) * 100000000 + swar8(hi);
+	}
+done:
+	*stop = p + n;
+	return true;
+}
+
+/* 1-19 digits at p, then '\n' before end, value <= max: what parse_u64
+ * accepts. *nl = the '\n'. */
+static inline __attribute__((always_inline)) bool
+fast_num(const char *p, const char *end, uint64_t max, uint64_t *out, const char **nl)
+{
+	const char *q;
+	uint64_t v;
+
+	/* One digit (a zero counter, protocol_version, a never-handshake)
+	 * is most lines of an idle interface: no vector for it. */
+	if (end - p >= 2 && p[1] == '\n' && (v = (unsigned char)p[0] - '0') <= 9)
+		q = p + 1;
+	else if (end - p >= 16 ? !fast_num_wide(p, &v, &q) && !fast_num_loop(p, end, &v, &q)
+			       : !fast_num_loop(p, end, &v, &q))
+		return false;
+	if (q == end || *q != '\n' || v > max)
 		return false;
 	*out = v;
-	*nl = p;
+	*nl = q;
+	return true;
+}
+
+/* One part of a dotted quad from 3 readable bytes at p, by ipv4_parse's
+ * rules (1-3 digits, no leading zero, <= 255), its length picked by
+ * compares and selects rather than a branch per digit (part lengths
+ * vary from peer to peer: those branches were mispredicted). */
+static inline bool quad_part(const char *p, unsigned *val, unsigned *len)
+{
+	unsigned d0 = (unsigned char)p[0] - '0', d1 = (unsigned char)p[1] - '0',
+		 d2 = (unsigned char)p[2] - '0';
+	unsigned two = d1 <= 9, three = two & (d2 <= 9);
+	unsigned v2 = d0 * 10 + d1, v3 = v2 * 10 + d2;
+	/* selects by masks: the compiler made branches of ?: here */
+	unsigned v = d0 + ((v2 - d0) & -two) + ((v3 - v2) & -three);
+
+	*val = v;
+	*len = 1 + two + three;
+	return (d0 <= 9) & !(two & (d0 == 0)) & (v <= 255);
+}
+
+/* fast_ipv4 with 16 readable bytes at p (a quad is at most 15). */
+static inline bool fast_ipv4_wide(const char *p, struct in_addr *a, const char **stop)
+{
+	uint32_t addr = 0;
+	unsigned v, n;
+
+	for (int part = 0; part < 4; part++) {
+		if (part && *p++ != '.')
+			return false;
+		if (!quad_part(p, &v, &n))
+			return false;
+		p += n;
+		addr = addr << 8 | v;
+	}
+	a->s_addr = htonl(addr);
+	*stop = p;
 	return true;
 }
 
@@ -492,6 +598,8 @@ static inline bool fast_ipv4(const char *p, const char *end, struct in_addr *a,
 {
 	uint32_t addr = 0;
 
+	if (end - p >= 16)
+		return fast_ipv4_wide(p, a, stop);
 	for (int part = 0; part < 4; part++) {
 		unsigned v, d;
 
@@ -594,8 +702,9 @@ static bool fast_preshared_key(struct uapi_ctx *c, const char *v, const char *en
  * handler does), by the handler's bound. */
 enum fast_num_dst { FN_DROP, FN_HS_SEC, FN_TX, FN_RX, FN_KEEPALIVE };
 
-static bool fast_num_line(struct uapi_ctx *c, const char *v, const char *end,
-			  uint64_t max, enum fast_num_dst dst, const char **nl)
+static inline __attribute__((always_inline)) bool
+fast_num_line(struct uapi_ctx *c, const char *v, const char *end, uint64_t max,
+	      enum fast_num_dst dst, const char **nl)
 {
 	uint64_t x;
 
@@ -661,11 +770,87 @@ static size_t fast_line(struct uapi_ctx *c, const char *p, size_t len)
 }
 #undef KEYIS
 
+/* One peer's lines in the order wireguard-go prints them (device/uapi.go
+ * IpcGetOperation), as many as match from a public_key line on: the same
+ * handler fast_line would pick for each (no key is a prefix of another,
+ * so the literal alone picks it), reached by a fixed chain of branches
+ * that the CPU predicts, not by a jump on the line's first byte, which it
+ * mostly did not. Stops at the first line that differs (no endpoint, an
+ * IPv6 allowed IP, the next peer...): fast_line goes on from there.
+ * Returns the bytes taken. */
+/* p[0, n) == lit[0, n), n >= 8, in 8-byte words (the last one
+ * overlapping): inlined with n and lit constant, where memcmp of the
+ * longer keys was a call. */
+static inline __attribute__((always_inline)) bool
+lit_eq(const char *p, const char *lit, size_t n)
+{
+	uint64_t a, b, diff = 0;
+	size_t i;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&a, p + i, 8);
+		memcpy(&b, lit + i, 8);
+		diff |= a ^ b;
+	}
+	if (i < n) {
+		memcpy(&a, p + n - 8, 8);
+		memcpy(&b, lit + n - 8, 8);
+		diff |= a ^ b;
+	}
+	return diff == 0;
+}
+
+#define STEP(lit, call)							\
+	do {								\
+		ls = p;							\
+		if (end - p < (ptrdiff_t)sizeof(lit) - 1 ||		\
+		    !lit_eq(p, lit, sizeof(lit) - 1))			\
+			goto out;					\
+		v = p + sizeof(lit) - 1;				\
+		if (!(call))						\
+			goto out;					\
+		p = nl + 1;						\
+		(*lines)++;						\
+	} while (0)
+
+static size_t fast_block(struct uapi_ctx *c, char *buf, size_t len, unsigned long *lines)
+{
+	const char *end = buf + len, *p = buf, *ls, *v, *nl;
+
+	if (c->have_errno)
+		return 0;
+	STEP("public_key=", fast_public_key(c, v, end, &nl));
+	STEP("preshared_key=", fast_preshared_key(c, v, end, &nl));
+	wipe(buf + (ls - buf), (size_t)(p - ls) - 1);	/* the preshared key's line */
+	c->secret_line = false;
+	STEP("protocol_version=", fast_num_line(c, v, end, UINT32_MAX, FN_DROP, &nl));
+	STEP("endpoint=", fast_endpoint(c, v, end, &nl));
+	STEP("last_handshake_time_sec=", fast_num_line(c, v, end, INT64_MAX, FN_HS_SEC, &nl));
+	STEP("last_handshake_time_nsec=", fast_num_line(c, v, end, 999999999, FN_DROP, &nl));
+	STEP("tx_bytes=", fast_num_line(c, v, end, UINT64_MAX, FN_TX, &nl));
+	STEP("rx_bytes=", fast_num_line(c, v, end, UINT64_MAX, FN_RX, &nl));
+	STEP("persistent_keepalive_interval=",
+	     fast_num_line(c, v, end, UINT16_MAX, FN_KEEPALIVE, &nl));
+	for (;;)
+		STEP("allowed_ip=", fast_allowed_ip(c, v, end, &nl));
+out:
+	return (size_t)(ls - buf);
+}
+#undef STEP
+
 size_t uapi_ctx_fast(struct uapi_ctx *c, char *buf, size_t len, unsigned long *lines)
 {
 	size_t off = 0, n;
 
-	while ((n = fast_line(c, buf + off, len - off))) {
+	for (;;) {
+		n = fast_block(c, buf + off, len - off, lines);
+		if (n) {
+			off += n;
+			continue;
+		}
+		n = fast_line(c, buf + off, len - off);
+		if (!n)
+			break;
 		if (c->secret_line) {
 			wipe(buf + off, n - 1);	/* the preshared key's line */
 			c->secret_line = false;

@@ -245,6 +245,105 @@ TEST(fast_values_at_their_limits)
 	pair_free(&p);
 }
 
+/* A peer as wireguard-go prints it, one field's value replaced, then a
+ * second plain peer: every value of the first has 16 bytes or more after
+ * it (the fast path's wide reads), unless the reply is cut inside it. */
+static int peer_block(char *buf, size_t size, const char *field, const char *value)
+{
+	static const char *const fields[][2] = {
+		{ "protocol_version", "1" }, { "endpoint", "10.240.3.17:20017" },
+		{ "last_handshake_time_sec", "1795608453" },
+		{ "last_handshake_time_nsec", "635296048" }, { "tx_bytes", "92" },
+		{ "rx_bytes", "180" }, { "persistent_keepalive_interval", "25" },
+		{ "allowed_ip", "10.241.3.17/32" },
+	};
+	int n = snprintf(buf, size, PK "preshared_key=%064d\n", 0);
+
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+		n += snprintf(buf + n, size - (size_t)n, "%s=%s\n", fields[i][0],
+			      strcmp(field, fields[i][0]) ? fields[i][1] : value);
+	n += snprintf(buf + n, size - (size_t)n, "%.*s", (int)(sizeof(reply) - 1), reply + 18);
+	return n;
+}
+
+/* Every number field with 1-21 digits of several shapes and the values
+ * around its bound, every dotted-quad part of 1-4 digits: read whole
+ * (the wide reads), cut inside the value (the byte loop near the end of
+ * what is there) and in small pieces: fast == slow == uapi_parse. */
+TEST(fast_numbers_and_quads_wide_and_cut)
+{
+	static const char *const nums[] = {
+		"protocol_version", "last_handshake_time_sec", "last_handshake_time_nsec",
+		"tx_bytes", "rx_bytes", "persistent_keepalive_interval",
+	};
+	static const char *const bounds[] = {
+		"65535", "65536", "999999999", "1000000000", "4294967295", "4294967296",
+		"9223372036854775807", "9223372036854775808", "18446744073709551615",
+		"18446744073709551616", "0000000000000000001", "00000000000000000001", "1x",
+		"12345678x", "123456789 ", "",
+	};
+	static const char *const parts[] = {
+		"0", "00", "01", "9", "10", "99", "100", "199", "255", "256", "299", "999", "1000", "",
+	};
+	struct pair p;
+	char buf[2048], v[64];
+	unsigned long bad = 0;
+
+	pair_init(&p);
+	if (!p.fast)
+		return;
+	for (size_t f = 0; f < ARRAY_SIZE(nums); f++) {
+		for (size_t len = 1; len <= 21; len++) {
+			for (int shape = 0; shape < 4; shape++) {
+				for (size_t i = 0; i < len; i++)
+					v[i] = (char)(shape == 0 ? '9' : shape == 1 ? (i ? '0' : '1') :
+						      shape == 2 ? (i + 1 < len ? '0' : '7') :
+						      '0' + (int)(rng() % 10));
+				v[len] = '\0';
+				int n = peer_block(buf, sizeof(buf), nums[f], v);
+				size_t at = (size_t)(strstr(buf, nums[f]) - buf) + strlen(nums[f]) + 1;
+
+				bad += !agree(&p, buf, (size_t)n, 0, 0);
+				for (size_t cut = at; cut <= at + len + 1; cut++)
+					bad += !agree(&p, buf, (size_t)n, 0, cut);
+				bad += !agree(&p, buf, (size_t)n, 1 + len % 7, 0);
+			}
+		}
+		for (size_t b = 0; b < ARRAY_SIZE(bounds); b++) {
+			int n = peer_block(buf, sizeof(buf), nums[f], bounds[b]);
+
+			bad += !agree(&p, buf, (size_t)n, 0, 0);
+			bad += !agree(&p, buf, (size_t)n, 3, 0);
+		}
+	}
+	for (int k = 0; k < 3000; k++) {
+		const char *q[4];
+		bool one = k < 4 * (int)ARRAY_SIZE(parts);
+
+		/* first each part alone in each place, then at random */
+		for (int j = 0; j < 4; j++)
+			q[j] = one ? (j == k / (int)ARRAY_SIZE(parts) ? parts[k % ARRAY_SIZE(parts)] : "10")
+				   : parts[rng() % ARRAY_SIZE(parts)];
+		for (int ip = 0; ip < 2; ip++) {
+			int n;
+
+			if (ip)
+				snprintf(v, sizeof(v), "%s.%s.%s.%s/%s", q[0], q[1], q[2], q[3],
+					 parts[rng() % ARRAY_SIZE(parts)]);
+			else
+				snprintf(v, sizeof(v), "%s.%s.%s.%s:%s", q[0], q[1], q[2], q[3],
+					 bounds[rng() % 2]);
+			n = peer_block(buf, sizeof(buf), ip ? "allowed_ip" : "endpoint", v);
+			bad += !agree(&p, buf, (size_t)n, 0, 0);
+			bad += !agree(&p, buf, (size_t)n, 0, (size_t)(strstr(buf, v) - buf) + strlen(v) / 2);
+		}
+	}
+	CHECK_INT(bad, 0);
+	/* the plain blocks went the fast way: not a test of the reference only */
+	CHECK(uapi_debug_fast_lines(p.fast) > 100000);
+	pair_free(&p);
+}
+
 TEST(fast_hex_same_as_key_from_hex)
 {
 	struct pair p;

@@ -12,7 +12,7 @@
 #include "base/util.h"
 #include "uapitest.h"
 
-/* RFC 7748 5.2 scalar and its X25519 public key (see test_uapi.c). */
+/* RFC 7748 5.2 scalar and its X25519 public key (see uapifix.h). */
 static const char priv_hex[] =
 	"a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4";
 static const char pub_hex[] =
