@@ -66,7 +66,7 @@ void uapi_ctx_begin(struct uapi_ctx *c, struct wg_device *dev,
  * reply's result is c->err), < 0 = error. c->secret_line says the line
  * held the private key (the caller wipes its copy). */
 int uapi_ctx_line(struct uapi_ctx *c, const char *line, size_t llen);
-/* The fast path for the common peer lines (see uapiparse.c): buf holds
+/* The fast path for the common peer lines (see uapifast.c): buf holds
  * len bytes from a line's first byte. Takes as many whole lines as it can,
  * doing to c exactly what uapi_ctx_line would have done with them (and
  * wiping a preshared key's line in buf, as the stream does after

@@ -2,7 +2,7 @@
 /* fuzz_uapi - libFuzzer target for the UAPI get=1 reply parser, both the
  * pure uapi_parse() and the streaming parser uapi_get_device() runs (fed in
  * chunks whose sizes come from the input), which must agree; and the
- * stream with its fast path (uapiparse.c uapi_ctx_fast) against the same
+ * stream with its fast path (uapifast.c uapi_ctx_fast) against the same
  * stream with every line through the reference uapi_ctx_line, which must
  * agree exactly: result code, device, peers and allowed IPs byte for byte;
  * and the stream handing peers on in chunks (wg_stream, the daemon's

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The UAPI stream's fast path (uapiparse.c uapi_ctx_fast) against the
+/* The UAPI stream's fast path (uapifast.c uapi_ctx_fast) against the
  * reference line parser: the same bytes through one handle with the fast
  * path and one without (uapi_debug_slow), and through uapi_parse, must give
  * the same result code and byte-identical devices, whatever the chunking,
