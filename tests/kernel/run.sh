@@ -14,6 +14,9 @@
 #        KERNEL_LAB_TIMEOUT (seconds of VM wall time, default 900)
 #        KERNEL_LAB_BOOT_WAIT (seconds a boot may show no console output before
 #        it is killed and booted once more, default 240)
+#        KERNEL_LAB_STALL (seconds the result port may stay silent, with a soft
+#        lockup on the console, before the VM is killed and booted once more,
+#        default 180)
 #
 # Prints PASS/FAIL/SKIP lines (tests/run convention). Artifacts in
 # build/kernel/run/: console.log, out.txt (result port), kmsg.txt, events.jsonl.
@@ -90,15 +93,30 @@ boot_vm() {
 		-append "console=ttyS0 quiet panic=-1 log_buf_len=8M printk.devkmsg=on $san_env $2" \
 		-serial "file:$1/console.log" -serial "file:$1/out.txt" \
 		> "$1/qemu.log" 2>&1 &
-	local qpid=$! t=0
-	# A boot that never reaches /init (once in ~10 CI runs, TCG printed
-	# nothing for 900 s) is killed after KERNEL_LAB_BOOT_WAIT s and
-	# booted again, once: /init writes its first STEP within seconds.
-	while [ -z "${3:-}" ] && [ ! -s "$1/console.log" ] && kill -0 $qpid 2> /dev/null; do
-		if [ $t -ge "${KERNEL_LAB_BOOT_WAIT:-240}" ]; then
+	local qpid=$! t=0 still=0 size=0 now why
+	# Two hangs of TCG itself are killed and booted again, once, each
+	# said on a '#' line (never hidden): a boot that never reaches /init
+	# (once in ~10 CI runs, nothing on the console for 900 s; /init
+	# writes its first STEP within seconds), and a guest whose kernel
+	# reports a soft lockup while the result port stays silent for
+	# KERNEL_LAB_STALL s (once: both vCPUs stuck in kworkers for 800 s
+	# after 'agent restarted while a flood runs'; every step of /init
+	# bounds its own waits and says TIMEOUT, so a silent port with a
+	# lockup means the guest, not a check, is stuck).
+	while [ -z "${3:-}" ] && kill -0 $qpid 2> /dev/null; do
+		now=$(stat -c %s "$1/out.txt" 2> /dev/null || echo 0)
+		if [ "$now" = "$size" ]; then still=$((still + 1)); else still=0 size=$now; fi
+		why=
+		if [ ! -s "$1/console.log" ] && [ $t -ge "${KERNEL_LAB_BOOT_WAIT:-240}" ]; then
+			why="did not reach /init in $t s (empty console)"
+		elif [ $still -ge "${KERNEL_LAB_STALL:-180}" ] &&
+			grep -q 'BUG: soft lockup' "$1/console.log" 2> /dev/null; then
+			why="stalled: soft lockup, no result for $still s after $(grep -a '^STEP' "$1/out.txt" | tail -1 | tr -d '\r')"
+		fi
+		if [ -n "$why" ]; then
 			kill $qpid 2> /dev/null
 			wait $qpid
-			echo "# the VM did not reach /init in $t s (empty console): booting once more"
+			echo "# the VM $why: booting once more"
 			boot_vm "$1" "$2" again
 			return
 		fi
