@@ -84,7 +84,9 @@ static const char *const upgrades[] = {
 	/* 6 keys event_id by (instance, sequence): the ids stored so far get
 	 * their pair, so a retransmission of one is still a duplicate; the
 	 * text index keeps only the ids a pair cannot give back. The test of
-	 * a pair is the one cstore_add makes (eid_split). */
+	 * a pair is exactly the one cstore_add makes (eid_split), in bytes:
+	 * the instance 1..EID_INST_MAX - 1 bytes before the first '-', the
+	 * sequence 1..18 ASCII digits without a leading zero (no sign). */
 	"ALTER TABLE msg ADD COLUMN eid_inst INTEGER;"
 	"ALTER TABLE msg ADD COLUMN eid_seq INTEGER;"
 	"CREATE TABLE instance (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
@@ -92,8 +94,9 @@ static const char *const upgrades[] = {
 	" substr(event_id, instr(event_id, '-') + 1) AS q FROM msg WHERE event_id IS NOT NULL;"
 	"CREATE TEMP TABLE eid_new (id INTEGER PRIMARY KEY, i TEXT, q INTEGER);"
 	"INSERT INTO eid_new SELECT id, i, CAST(q AS INTEGER) FROM eid_old"
-	" WHERE length(i) BETWEEN 1 AND " EID_INST_MAX_S " AND length(q) BETWEEN 1 AND 18"
-	" AND CAST(CAST(q AS INTEGER) AS TEXT) = q;"
+	" WHERE length(CAST(i AS BLOB)) BETWEEN 1 AND " EID_INST_MAX_S " - 1"
+	" AND length(CAST(q AS BLOB)) BETWEEN 1 AND 18 AND q NOT GLOB '*[^0-9]*'"
+	" AND (q = '0' OR substr(q, 1, 1) != '0');"
 	"INSERT OR IGNORE INTO instance (name) SELECT i FROM eid_new ORDER BY id;"
 	"UPDATE msg SET eid_inst = (SELECT instance.id FROM eid_new JOIN instance ON name = i"
 	" WHERE eid_new.id = msg.id), eid_seq = (SELECT q FROM eid_new WHERE eid_new.id = msg.id)"
