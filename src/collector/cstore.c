@@ -666,6 +666,17 @@ long cstore_retention(struct cstore *s, int64_t min_recv_us, uint64_t max_bytes,
 		total += n;
 		*more = *more || n == drop;
 	}
+	if (total > 0) {
+		/* Instances no row names any more go with their rows (else a
+		 * sender inventing one per record grows the table for good);
+		 * each is one probe of msg_eid. The cache may name them. */
+		n = delete_where(s, "DELETE FROM instance WHERE NOT EXISTS (SELECT 1 FROM msg"
+				 " WHERE eid_inst = instance.id)", 0, 0);
+		if (n < 0)
+			goto fail;
+		if (n > 0)
+			inst_forget(s);
+	}
 	if (cstore_commit(s) < 0)
 		return -EIO;
 	if (total > 0)

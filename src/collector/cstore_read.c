@@ -17,12 +17,12 @@ static const char *col(sqlite3_stmt *q, int i)
 	return (const char *)sqlite3_column_text(q, i);
 }
 
-/* A row's sd as received (F_EID_IN_SD: its end was left to event_id)
- * into *buf (grown as needed); 0 or -ENOMEM. */
+/* A row's sd as received (F_EID_IN_SD, and the row has an event_id: the
+ * sd's end was left to it) into *buf (grown as needed); 0 or -ENOMEM. */
 static int sd_untrim(struct crow *r, char **buf, size_t *cap)
 {
 	static const char pre[] = " event_id=\"";
-	size_t il = r->event_id ? strlen(r->event_id) : 0;
+	size_t il = strlen(r->event_id);
 	size_t n = r->sd_len + sizeof(pre) - 1 + il + 2;
 	char *p = *buf;
 
@@ -132,7 +132,8 @@ int cstore_query(struct cstore *s, const struct cquery *q,
 		flags = sqlite3_column_int64(st, i++);
 		if (flags & F_MSGID_IS_TYPE)
 			r.msgid = r.type;
-		if ((flags & F_EID_IN_SD) && r.sd && (ret = sd_untrim(&r, &sdbuf, &sdcap)) < 0)
+		if ((flags & F_EID_IN_SD) && r.sd && r.event_id &&
+		    (ret = sd_untrim(&r, &sdbuf, &sdcap)) < 0)
 			break;
 		if (flags & F_PEER_IN_SD)
 			r.peer = sd_peer(&r, peer, sizeof(peer));

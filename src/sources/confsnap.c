@@ -66,8 +66,8 @@ static int iface_copy(struct conf_iface *dst, const struct conf_iface *src)
 }
 
 /* See confsnap.h. */
-int snap_take(const char *path, const char *known,
-	      const struct conf_iface *prev, struct snap *s)
+int confsnap_take(const char *path, const char *known,
+		  const struct conf_iface *prev, struct confsnap *s)
 {
 	char err[160], *buf = NULL;
 	struct stat st;
@@ -113,7 +113,7 @@ out:
 	return ret;
 }
 
-void snap_release(struct snap *s)
+void confsnap_release(struct confsnap *s)
 {
 	conf_iface_release(&s->ci);
 }

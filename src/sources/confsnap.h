@@ -9,7 +9,7 @@
 #include "sources/confview.h"
 
 /* What is on disk now. */
-struct snap {
+struct confsnap {
 	bool present, too_large, same;
 	off_t size;
 	char ident[CW_IDENT_LEN];
@@ -20,8 +20,8 @@ struct snap {
 /* Load path into s. When known (a hex hash or oversize identity) matches,
  * s->same is set and nothing is parsed. prev is the last good view (NULL:
  * none), kept for a file too large to read. 0, or -ENOENT (absent), or
- * -errno. s is zeroed first: snap_release() is safe whatever the result. */
-int snap_take(const char *path, const char *known,
-	      const struct conf_iface *prev, struct snap *s);
-void snap_release(struct snap *s);
+ * -errno. s is zeroed first: confsnap_release() is safe whatever the result. */
+int confsnap_take(const char *path, const char *known,
+		  const struct conf_iface *prev, struct confsnap *s);
+void confsnap_release(struct confsnap *s);
 #endif

@@ -130,7 +130,7 @@ static struct cw_file *file_get(struct confwatch *cw, const char *name)
 	return f;
 }
 
-static void rec_take(struct confwatch *cw, struct cw_file *f, struct snap *s)
+static void rec_take(struct confwatch *cw, struct cw_file *f, struct confsnap *s)
 {
 	conf_iface_release(&f->ci);
 	f->present = s->present;
@@ -236,7 +236,7 @@ static void state_save(const struct confwatch *cw, const char *path,
 
 static int emit_changed(const struct confwatch *cw, const struct event_sink *sink,
 			const char *name, const char *path, const struct view *o,
-			const struct view *n, const struct snap *s)
+			const struct view *n, const struct confsnap *s)
 {
 	static const char *const lists[3][2] = {
 		{ "peers_added", "peers_added_count" },
@@ -315,12 +315,12 @@ static int cw_check(struct confwatch *cw, const char *name,
 	char path[sizeof(((struct conf_iface *)0)->path)];
 	struct view o = { 0 }, n = { 0 };
 	struct cw_file *f;
-	struct snap s;
+	struct confsnap s;
 	int ret;
 
 	file_path(cw, name, path, sizeof(path));
 	f = file_find(cw, name);
-	ret = snap_take(path, f && f->synced ? f->ident : NULL,
+	ret = confsnap_take(path, f && f->synced ? f->ident : NULL,
 			f && f->present ? &f->ci : NULL, &s);
 	if (ret < 0 && ret != -ENOENT) {
 		/* Unreadable is not deleted: keep the last view. */
@@ -332,7 +332,7 @@ static int cw_check(struct confwatch *cw, const char *name,
 		}
 		if (f)
 			f->last_errno = -ret;
-		snap_release(&s);
+		confsnap_release(&s);
 		return 0;
 	}
 	ret = 0;		/* -ENOENT: absent, s.present says so */
@@ -345,7 +345,7 @@ static int cw_check(struct confwatch *cw, const char *name,
 		return 0;
 	f = file_get(cw, name);
 	if (!f) {
-		snap_release(&s);
+		confsnap_release(&s);
 		return 0;
 	}
 	f->last_errno = 0;
@@ -394,7 +394,7 @@ take:
 out:
 	view_release(&o);
 	view_release(&n);
-	snap_release(&s);
+	confsnap_release(&s);
 	return ret;
 }
 

@@ -52,17 +52,27 @@ static inline u8x16 hex16_nibbles(const char *s, u8x16 *ok)
 	return (dig & isdig) | ((let + 10) & islet);
 }
 
-/* 32 digits' nibbles (a, b) -> 16 bytes: each little-endian pair of
- * lanes, first digit low, becomes first << 4 | second; then the even
- * bytes of both (SSE2: pand + packuswb). */
+/* 32 digits' nibbles (a, b) -> 16 bytes, each first << 4 | second.
+ * Little-endian: each pair of lanes read as one 16-bit lane (first digit
+ * low), then the even bytes of both (SSE2: pand + packuswb). Elsewhere
+ * the two digits of each byte picked by lane, which needs no byte order. */
 static inline u8x16 hex_pack(u8x16 a, u8x16 b)
 {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	u16x8 wa = (u16x8)a, wb = (u16x8)b;
 
 	wa = ((wa & 0xff) << 4) | (wa >> 8);
 	wb = ((wb & 0xff) << 4) | (wb >> 8);
 	return __builtin_shufflevector((u8x16)wa, (u8x16)wb, 0, 2, 4, 6, 8, 10, 12, 14,
 				       16, 18, 20, 22, 24, 26, 28, 30);
+#else
+	u8x16 hi = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14,
+					   16, 18, 20, 22, 24, 26, 28, 30);
+	u8x16 lo = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15,
+					   17, 19, 21, 23, 25, 27, 29, 31);
+
+	return (u8x16)(hi << 4) | lo;
+#endif
 }
 
 /* 64 lowercase hex digits -> key; false (key undefined) if any is not

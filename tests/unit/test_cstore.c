@@ -611,6 +611,41 @@ TEST(schema_5_upgrade_pairs_as_cstore_add)
 	rmdir_rf(dir);
 }
 
+/* Retention takes the instances no row names any more with the rows
+ * (a sender inventing one per record must not grow the table for good);
+ * an instance seen again after that is added again. */
+TEST(retention_drops_unnamed_instances)
+{
+	static const char *const old[] = { "aa-1", "bb-1", "bb-2" };
+	struct syslog_msg m;
+	struct crec r = { .recv_us = 100, .src = "127.0.0.1", .proto = "relp",
+			  .m = &m, .event_id = "cc-1" };
+	const char *rec = "<14>1 - h wireguard-audit - X [wgaudit@32473 event_id=\"cc-1\"] X";
+	char dir[64], path[96];
+	struct cstore *s;
+	bool more;
+
+	tmpdb(dir, sizeof(dir), path, sizeof(path));
+	CHECK_INT(cstore_open(path, false, &s), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(old); i++)
+		CHECK_INT(add_id(s, old[i]), 0);
+	syslog_parse(rec, strlen(rec), 0, &m);
+	CHECK_INT(cstore_add(s, &r), 0);
+	CHECK_INT(cstore_commit(s), 0);
+	CHECK_INT(sql_int(path, "SELECT count(*) FROM instance"), 3);
+	CHECK_INT(cstore_retention(s, 50, 0, 1000, &more), 3);
+	CHECK_INT(sql_int(path, "SELECT count(*) FROM instance"), 1);
+	CHECK_INT(sql_int(path, "SELECT count(*) FROM instance WHERE name = 'cc'"), 1);
+	CHECK_INT(add_id(s, "bb-1"), 0);
+	CHECK_INT(add_id(s, "cc-1"), 0);
+	CHECK_INT(cstore_commit(s), 0);
+	counts(s, 5, 1, 0, __LINE__);
+	CHECK_INT(sql_int(path, "SELECT count(*) FROM msg JOIN instance ON instance.id = eid_inst"
+			  " WHERE name = 'bb' AND eid_seq = 1"), 1);
+	cstore_free(s);
+	rmdir_rf(dir);
+}
+
 /* Schema 6 stores an agent's sd without its last param when that is the
  * record's event_id, and gives it back whole; any other sd is stored as
  * it came. An instance added by a batch that rolled back is not used by
