@@ -492,6 +492,25 @@ static int add_id(struct cstore *s, const char *id)
 
 #define I5 "5d0c4c7e0f3a4b1e9d2c8a7b6e5f4a3b"
 
+/* A file as a schema-5 collector wrote it (tests/data/collector-output/
+ * schema5.sql) at path in a new dir, left open for more rows; NULL (and no
+ * dir) if the fixture cannot be read. */
+static sqlite3 *schema5_db(char *dir, size_t dl, char *path, size_t pl)
+{
+	size_t len;
+	char *sql = test_read_data("collector-output/schema5.sql", &len);
+	sqlite3 *db = NULL;
+
+	CHECK(sql != NULL);
+	if (!sql)
+		return NULL;
+	tmpdb(dir, dl, path, pl);
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	free(sql);
+	return db;
+}
+
 /* A file a schema-5 collector wrote (tests/data/collector-output/
  * schema5.sql: the records of in.txt as main at 01b30f5 stored them) is
  * upgraded to 6 in place: each event_id that a pair gives back is keyed
@@ -509,18 +528,11 @@ TEST(schema_5_upgraded_in_place)
 	struct cquery q = { .tail = 0 };
 	char dir[64], path[96];
 	struct cstore *s;
-	size_t len;
-	char *sql = test_read_data("collector-output/schema5.sql", &len);
-	sqlite3 *db;
+	sqlite3 *db = schema5_db(dir, sizeof(dir), path, sizeof(path));
 
-	CHECK(sql != NULL);
-	if (!sql)
+	if (!db)
 		return;
-	tmpdb(dir, sizeof(dir), path, sizeof(path));
-	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
-	CHECK_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
-	free(sql);
 	CHECK_INT(sql_int(path, "PRAGMA user_version"), 5);
 	CHECK_INT(cstore_open(path, true, &s), 0);
 	CHECK_INT(cstore_query(s, &q, collect_full, &before, NULL), 0);
@@ -565,12 +577,9 @@ TEST(schema_5_upgrade_pairs_as_cstore_add)
 	char i79[80], i80[81], e40[81], ids[6][96];
 	char dir[64], path[96], ins[256];
 	struct cstore *s;
-	size_t len;
-	char *sql = test_read_data("collector-output/schema5.sql", &len);
-	sqlite3 *db;
+	sqlite3 *db = schema5_db(dir, sizeof(dir), path, sizeof(path));
 
-	CHECK(sql != NULL);
-	if (!sql)
+	if (!db)
 		return;
 	memset(i79, 'a', 79);
 	i79[79] = '\0';
@@ -585,9 +594,6 @@ TEST(schema_5_upgrade_pairs_as_cstore_add)
 	snprintf(ids[3], sizeof(ids[3]), "a-+5");
 	snprintf(ids[4], sizeof(ids[4]), "a- 5");
 	snprintf(ids[5], sizeof(ids[5]), "%s-1", i79);
-	tmpdb(dir, sizeof(dir), path, sizeof(path));
-	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
-	CHECK_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
 	for (size_t i = 0; i < ARRAY_SIZE(ids); i++) {
 		snprintf(ins, sizeof(ins), "INSERT INTO msg (recv_us, src, proto, facility,"
 			 " severity, host, msg, event_id) VALUES (1, 'x', 'tcp', 1, 6, 'h', 'X', '%s')",
@@ -595,7 +601,6 @@ TEST(schema_5_upgrade_pairs_as_cstore_add)
 		CHECK_INT(sqlite3_exec(db, ins, NULL, NULL, NULL), SQLITE_OK);
 	}
 	sqlite3_close(db);
-	free(sql);
 	CHECK_INT(cstore_open(path, false, &s), 0);
 	cstore_free(s);
 	CHECK_INT(sql_int(path, "PRAGMA user_version"), 6);
