@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <linux/sockios.h>
 #include <unistd.h>
 
@@ -264,6 +265,7 @@ int ledger_open_jsonl(struct output *o, char *err, size_t errlen)
 		o->fd = STDOUT_FILENO;
 		o->own_fd = false;
 	} else {
+		struct stat sb;
 		int64_t seq;
 		uint64_t cut;
 		int ret;
@@ -276,6 +278,12 @@ int ledger_open_jsonl(struct output *o, char *err, size_t errlen)
 			return ret;
 		}
 		o->own_fd = true;
+		/* Only a regular file has a copy on disk to make durable:
+		 * fdatasync of a FIFO or a device fails (EINVAL), every turn. */
+		o->syncable = fstat(o->fd, &sb) == 0 && S_ISREG(sb.st_mode);
+		if (!o->syncable)
+			log_info("output %s: %s is not a regular file: not synced, not read back",
+				 o->name, o->url.path);
 		/* After a crash: cut a torn line; resume after the last line
 		 * written, which the cursor (committed a turn later) may lag. */
 		ret = jsonl_repair(o->fd, store_instance(o->store), &seq, &cut);
@@ -304,12 +312,18 @@ int ledger_open_jsonl(struct output *o, char *err, size_t errlen)
 
 void output_sync(struct output *o)
 {
-	if (o->url.kind != OUTPUT_JSONL || !o->own_fd || o->synced == o->cursor)
+	if (o->url.kind != OUTPUT_JSONL || !o->own_fd || !o->syncable ||
+	    o->synced == o->cursor)
 		return;
-	if (fdatasync(o->fd) < 0)
-		log_warn("output %s: fdatasync", o->name);
-	else
+	if (fdatasync(o->fd) == 0) {
 		o->synced = o->cursor;
+	} else if (errno == EINVAL || errno == EROFS) {
+		/* a file system without sync: said once, not every turn */
+		log_warn("output %s: fdatasync (not tried again)", o->name);
+		o->syncable = false;
+	} else {
+		log_warn("output %s: fdatasync", o->name);
+	}
 }
 
 /* --- the cursor's name ------------------------------------------------ */

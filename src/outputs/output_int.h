@@ -76,6 +76,7 @@ struct output {
 	int64_t queued;			/* last id in buf (>= cursor) */
 	int64_t limit;			/* last committed id seen at a kick */
 	int64_t synced;			/* jsonl: cursor at the last fdatasync */
+	bool syncable;			/* jsonl: a regular file (a FIFO, /dev/null: no) */
 	char *buf;			/* unwritten bytes only */
 	size_t off, len;		/* written, filled */
 	uint64_t wbase;			/* stream offset of buf[0] on this connection */

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <unistd.h>
@@ -478,6 +479,89 @@ TEST(jsonl_file_cursor_start_and_filter)
 		lines++;
 	CHECK_INT(lines, 3);
 	output_free(o);
+	fx_close(&f);
+}
+
+/* stderr into a file of the fixture's dir while a case runs; the text
+ * back (NUL-terminated, at most len - 1 bytes) when it ends. */
+static int stderr_to(const struct fx *f, const char *name)
+{
+	char path[128];
+	int fd, saved = dup(STDERR_FILENO);
+
+	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || saved < 0 || dup2(fd, STDERR_FILENO) < 0)
+		abort();
+	close(fd);
+	return saved;
+}
+
+static void stderr_back(int saved, char *buf, size_t len)
+{
+	ssize_t n;
+
+	fflush(stderr);
+	n = pread(STDERR_FILENO, buf, len - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+}
+
+/* A FIFO or /dev/null as the jsonl file: the events go through and the
+ * cursor follows, and nothing tries to fdatasync them (it fails with
+ * EINVAL: before, a warning every turn, for good). */
+TEST(jsonl_fifo_and_dev_null_not_synced)
+{
+	struct fx f;
+	struct output_opts opts = { .min_severity = LOG_DEBUG, .facility = 1, .hostname = "h" };
+	struct output *o = NULL;
+	struct output_stats st;
+	char url[128], err[256], fifo[96], buf[8192], log[4096];
+	int saved, rfd, lines = 0;
+	ssize_t n;
+	int64_t last, cur;
+
+	fx_open(&f);
+	saved = stderr_to(&f, "stderr-null");
+	CHECK_INT(output_open("jsonl:/dev/null", &opts, f.loop, f.store, &o, err, sizeof(err)), 0);
+	append(&f, 0, 3, LOG_WARNING);
+	for (int turn = 0; turn < 3; turn++) {
+		CHECK_INT(output_flush(o, 5000), 0);
+		output_sync(o);		/* what the daemon does before each commit */
+	}
+	output_get_stats(o, &st);
+	store_last_id(f.store, &last);
+	store_cursor_get(f.store, "jsonl:/dev/null", &cur);
+	output_free(o);
+	stderr_back(saved, log, sizeof(log));
+	CHECK_INT(st.sent, 3);
+	CHECK_INT(cur, last);
+	CHECK(strstr(log, "/dev/null is not a regular file"));
+	CHECK(!strstr(log, "fdatasync"));
+
+	snprintf(fifo, sizeof(fifo), "%s/events.fifo", f.dir);
+	CHECK_INT(mkfifo(fifo, 0600), 0);
+	rfd = open(fifo, O_RDONLY | O_NONBLOCK);	/* the shipper reading it */
+	CHECK(rfd >= 0);
+	snprintf(url, sizeof(url), "jsonl:%s", fifo);
+	saved = stderr_to(&f, "stderr-fifo");
+	CHECK_INT(output_open(url, &opts, f.loop, f.store, &o, err, sizeof(err)), 0);
+	append(&f, 3, 5, LOG_WARNING);
+	CHECK_INT(output_flush(o, 5000), 0);
+	output_sync(o);
+	output_sync(o);
+	output_free(o);
+	stderr_back(saved, log, sizeof(log));
+	n = read(rfd, buf, sizeof(buf) - 1);
+	close(rfd);
+	buf[n > 0 ? n : 0] = '\0';
+	for (char *p = buf; (p = strchr(p, '\n')); p++)
+		lines++;
+	CHECK_INT(lines, 2);
+	CHECK(strstr(buf, "\"seq\":\"3\"") && strstr(buf, "\"seq\":\"4\""));
+	CHECK(strstr(log, "events.fifo is not a regular file"));
+	CHECK(!strstr(log, "fdatasync"));
 	fx_close(&f);
 }
 
