@@ -17,7 +17,8 @@
 #   (c) the agent, `wgaudit run --interval 1s` in the namespace: the first
 #       (baseline) pass, then CPU per steady-state poll over $M polls
 #       (/proc/PID/schedstat and /proc/PID/stat deltas) in $ROUNDS rounds,
-#       each followed by $K/$ROUNDS more `wg show dump` runs, peak RSS
+#       each followed by $K/$ROUNDS more `wg show dump` runs (started
+#       right after one of the agent's polls, so never beside one), peak RSS
 #       (VmHWM); and `wgaudit check` (the cron-style one-shot) per run.
 # Output: one table, then the ratios against the targets (CPU per poll at
 # 10k peers <= 0.1 of one `wg show dump` (issue 14); agent RSS <= 8 MiB).
@@ -247,7 +248,10 @@ measure() {
 		[ "$rp" -gt 0 ] || rp=1
 		polls=$((polls + rp))
 		cpu_a=$((cpu_a + c1 - c0)); ticks_a=$((ticks_a + k1 - k0)); wggo_a=$((wggo_a + g3 - g2))
-		r=$(in_ns "$PY" "$BENCH/rusage.py" -n "$kr" -- wg show "$IF" dump)
+		# right after one of the agent's polls: the dumps never share the
+		# machine with a poll (they did, and cost 10-20 % more)
+		r=$(in_ns "$PY" "$BENCH/rusage.py" -w "$AGENT_PID" -n "$kr" -- wg show "$IF" dump)
+		[ "$(kv after_burst "$r")" = 1 ] || echo "# (c) round $round: no poll seen ending in 5 s: dumps run anyway" >&2
 		local wgc
 		wgc=$(kv cpu_s "$r")
 		wgi_sum=$(awk -v s="$wgi_sum" -v c="$wgc" -v k="$kr" 'BEGIN{printf "%.6f", s + c*k}')

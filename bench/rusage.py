@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """bench/rusage.py - run a command K times and report its exact CPU cost.
 
-usage: rusage.py [-n K] [-t TIMEOUT_S] [-o OUTFILE] [-r] [-g] -- CMD [ARG...]
+usage: rusage.py [-n K] [-t TIMEOUT_S] [-o OUTFILE] [-r] [-g] [-w PID] -- CMD [ARG...]
 
 Each run's resource usage comes from wait4(), so it is the command's own
 user+sys time (µs resolution, including every descendant it waited for, as
@@ -15,7 +15,11 @@ On timeout the whole process group is killed (SIGKILL) and timed_out=1;
 the CPU of a killed run is whatever its reaped processes had used. With -g
 the command runs in a cgroup v1 cpuacct group of its own (when the
 hierarchy is at /sys/fs/cgroup/cpuacct), whose usage counts every process,
-killed or not: cg_cpu_s (mean per run; -1 without the cgroup).
+killed or not: cg_cpu_s (mean per run; -1 without the cgroup). With -w
+PID the runs start only once PID's next burst of CPU has ended (its CPU
+moved, then stood still for 0.15 s: longer than an agent's poll waits for
+wireguard-go's reply), so they do not share the machine with a poll of a
+1 s interval; after 5 s they start anyway: after_burst=1 or 0.
 """
 import os
 import signal
@@ -25,8 +29,36 @@ import tempfile
 import time
 
 
+def task_cpu_ns(pid):
+    total = 0
+    for t in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{t}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
+
+
+def wait_after_burst(pid, quiet_s=0.15, deadline_s=5.0):
+    """True once pid's CPU moved and then stood still for quiet_s."""
+    end = time.monotonic() + deadline_s
+    start = last = task_cpu_ns(pid)
+    moved_at = None
+    while time.monotonic() < end:
+        time.sleep(0.002)
+        c = task_cpu_ns(pid)
+        if c != last:
+            last, moved_at = c, time.monotonic()
+        elif moved_at is not None and last != start and \
+                time.monotonic() - moved_at >= quiet_s:
+            return True
+    return False
+
+
 def main(argv):
     runs, timeout, outfile, want_rss, want_cg = 1, None, os.devnull, False, False
+    after_pid = None
     i = 1
     while i < len(argv) and argv[i] != "--":
         if argv[i] == "-n":
@@ -37,6 +69,8 @@ def main(argv):
             want_cg = True; i += 1
         elif argv[i] == "-r":
             want_rss = True; i += 1
+        elif argv[i] == "-w":
+            after_pid = int(argv[i + 1]); i += 2
         elif argv[i] == "-o":
             outfile = argv[i + 1]; i += 2
         else:
@@ -59,6 +93,9 @@ def main(argv):
         def preexec():
             with open(cg + "/tasks", "w") as f:
                 f.write(str(os.getpid()))
+    after_burst = -1
+    if after_pid is not None:
+        after_burst = 1 if wait_after_burst(after_pid) else 0
     for _run in range(runs):
         with open(outfile, "ab") as out:
             t0 = time.monotonic()
@@ -123,7 +160,8 @@ def main(argv):
             pass
     print(f"runs={n} ok={ok} timed_out={timed_out} user_s={user / n:.6f} "
           f"sys_s={sys_ / n:.6f} cpu_s={(user + sys_) / n:.6f} "
-          f"wall_s={wall / n:.6f} max_rss_kb={max_rss} cg_cpu_s={cg_cpu:.6f}")
+          f"wall_s={wall / n:.6f} max_rss_kb={max_rss} cg_cpu_s={cg_cpu:.6f}"
+          + (f" after_burst={after_burst}" if after_burst >= 0 else ""))
 
 
 if __name__ == "__main__":
