@@ -427,6 +427,19 @@ TEST(udp_flush_datagrams_exact)
 	fx_close(&f);
 }
 
+/* What fd holds (one read, NUL-terminated, then closed): its lines. */
+static int read_lines(int fd, char *buf, size_t len)
+{
+	ssize_t n = read(fd, buf, len - 1);
+	int lines = 0;
+
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	for (char *p = buf; (p = strchr(p, '\n')); p++)
+		lines++;
+	return lines;
+}
+
 TEST(jsonl_file_cursor_start_and_filter)
 {
 	struct fx f;
@@ -434,8 +447,6 @@ TEST(jsonl_file_cursor_start_and_filter)
 	struct output *o = NULL;
 	struct output_stats st;
 	char url[128], err[256], path[96], buf[8192];
-	int fd, lines = 0;
-	ssize_t n;
 	int64_t last, cur;
 
 	fx_open(&f);
@@ -447,13 +458,7 @@ TEST(jsonl_file_cursor_start_and_filter)
 	append(&f, 4, 5, LOG_INFO);	/* filtered */
 	append(&f, 5, 6, LOG_NOTICE);
 	CHECK_INT(output_flush(o, 5000), 0);
-	fd = open(path, O_RDONLY);
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	for (char *p = buf; (p = strchr(p, '\n')); p++)
-		lines++;
-	CHECK_INT(lines, 2);
+	CHECK_INT(read_lines(open(path, O_RDONLY), buf, sizeof(buf)), 2);
 	CHECK(strstr(buf, "\"seq\":\"3\""));
 	CHECK(!strstr(buf, "\"seq\":\"4\""));
 	CHECK(strstr(buf, "\"seq\":\"5\""));
@@ -470,14 +475,7 @@ TEST(jsonl_file_cursor_start_and_filter)
 	CHECK_INT(output_open(url, &opts, f.loop, f.store, &o, err, sizeof(err)), 0);
 	append(&f, 6, 7, LOG_ERR);
 	CHECK_INT(output_flush(o, 5000), 0);
-	fd = open(path, O_RDONLY);
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	lines = 0;
-	for (char *p = buf; (p = strchr(p, '\n')); p++)
-		lines++;
-	CHECK_INT(lines, 3);
+	CHECK_INT(read_lines(open(path, O_RDONLY), buf, sizeof(buf)), 3);
 	output_free(o);
 	fx_close(&f);
 }
@@ -518,8 +516,7 @@ TEST(jsonl_fifo_and_dev_null_not_synced)
 	struct output *o = NULL;
 	struct output_stats st;
 	char url[128], err[256], fifo[96], buf[8192], log[4096];
-	int saved, rfd, lines = 0;
-	ssize_t n;
+	int saved, rfd;
 	int64_t last, cur;
 
 	fx_open(&f);
@@ -553,12 +550,7 @@ TEST(jsonl_fifo_and_dev_null_not_synced)
 	output_sync(o);
 	output_free(o);
 	stderr_back(saved, log, sizeof(log));
-	n = read(rfd, buf, sizeof(buf) - 1);
-	close(rfd);
-	buf[n > 0 ? n : 0] = '\0';
-	for (char *p = buf; (p = strchr(p, '\n')); p++)
-		lines++;
-	CHECK_INT(lines, 2);
+	CHECK_INT(read_lines(rfd, buf, sizeof(buf)), 2);
 	CHECK(strstr(buf, "\"seq\":\"3\"") && strstr(buf, "\"seq\":\"4\""));
 	CHECK(strstr(log, "events.fifo is not a regular file"));
 	CHECK(!strstr(log, "fdatasync"));
