@@ -82,7 +82,7 @@ static void agent_poll(struct agent *a)
 	}
 	a->observing = true;
 	if (!a->nl) {
-		ret = wgnl_open(&a->nl);
+		ret = wgnl_retry(&a->nl_idle, &a->nl);
 		if (ret < 0 && ret != -ENOENT && !a->nl_warned) {
 			log_warnx("kernel WireGuard netlink unavailable: %s", strerror(-ret));
 			a->nl_warned = true;
@@ -93,7 +93,9 @@ static void agent_poll(struct agent *a)
 		complete = false;
 		nk = 0;
 	}
-	ret = uapi_list(a->conf->uapi_dir, names + nk, MAX_IFACES - nk, &nu);
+	/* Not probed: the read connects anyway, and a stale socket fails
+	 * there as gone (uapi_gone), just as if it were not listed. */
+	ret = uapi_list_files(a->conf->uapi_dir, names + nk, MAX_IFACES - nk, &nu);
 	if (ret < 0 && ret != -ENOENT) {
 		log_warnx("listing %s failed: %s", a->conf->uapi_dir, strerror(-ret));
 		complete = false;
@@ -108,6 +110,8 @@ static void agent_poll(struct agent *a)
 			     : !a->uapi && !(a->uapi = uapi_new()) ? -ENOMEM
 			     : uapi_stream_device(a->uapi, a->conf->uapi_dir, names[i],
 						  &a->dev, &os.s);
+		if (ret < 0 && i >= nk && a->uapi && uapi_gone(a->uapi))
+			continue;	/* nothing was streamed: as if not listed */
 		if (obs_stream_finish(&os, &a->dev, names[i], ret) < 0) {
 			wg_device_clear(&a->dev);
 			continue;
@@ -498,6 +502,7 @@ static void agent_close(struct agent *a)
 	if (a->inotify_fd >= 0)
 		close(a->inotify_fd);
 	wgnl_free(a->nl);
+	wgnl_free(a->nl_idle);
 	uapi_free(a->uapi);
 	wg_device_release(&a->dev);
 	store_free(a->store);

@@ -38,6 +38,7 @@ struct agent {
 	struct store *store;
 	struct tracker *tracker;
 	struct wgnl *nl;		/* NULL without the kernel module */
+	struct wgnl *nl_idle;		/* until then: asked again each poll (wgnl_retry) */
 	struct nswatch *nsw;		/* --all-namespaces: the other namespaces */
 	struct uapi *uapi;		/* UAPI read buffer + key cache, lazily */
 	struct wg_device dev;		/* reused by every observation */

@@ -40,6 +40,7 @@ struct uapi {
 	int64_t fix_now;	/* wall clock s for relative handshakes; 0 = leave them */
 	size_t fixed;		/* peers [0, fixed) already fixed (kept by the stream) */
 	bool relative;		/* a relative handshake time seen in this reply */
+	bool gone;		/* the last connect found no live socket */
 	struct uapi_keys keys;
 	char buf[UAPI_BUF_LEN];
 };
@@ -372,11 +373,14 @@ int uapi_stream_device(struct uapi *u, const char *dir, const char *ifname,
 	int fd, ret;
 
 	wg_device_clear(dev);
+	u->gone = false;
 	if (strlen(ifname) >= IFNAMSIZ)
 		return -EINVAL;
 	fd = uapi_connect(dir, ifname);
-	if (fd < 0)
+	if (fd < 0) {
+		u->gone = fd == -ECONNREFUSED || fd == -ENOENT;
 		return fd;
+	}
 	ret = send_all(fd, req, sizeof(req) - 1, deadline_us);
 	if (ret < 0)
 		goto out;
@@ -441,7 +445,13 @@ static bool is_socket(int dfd, const struct dirent *de)
 	return S_ISSOCK(st.st_mode);
 }
 
-int uapi_list(const char *dir, char (*names)[IFNAMSIZ], size_t max, size_t *n)
+bool uapi_gone(const struct uapi *u)
+{
+	return u->gone;
+}
+
+static int list_dir(const char *dir, bool probe, char (*names)[IFNAMSIZ], size_t max,
+		    size_t *n)
 {
 	struct dirent *de;
 	DIR *d;
@@ -464,10 +474,12 @@ int uapi_list(const char *dir, char (*names)[IFNAMSIZ], size_t max, size_t *n)
 		memcpy(name, de->d_name, stem);
 		name[stem] = '\0';
 		/* Only live ones: a stale file refuses (ECONNREFUSED). */
-		fd = uapi_connect(dir, name);
-		if (fd < 0)
-			continue;
-		close(fd);
+		if (probe) {
+			fd = uapi_connect(dir, name);
+			if (fd < 0)
+				continue;
+			close(fd);
+		}
 		if (*n == max) {
 			ret = -ENOSPC;
 			break;
@@ -479,4 +491,14 @@ int uapi_list(const char *dir, char (*names)[IFNAMSIZ], size_t max, size_t *n)
 	closedir(d);
 	qsort(names, *n, sizeof(*names), name_cmp);
 	return ret;
+}
+
+int uapi_list(const char *dir, char (*names)[IFNAMSIZ], size_t max, size_t *n)
+{
+	return list_dir(dir, true, names, max, n);
+}
+
+int uapi_list_files(const char *dir, char (*names)[IFNAMSIZ], size_t max, size_t *n)
+{
+	return list_dir(dir, false, names, max, n);
 }

@@ -26,6 +26,11 @@ void uapi_free(struct uapi *u);	/* wipes; NULL-safe */
  * A missing DIR is 0 interfaces. -ENOSPC when more than max exist (the
  * first max found are in names, *n == max). */
 int uapi_list(const char *dir, char (*names)[IFNAMSIZ], size_t max, size_t *n);
+/* The same without connecting to each (for a poller, which connects to
+ * read anyway): a stale socket is listed too, and reading it fails at the
+ * connect with uapi_gone() true. No probe connection per poll that the
+ * implementation must accept and close. */
+int uapi_list_files(const char *dir, char (*names)[IFNAMSIZ], size_t max, size_t *n);
 /* Connect, send get=1, parse the reply as it arrives (at most
  * UAPI_MAX_REPLY bytes, UAPI_TIMEOUT_MS in all, no line longer than
  * UAPI_BUF_LEN: -EMSGSIZE, -ETIMEDOUT, -EPROTO). On any error dev is left
@@ -44,6 +49,10 @@ int uapi_get_device(struct uapi *u, const char *dir, const char *ifname,
  * peers would still reach dev, not what was handed on). */
 int uapi_stream_device(struct uapi *u, const char *dir, const char *ifname,
 		       struct wg_device *dev, struct wg_stream *s);
+/* After uapi_get_device or uapi_stream_device: it failed because no live
+ * socket is there (the file is gone, or stale: ECONNREFUSED). The
+ * interface no longer exists; it did not fail to be read. */
+bool uapi_gone(const struct uapi *u);
 /* Pure parser of a complete reply ("key=value\n"... "errno=0\n\n").
  * Hex private key -> public_key, wiped; preshared_key skipped uncopied.
  * 0, -EPROTO (malformed), -EINVAL (bad value), or the reply's -errno. */

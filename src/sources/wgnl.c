@@ -513,7 +513,8 @@ void wgnl_free(struct wgnl *nl)
 	free(nl);
 }
 
-int wgnl_open(struct wgnl **out)
+/* The handle with both sockets open, the family not asked for yet. */
+static int handle_new(struct wgnl **out)
 {
 	struct wgnl *nl;
 	int ret;
@@ -529,14 +530,38 @@ int wgnl_open(struct wgnl **out)
 		ret = sock_open(NETLINK_GENERIC, &nl->genl);
 	if (!ret)
 		ret = sock_open(NETLINK_ROUTE, &nl->rtnl);
-	if (!ret)
-		ret = genl_resolve(nl);
-	if (ret < 0)
-		goto out;
+	if (ret < 0) {
+		wgnl_free(nl);
+		return ret;
+	}
 	*out = nl;
-	nl = NULL;	/* the caller owns it now */
-out:
-	wgnl_free(nl);
+	return 0;
+}
+
+int wgnl_retry(struct wgnl **idle, struct wgnl **out)
+{
+	int ret;
+
+	*out = NULL;
+	if (!*idle && (ret = handle_new(idle)) < 0)
+		return ret;
+	ret = genl_resolve(*idle);
+	if (ret == 0) {
+		*out = *idle;	/* the caller owns it now */
+		*idle = NULL;
+	} else if (ret != -ENOENT) {
+		wgnl_free(*idle);	/* a socket error: start afresh next time */
+		*idle = NULL;
+	}
+	return ret;
+}
+
+int wgnl_open(struct wgnl **out)
+{
+	struct wgnl *idle = NULL;
+	int ret = wgnl_retry(&idle, out);
+
+	wgnl_free(idle);
 	return ret;
 }
 

@@ -12,6 +12,12 @@ struct wgnl;
 
 /* -ENOENT when the kernel has no "wireguard" genl family (no module). */
 int wgnl_open(struct wgnl **out);
+/* The same for a poller that asks again until the module is there: while
+ * the family is missing (-ENOENT) the handle waits in *idle, its sockets
+ * open, so each later call is one request, not two sockets opened and
+ * closed. On 0 *out holds it and *idle is NULL; on another error *idle
+ * was freed. wgnl_free(*idle) when done. */
+int wgnl_retry(struct wgnl **idle, struct wgnl **out);
 void wgnl_free(struct wgnl *nl);
 /* Names of links of kind "wireguard" in this netns. -ENOSPC when more
  * than max exist (first max in names). A link dump interrupted by link

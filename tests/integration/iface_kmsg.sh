@@ -93,6 +93,30 @@ realtime iface_up_realtime IFACE_UP in_srv ip link set "$X" up
 realtime iface_down_realtime IFACE_DOWN in_srv ip link set "$X" down
 realtime iface_destroyed_realtime IFACE_DESTROYED in_srv ip link del "$X"
 
+# wireguard-go killed -9 leaves its socket file behind, stale (a connect is
+# refused). The poller lists socket files without connecting to each
+# (uapi_list_files): the stale one must count as gone, not as an interface
+# that failed to be read: IFACE_DESTROYED, and no warning about it.
+ev_n() { [ "$(ev_count "$1" "\"iface\":\"$X\"")" -ge "$2" ]; }
+wggo_up "$SRV" "$X" && wait_for 5 ev_n IFACE_CREATED 2 || fail stale_socket_gone "no second IFACE_CREATED"
+WGPID=$(pgrep -f "^wireguard-go $X\$")
+if [ -z "$WGPID" ]; then
+	fail stale_socket_gone "no wireguard-go process for $X"
+else
+	kill -9 $WGPID
+	stale_left() { [ -S "/var/run/wireguard/$X.sock" ] && ! in_srv ip link show "$X"; }
+	wait_for 5 stale_left || fail stale_socket_gone "the socket file did not stay behind"
+	kill -HUP "$AGENT_PID"	# a poll now: the interval is 30 s
+	if ! wait_for 10 ev_n IFACE_DESTROYED 2; then
+		fail stale_socket_gone "no IFACE_DESTROYED for $X after kill -9: $(tail -3 "$LAB/agent.out")"
+	elif grep -F "$X" "$LAB/agent.out" | grep -qi "refused"; then
+		fail stale_socket_gone "a stale socket logged as a failure: $(grep -F "$X" "$LAB/agent.out" | tail -1)"
+	else
+		pass stale_socket_gone
+	fi
+fi
+rm -f "/var/run/wireguard/$X.sock"
+
 # Kernel lines: parsed, endpoint normalised, peer resolved by endpoint then by number.
 in_cli 1 ping -c 2 -W 2 10.232.0.1 >/dev/null
 C1=$(cat "$LAB/c1.pub")

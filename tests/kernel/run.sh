@@ -476,6 +476,17 @@ if grep -q '^WGAUDIT present' "$OUT"; then
 	else
 		fail bpf/attaches-when-module-loads-later "log: $(tr '\n' ' ' < "$RUN/run-late.log" | head -c 400)"
 	fi
+	# The same agent's polls: the genl family asked for again each poll
+	# until the module came, then wgz read through netlink (the listen
+	# port is in no rtnetlink or kernel-log message).
+	if grep -E "${T}\"IFACE_(CREATED|CHANGED)\"" "$RUN/events-late.jsonl" |
+		grep -E '"source": ?"(poll|rtnl)"' | grep -E '"iface": ?"wgz"' |
+		grep -qE '"listen_port": ?"?51899"?' &&
+		! grep -q 'netlink unavailable' "$RUN/run-late.log"; then
+		pass netlink/found-when-module-loads-later
+	else
+		fail netlink/found-when-module-loads-later "no poll event for wgz with its port: $(grep -F wgz "$RUN/events-late.jsonl" | head -c 400)"
+	fi
 	# Restarted mid-flood (init's BPFRESTART line).
 	rs=$(grep '^BPFRESTART ' "$OUT" | tail -1)
 	rv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<< " $rs"; }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The UAPI socket client (uapi_get_device, uapi_stream_device, uapi_list)
  * against a fake UAPI server in a child process: replies in pieces, slow
- * and silent servers, errors, the listing of live sockets. */
+ * and silent servers, errors, the listing of live sockets (and, for the
+ * poller, of socket files without connecting). */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -29,18 +30,23 @@ static void make_tmpdir(void)
 	}
 }
 
-static int listen_at(const char *name)
+static int listen_in(const char *dir, const char *name)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s.sock", tmpdir, name);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s.sock", dir, name);
 	unlink(sun.sun_path);
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 4) < 0) {
 		close(fd);
 		return -1;
 	}
 	return fd;
+}
+
+static int listen_at(const char *name)
+{
+	return listen_in(tmpdir, name);
 }
 
 #define CLOSE_AFTER	((size_t)1 << 30)
@@ -198,11 +204,14 @@ TEST(get_device_timeout_and_errors)
 	CHECK(lfd >= 0);
 	pid = serve_once(lfd, NULL, 0, 0);
 	CHECK_INT(uapi_get_device(u, tmpdir, "wgslow", &dev), -ETIMEDOUT);
+	CHECK(!uapi_gone(u));	/* there, but failed: not gone */
 	reap(pid);
 	close(lfd);
 
 	CHECK_INT(uapi_get_device(u, tmpdir, "nosuch", &dev), -ENOENT);
+	CHECK(uapi_gone(u));
 	CHECK_INT(uapi_get_device(u, tmpdir, "../etc", &dev), -EINVAL);
+	CHECK(!uapi_gone(u));
 	CHECK_INT(uapi_get_device(u, tmpdir, "a/b", &dev), -EINVAL);
 	CHECK_INT(uapi_get_device(u, tmpdir, "", &dev), -EINVAL);
 	CHECK_INT(uapi_get_device(u, tmpdir, "0123456789abcdef", &dev), -EINVAL);
@@ -214,6 +223,7 @@ TEST(get_device_timeout_and_errors)
 	CHECK(bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0);
 	close(fd);
 	CHECK_INT(uapi_get_device(u, tmpdir, "stale", &dev), -ECONNREFUSED);
+	CHECK(uapi_gone(u));	/* the agent treats it as not listed */
 	/* and it is not ours to remove */
 	CHECK(access(sun.sun_path, F_OK) == 0);
 	wg_device_release(&dev);
@@ -249,6 +259,43 @@ TEST(list_sockets)
 	CHECK_INT(n, 0);
 	close(a);
 	close(b);
+}
+
+/* The poller's listing does not connect: a stale socket is listed, the
+ * files that are not sockets or bad names still are not. */
+TEST(list_files_without_probing)
+{
+	char names[4][IFNAMSIZ];
+	char dir[96], path[160];
+	size_t n = 99;
+	int a, s, f;
+
+	make_tmpdir();
+	/* a directory of its own: the other tests leave sockets in tmpdir */
+	snprintf(dir, sizeof(dir), "%s/lf", tmpdir);
+	CHECK(mkdir(dir, 0700) == 0);
+	a = listen_in(dir, "wgq");
+	s = listen_in(dir, "wgp");
+	CHECK(a >= 0 && s >= 0);
+	close(s);	/* stale: the file stays, a connect is refused */
+	snprintf(path, sizeof(path), "%s/notsock.sock", dir);
+	f = open(path, O_CREAT | O_WRONLY, 0600);
+	close(f);
+	CHECK_INT(uapi_list(dir, names, 4, &n), 0);
+	CHECK_INT(n, 1);
+	if (n == 1)
+		CHECK_STR(names[0], "wgq");
+	CHECK_INT(uapi_list_files(dir, names, 4, &n), 0);
+	CHECK_INT(n, 2);
+	if (n == 2) {
+		CHECK_STR(names[0], "wgp");
+		CHECK_STR(names[1], "wgq");
+	}
+	CHECK_INT(uapi_list_files(dir, names, 1, &n), -ENOSPC);
+	CHECK_INT(n, 1);
+	CHECK_INT(uapi_list_files("/nonexistent/wga", names, 4, &n), 0);
+	CHECK_INT(n, 0);
+	close(a);
 }
 
 TEST(zz_cleanup_tmpdir)

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
 #include <errno.h>
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
@@ -600,6 +601,46 @@ TEST(open_without_module)
 	CHECK_INT(dev.n_peers, 0);
 	wgnl_free(nl);
 	wg_device_release(&dev);
+}
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* The poller's way: without the module the handle waits, sockets open,
+ * and each later try asks with them (no socket opened or closed). */
+TEST(retry_keeps_the_idle_handle)
+{
+	struct wgnl *idle = NULL, *nl = (struct wgnl *)&idle, *first;
+	int ret = wgnl_retry(&idle, &nl), fds;
+
+	CHECK(ret == 0 || ret == -ENOENT);
+	if (ret == 0) {	/* the module is there (the QEMU lab) */
+		CHECK(nl != NULL && idle == NULL);
+		wgnl_free(nl);
+		return;
+	}
+	CHECK(nl == NULL);
+	CHECK(idle != NULL);
+	first = idle;
+	fds = count_fds();
+	for (int i = 0; i < 3; i++) {
+		CHECK_INT(wgnl_retry(&idle, &nl), -ENOENT);
+		CHECK(idle == first);
+		CHECK(nl == NULL);
+	}
+	CHECK_INT(count_fds(), fds);
+	wgnl_free(idle);
+	CHECK_INT(count_fds(), fds - 2);	/* its two netlink sockets */
 }
 
 TEST_MAIN()
