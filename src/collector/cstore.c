@@ -13,10 +13,12 @@
  *
  * Writes: WAL, synchronous=NORMAL (a power cut may lose the last turns'
  * records, never corrupt the file), one transaction per batch. Records
- * are copied into the batch as they come and inserted INS_ROWS at a time
- * by one prepared multi-row INSERT (a statement's fixed cost, cursors
- * opened and closed on three B-trees, was a fifth of the insert's), the
- * rest one by one at commit. An insert that fails fails the whole batch:
+ * are copied into a chunk as they come; a full chunk (CHUNK_ROWS) is
+ * inserted on a thread of its own (cins.c) while the loop fills the
+ * other, INS_ROWS at a time by one prepared multi-row INSERT (a
+ * statement's fixed cost, cursors opened and closed on three B-trees, was
+ * a fifth of the insert's); what is left at commit the loop inserts
+ * itself, after the thread's chunk. An insert that fails fails the whole batch:
  * cstore_commit rolls it back and says so, so a RELP record is never
  * answered unless it is in the file. The per-host summary is aggregated
  * in memory during a batch and written once at commit, so a busy sender
@@ -34,6 +36,7 @@
 #include <unistd.h>
 
 #include "collector/cstore_int.h"
+#include "collector/cins.h"
 #include "collector/cwal.h"
 #include "store/sqlx.h"
 #include "collector/syslogparse.h"
@@ -59,10 +62,12 @@
 /* A WAL grown long in a flood is cut back to this when it restarts. */
 #define WAL_LIMIT_SQL		"PRAGMA journal_size_limit = 4096000"
 #define INS_COLS		19
-/* Copied record bytes held before they are inserted (besides one record
- * larger than this, which is inserted at once). */
+/* Copied record bytes a chunk holds before it is inserted (besides one
+ * record larger than this, which is inserted at once). */
 #define HELD_BYTES		(256 * 1024)
 #define EID_SEQ_DIGITS		18	/* fits int64 and reads back the same */
+
+static void chunk_run(void *ctx, void *job);
 
 int cstore_db_err(struct cstore *s, const char *what)
 {
@@ -71,6 +76,7 @@ int cstore_db_err(struct cstore *s, const char *what)
 
 int cstore_exec(struct cstore *s, const char *sql, const char *what)
 {
+	cstore_settle(s);
 	return sqlx_exec(s->db, WHO, sql, what);
 }
 
@@ -79,6 +85,7 @@ int64_t cstore_pragma_int(struct cstore *s, const char *sql)
 {
 	int64_t v = -1;
 
+	cstore_settle(s);
 	return sqlx_int(s->db, WHO, sql, &v) < 0 ? -1 : v;
 }
 
@@ -168,7 +175,7 @@ int cstore_open(const char *path, bool readonly, struct cstore **out)
 		}
 		ret = cwal_start(s->db, path, (int)psize, WAL_CHECKPOINT_BYTES,
 				 WAL_UNSYNCED_BYTES, WAL_MAX_BYTES, &s->wal);
-		if (ret < 0)
+		if (ret < 0 || (ret = cins_start(chunk_run, s, &s->ins_w)) < 0)
 			goto out;
 		s->version = CSTORE_SCHEMA_VERSION;
 	} else {
@@ -196,12 +203,14 @@ void cstore_free(struct cstore *s)
 		return;
 	if (s->in_txn)
 		cstore_commit(s);
+	cins_stop(s->ins_w);	/* idle: the commit settled it */
 	sqlite3_finalize(s->ins);
 	sqlite3_finalize(s->ins_n);
 	sqlite3_finalize(s->src_up);
 	sqlite3_finalize(s->inst_get);
 	sqlite3_finalize(s->inst_add);
-	free(s->arena);
+	for (unsigned i = 0; i < CHUNKS; i++)
+		free(s->ck[i].arena);
 	cwal_stop(s->wal);	/* before the last connection closes */
 	sqlite3_close(s->db);
 	free(s);
@@ -213,6 +222,7 @@ static int begin(struct cstore *s)
 
 	if (s->in_txn)
 		return 0;
+	cstore_settle(s);	/* none is given outside a batch: a guard */
 	ret = cstore_exec(s, "BEGIN IMMEDIATE", "begin");
 	if (ret == 0)
 		s->in_txn = true;
@@ -223,6 +233,7 @@ static int agg_flush(struct cstore *s)
 {
 	int ret = 0;
 
+	cstore_settle(s);
 	for (unsigned i = 0; i < s->nagg; i++) {
 		struct agg *a = &s->agg[i];
 
@@ -264,44 +275,44 @@ static int agg_add(struct cstore *s, const char *host, size_t hl, const char *sr
 	return 0;
 }
 
-/* Copies n bytes of p (NULL: an SQL NULL) into the arena. */
-static int hold_text(struct cstore *s, struct held *h, int t, const char *p, size_t n)
+/* Copies n bytes of p (NULL: an SQL NULL) into the chunk's arena. */
+static int hold_text(struct chunk *ck, struct held *h, int t, const char *p, size_t n)
 {
 	if (!p) {
 		h->len[t] = T_NULL;
 		return 0;
 	}
-	if (s->alen + n > s->acap) {
-		size_t cap = s->acap ? s->acap : 64 * 1024;
+	if (ck->alen + n > ck->acap) {
+		size_t cap = ck->acap ? ck->acap : 64 * 1024;
 		char *a;
 
-		while (cap < s->alen + n)
+		while (cap < ck->alen + n)
 			cap *= 2;
-		a = realloc(s->arena, cap);
+		a = realloc(ck->arena, cap);
 		if (!a)
 			return -ENOMEM;
-		s->arena = a;
-		s->acap = cap;
+		ck->arena = a;
+		ck->acap = cap;
 	}
-	memcpy(s->arena + s->alen, p, n);
-	h->off[t] = (uint32_t)s->alen;
+	memcpy(ck->arena + ck->alen, p, n);
+	h->off[t] = (uint32_t)ck->alen;
 	h->len[t] = (uint32_t)n;
-	s->alen += n;
+	ck->alen += n;
 	return 0;
 }
 
-static int hold_slice(struct cstore *s, struct held *h, int t, struct slice v)
+static int hold_slice(struct chunk *ck, struct held *h, int t, struct slice v)
 {
-	return hold_text(s, h, t, v.n ? v.p : NULL, v.n);
+	return hold_text(ck, h, t, v.n ? v.p : NULL, v.n);
 }
 
 /* "" is NULL, as for the slices */
-static int hold_str(struct cstore *s, struct held *h, int t, const char *v)
+static int hold_str(struct chunk *ck, struct held *h, int t, const char *v)
 {
-	return hold_text(s, h, t, v && *v ? v : NULL, v ? strlen(v) : 0);
+	return hold_text(ck, h, t, v && *v ? v : NULL, v ? strlen(v) : 0);
 }
 
-static void bind_row(struct cstore *s, sqlite3_stmt *st, int base, const struct held *h)
+static void bind_row(const struct chunk *ck, sqlite3_stmt *st, int base, const struct held *h)
 {
 	static const int col[T_N] = { 3, 4, 7, 8, 9, 10, 11, 12, 13, 14, 15, 17 };
 
@@ -324,44 +335,94 @@ static void bind_row(struct cstore *s, sqlite3_stmt *st, int base, const struct 
 		if (h->len[t] == T_NULL)
 			sqlite3_bind_null(st, base + col[t]);
 		else
-			sqlite3_bind_text(st, base + col[t], s->arena + h->off[t], (int)h->len[t],
+			sqlite3_bind_text(st, base + col[t], ck->arena + h->off[t], (int)h->len[t],
 					  SQLITE_STATIC);
 	}
 }
 
-/* Inserts the held records: INS_ROWS in one statement, else one by one.
- * A failure fails the batch (the rows of the failed statement are not
- * in it, so nothing of it may be committed). */
-static int insert_held(struct cstore *s)
+/* Inserts a chunk's records: INS_ROWS in one statement, the rest one by
+ * one. On the insert thread, or on the loop with none on the thread; it
+ * writes only the chunk. A failure fails the batch (the rows of the
+ * failed statement are not in it, so nothing of it may be committed). */
+static void insert_chunk(struct cstore *s, struct chunk *ck)
 {
 	unsigned i = 0;
-	int ret = 0;
 
-	while (i < s->nheld && ret == 0) {
-		bool n = s->nheld - i == INS_ROWS;
+	while (i < ck->nheld && !ck->failed) {
+		bool n = ck->nheld - i >= INS_ROWS;
 		sqlite3_stmt *st = n ? s->ins_n : s->ins;
 		unsigned rows = n ? INS_ROWS : 1;
 		int changes;
 
 		for (unsigned r = 0; r < rows; r++)
-			bind_row(s, st, (int)r * INS_COLS, &s->held[i + r]);
+			bind_row(ck, st, (int)r * INS_COLS, &ck->held[i + r]);
 		if (sqlite3_step(st) != SQLITE_DONE) {
-			ret = cstore_db_err(s, "insert");
+			cstore_db_err(s, "insert");	/* log.c is safe on any thread */
+			ck->failed = true;
 		} else {
 			/* OR IGNORE: a row not inserted is a stored
 			 * event_id (or one earlier in this batch) */
 			changes = sqlite3_changes(s->db);
-			s->txn_stored += (uint64_t)changes;
-			s->txn_dups += rows - (unsigned)changes;
+			ck->stored += (uint64_t)changes;
+			ck->dups += rows - (unsigned)changes;
 		}
 		sqlite3_reset(st);
 		i += rows;
 	}
-	s->nheld = 0;
-	s->alen = 0;
-	if (ret < 0)
+}
+
+static void chunk_run(void *ctx, void *job)
+{
+	insert_chunk(ctx, job);
+}
+
+/* The batch takes a chunk's result; the chunk is empty again. */
+static void chunk_take(struct cstore *s, struct chunk *ck)
+{
+	s->txn_stored += ck->stored;
+	s->txn_dups += ck->dups;
+	if (ck->failed)
 		s->failed = true;
-	return ret;
+	ck->nheld = 0;
+	ck->alen = 0;
+	ck->stored = ck->dups = 0;
+	ck->failed = false;
+}
+
+/* A chunk given to the thread: done (waited for), its result taken. */
+static void chunk_settle(struct cstore *s, struct chunk *ck)
+{
+	if (!ck->ticket)
+		return;
+	cins_wait(s->ins_w, ck->ticket);
+	chunk_take(s, ck);
+	ck->ticket = 0;
+}
+
+void cstore_settle(struct cstore *s)
+{
+	if (!s->last_ticket)
+		return;
+	cins_wait(s->ins_w, s->last_ticket);	/* and every one before it */
+	for (unsigned i = 0; i < CHUNKS; i++)
+		chunk_settle(s, &s->ck[i]);
+	s->last_ticket = 0;
+}
+
+/* The loop's chunk is full: to the thread, and the loop fills the next
+ * of the ring, once the thread is done with it. */
+static int chunk_hand_on(struct cstore *s)
+{
+	struct chunk *ck = &s->ck[s->fill];
+
+	if (s->failed) {
+		chunk_take(s, ck);	/* the batch is lost already */
+		return -EIO;
+	}
+	ck->ticket = s->last_ticket = cins_give(s->ins_w, ck);
+	s->fill = (s->fill + 1) % CHUNKS;
+	chunk_settle(s, &s->ck[s->fill]);	/* given CINS_DEPTH ago: done */
+	return 0;
 }
 
 /* An event_id that reads back the same as "NAME-SEQ" from the pair: the
@@ -409,6 +470,7 @@ static int inst_id(struct cstore *s, const char *name, size_t n, int64_t *id)
 			return 0;
 		}
 	}
+	cstore_settle(s);	/* the connection is the loop's again */
 	sqlite3_bind_text(st, 1, name, (int)n, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	*id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
@@ -466,6 +528,7 @@ int cstore_add(struct cstore *s, const struct crec *r)
 	const struct syslog_msg *m = r->m;
 	struct slice host = m->host, msgid = m->msgid, sd = m->sd;
 	const char *event_id = r->event_id && *r->event_id ? r->event_id : NULL;
+	struct chunk *ck = &s->ck[s->fill];
 	struct held *h;
 	size_t il;
 	int ret;
@@ -477,7 +540,7 @@ int cstore_add(struct cstore *s, const struct crec *r)
 		return -EIO;	/* this batch is lost already */
 	if (host.n == 0)
 		host = (struct slice){ r->src, strlen(r->src) };
-	h = &s->held[s->nheld];
+	h = &ck->held[ck->nheld];
 	h->recv_us = r->recv_us;
 	h->time_us = m->time_us;
 	h->facility = m->facility;
@@ -499,26 +562,26 @@ int cstore_add(struct cstore *s, const struct crec *r)
 		}
 		sd = sd_trim(sd, event_id, &h->flags);
 	}
-	if ((ret = hold_text(s, h, T_SRC, r->src, strlen(r->src))) < 0 ||
-	    (ret = hold_text(s, h, T_PROTO, r->proto, strlen(r->proto))) < 0 ||
-	    (ret = hold_text(s, h, T_HOST, host.p, host.n)) < 0 ||
-	    (ret = hold_slice(s, h, T_APP, m->app)) < 0 ||
-	    (ret = hold_slice(s, h, T_PROCID, m->procid)) < 0 ||
-	    (ret = hold_slice(s, h, T_MSGID, msgid)) < 0 ||
-	    (ret = hold_slice(s, h, T_SD, sd)) < 0 ||
-	    (ret = hold_text(s, h, T_MSG, m->msg.n ? m->msg.p : "", m->msg.n)) < 0 ||
-	    (ret = hold_str(s, h, T_TYPE, r->type)) < 0 ||
-	    (ret = hold_str(s, h, T_IFACE, r->iface)) < 0 ||
-	    (ret = hold_str(s, h, T_PEER, h->flags & F_PEER_IN_SD ? NULL : r->peer)) < 0 ||
-	    (ret = hold_str(s, h, T_EVENT_ID, event_id)) < 0) {
+	if ((ret = hold_text(ck, h, T_SRC, r->src, strlen(r->src))) < 0 ||
+	    (ret = hold_text(ck, h, T_PROTO, r->proto, strlen(r->proto))) < 0 ||
+	    (ret = hold_text(ck, h, T_HOST, host.p, host.n)) < 0 ||
+	    (ret = hold_slice(ck, h, T_APP, m->app)) < 0 ||
+	    (ret = hold_slice(ck, h, T_PROCID, m->procid)) < 0 ||
+	    (ret = hold_slice(ck, h, T_MSGID, msgid)) < 0 ||
+	    (ret = hold_slice(ck, h, T_SD, sd)) < 0 ||
+	    (ret = hold_text(ck, h, T_MSG, m->msg.n ? m->msg.p : "", m->msg.n)) < 0 ||
+	    (ret = hold_str(ck, h, T_TYPE, r->type)) < 0 ||
+	    (ret = hold_str(ck, h, T_IFACE, r->iface)) < 0 ||
+	    (ret = hold_str(ck, h, T_PEER, h->flags & F_PEER_IN_SD ? NULL : r->peer)) < 0 ||
+	    (ret = hold_str(ck, h, T_EVENT_ID, event_id)) < 0) {
 		/* not taken: the records held before it still are */
 		log_warnx("collector db: out of memory for a record");
 		return ret;
 	}
-	s->nheld++;
+	ck->nheld++;
 	ret = agg_add(s, host.p, host.n, r->src, r->recv_us);
-	if (ret == 0 && (s->nheld == INS_ROWS || s->alen >= HELD_BYTES))
-		ret = insert_held(s);
+	if (ret == 0 && (ck->nheld == CHUNK_ROWS || ck->alen >= HELD_BYTES))
+		ret = chunk_hand_on(s);
 	if (ret < 0) {
 		s->failed = true;
 		return ret;
@@ -533,9 +596,11 @@ int cstore_commit(struct cstore *s)
 
 	if (!s->in_txn)
 		return 0;
+	cstore_settle(s);
 	if (!s->failed)
-		ret = insert_held(s);
-	if (ret == 0 && !s->failed)
+		insert_chunk(s, &s->ck[s->fill]);
+	chunk_take(s, &s->ck[s->fill]);
+	if (!s->failed)
 		ret = agg_flush(s);
 	if (ret < 0 || s->failed || cstore_exec(s, "COMMIT", "commit") < 0) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -548,8 +613,6 @@ int cstore_commit(struct cstore *s)
 	}
 	s->in_txn = s->failed = false;
 	s->pending = 0;
-	s->nheld = 0;
-	s->alen = 0;
 	s->nagg = 0;
 	s->txn_stored = s->txn_dups = 0;
 	return ret;
@@ -589,6 +652,7 @@ int cstore_put_stats(struct cstore *s, const struct cstats *st)
 	sqlite3_stmt *q;
 	int ret = 0;
 
+	cstore_settle(s);
 	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
 		return cstore_db_err(s, "stats");
 	sqlite3_bind_int64(q, 1, st->pid);

@@ -8,12 +8,15 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "collector/cins.h"
 #include "collector/cstore.h"
 
 #define CSTORE_SCHEMA_VERSION	6
 #define AGG_MAX			64
 #define HOST_MAX		256
 #define INS_ROWS		16	/* records per multi-row INSERT */
+#define CHUNK_ROWS		(16 * INS_ROWS)	/* records per chunk (cins.c) */
+#define CHUNKS			(CINS_DEPTH + 1)	/* on the thread, and the loop's */
 /* An event_id's instance part keyed by instance.id; the ids in use are
  * kept here (an agent's are all alike), the rest looked up or added. */
 #define EID_INST_MAX		80
@@ -54,6 +57,19 @@ struct held {
 	uint32_t off[T_N], len[T_N];	/* len T_NULL: SQL NULL */
 };
 
+/* Records taken into the batch, to be inserted together (on the insert
+ * thread, cins.c), and what their inserts did: the thread writes only
+ * stored, dups and failed, which the loop reads after cins_wait. */
+struct chunk {
+	struct held held[CHUNK_ROWS];
+	unsigned nheld;
+	char *arena;
+	size_t alen, acap;
+	uint64_t stored, dups;
+	bool failed;
+	uint64_t ticket;	/* the loop's: given to the thread, 0 once taken */
+};
+
 /* instance.id of an event_id's instance part */
 struct inst {
 	char name[EID_INST_MAX];
@@ -64,16 +80,16 @@ struct inst {
 struct cstore {
 	sqlite3 *db;
 	struct cwal *wal;	/* the checkpoints (a writer's) */
+	struct cins *ins_w;	/* the inserts' thread (a writer's) */
 	sqlite3_stmt *ins, *ins_n, *src_up;	/* ins_n: INS_ROWS rows */
 	sqlite3_stmt *inst_get, *inst_add;
 	bool in_txn;
 	bool failed;		/* an insert of this batch failed: it rolls back */
 	int version;		/* user_version; a reader takes 1 too */
 	unsigned long pending;	/* records taken in this batch */
-	struct held held[INS_ROWS];
-	unsigned nheld;
-	char *arena;
-	size_t alen, acap;
+	struct chunk ck[CHUNKS];	/* a ring */
+	unsigned fill;		/* the loop's, taking records; the rest given or empty */
+	uint64_t last_ticket;	/* the chunk given last, 0 once all are taken */
 	uint64_t txn_stored, txn_dups;	/* this batch's, so far */
 	uint64_t n_stored, n_dups, n_lost;	/* ended batches', until taken */
 	struct agg agg[AGG_MAX];
@@ -91,4 +107,7 @@ int cstore_exec(struct cstore *s, const char *sql, const char *what);
 int64_t cstore_pragma_int(struct cstore *s, const char *sql);
 /* The file to CSTORE_SCHEMA_VERSION (cstore_schema.c); 0 or -errno. */
 int cstore_migrate(struct cstore *s);
+/* Waits for the chunks on the insert thread and takes their results:
+ * before the loop uses the connection for anything else. */
+void cstore_settle(struct cstore *s);
 #endif

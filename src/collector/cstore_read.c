@@ -60,6 +60,7 @@ int cstore_query(struct cstore *s, const struct cquery *q,
 	int rc, ret = 0, i = 1;
 	size_t n, sdcap = 0;
 
+	cstore_settle(s);
 	if (q->tail < 0)
 		return 0;
 	n = (size_t)snprintf(sql, sizeof(sql),
@@ -172,6 +173,7 @@ int cstore_get_stats(struct cstore *s, struct cstats *st)
 	sqlite3_stmt *q;
 	int ret = -ENOENT;
 
+	cstore_settle(s);
 	memset(st, 0, sizeof(*st));
 	if (sqlite3_prepare_v2(s->db, sqls[s->version], -1, &q, NULL) != SQLITE_OK)
 		return cstore_db_err(s, "stats");
@@ -193,6 +195,7 @@ int cstore_sources(struct cstore *s, int (*cb)(void *ctx, const struct csource *
 	sqlite3_stmt *q;
 	int ret = 0;
 
+	cstore_settle(s);
 	if (sqlite3_prepare_v2(s->db, "SELECT host, last_us, count, last_src FROM source"
 			       " ORDER BY last_us DESC", -1, &q, NULL) != SQLITE_OK)
 		return cstore_db_err(s, "sources");

@@ -138,12 +138,15 @@ TEST(event_id_stored_once)
 	rmdir_rf(dir);
 }
 
-/* Batches of every size around the multi-row INSERT's (16 rows), with
- * repeats inside one statement, across statements and across batches:
- * each record stored once, in the order taken, every column as given. */
+/* Batches of every size around the multi-row INSERT's (16 rows) and the
+ * insert thread's chunk (256), up to more chunks than its ring holds,
+ * with repeats inside one statement, across statements, chunks and
+ * batches: each record stored once, in the order taken, every column as
+ * given. */
 TEST(batches_any_size)
 {
-	static const unsigned sizes[] = { 1, 15, 16, 17, 31, 32, 33, 100 };
+	static const unsigned sizes[] = { 1, 15, 16, 17, 31, 32, 33, 100, 255, 256, 257,
+					  5 * 256 + 1, 6 * 256, 4000 };
 	char dir[64], path[96], rec[128], id[32];
 	uint64_t want = 0, dups = 0;
 	unsigned seq = 0;
@@ -207,7 +210,10 @@ TEST(batches_any_size)
 
 /* A batch whose insert fails is rolled back whole and said to be lost,
  * and the next batch works: a RELP record is never answered unless it is
- * in the file. (The failure: the table made read-only by a trigger.) */
+ * in the file. (The failure: the table made read-only by a trigger.)
+ * Records are inserted a chunk at a time, on the insert thread, so a
+ * failure is known at the commit, or once the ring comes back to the
+ * failed chunk: from then on the batch refuses records. */
 TEST(failed_batch_rolled_back)
 {
 	char dir[64], path[96], rec[64];
@@ -226,17 +232,35 @@ TEST(failed_batch_rolled_back)
 	sqlite3_close(db);
 	cstore_free(s);
 	CHECK_INT(cstore_open(path, false, &s), 0);
-	/* 20 good records, one bad among them: the 16-row insert fails */
+	/* 20 good records, one bad among them: the 16-row insert fails,
+	 * at the commit */
 	for (unsigned i = 0; i < 20; i++) {
 		snprintf(rec, sizeof(rec), "<14>1 - h app - - - %s", i == 5 ? "poison" : "good");
-		if (i < 15)
-			CHECK_INT(add(s, rec, NULL), 0);
-		else
-			CHECK(add(s, rec, NULL) < 0);	/* the batch is lost */
+		CHECK_INT(add(s, rec, NULL), 0);
 	}
 	CHECK_INT(cstore_commit(s), -EIO);
-	counts(s, 0, 0, 15, __LINE__);
+	counts(s, 0, 0, 20, __LINE__);
 	CHECK_INT(rows(s), 1);
+	/* the bad one in the first chunk of a batch longer than the ring:
+	 * refused once the thread's failure is known, every taken one lost */
+	{
+		unsigned taken = 0, refused = 0;
+
+		for (unsigned i = 0; i < 8 * 256; i++) {
+			snprintf(rec, sizeof(rec), "<14>1 - h app - - - %s", i == 5 ? "poison" : "good");
+			if (add(s, rec, NULL) == 0) {
+				CHECK_INT(refused, 0);	/* refused for good once refused */
+				taken++;
+			} else {
+				refused++;
+			}
+		}
+		CHECK(refused > 0);
+		CHECK(taken >= 256);
+		CHECK_INT(cstore_commit(s), -EIO);
+		counts(s, 0, 0, taken, __LINE__);
+		CHECK_INT(rows(s), 1);
+	}
 	/* the one-row path fails the batch the same way */
 	CHECK_INT(add(s, "<14>1 - h app - - - good", NULL), 0);
 	CHECK_INT(add(s, "<14>1 - h app - - - poison", NULL), 0);
@@ -619,6 +643,34 @@ TEST(schema_5_upgrade_pairs_as_cstore_add)
 /* Retention takes the instances no row names any more with the rows
  * (a sender inventing one per record must not grow the table for good);
  * an instance seen again after that is added again. */
+/* More agents' instances in one batch than the instance cache holds, so
+ * that lookups (and adds) on the connection come between chunks on the
+ * insert thread: each record stored once under its own id. */
+TEST(instances_between_chunks)
+{
+	char dir[64], path[96], rec[96], id[32];
+	struct cstore *s;
+
+	tmpdb(dir, sizeof(dir), path, sizeof(path));
+	CHECK_INT(cstore_open(path, false, &s), 0);
+	for (unsigned round = 0; round < 2; round++) {
+		for (unsigned i = 0; i < 3000; i++) {
+			snprintf(rec, sizeof(rec), "<14>1 - h app - - - r%u", i);
+			snprintf(id, sizeof(id), "inst%u-%u", i % 40, i);
+			CHECK_INT(add(s, rec, id), 0);
+		}
+		CHECK_INT(cstore_commit(s), 0);
+		/* the second round repeats every id */
+		counts(s, round ? 0 : 3000, round ? 3000 : 0, 0, __LINE__);
+	}
+	cstore_free(s);
+	CHECK_INT(sql_int(path, "SELECT count(*) FROM instance"), 40);
+	CHECK_INT(sql_int(path, "SELECT count(*) FROM msg"), 3000);
+	CHECK_INT(sql_int(path, "SELECT count(*) FROM msg, instance WHERE eid_inst = instance.id"
+			  " AND msg = 'r' || eid_seq AND name = 'inst' || (eid_seq % 40)"), 3000);
+	rmdir_rf(dir);
+}
+
 TEST(retention_drops_unnamed_instances)
 {
 	static const char *const old[] = { "aa-1", "bb-1", "bb-2" };
