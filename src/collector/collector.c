@@ -79,6 +79,8 @@ struct collector {
 	int64_t malformed_log_us;
 	unsigned malformed_suppressed;
 	bool db_failed;
+	bool committing;	/* a batch's commit is on the insert thread */
+	bool commit_batch;	/* ... and it has records */
 };
 
 /* --- records ------------------------------------------------------------ */
@@ -217,32 +219,81 @@ static int on_relp_record(void *ctx, const char *buf, size_t len, const char *sr
 
 /* --- loop hooks --------------------------------------------------------- */
 
-static void commit(void *ctx)
+/* The batch committing has ended (rc 0 kept, else lost): counted, and
+ * its RELP senders answered. */
+static void done(struct collector *c, int rc)
 {
-	struct collector *c = ctx;
-
-	bool batch = cstore_pending(c->db) > 0, ok;
 	uint64_t stored, dups, lost;
 
-	loop_timer_cancel(c->loop, &c->commit);
-	c->batch_start_us = 0;
-	c->last_commit_us = now_monotonic_us();
-	/* failpoints count batches with records, not heartbeats */
-	if (batch)
-		FAILPOINT("collector_before_commit");
-	ok = cstore_commit(c->db) == 0;
-	if (batch)
+	c->committing = false;
+	if (c->commit_batch)
 		FAILPOINT("collector_after_commit");	/* kept, not yet answered */
 	cstore_take_counts(c->db, &stored, &dups, &lost);
 	c->st.stored += stored;
 	c->st.duplicates += dups;
 	c->st.rejected += lost;
-	if (!ok)
+	if (rc)
 		log_warnx("collector: commit failed; this batch's %llu records are lost"
 			  " (RELP senders will send theirs again)", (unsigned long long)lost);
 	/* only now may RELP senders hear that their records are kept */
 	if (c->rls)
-		relpl_committed(c->rls, ok);
+		relpl_committed(c->rls, rc == 0);
+}
+
+/* The batch committing, if it has ended (wait: once it has). */
+static void land(struct collector *c, bool wait)
+{
+	int rc;
+
+	if (!c->committing)
+		return;
+	rc = cstore_commit_land(c->db, wait);
+	if (rc == -EAGAIN)
+		return;
+	done(c, rc == 1 ? 0 : rc);
+}
+
+/* Ends the open batch: its commit runs on the insert thread while the
+ * loop reads on; on_landed hears the end. One commits at a time. */
+static void commit_begin(struct collector *c)
+{
+	bool batch = cstore_pending(c->db) > 0;
+	int ret;
+
+	loop_timer_cancel(c->loop, &c->commit);
+	land(c, true);
+	c->batch_start_us = 0;
+	c->last_commit_us = now_monotonic_us();
+	/* failpoints count batches with records, not heartbeats */
+	if (batch)
+		FAILPOINT("collector_before_commit");
+	if (c->rls)
+		relpl_mark(c->rls);
+	c->commit_batch = batch;
+	ret = cstore_commit_start(c->db);
+	if (ret != 0) {
+		done(c, ret == 1 ? 0 : ret);	/* nothing, or cannot start */
+		return;
+	}
+	c->committing = true;
+	land(c, false);
+}
+
+/* Everything taken so far is committed (or lost) when it returns. */
+static void commit(struct collector *c)
+{
+	commit_begin(c);
+	land(c, true);
+}
+
+static void on_landed(void *ctx, int fd, uint32_t events)
+{
+	struct collector *c = ctx;
+
+	if (c->committing)
+		land(c, true);	/* the thread is past its write: at once */
+	else
+		cstore_commit_land(c->db, false);	/* nothing: drains the fd */
 }
 
 /* When the open batch is to be committed (see the top of the file). */
@@ -272,7 +323,7 @@ static void before_sleep(void *ctx)
 			loop_timer_arm(c->loop, &c->commit, due);
 		return;
 	}
-	commit(c);
+	commit_begin(c);
 }
 
 /* The loop went quiet with a batch open, or its window ended. */
@@ -288,7 +339,7 @@ static void on_commit_timer(void *ctx)
 		loop_timer_arm(c->loop, &c->commit, due);
 		return;
 	}
-	commit(c);
+	commit_begin(c);
 }
 
 static void describe(struct collector *c, char *out, size_t len)
@@ -403,6 +454,7 @@ static int collector_run(struct run_opts *o)
 		return 1;
 	}
 	if ((ret = loop_new(&c.loop)) < 0 || (ret = signals_setup(&c)) < 0 ||
+	    (ret = loop_add_fd(c.loop, cstore_commit_fd(c.db), EPOLLIN, on_landed, &c)) < 0 ||
 	    (ret = listen_new(c.loop, &o->lo, &h, &c.ls)) < 0 ||
 	    (ret = relpl_new(c.loop, &o->lo, &rh, &c.rls)) < 0) {
 		fprintf(stderr, "wgaudit: collector: %s\n", strerror(-ret));

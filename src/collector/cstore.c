@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sqlite3.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -67,7 +68,7 @@
 #define HELD_BYTES		(256 * 1024)
 #define EID_SEQ_DIGITS		18	/* fits int64 and reads back the same */
 
-static void chunk_run(void *ctx, void *job);
+static void job_run(void *ctx, void *job);
 
 int cstore_db_err(struct cstore *s, const char *what)
 {
@@ -152,6 +153,10 @@ int cstore_open(const char *path, bool readonly, struct cstore **out)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
+	s->commit_fd = -1;
+	s->cj.kind = JOB_COMMIT;
+	for (unsigned i = 0; i < CHUNKS; i++)
+		s->ck[i].kind = JOB_CHUNK;
 	if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		ret = cstore_db_err(s, path);
 		goto out;
@@ -175,7 +180,14 @@ int cstore_open(const char *path, bool readonly, struct cstore **out)
 		}
 		ret = cwal_start(s->db, path, (int)psize, WAL_CHECKPOINT_BYTES,
 				 WAL_UNSYNCED_BYTES, WAL_MAX_BYTES, &s->wal);
-		if (ret < 0 || (ret = cins_start(chunk_run, s, &s->ins_w)) < 0)
+		if (ret < 0)
+			goto out;
+		s->commit_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (s->commit_fd < 0) {
+			ret = -errno;
+			goto out;
+		}
+		if ((ret = cins_start(job_run, s, &s->ins_w)) < 0)
 			goto out;
 		s->version = CSTORE_SCHEMA_VERSION;
 	} else {
@@ -201,9 +213,11 @@ void cstore_free(struct cstore *s)
 {
 	if (!s)
 		return;
-	if (s->in_txn)
-		cstore_commit(s);
+	if (s->ins_w)
+		cstore_commit(s);	/* the one in flight lands, the open one commits */
 	cins_stop(s->ins_w);	/* idle: the commit settled it */
+	if (s->commit_fd >= 0)
+		close(s->commit_fd);
 	sqlite3_finalize(s->ins);
 	sqlite3_finalize(s->ins_n);
 	sqlite3_finalize(s->src_up);
@@ -216,26 +230,27 @@ void cstore_free(struct cstore *s)
 	free(s);
 }
 
-static int begin(struct cstore *s)
+/* The connection's owner (the thread, or the loop after cstore_settle;
+ * so never cstore_exec here): the batch's write transaction. */
+static int own_begin(struct cstore *s)
 {
-	int ret;
-
-	if (s->in_txn)
+	if (s->db_txn)
 		return 0;
-	cstore_settle(s);	/* none is given outside a batch: a guard */
-	ret = cstore_exec(s, "BEGIN IMMEDIATE", "begin");
-	if (ret == 0)
-		s->in_txn = true;
-	return ret;
+	if (sqlx_exec(s->db, WHO, "BEGIN IMMEDIATE", "begin") < 0) {
+		s->t_failed = true;
+		return -EIO;
+	}
+	s->db_txn = true;
+	return 0;
 }
 
-static int agg_flush(struct cstore *s)
+/* The owner's: the per-host summary into the source table. */
+static int agg_write(struct cstore *s, const struct agg *agg, unsigned nagg)
 {
 	int ret = 0;
 
-	cstore_settle(s);
-	for (unsigned i = 0; i < s->nagg; i++) {
-		struct agg *a = &s->agg[i];
+	for (unsigned i = 0; i < nagg; i++) {
+		const struct agg *a = &agg[i];
 
 		sqlite3_bind_text(s->src_up, 1, a->host, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s->src_up, 2, a->last_us);
@@ -245,6 +260,21 @@ static int agg_flush(struct cstore *s)
 			ret = cstore_db_err(s, "source");
 		sqlite3_reset(s->src_up);
 	}
+	if (ret < 0)
+		s->t_failed = true;
+	return ret;
+}
+
+/* The loop's summary is full: written now, in the open batch. */
+static int agg_flush(struct cstore *s)
+{
+	int ret;
+
+	cstore_settle(s);
+	s->open = true;
+	ret = own_begin(s);
+	if (ret == 0)
+		ret = agg_write(s, s->agg, s->nagg);
 	s->nagg = 0;
 	return ret;
 }
@@ -340,15 +370,16 @@ static void bind_row(const struct chunk *ck, sqlite3_stmt *st, int base, const s
 	}
 }
 
-/* Inserts a chunk's records: INS_ROWS in one statement, the rest one by
- * one. On the insert thread, or on the loop with none on the thread; it
- * writes only the chunk. A failure fails the batch (the rows of the
- * failed statement are not in it, so nothing of it may be committed). */
+/* The owner's: a chunk's records, INS_ROWS in one statement, the rest
+ * one by one. A failure fails the batch (the rows of the failed statement
+ * are not in it, so nothing of it may be committed). */
 static void insert_chunk(struct cstore *s, struct chunk *ck)
 {
 	unsigned i = 0;
 
-	while (i < ck->nheld && !ck->failed) {
+	if (s->t_failed || own_begin(s) < 0)
+		return;
+	while (i < ck->nheld && !s->t_failed) {
 		bool n = ck->nheld - i >= INS_ROWS;
 		sqlite3_stmt *st = n ? s->ins_n : s->ins;
 		unsigned rows = n ? INS_ROWS : 1;
@@ -358,45 +389,50 @@ static void insert_chunk(struct cstore *s, struct chunk *ck)
 			bind_row(ck, st, (int)r * INS_COLS, &ck->held[i + r]);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			cstore_db_err(s, "insert");	/* log.c is safe on any thread */
-			ck->failed = true;
+			s->t_failed = true;
 		} else {
 			/* OR IGNORE: a row not inserted is a stored
 			 * event_id (or one earlier in this batch) */
 			changes = sqlite3_changes(s->db);
-			ck->stored += (uint64_t)changes;
-			ck->dups += rows - (unsigned)changes;
+			s->t_stored += (uint64_t)changes;
+			s->t_dups += rows - (unsigned)changes;
 		}
 		sqlite3_reset(st);
 		i += rows;
 	}
 }
 
-static void chunk_run(void *ctx, void *job)
+/* The owner's: the batch's end. The summary, then COMMIT, or ROLLBACK
+ * if anything of it failed; the answer in cj, and the loop told. */
+static void commit_run(struct cstore *s, struct ccommit *cj)
 {
-	insert_chunk(ctx, job);
+	uint64_t one = 1;
+	bool ok;
+
+	if (cj->nagg && own_begin(s) == 0)
+		agg_write(s, cj->agg, cj->nagg);
+	ok = !s->t_failed;
+	if (ok && s->db_txn && sqlx_exec(s->db, WHO, "COMMIT", "commit") < 0)
+		ok = false;
+	if (!ok && s->db_txn)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	cj->ok = ok;
+	cj->stored = ok ? s->t_stored : 0;
+	cj->dups = ok ? s->t_dups : 0;
+	s->db_txn = s->t_failed = false;
+	s->t_stored = s->t_dups = 0;
+	/* the job is done a moment after this: the loop, told, waits that */
+	__atomic_store_n(&cj->ended, true, __ATOMIC_RELEASE);
+	if (s->commit_fd >= 0 && write(s->commit_fd, &one, sizeof(one)) < 0)
+		log_errno(errno, "collector db: commit event");	/* the loop waits instead */
 }
 
-/* The batch takes a chunk's result; the chunk is empty again. */
-static void chunk_take(struct cstore *s, struct chunk *ck)
+static void job_run(void *ctx, void *job)
 {
-	s->txn_stored += ck->stored;
-	s->txn_dups += ck->dups;
-	if (ck->failed)
-		s->failed = true;
-	ck->nheld = 0;
-	ck->alen = 0;
-	ck->stored = ck->dups = 0;
-	ck->failed = false;
-}
-
-/* A chunk given to the thread: done (waited for), its result taken. */
-static void chunk_settle(struct cstore *s, struct chunk *ck)
-{
-	if (!ck->ticket)
-		return;
-	cins_wait(s->ins_w, ck->ticket);
-	chunk_take(s, ck);
-	ck->ticket = 0;
+	if (*(const int *)job == JOB_CHUNK)
+		insert_chunk(ctx, job);
+	else
+		commit_run(ctx, job);
 }
 
 void cstore_settle(struct cstore *s)
@@ -405,24 +441,24 @@ void cstore_settle(struct cstore *s)
 		return;
 	cins_wait(s->ins_w, s->last_ticket);	/* and every one before it */
 	for (unsigned i = 0; i < CHUNKS; i++)
-		chunk_settle(s, &s->ck[i]);
+		s->ck[i].ticket = 0;
 	s->last_ticket = 0;
 }
 
-/* The loop's chunk is full: to the thread, and the loop fills the next
- * of the ring, once the thread is done with it. */
-static int chunk_hand_on(struct cstore *s)
+/* The loop's chunk is full (or its batch ends): to the thread, and the
+ * loop fills the next of the ring, once the thread is done with it. */
+static void chunk_hand_on(struct cstore *s)
 {
 	struct chunk *ck = &s->ck[s->fill];
 
-	if (s->failed) {
-		chunk_take(s, ck);	/* the batch is lost already */
-		return -EIO;
-	}
 	ck->ticket = s->last_ticket = cins_give(s->ins_w, ck);
 	s->fill = (s->fill + 1) % CHUNKS;
-	chunk_settle(s, &s->ck[s->fill]);	/* given CINS_DEPTH ago: done */
-	return 0;
+	ck = &s->ck[s->fill];
+	if (ck->ticket)		/* given CINS_DEPTH jobs ago at least: done */
+		cins_wait(s->ins_w, ck->ticket);
+	ck->ticket = 0;
+	ck->nheld = 0;
+	ck->alen = 0;
 }
 
 /* An event_id that reads back the same as "NAME-SEQ" from the pair: the
@@ -471,6 +507,9 @@ static int inst_id(struct cstore *s, const char *name, size_t n, int64_t *id)
 		}
 	}
 	cstore_settle(s);	/* the connection is the loop's again */
+	s->open = true;
+	if (own_begin(s) < 0)
+		return -EIO;
 	sqlite3_bind_text(st, 1, name, (int)n, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	*id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
@@ -485,6 +524,10 @@ static int inst_id(struct cstore *s, const char *name, size_t n, int64_t *id)
 		if (rc != SQLITE_DONE)
 			return cstore_db_err(s, "instance");
 		*id = sqlite3_last_insert_rowid(s->db);
+		/* The batch's records name it, and so will the next batch's
+		 * (the cache): so this batch lands before the next one takes
+		 * a record, and a rollback empties the cache first. */
+		s->inst_added = true;
 	}
 	if (s->ninst < INST_CACHE) {
 		s->inst_last = s->ninst++;
@@ -533,11 +576,6 @@ int cstore_add(struct cstore *s, const struct crec *r)
 	size_t il;
 	int ret;
 
-	ret = begin(s);
-	if (ret < 0)
-		return ret;
-	if (s->failed)
-		return -EIO;	/* this batch is lost already */
 	if (host.n == 0)
 		host = (struct slice){ r->src, strlen(r->src) };
 	h = &ck->held[ck->nheld];
@@ -557,7 +595,7 @@ int cstore_add(struct cstore *s, const struct crec *r)
 	if (event_id) {
 		if (eid_split(event_id, &il, &h->eid_seq) &&
 		    (ret = inst_id(s, event_id, il, &h->eid_inst)) < 0) {
-			s->failed = true;
+			s->t_failed = true;	/* settled: the loop's to set */
 			return ret;
 		}
 		sd = sd_trim(sd, event_id, &h->flags);
@@ -579,43 +617,96 @@ int cstore_add(struct cstore *s, const struct crec *r)
 		return ret;
 	}
 	ck->nheld++;
+	s->open = true;
+	/* a failed summary write fails the batch (its commit says so) */
 	ret = agg_add(s, host.p, host.n, r->src, r->recv_us);
-	if (ret == 0 && (ck->nheld == CHUNK_ROWS || ck->alen >= HELD_BYTES))
-		ret = chunk_hand_on(s);
-	if (ret < 0) {
-		s->failed = true;
+	if (ck->nheld == CHUNK_ROWS || ck->alen >= HELD_BYTES)
+		chunk_hand_on(s);
+	if (ret < 0)
 		return ret;
-	}
 	s->pending++;
+	return 0;
+}
+
+/* The commit given has ended: its result, once (the rest of the batch's
+ * bookkeeping with it). */
+static void commit_landed(struct cstore *s)
+{
+	struct ccommit *cj = &s->cj;
+
+	cins_wait(s->ins_w, cj->ticket);
+	for (uint64_t v; read(s->commit_fd, &v, sizeof(v)) > 0;)
+		;	/* drained: the fd is readable again only for the next */
+	cj->ticket = 0;
+	cj->ended = false;
+	cj->landed = true;
+	if (cj->ok) {
+		s->n_stored += cj->stored;
+		s->n_dups += cj->dups;
+		cj->rc = 0;
+	} else {
+		s->n_lost += cj->pending;
+		inst_forget(s);
+		cj->rc = -EIO;
+	}
+}
+
+int cstore_commit_land(struct cstore *s, bool wait)
+{
+	struct ccommit *cj = &s->cj;
+
+	if (cj->ticket) {
+		if (!wait && !__atomic_load_n(&cj->ended, __ATOMIC_ACQUIRE))
+			return -EAGAIN;
+		commit_landed(s);
+	}
+	if (!cj->landed) {
+		for (uint64_t v; s->commit_fd >= 0 && read(s->commit_fd, &v, sizeof(v)) > 0;)
+			;
+		return 1;
+	}
+	cj->landed = false;
+	return cj->rc;
+}
+
+int cstore_commit_start(struct cstore *s)
+{
+	struct ccommit *cj = &s->cj;
+
+	if (cj->ticket || cj->landed)
+		return -EBUSY;
+	if (!s->ins_w || !s->open)
+		return 1;
+	if (s->ck[s->fill].nheld)
+		chunk_hand_on(s);
+	memcpy(cj->agg, s->agg, s->nagg * sizeof(s->agg[0]));
+	cj->nagg = s->nagg;
+	cj->pending = s->pending;
+	cj->ticket = s->last_ticket = cins_give(s->ins_w, cj);
+	s->nagg = 0;
+	s->pending = 0;
+	s->open = false;
+	if (s->inst_added) {
+		s->inst_added = false;
+		commit_landed(s);
+	}
 	return 0;
 }
 
 int cstore_commit(struct cstore *s)
 {
-	int ret = 0;
+	int ret;
 
-	if (!s->in_txn)
-		return 0;
-	cstore_settle(s);
-	if (!s->failed)
-		insert_chunk(s, &s->ck[s->fill]);
-	chunk_take(s, &s->ck[s->fill]);
-	if (!s->failed)
-		ret = agg_flush(s);
-	if (ret < 0 || s->failed || cstore_exec(s, "COMMIT", "commit") < 0) {
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		s->n_lost += s->pending;
-		inst_forget(s);
-		ret = -EIO;
-	} else {
-		s->n_stored += s->txn_stored;
-		s->n_dups += s->txn_dups;
-	}
-	s->in_txn = s->failed = false;
-	s->pending = 0;
-	s->nagg = 0;
-	s->txn_stored = s->txn_dups = 0;
-	return ret;
+	if (s->cj.ticket)
+		commit_landed(s);
+	s->cj.landed = false;	/* its counts are in cstore_take_counts */
+	ret = cstore_commit_start(s);
+	return ret == 1 ? 0 : cstore_commit_land(s, true);
+}
+
+int cstore_commit_fd(const struct cstore *s)
+{
+	return s->commit_fd;
 }
 
 void cstore_take_counts(struct cstore *s, uint64_t *stored, uint64_t *duplicates,
@@ -694,8 +785,10 @@ long cstore_retention(struct cstore *s, int64_t min_recv_us, uint64_t max_bytes,
 	*more = false;
 	if (cstore_commit(s) < 0)
 		return -EIO;
-	if (begin(s) < 0)
-		return -EIO;
+	cstore_settle(s);
+	s->open = true;
+	if (own_begin(s) < 0)
+		goto fail;
 	if (min_recv_us > 0) {
 		/* recv_us grows with id, so the rows to drop are a prefix in
 		 * id order: walk it through the primary key, no index needed. */
@@ -747,9 +840,11 @@ long cstore_retention(struct cstore *s, int64_t min_recv_us, uint64_t max_bytes,
 		cstore_exec(s, "PRAGMA incremental_vacuum", "incremental_vacuum");
 	return total;
 fail:
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (s->db_txn)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	inst_forget(s);
-	s->in_txn = false;
-	s->pending = 0;
+	s->db_txn = s->t_failed = false;
+	s->t_stored = s->t_dups = 0;
+	s->open = false;
 	return -EIO;
 }

@@ -63,13 +63,27 @@ struct csource {
 int cstore_open(const char *path, bool readonly, struct cstore **out);
 void cstore_free(struct cstore *s);
 /* Takes r (its bytes are copied) into the open batch, started on demand;
- * cstore_commit ends it. 0 taken, -errno not taken (then the batch may be
- * lost too: an insert failed; cstore_commit says so). A record whose
- * event_id is stored, or taken earlier in the batch, is counted as a
- * duplicate at commit and not stored again. */
+ * cstore_commit or cstore_commit_start ends it. 0 taken, -errno not taken.
+ * A failed insert fails the whole batch, which its commit reports. A
+ * record whose event_id is stored, or taken earlier in the batch, is
+ * counted as a duplicate at commit and not stored again. */
 int cstore_add(struct cstore *s, const struct crec *r);
-/* 0: every record taken since the last commit is in the file (or was a
- * duplicate); -EIO: none of them is (rolled back). */
+/* Ends the open batch and commits it on the insert thread, while the
+ * loop takes the next batch's records: 0 started, 1 nothing to commit,
+ * -EBUSY the one before has not been landed (cstore_commit_land). A
+ * batch that added an instance row (a new sender) lands here at once:
+ * the next batch's records name it. */
+int cstore_commit_start(struct cstore *s);
+/* The batch committing: 0 landed (every record of it is in the file, or
+ * was a duplicate), -EIO lost (none is: rolled back), -EAGAIN not yet
+ * (wait: waits instead), 1 none committing. Counts go to
+ * cstore_take_counts. */
+int cstore_commit_land(struct cstore *s, bool wait);
+/* Readable once a commit started has ended (cstore_commit_land drains it). */
+int cstore_commit_fd(const struct cstore *s);
+/* Starts and lands: 0 every record taken since the last commit is in
+ * the file (or was a duplicate); -EIO none of them is (rolled back). A
+ * commit in flight lands first (its counts to cstore_take_counts). */
 int cstore_commit(struct cstore *s);
 /* Records taken since the last commit. */
 unsigned long cstore_pending(const struct cstore *s);

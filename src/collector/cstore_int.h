@@ -57,17 +57,32 @@ struct held {
 	uint32_t off[T_N], len[T_N];	/* len T_NULL: SQL NULL */
 };
 
-/* Records taken into the batch, to be inserted together (on the insert
- * thread, cins.c), and what their inserts did: the thread writes only
- * stored, dups and failed, which the loop reads after cins_wait. */
+/* The insert thread's jobs (cins.c): a chunk to insert, a batch to commit. */
+enum { JOB_CHUNK = 1, JOB_COMMIT };
+
+/* Records taken into the batch, to be inserted together. */
 struct chunk {
+	int kind;		/* JOB_CHUNK */
 	struct held held[CHUNK_ROWS];
 	unsigned nheld;
 	char *arena;
 	size_t alen, acap;
-	uint64_t stored, dups;
-	bool failed;
-	uint64_t ticket;	/* the loop's: given to the thread, 0 once taken */
+	uint64_t ticket;	/* the loop's: given to the thread; 0 once done */
+};
+
+/* A batch to commit (one at a time): what the loop hands over, and what
+ * the thread answers (read by the loop once the job is done). */
+struct ccommit {
+	int kind;		/* JOB_COMMIT */
+	struct agg agg[AGG_MAX];	/* the batch's per-host summary */
+	unsigned nagg;
+	unsigned long pending;	/* the batch's records */
+	bool ok;		/* the thread's: committed */
+	bool ended;		/* the thread's (atomic): ok, stored, dups are set */
+	uint64_t stored, dups;	/* the thread's */
+	uint64_t ticket;	/* the loop's: 0 none in flight */
+	bool landed;		/* the loop's: done, its result not yet reported */
+	int rc;			/* ... which is this */
 };
 
 /* instance.id of an event_id's instance part */
@@ -83,14 +98,21 @@ struct cstore {
 	struct cins *ins_w;	/* the inserts' thread (a writer's) */
 	sqlite3_stmt *ins, *ins_n, *src_up;	/* ins_n: INS_ROWS rows */
 	sqlite3_stmt *inst_get, *inst_add;
-	bool in_txn;
-	bool failed;		/* an insert of this batch failed: it rolls back */
 	int version;		/* user_version; a reader takes 1 too */
+	int commit_fd;		/* eventfd: the thread ended a commit job; -1 */
+	/* The connection's owner's: the thread's while jobs are queued, the
+	 * loop's after cstore_settle. */
+	bool db_txn;		/* BEGIN done, no COMMIT or ROLLBACK since */
+	bool t_failed;		/* an insert of the open transaction failed */
+	uint64_t t_stored, t_dups;	/* the open transaction's, so far */
+	/* The loop's. */
+	bool open;		/* a batch is open: records taken, or rows written */
+	bool inst_added;	/* it added an instance row: committed at once */
 	unsigned long pending;	/* records taken in this batch */
 	struct chunk ck[CHUNKS];	/* a ring */
 	unsigned fill;		/* the loop's, taking records; the rest given or empty */
-	uint64_t last_ticket;	/* the chunk given last, 0 once all are taken */
-	uint64_t txn_stored, txn_dups;	/* this batch's, so far */
+	uint64_t last_ticket;	/* the job given last, 0 once all are done */
+	struct ccommit cj;
 	uint64_t n_stored, n_dups, n_lost;	/* ended batches', until taken */
 	struct agg agg[AGG_MAX];
 	unsigned nagg;
@@ -107,7 +129,8 @@ int cstore_exec(struct cstore *s, const char *sql, const char *what);
 int64_t cstore_pragma_int(struct cstore *s, const char *sql);
 /* The file to CSTORE_SCHEMA_VERSION (cstore_schema.c); 0 or -errno. */
 int cstore_migrate(struct cstore *s);
-/* Waits for the chunks on the insert thread and takes their results:
- * before the loop uses the connection for anything else. */
+/* Waits until the insert thread has done every job given (the commit
+ * in flight too, whose result cstore_commit_land still reports): before
+ * the loop uses the connection for anything else. On the loop only. */
 void cstore_settle(struct cstore *s);
 #endif

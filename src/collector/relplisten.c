@@ -6,10 +6,12 @@
  * reads "rsp 200" for its txnr, so that answer must not go out before the
  * record is committed. Each connection's send buffer has two parts: bytes
  * that may go now (the answer to "open", errors) and, behind them, answers
- * held for the open batch. The collector calls relpl_committed() after each
- * commit, which releases everything held; a failed commit closes the
- * connections that wait on it unanswered, and their senders send again
- * (the unique event_id index keeps that from storing anything twice).
+ * held for the open batch. The collector marks what is held when a batch
+ * ends (relpl_mark) and calls relpl_committed() once its commit landed,
+ * which releases what was held up to the mark (records taken while the
+ * commit ran wait for the next); a failed commit closes the connections
+ * that wait on it unanswered, and their senders send again (the unique
+ * event_id index keeps that from storing anything twice).
  *
  * Bounds: a frame's DATA is at most max_msg (larger: counted as oversize,
  * connection closed: RELP has no way to skip a frame and carry on that a
@@ -69,6 +71,7 @@ struct rconn {
 	size_t rlen;
 	size_t soff, slen, hlen;	/* sent, may go, held (soff <= slen <= hlen) */
 	size_t nheld;
+	size_t mlen, mheld;	/* held up to the mark: go when the commit lands */
 	bool opened, closing, paused, want_out;
 	struct ctls_conn *tls;	/* NULL: plain TCP */
 	bool hs_done, tls_ww;	/* handshake over; OpenSSL must write */
@@ -205,6 +208,7 @@ static bool conn_flush(struct rconn *c)
 		/* keep the held answers, drop what went */
 		memmove(c->sbuf, c->sbuf + c->slen, c->hlen - c->slen);
 		c->hlen -= c->slen;
+		c->mlen = c->mlen > c->slen ? c->mlen - c->slen : 0;
 		c->soff = c->slen = 0;
 	}
 	if (c->closing && c->soff == c->slen && c->hlen == 0) {
@@ -460,6 +464,14 @@ static void on_accept(void *ctx, int fd, uint32_t events)
 	}
 }
 
+void relpl_mark(struct rlset *rs)
+{
+	for (struct rconn *c = rs->conns; c; c = c->next) {
+		c->mlen = c->hlen;
+		c->mheld = c->nheld;
+	}
+}
+
 void relpl_committed(struct rlset *rs, bool ok)
 {
 	struct rconn *c, *next;
@@ -468,16 +480,18 @@ void relpl_committed(struct rlset *rs, bool ok)
 		bool was_paused = c->paused;
 
 		next = c->next;
-		if (!c->nheld && c->hlen == c->slen)
+		if (!c->mheld && c->mlen <= c->slen)
 			continue;
-		if (!ok && c->nheld) {
+		if (!ok && c->mheld) {
 			rl_warn(rs, c->src, "commit failed, records unanswered");
 			conn_close(c);
 			continue;
 		}
-		rs->held -= c->nheld;
-		c->nheld = 0;
-		c->slen = c->hlen;
+		rs->held -= c->mheld;
+		c->nheld -= c->mheld;
+		c->mheld = 0;
+		if (c->mlen > c->slen)
+			c->slen = c->mlen;
 		if (!conn_flush(c))
 			continue;
 		/* frames read before the pause get no new EPOLLIN */

@@ -25,8 +25,10 @@ int relpl_new(struct loop *l, const struct listen_opts *o, const struct relpl_ho
 	      struct rlset **out);
 /* "relp://HOST:PORT" (HOST an address). 0, -EINVAL (logged) or -errno. */
 int relpl_add(struct rlset *rs, const char *url);
-/* The batch with every record taken so far was committed (ok) or lost
- * (!ok: the connections waiting on it are closed unanswered). */
+/* A batch ends (its commit starts): the records taken so far are its. */
+void relpl_mark(struct rlset *rs);
+/* The batch of the last mark was committed (ok: its records are answered)
+ * or lost (!ok: the connections waiting on it are closed unanswered). */
 void relpl_committed(struct rlset *rs, bool ok);
 /* Records taken but not yet answered (they wait for a commit). */
 size_t relpl_held(const struct rlset *rs);

@@ -8,8 +8,12 @@
  * (schema 5) and read back as given, beside a row of schema 4; a file of
  * schema 5 upgraded to 6 (event_id keyed as an integer pair) with every
  * row read back as before and every stored id still a duplicate; an
- * agent's sd stored without its event_id and given back whole. */
+ * agent's sd stored without its event_id and given back whole; a commit
+ * on the insert thread landing while the next batch is taken, its
+ * failure losing only its own batch, and an instance row of a lost
+ * batch added again by the next. */
 #include <errno.h>
+#include <poll.h>
 #include <sqlite3.h>
 #include "test.h"
 #include "collector/cstore.h"
@@ -242,25 +246,15 @@ TEST(failed_batch_rolled_back)
 	counts(s, 0, 0, 20, __LINE__);
 	CHECK_INT(rows(s), 1);
 	/* the bad one in the first chunk of a batch longer than the ring:
-	 * refused once the thread's failure is known, every taken one lost */
-	{
-		unsigned taken = 0, refused = 0;
-
-		for (unsigned i = 0; i < 8 * 256; i++) {
-			snprintf(rec, sizeof(rec), "<14>1 - h app - - - %s", i == 5 ? "poison" : "good");
-			if (add(s, rec, NULL) == 0) {
-				CHECK_INT(refused, 0);	/* refused for good once refused */
-				taken++;
-			} else {
-				refused++;
-			}
-		}
-		CHECK(refused > 0);
-		CHECK(taken >= 256);
-		CHECK_INT(cstore_commit(s), -EIO);
-		counts(s, 0, 0, taken, __LINE__);
-		CHECK_INT(rows(s), 1);
+	 * every record is taken (the thread's failure is learned at the
+	 * commit), and every one is lost */
+	for (unsigned i = 0; i < 8 * 256; i++) {
+		snprintf(rec, sizeof(rec), "<14>1 - h app - - - %s", i == 5 ? "poison" : "good");
+		CHECK_INT(add(s, rec, NULL), 0);
 	}
+	CHECK_INT(cstore_commit(s), -EIO);
+	counts(s, 0, 0, 8 * 256, __LINE__);
+	CHECK_INT(rows(s), 1);
 	/* the one-row path fails the batch the same way */
 	CHECK_INT(add(s, "<14>1 - h app - - - good", NULL), 0);
 	CHECK_INT(add(s, "<14>1 - h app - - - poison", NULL), 0);
@@ -668,6 +662,121 @@ TEST(instances_between_chunks)
 	CHECK_INT(sql_int(path, "SELECT count(*) FROM msg"), 3000);
 	CHECK_INT(sql_int(path, "SELECT count(*) FROM msg, instance WHERE eid_inst = instance.id"
 			  " AND msg = 'r' || eid_seq AND name = 'inst' || (eid_seq % 40)"), 3000);
+	rmdir_rf(dir);
+}
+
+/* A commit runs on the thread while the next batch is taken; the fd
+ * says when it has landed, and its result is its own. */
+TEST(commit_lands_while_the_next_batch_fills)
+{
+	char dir[64], path[96], rec[64], id[32];
+	struct cstore *s;
+	struct pollfd pfd;
+	int rc;
+
+	tmpdb(dir, sizeof(dir), path, sizeof(path));
+	CHECK_INT(cstore_open(path, false, &s), 0);
+	CHECK_INT(cstore_commit_land(s, false), 1);	/* none */
+	CHECK_INT(cstore_commit_start(s), 1);	/* nothing to commit */
+	/* the instance row first: its batch lands in cstore_commit_start */
+	CHECK_INT(add(s, "<14>1 - h app - - - first", "ab-1"), 0);
+	CHECK_INT(cstore_commit_start(s), 0);
+	CHECK_INT(cstore_commit_land(s, false), 0);
+	counts(s, 1, 0, 0, __LINE__);
+	for (unsigned i = 0; i < 1000; i++) {
+		snprintf(rec, sizeof(rec), "<14>1 - h app - - - a%u", i);
+		snprintf(id, sizeof(id), "ab-%u", i + 2);
+		CHECK_INT(add(s, rec, id), 0);
+	}
+	CHECK_INT(cstore_commit_start(s), 0);
+	CHECK_INT(cstore_pending(s), 0);
+	CHECK_INT(cstore_commit_start(s), -EBUSY);	/* not landed yet */
+	/* batch B, taken while A commits: a repeat of A's ids among them */
+	for (unsigned i = 0; i < 600; i++) {
+		snprintf(rec, sizeof(rec), "<14>1 - h app - - - b%u", i);
+		snprintf(id, sizeof(id), "ab-%u", i + 502);
+		CHECK_INT(add(s, rec, id), 0);
+	}
+	pfd = (struct pollfd){ .fd = cstore_commit_fd(s), .events = POLLIN };
+	CHECK_INT(poll(&pfd, 1, 10000), 1);
+	rc = cstore_commit_land(s, false);
+	CHECK_INT(rc, 0);
+	counts(s, 1000, 0, 0, __LINE__);
+	CHECK_INT(cstore_commit_land(s, false), 1);	/* reported once */
+	CHECK_INT(poll(&pfd, 1, 0), 0);	/* drained */
+	CHECK_INT(cstore_pending(s), 600);
+	CHECK_INT(cstore_commit(s), 0);
+	counts(s, 100, 500, 0, __LINE__);
+	CHECK_INT(rows(s), 1101);
+	cstore_free(s);
+	rmdir_rf(dir);
+}
+
+/* A batch that fails on the thread loses only itself: the one taken
+ * while it committed is stored. */
+TEST(failed_commit_loses_only_its_batch)
+{
+	char dir[64], path[96], rec[64];
+	struct cstore *s;
+	sqlite3 *db;
+
+	tmpdb(dir, sizeof(dir), path, sizeof(path));
+	CHECK_INT(cstore_open(path, false, &s), 0);
+	cstore_free(s);
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, "CREATE TRIGGER no BEFORE INSERT ON msg"
+			       " WHEN NEW.msg = 'poison' BEGIN SELECT RAISE(ABORT, 'no'); END;",
+			       NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	CHECK_INT(cstore_open(path, false, &s), 0);
+	for (unsigned i = 0; i < 700; i++) {
+		snprintf(rec, sizeof(rec), "<14>1 - h app - - - %s", i == 600 ? "poison" : "a");
+		CHECK_INT(add(s, rec, NULL), 0);
+	}
+	CHECK_INT(cstore_commit_start(s), 0);
+	for (unsigned i = 0; i < 300; i++)
+		CHECK_INT(add(s, "<14>1 - h app - - - b", NULL), 0);
+	CHECK_INT(cstore_commit_land(s, true), -EIO);
+	counts(s, 0, 0, 700, __LINE__);
+	CHECK_INT(cstore_commit(s), 0);
+	counts(s, 300, 0, 0, __LINE__);
+	CHECK_INT(rows(s), 300);
+	CHECK_INT(sql_int(path, "SELECT count(*) FROM msg WHERE msg = 'b'"), 300);
+	CHECK_INT(sql_int(path, "SELECT sum(count) FROM source"), 300);
+	cstore_free(s);
+	rmdir_rf(dir);
+}
+
+/* A batch adds instance X and fails: the next batch, which names X
+ * too, still gets an instance row named X (the cache was emptied). */
+TEST(instance_of_a_lost_batch_added_again)
+{
+	char dir[64], path[96];
+	struct cstore *s;
+	sqlite3 *db;
+
+	tmpdb(dir, sizeof(dir), path, sizeof(path));
+	CHECK_INT(cstore_open(path, false, &s), 0);
+	cstore_free(s);
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, "CREATE TRIGGER no BEFORE INSERT ON msg"
+			       " WHEN NEW.msg = 'poison' BEGIN SELECT RAISE(ABORT, 'no'); END;",
+			       NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	CHECK_INT(cstore_open(path, false, &s), 0);
+	CHECK_INT(add(s, "<14>1 - h app - - - x1", "feed-1"), 0);
+	CHECK_INT(add(s, "<14>1 - h app - - - poison", NULL), 0);
+	CHECK_INT(cstore_commit_start(s), 0);
+	CHECK_INT(cstore_commit_land(s, false), -EIO);	/* landed in start */
+	counts(s, 0, 0, 2, __LINE__);
+	CHECK_INT(add(s, "<14>1 - h app - - - x2", "feed-2"), 0);
+	CHECK_INT(add(s, "<14>1 - h app - - - x1", "feed-1"), 0);
+	CHECK_INT(cstore_commit(s), 0);
+	counts(s, 2, 0, 0, __LINE__);
+	cstore_free(s);
+	CHECK_INT(sql_int(path, "SELECT count(*) FROM msg, instance WHERE eid_inst = instance.id"
+			  " AND name = 'feed'"), 2);
+	CHECK_INT(sql_int(path, "SELECT count(*) FROM instance"), 1);
 	rmdir_rf(dir);
 }
 
