@@ -28,12 +28,13 @@
 # ROUNDS rounds, each with a fresh collector database and a fresh rsyslogd
 # and file; odd rounds run the collector first, even rounds rsyslogd (the
 # order's bias cancels). Prints each round's rates and ratio, then the
-# median ratio with min/max, for TCP and for RELP.
+# median ratio with min/max, for TCP and for RELP, and the collector's CPU
+# seconds per thread (loop, wga-insert, wga-checkpoint) in each round.
 #
 # Every record carries an agent-style event_id (SD param), so the
 # collector's unique event_id index (de-duplication) is on in every run.
-# RELP=1 (default when rsyslog-relp is installed) adds the same stream over
-# RELP, one connection, a window of 1,024 unanswered transactions (the
+# RELP=1 (default when rsyslog-relp is installed; RELP=0 leaves it out)
+# adds the same stream over RELP, one connection, a window of 1,024 unanswered transactions (the
 # agent's): `--listen relp://` answers a record only once committed, rsyslog
 # imrelp once enqueued; time runs until the last answer AND the store holds
 # all N (rows / omfile lines).
@@ -159,7 +160,8 @@ EOF
 
 ROUNDS=${ROUNDS:-3}
 COUNT=${COUNT:-}
-RELP=${RELP:-$(find /usr/lib /usr/lib64 -name imrelp.so 2>/dev/null | grep -q . && echo 1)}
+RELP=${RELP-$(find /usr/lib /usr/lib64 -name imrelp.so 2>/dev/null | grep -q . && echo 1)}
+[ "$RELP" = 0 ] && RELP=
 [ -x "$RSYSLOGD" ] || RELP=
 stop() {	# PID: stop one daemon started here
 	kill "$1" 2>/dev/null
@@ -167,10 +169,24 @@ stop() {	# PID: stop one daemon started here
 	PIDS=${PIDS/ $1/}
 }
 
+# threads_cpu PID: each thread's CPU seconds so far, "loop:0.41,wga-insert:0.90,..."
+# (the main thread is the loop; the others name themselves).
+threads_cpu() {
+	local t name ticks out= hz
+	hz=$(getconf CLK_TCK)
+	for t in /proc/"$1"/task/*; do
+		[ "$t" = "/proc/$1/task/$1" ] && name=loop || name=$(cat "$t/comm" 2>/dev/null)
+		# utime, stime: fields 14, 15 (comm has no spaces here)
+		ticks=$(awk '{ print $14 + $15 }' "$t/stat" 2>/dev/null) || continue
+		out="$out${out:+,}$name:$(printf "%.2f" "$(echo "$ticks / $hz" | bc -l)")"
+	done
+	echo "${out:--}"
+}
+
 # coll PROTO R: a fresh collector listening on PROTO (tcp, relp), N records
-# sent; "T SENT BYTES" and the database's size in KiB.
+# sent; "T SENT BYTES", the database's size in KiB and its threads' CPU.
 coll() {
-	local proto=$1 r=$2 cp db pid out
+	local proto=$1 r=$2 cp db pid out cpu
 	db=$DIR/c-$proto-$r.db
 	cp=$(port)
 	"$WGAUDIT" collector run --db "$db" --listen "$proto://127.0.0.1:$cp" \
@@ -186,8 +202,9 @@ coll() {
 	else
 		out=$(python3 "$DIR/send.py" "$cp" "$N" "rows:$db" "$proto")
 	fi
+	cpu=$(threads_cpu "$pid")
 	stop "$pid"
-	echo "$out $(du -k "$db" | cut -f1)"
+	echo "$out $(du -k "$db" | cut -f1) $cpu"
 	rm -f "$db" "$db-wal" "$db-shm"
 }
 
@@ -224,25 +241,25 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]
 # rounds PROTO: ROUNDS rounds, alternating who goes first; a line each, then
 # the medians.
 rounds() {
-	local proto=$1 r ct csent cbytes cdb rt rsent ratios= crates= rrates= label
+	local proto=$1 r ct csent cbytes cdb ccpu rt rsent ratios= crates= rrates= label
 	label=$([ "$proto" = tcp ] && echo "TCP" || echo "RELP, window 1024")
 	echo "$label, one connection, $ROUNDS round(s), count polled every $([ "$COUNT" = shell ] && echo "50 ms by a process" || echo "${POLL_MS:-5} ms by the sender"):"
 	for r in $(seq "$ROUNDS"); do
 		if [ $((r % 2)) = 1 ]; then
-			read -r ct csent cbytes cdb < <(coll "$proto" "$r")
+			read -r ct csent cbytes cdb ccpu < <(coll "$proto" "$r")
 			read -r rt rsent _ < <(rs "$proto" "$r")
 		else
 			read -r rt rsent _ < <(rs "$proto" "$r")
-			read -r ct csent cbytes cdb < <(coll "$proto" "$r")
+			read -r ct csent cbytes cdb ccpu < <(coll "$proto" "$r")
 		fi
 		if [ -z "${ct:-}" ] || [ -z "${rt:-}" ]; then
 			echo "  round $r: a run failed (collector '${ct:-}', rsyslogd '${rt:-}')" >&2
 			continue
 		fi
-		printf "  round %d (%s first): collector %8s records/s (%.2f s, %s %.2f s, db %s KiB); rsyslogd %8s records/s (%.2f s); ratio %.2f\n" \
+		printf "  round %d (%s first): collector %8s records/s (%.2f s, %s %.2f s, db %s KiB, CPU s %s); rsyslogd %8s records/s (%.2f s); ratio %.2f\n" \
 			"$r" "$([ $((r % 2)) = 1 ] && echo collector || echo rsyslogd)" \
 			"$(rate "$ct")" "$ct" "$([ "$proto" = tcp ] && echo "sender done after" || echo "all answered after")" \
-			"$csent" "$cdb" "$(rate "$rt")" "$rt" "$(echo "$rt / $ct" | bc -l)"
+			"$csent" "$cdb" "${ccpu:--}" "$(rate "$rt")" "$rt" "$(echo "$rt / $ct" | bc -l)"
 		ratios="$ratios $(printf "%.3f" "$(echo "$rt / $ct" | bc -l)")"
 		crates="$crates $(rate "$ct")" rrates="$rrates $(rate "$rt")"
 		[ "$proto" = tcp ] && BYTES=$cbytes
@@ -263,7 +280,7 @@ if [ -x "$RSYSLOGD" ]; then
 	echo "records: N=$N, $((BYTES / N)) bytes each, octet-counted RFC 5424"
 	[ -n "$RELP" ] && rounds relp
 else
-	read -r ct csent _ cdb < <(coll tcp 1)
+	read -r ct csent _ cdb _ < <(coll tcp 1)
 	printf "wgaudit collector: %8s records/s stored (%.2f s); rsyslogd not installed: no baseline\n" \
 		"$(rate "$ct")" "$ct"
 fi

@@ -80,6 +80,8 @@ int cins_start(void (*run)(void *ctx, void *job), void *ctx, struct cins **out)
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	ret = -pthread_create(&w->th, NULL, cins_main, w);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret == 0)
+		pthread_setname_np(w->th, "wga-insert");	/* top -H, /proc/PID/task */
 	if (ret < 0) {
 		log_errno(-ret, "collector db: insert thread");
 		pthread_cond_destroy(&w->done);

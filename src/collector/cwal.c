@@ -189,6 +189,8 @@ int cwal_start(sqlite3 *wdb, const char *path, int page_size, long ckpt_bytes,
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	ret = -pthread_create(&w->th, NULL, run, w);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret == 0)
+		pthread_setname_np(w->th, "wga-checkpoint");	/* top -H, /proc/PID/task */
 	if (ret < 0) {
 		log_errno(-ret, "collector db: checkpoint thread");
 		goto out;
