@@ -2,7 +2,7 @@
 /* collector.c - `wgaudit collector run|status|logs`: options, the run
  * loop (listeners -> parser -> database), heartbeat and retention timers.
  *
- * One thread, one epoll loop (core/loop.c): records are inserted as they
+ * One loop thread, one epoll loop (base/loop.c): records are taken as they
  * are read and committed in one transaction from the loop's before-sleep
  * hook, so no sender waits for another and a burst costs one WAL commit
  * per turn, not per record. Under a flood a turn is short (a few reads of
@@ -13,7 +13,10 @@
  * send in bursts: a burst's records need not wait out the window), but
  * not sooner than COMMIT_GAP_US after the previous commit, so a trickle
  * costs at most 1 s / COMMIT_GAP_US commits a second. A record is durable
- * (in the WAL) at most COMMIT_WINDOW_US after it was read.
+ * (in the WAL) at most COMMIT_WINDOW_US after it was read, plus its
+ * commit's run. The inserts and the commit run on cstore's insert thread:
+ * the loop reads on meanwhile and answers a batch's RELP senders when its
+ * commit has landed (on_landed). One batch commits at a time.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -312,7 +315,9 @@ static void before_sleep(void *ctx)
 	struct collector *c = ctx;
 	int64_t due;
 
-	if (!c->batch_start_us)
+	/* One commits at a time; the turn that lands it (on_landed) ends
+	 * here, and looks again. */
+	if (!c->batch_start_us || c->committing)
 		return;
 	due = commit_due(c);
 	/* RELP senders stop at their window until answered, and answers wait
@@ -332,8 +337,8 @@ static void on_commit_timer(void *ctx)
 	struct collector *c = ctx;
 	int64_t due;
 
-	if (!c->batch_start_us)
-		return;
+	if (!c->batch_start_us || c->committing)
+		return;	/* before_sleep looks again once it has landed */
 	due = commit_due(c);
 	if (now_monotonic_us() < due) {
 		loop_timer_arm(c->loop, &c->commit, due);
