@@ -17,12 +17,12 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
 #include "collector/cins.h"
 #include "base/log.h"
+#include "base/thread.h"
 
 struct cins {
 	void (*run)(void *ctx, void *job);
@@ -61,7 +61,6 @@ static void *cins_main(void *arg)
 
 int cins_start(void (*run)(void *ctx, void *job), void *ctx, struct cins **out)
 {
-	sigset_t all, old;
 	struct cins *w;
 	int ret;
 
@@ -74,14 +73,7 @@ int cins_start(void (*run)(void *ctx, void *job), void *ctx, struct cins **out)
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->go, NULL);
 	pthread_cond_init(&w->done, NULL);
-	/* The loop takes its signals by signalfd, blocked: so must this
-	 * thread, or a SIGTERM would end the process here instead. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	ret = -pthread_create(&w->th, NULL, cins_main, w);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (ret == 0)
-		pthread_setname_np(w->th, "wga-insert");	/* top -H, /proc/PID/task */
+	ret = thread_start(&w->th, cins_main, w, "wga-insert");
 	if (ret < 0) {
 		log_errno(-ret, "collector db: insert thread");
 		pthread_cond_destroy(&w->done);

@@ -28,13 +28,13 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "collector/cwal.h"
 #include "base/log.h"
+#include "base/thread.h"
 
 struct cwal {
 	sqlite3 *wdb;		/* the writer's (loop thread) */
@@ -149,7 +149,6 @@ static int on_commit(void *ctx, sqlite3 *db, const char *name, int nframe)
 int cwal_start(sqlite3 *wdb, const char *path, int page_size, long ckpt_bytes,
 	       long unsynced_bytes, long wal_bytes, struct cwal **out)
 {
-	sigset_t all, old;
 	struct cwal *w;
 	int ret;
 
@@ -183,14 +182,7 @@ int cwal_start(sqlite3 *wdb, const char *path, int page_size, long ckpt_bytes,
 		ret = -EIO;
 		goto out;
 	}
-	/* The loop takes its signals by signalfd, blocked: so must this
-	 * thread, or a SIGTERM would end the process here instead. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	ret = -pthread_create(&w->th, NULL, run, w);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (ret == 0)
-		pthread_setname_np(w->th, "wga-checkpoint");	/* top -H, /proc/PID/task */
+	ret = thread_start(&w->th, run, w, "wga-checkpoint");
 	if (ret < 0) {
 		log_errno(-ret, "collector db: checkpoint thread");
 		goto out;

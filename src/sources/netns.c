@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "base/log.h"
+#include "base/thread.h"
 #include "sources/netns.h"
 
 int netns_scan_init(struct netns_scan *s, size_t max)
@@ -210,9 +211,9 @@ int netns_run_in(const char *path, uint64_t ino, int (*fn)(void *ctx), void *ctx
 	pthread_t t;
 	int err;
 
-	err = pthread_create(&t, NULL, run_thread, &q);
-	if (err)
-		return -err;
+	err = thread_start(&t, run_thread, &q, "wga-setns");
+	if (err < 0)
+		return err;
 	err = pthread_join(t, NULL);
 	if (err) {
 		/* Not joined: q may still be written; never return past it. */

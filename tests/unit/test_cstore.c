@@ -117,6 +117,19 @@ static void counts(struct cstore *s, uint64_t want_stored, uint64_t want_dups,
 	}
 }
 
+/* From now on an insert of a record whose MSG is "poison" fails (the
+ * cstore opened after it sees it). */
+static void poison(const char *path)
+{
+	sqlite3 *db;
+
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, "CREATE TRIGGER no BEFORE INSERT ON msg"
+			       " WHEN NEW.msg = 'poison' BEGIN SELECT RAISE(ABORT, 'no'); END;",
+			       NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
 TEST(event_id_stored_once)
 {
 	char dir[64], path[96];
@@ -222,18 +235,13 @@ TEST(failed_batch_rolled_back)
 {
 	char dir[64], path[96], rec[64];
 	struct cstore *s;
-	sqlite3 *db;
 
 	tmpdb(dir, sizeof(dir), path, sizeof(path));
 	CHECK_INT(cstore_open(path, false, &s), 0);
 	CHECK_INT(add(s, "<14>1 - h app - - - before", "cd-1"), 0);
 	CHECK_INT(cstore_commit(s), 0);
 	counts(s, 1, 0, 0, __LINE__);
-	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
-	CHECK_INT(sqlite3_exec(db, "CREATE TRIGGER no BEFORE INSERT ON msg"
-			       " WHEN NEW.msg = 'poison' BEGIN SELECT RAISE(ABORT, 'no'); END;",
-			       NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	poison(path);
 	cstore_free(s);
 	CHECK_INT(cstore_open(path, false, &s), 0);
 	/* 20 good records, one bad among them: the 16-row insert fails,
@@ -718,16 +726,11 @@ TEST(failed_commit_loses_only_its_batch)
 {
 	char dir[64], path[96], rec[64];
 	struct cstore *s;
-	sqlite3 *db;
 
 	tmpdb(dir, sizeof(dir), path, sizeof(path));
 	CHECK_INT(cstore_open(path, false, &s), 0);
 	cstore_free(s);
-	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
-	CHECK_INT(sqlite3_exec(db, "CREATE TRIGGER no BEFORE INSERT ON msg"
-			       " WHEN NEW.msg = 'poison' BEGIN SELECT RAISE(ABORT, 'no'); END;",
-			       NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	poison(path);
 	CHECK_INT(cstore_open(path, false, &s), 0);
 	for (unsigned i = 0; i < 700; i++) {
 		snprintf(rec, sizeof(rec), "<14>1 - h app - - - %s", i == 600 ? "poison" : "a");
@@ -753,16 +756,11 @@ TEST(instance_of_a_lost_batch_added_again)
 {
 	char dir[64], path[96];
 	struct cstore *s;
-	sqlite3 *db;
 
 	tmpdb(dir, sizeof(dir), path, sizeof(path));
 	CHECK_INT(cstore_open(path, false, &s), 0);
 	cstore_free(s);
-	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
-	CHECK_INT(sqlite3_exec(db, "CREATE TRIGGER no BEFORE INSERT ON msg"
-			       " WHEN NEW.msg = 'poison' BEGIN SELECT RAISE(ABORT, 'no'); END;",
-			       NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	poison(path);
 	CHECK_INT(cstore_open(path, false, &s), 0);
 	CHECK_INT(add(s, "<14>1 - h app - - - x1", "feed-1"), 0);
 	CHECK_INT(add(s, "<14>1 - h app - - - poison", NULL), 0);
@@ -836,7 +834,6 @@ TEST(sd_event_id_stored_once)
 	struct cquery q = { .tail = 0 };
 	char dir[64], path[96], sql[160];
 	struct cstore *s;
-	sqlite3 *db;
 
 	tmpdb(dir, sizeof(dir), path, sizeof(path));
 	CHECK_INT(cstore_open(path, false, &s), 0);
@@ -863,11 +860,7 @@ TEST(sd_event_id_stored_once)
 	}
 	full_rows_free(&got);
 	/* an instance of a batch that rolled back */
-	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
-	CHECK_INT(sqlite3_exec(db, "CREATE TRIGGER no BEFORE INSERT ON msg"
-			       " WHEN NEW.msg = 'poison' BEGIN SELECT RAISE(ABORT, 'no'); END;",
-			       NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	poison(path);
 	CHECK_INT(cstore_open(path, false, &s), 0);
 	CHECK_INT(add(s, "<14>1 - h app - - - x", "cd-1"), 0);
 	CHECK_INT(add(s, "<14>1 - h app - - - poison", NULL), 0);
