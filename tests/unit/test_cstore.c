@@ -229,8 +229,8 @@ TEST(batches_any_size)
  * and the next batch works: a RELP record is never answered unless it is
  * in the file. (The failure: the table made read-only by a trigger.)
  * Records are inserted a chunk at a time, on the insert thread, so a
- * failure is known at the commit, or once the ring comes back to the
- * failed chunk: from then on the batch refuses records. */
+ * failure is known only at the commit: every record is taken until then,
+ * and every one is lost with the batch. */
 TEST(failed_batch_rolled_back)
 {
 	char dir[64], path[96], rec[64];
