@@ -8,19 +8,22 @@
  * nothing in common with the agent's event journal and output cursors.
  * Sharing store.c would couple the two schemas and their migrations; all of
  * the collector's SQL lives here instead (and in cstore_schema.c, the
- * tables and upgrades, and cstore_read.c, the queries: cstore_int.h), and
+ * tables and upgrades, cstore_read.c, the queries, and cstore_keep.c,
+ * the heartbeat row and retention: cstore_int.h), and
  * the rest of the collector sees only cstore.h.
  *
  * Writes: WAL, synchronous=NORMAL (a power cut may lose the last turns'
  * records, never corrupt the file), one transaction per batch. Records
  * are copied into a chunk as they come; a full chunk (CHUNK_ROWS) is
  * inserted on a thread of its own (cins.c) while the loop fills the
- * other, INS_ROWS at a time by one prepared multi-row INSERT (a
+ * next of a ring, INS_ROWS at a time by one prepared multi-row INSERT (a
  * statement's fixed cost, cursors opened and closed on three B-trees, was
- * a fifth of the insert's); what is left at commit the loop inserts
- * itself, after the thread's chunk. An insert that fails fails the whole batch:
- * cstore_commit rolls it back and says so, so a RELP record is never
- * answered unless it is in the file. The per-host summary is aggregated
+ * a fifth of the insert's). The batch's end (cstore_commit_start) hands
+ * on what is left and the COMMIT to the same thread, and the loop takes
+ * the next batch's records meanwhile; cstore_commit_land reports it. An
+ * insert that fails fails the whole batch: it is rolled back and its
+ * commit says so, so a RELP record is never answered unless it is in
+ * the file. The per-host summary is aggregated
  * in memory during a batch and written once at commit, so a busy sender
  * costs one row update per batch, not one per record.
  * auto_vacuum=INCREMENTAL lets retention give pages back to the file
@@ -232,7 +235,7 @@ void cstore_free(struct cstore *s)
 
 /* The connection's owner (the thread, or the loop after cstore_settle;
  * so never cstore_exec here): the batch's write transaction. */
-static int own_begin(struct cstore *s)
+int cstore_own_begin(struct cstore *s)
 {
 	if (s->db_txn)
 		return 0;
@@ -242,6 +245,12 @@ static int own_begin(struct cstore *s)
 	}
 	s->db_txn = true;
 	return 0;
+}
+
+void cstore_own_end(struct cstore *s)
+{
+	s->db_txn = s->t_failed = false;
+	s->t_stored = s->t_dups = 0;
 }
 
 /* The owner's: the per-host summary into the source table. */
@@ -272,7 +281,7 @@ static int agg_flush(struct cstore *s)
 
 	cstore_settle(s);
 	s->open = true;
-	ret = own_begin(s);
+	ret = cstore_own_begin(s);
 	if (ret == 0)
 		ret = agg_write(s, s->agg, s->nagg);
 	s->nagg = 0;
@@ -377,7 +386,7 @@ static void insert_chunk(struct cstore *s, struct chunk *ck)
 {
 	unsigned i = 0;
 
-	if (s->t_failed || own_begin(s) < 0)
+	if (s->t_failed || cstore_own_begin(s) < 0)
 		return;
 	while (i < ck->nheld && !s->t_failed) {
 		bool n = ck->nheld - i >= INS_ROWS;
@@ -409,7 +418,7 @@ static void commit_run(struct cstore *s, struct ccommit *cj)
 	uint64_t one = 1;
 	bool ok;
 
-	if (cj->nagg && own_begin(s) == 0)
+	if (cj->nagg && cstore_own_begin(s) == 0)
 		agg_write(s, cj->agg, cj->nagg);
 	ok = !s->t_failed;
 	if (ok && s->db_txn && sqlx_exec(s->db, WHO, "COMMIT", "commit") < 0)
@@ -419,8 +428,7 @@ static void commit_run(struct cstore *s, struct ccommit *cj)
 	cj->ok = ok;
 	cj->stored = ok ? s->t_stored : 0;
 	cj->dups = ok ? s->t_dups : 0;
-	s->db_txn = s->t_failed = false;
-	s->t_stored = s->t_dups = 0;
+	cstore_own_end(s);
 	/* the job is done a moment after this: the loop, told, waits that */
 	__atomic_store_n(&cj->ended, true, __ATOMIC_RELEASE);
 	if (s->commit_fd >= 0 && write(s->commit_fd, &one, sizeof(one)) < 0)
@@ -508,7 +516,7 @@ static int inst_id(struct cstore *s, const char *name, size_t n, int64_t *id)
 	}
 	cstore_settle(s);	/* the connection is the loop's again */
 	s->open = true;
-	if (own_begin(s) < 0)
+	if (cstore_own_begin(s) < 0)
 		return -EIO;
 	sqlite3_bind_text(st, 1, name, (int)n, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -544,7 +552,7 @@ static int inst_id(struct cstore *s, const char *name, size_t n, int64_t *id)
 
 /* A batch rolled back: an instance it added (and one it looked up may
  * have been) is gone with it. Rare: the cache is refilled. */
-static void inst_forget(struct cstore *s)
+void cstore_inst_forget(struct cstore *s)
 {
 	s->ninst = s->inst_last = s->inst_next = 0;
 }
@@ -628,6 +636,12 @@ int cstore_add(struct cstore *s, const struct crec *r)
 	return 0;
 }
 
+static void drain(int fd)
+{
+	for (uint64_t v; fd >= 0 && read(fd, &v, sizeof(v)) > 0;)
+		;
+}
+
 /* The commit given has ended: its result, once (the rest of the batch's
  * bookkeeping with it). */
 static void commit_landed(struct cstore *s)
@@ -635,19 +649,16 @@ static void commit_landed(struct cstore *s)
 	struct ccommit *cj = &s->cj;
 
 	cins_wait(s->ins_w, cj->ticket);
-	for (uint64_t v; read(s->commit_fd, &v, sizeof(v)) > 0;)
-		;	/* drained: the fd is readable again only for the next */
+	drain(s->commit_fd);	/* readable again only for the next */
 	cj->ticket = 0;
 	cj->ended = false;
 	cj->landed = true;
 	if (cj->ok) {
 		s->n_stored += cj->stored;
 		s->n_dups += cj->dups;
-		cj->rc = 0;
 	} else {
 		s->n_lost += cj->pending;
-		inst_forget(s);
-		cj->rc = -EIO;
+		cstore_inst_forget(s);
 	}
 }
 
@@ -661,12 +672,11 @@ int cstore_commit_land(struct cstore *s, bool wait)
 		commit_landed(s);
 	}
 	if (!cj->landed) {
-		for (uint64_t v; s->commit_fd >= 0 && read(s->commit_fd, &v, sizeof(v)) > 0;)
-			;
+		drain(s->commit_fd);
 		return 1;
 	}
 	cj->landed = false;
-	return cj->rc;
+	return cj->ok ? 0 : -EIO;
 }
 
 int cstore_commit_start(struct cstore *s)
@@ -727,124 +737,4 @@ void cstore_idle(struct cstore *s)
 {
 	if (s->wal)
 		cwal_kick(s->wal);
-}
-
-int cstore_put_stats(struct cstore *s, const struct cstats *st)
-{
-	static const char sql[] =
-		"INSERT OR REPLACE INTO stats (id, pid, started_us, heartbeat_us, listeners,"
-		" received, stored, rejected, oversize, malformed, framing_errors,"
-		" conns_accepted, conns_refused, conns_timed_out, retention_deleted, tls_failed,"
-		" duplicates) VALUES (1,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-	const uint64_t v[] = { st->received, st->stored, st->rejected, st->oversize,
-			       st->malformed, st->framing_errors, st->conns_accepted,
-			       st->conns_refused, st->conns_timed_out, st->retention_deleted,
-			       st->tls_failed, st->duplicates };
-	sqlite3_stmt *q;
-	int ret = 0;
-
-	cstore_settle(s);
-	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
-		return cstore_db_err(s, "stats");
-	sqlite3_bind_int64(q, 1, st->pid);
-	sqlite3_bind_int64(q, 2, st->started_us);
-	sqlite3_bind_int64(q, 3, st->heartbeat_us);
-	sqlite3_bind_text(q, 4, st->listeners, -1, SQLITE_STATIC);
-	for (size_t i = 0; i < ARRAY_SIZE(v); i++)
-		sqlite3_bind_int64(q, 5 + (int)i, (sqlite3_int64)v[i]);
-	if (sqlite3_step(q) != SQLITE_DONE)
-		ret = cstore_db_err(s, "stats");
-	sqlite3_finalize(q);
-	return ret;
-}
-
-static long delete_where(struct cstore *s, const char *sql, int64_t arg, long budget)
-{
-	sqlite3_stmt *q;
-	long n = -EIO;
-
-	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
-		return cstore_db_err(s, "retention");
-	/* A statement without ?1 or ?2 ignores that bind (SQLITE_RANGE). */
-	sqlite3_bind_int64(q, 1, arg);
-	sqlite3_bind_int64(q, 2, budget);
-	if (sqlite3_step(q) == SQLITE_DONE)
-		n = sqlite3_changes(s->db);
-	else
-		cstore_db_err(s, "retention");
-	sqlite3_finalize(q);
-	return n;
-}
-
-long cstore_retention(struct cstore *s, int64_t min_recv_us, uint64_t max_bytes,
-		      long budget, bool *more)
-{
-	long total = 0, n;
-	int64_t psize, live;
-
-	*more = false;
-	if (cstore_commit(s) < 0)
-		return -EIO;
-	cstore_settle(s);
-	s->open = true;
-	if (own_begin(s) < 0)
-		goto fail;
-	if (min_recv_us > 0) {
-		/* recv_us grows with id, so the rows to drop are a prefix in
-		 * id order: walk it through the primary key, no index needed. */
-		n = delete_where(s, "DELETE FROM msg WHERE id IN (SELECT id FROM msg"
-				 " WHERE recv_us < ?1 ORDER BY id LIMIT ?2)", min_recv_us, budget);
-		if (n < 0)
-			goto fail;
-		total += n;
-		*more = n == budget;
-		n = delete_where(s, "DELETE FROM source WHERE last_us < ?1",
-				 min_recv_us, 0);
-		if (n < 0)
-			goto fail;
-	}
-	psize = cstore_pragma_int(s, "PRAGMA page_size");
-	live = (cstore_pragma_int(s, "PRAGMA page_count") - cstore_pragma_int(s, "PRAGMA freelist_count")) * psize;
-	if (max_bytes && psize > 0 && live > (int64_t)max_bytes && total < budget) {
-		/* Drop the oldest rows in proportion to what is over, plus 5%
-		 * headroom so the next turns do not trim again at once; never
-		 * the newest row (size retention must not empty the store). */
-		int64_t rows = cstore_pragma_int(s, "SELECT count(*) FROM msg"), drop;
-
-		drop = rows * (live - (int64_t)max_bytes) / (live ? live : 1) + rows / 20 + 1;
-		if (drop >= rows)
-			drop = rows - 1;
-		if (drop > budget - total)
-			drop = budget - total;
-		n = delete_where(s, "DELETE FROM msg WHERE id IN (SELECT id FROM msg"
-				 " ORDER BY id LIMIT ?2)", 0, drop);
-		if (n < 0)
-			goto fail;
-		total += n;
-		*more = *more || n == drop;
-	}
-	if (total > 0) {
-		/* Instances no row names any more go with their rows (else a
-		 * sender inventing one per record grows the table for good);
-		 * each is one probe of msg_eid. The cache may name them. */
-		n = delete_where(s, "DELETE FROM instance WHERE NOT EXISTS (SELECT 1 FROM msg"
-				 " WHERE eid_inst = instance.id)", 0, 0);
-		if (n < 0)
-			goto fail;
-		if (n > 0)
-			inst_forget(s);
-	}
-	if (cstore_commit(s) < 0)
-		return -EIO;
-	if (total > 0)
-		cstore_exec(s, "PRAGMA incremental_vacuum", "incremental_vacuum");
-	return total;
-fail:
-	if (s->db_txn)
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	inst_forget(s);
-	s->db_txn = s->t_failed = false;
-	s->t_stored = s->t_dups = 0;
-	s->open = false;
-	return -EIO;
 }

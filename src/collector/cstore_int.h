@@ -81,8 +81,7 @@ struct ccommit {
 	bool ended;		/* the thread's (atomic): ok, stored, dups are set */
 	uint64_t stored, dups;	/* the thread's */
 	uint64_t ticket;	/* the loop's: 0 none in flight */
-	bool landed;		/* the loop's: done, its result not yet reported */
-	int rc;			/* ... which is this */
+	bool landed;		/* the loop's: done, ok not yet reported */
 };
 
 /* instance.id of an event_id's instance part */
@@ -129,6 +128,13 @@ int cstore_exec(struct cstore *s, const char *sql, const char *what);
 int64_t cstore_pragma_int(struct cstore *s, const char *sql);
 /* The file to CSTORE_SCHEMA_VERSION (cstore_schema.c); 0 or -errno. */
 int cstore_migrate(struct cstore *s);
+/* The connection's owner's (the thread, or the loop after cstore_settle):
+ * the batch's write transaction begun (0, or -EIO and the batch failed),
+ * and its state cleared once it has committed or rolled back. */
+int cstore_own_begin(struct cstore *s);
+void cstore_own_end(struct cstore *s);
+/* A batch rolled back: the instance cache may name rows it added. */
+void cstore_inst_forget(struct cstore *s);
 /* Waits until the insert thread has done every job given (the commit
  * in flight too, whose result cstore_commit_land still reports): before
  * the loop uses the connection for anything else. On the loop only. */
