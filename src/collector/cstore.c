@@ -54,15 +54,21 @@
  * record (bench/collector.sh: a third less CPU than 4 KiB pages); larger
  * still would multiply what a commit of a few records writes. */
 #define PAGE_SIZE_SQL		"PRAGMA page_size = 16384"
-/* What the WAL may hold before a checkpoint copies it back and syncs
- * both files: SQLite's default (1000 pages) of the 4 KiB pages files had,
- * kept in bytes whatever the page size. Checkpoints run on their own
- * thread (cwal.c); the loop checkpoints itself only past the other two
- * bounds: committed bytes not yet synced (what a power cut can take) and
- * the WAL's length (its restart). */
-#define WAL_CHECKPOINT_BYTES	(4000 * 1024)
-#define WAL_UNSYNCED_BYTES	(16 * 1024 * 1024)
-#define WAL_MAX_BYTES		(64 * 1024 * 1024)
+/* The WAL's bounds (cwal.h). A round of the WAL thread every ~4 MB: in a
+ * flood (4 MB within a second) it only syncs the WAL, and the copy back
+ * into the file, most of a checkpoint's cost, waits until the flood
+ * passes or the WAL is 64 MB long; else it checkpoints, as SQLite's
+ * default did every 1000 pages of the 4 KiB pages files had. The writer
+ * checkpoints itself only past the other two bounds: committed bytes not
+ * yet synced (what a power cut can take; the thread fell behind) and the
+ * WAL's length (its restart). */
+static const struct cwal_bounds wal_bounds = {
+	.sync = 4000 * 1024,
+	.copy = 64 * 1024 * 1024,
+	.unsynced = 16 * 1024 * 1024,
+	.wal = 128 * 1024 * 1024,
+	.flood_ms = 1000,
+};
 /* A WAL grown long in a flood is cut back to this when it restarts. */
 #define WAL_LIMIT_SQL		"PRAGMA journal_size_limit = 4096000"
 #define INS_COLS		19
@@ -181,8 +187,7 @@ int cstore_open(const char *path, bool readonly, struct cstore **out)
 			ret = -EIO;
 			goto out;
 		}
-		ret = cwal_start(s->db, path, (int)psize, WAL_CHECKPOINT_BYTES,
-				 WAL_UNSYNCED_BYTES, WAL_MAX_BYTES, &s->wal);
+		ret = cwal_start(s->db, path, (int)psize, &wal_bounds, &s->wal);
 		if (ret < 0)
 			goto out;
 		s->commit_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

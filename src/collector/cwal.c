@@ -1,40 +1,52 @@
 // SPDX-License-Identifier: GPL-2.0
-/* cwal.c - the collector database's WAL checkpoints on a thread.
+/* cwal.c - the collector database's WAL syncs and checkpoints on a thread.
  *
- * A checkpoint copies the WAL back into the database file and syncs both
- * (synchronous=NORMAL syncs nothing at a commit): on the loop it was a
- * sixth of the collector's CPU under a flood, and its two fdatasyncs held
+ * synchronous=NORMAL syncs nothing at a commit: what is committed reaches
+ * the disk when the WAL file is synced. A checkpoint syncs it, copies the
+ * WAL back into the database file and syncs that. On the loop it was a
+ * sixth of the collector's CPU under a flood and its two fdatasyncs held
  * the loop ~0.25 s per 200,000 records (bench/collector.sh). Here the
- * writer (the loop's connection) only commits, and a second connection
- * on a thread of its own runs PASSIVE checkpoints, which never take the
- * write lock: the loop goes on inserting while the thread copies and
- * syncs. This thread is the collector's one exception to "one thread"
- * (docs/ARCHITECTURE.md): it touches only its own connection and the few
- * counters below, under one mutex.
+ * writer only commits, and a thread of its own runs a round every ~4 MB
+ * of WAL written. A round in a flood (the last ~4 MB came within
+ * flood_us) only syncs the WAL file, while the WAL is shorter than
+ * copy_frames: the copy back is most of a checkpoint's cost (each page
+ * written a second time, into pages the file has not had yet) and it
+ * waits for the flood to pass, or for the WAL to grow long. Any other
+ * round, and a kick (records stopped), checkpoints, on a second
+ * connection: PASSIVE, which never takes the write lock, so the writer
+ * goes on inserting while the thread copies and syncs. This thread is
+ * the collector's one exception to "one thread" for the database
+ * (docs/ARCHITECTURE.md): it touches only its own connection, the WAL
+ * file's descriptor it opens to sync it, and the few counters below,
+ * under one mutex.
  *
  * Two things a PASSIVE checkpoint beside a busy writer cannot do, which
  * the writer then does itself after a commit, as SQLite's auto-checkpoint
  * did after every ~4 MB (the thread's round, if one runs, is waited for):
  *  - restart the WAL: SQLite restarts it at a write transaction's start
  *    only if every frame was copied back, which a thread copying while
- *    the loop appends rarely sees; so a WAL longer than wal_bytes is
+ *    the writer appends rarely sees; so a WAL longer than wal_bytes is
  *    checkpointed by the writer, between its transactions;
  *  - bound what a power cut can take: frames committed since the start of
- *    the last checkpoint that completed are not synced; past
- *    unsynced_bytes (a thread that falls behind: a slow disk) the writer
- *    checkpoints before it reads on.
+ *    the last round that synced them; past unsynced_bytes (a thread that
+ *    falls behind: a slow disk) the writer checkpoints before it goes on.
  * Frames are counted from the writer's own count of pages it wrote
  * (SQLITE_DBSTATUS_CACHE_WRITE), which a WAL restart does not reset.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "collector/cwal.h"
 #include "base/log.h"
 #include "base/thread.h"
+#include "base/util.h"
 
 struct cwal {
 	sqlite3 *wdb;		/* the writer's (loop thread) */
@@ -45,19 +57,25 @@ struct cwal {
 	pthread_cond_t wake, idle;
 	/* under mu */
 	uint64_t written;	/* frames the writer wrote, in all */
-	uint64_t mark;		/* written when the last checkpoint began */
-	uint64_t synced;	/* frames known synced (written at a completed one's start) */
-	bool busy;		/* the thread is checkpointing */
+	uint64_t mark;		/* written when the last round began */
+	uint64_t synced;	/* frames known synced (written at a completed round's start) */
+	uint64_t copied;	/* frames known copied back (the same, of a checkpoint) */
+	uint64_t wal_len;	/* the WAL's length in frames at the last commit */
+	int64_t round_us;	/* when the last round began (monotonic) */
+	bool busy;		/* the thread is in a round */
 	bool writer;		/* the writer is: the thread does not start */
 	bool stop;
 	bool kicked;		/* a round wanted however little is new */
 	int rc;			/* the thread's last failure, SQLITE_OK once logged */
-	unsigned long rounds, writer_rounds;	/* checkpoints done by each */
+	const char *rc_what;	/* what failed: "checkpoint", "WAL sync" */
+	unsigned long rounds, syncs, writer_rounds;
 	/* set once */
-	uint64_t ckpt_frames, unsynced_frames, wal_frames;
+	uint64_t sync_frames, copy_frames, unsynced_frames, wal_frames;
+	int64_t flood_us;
 	int page_size;
-	/* the loop's */
+	/* the writer's */
 	bool warned;
+	char wal_path[];	/* the WAL file, which the thread syncs */
 };
 
 /* One PASSIVE checkpoint on db; true if every frame of the WAL is in the
@@ -71,32 +89,55 @@ static bool checkpoint(sqlite3 *db, int *rc)
 	return *rc == SQLITE_OK && log == done;
 }
 
+/* The WAL file synced: every frame written before the call is on disk.
+ * Opened each time (a round is every ~4 MB): SQLite may truncate the
+ * file but keeps it while a connection (the thread's) is open. */
+static bool sync_wal(const struct cwal *w, int *rc)
+{
+	int fd = open(w->wal_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	bool ok = fd >= 0 && fdatasync(fd) == 0;
+
+	if (fd >= 0)
+		close(fd);
+	*rc = ok ? SQLITE_OK : SQLITE_IOERR_FSYNC;
+	return ok;
+}
+
 static void *run(void *arg)
 {
 	struct cwal *w = arg;
 	uint64_t mark;
-	bool all;
+	int64_t now;
+	bool all, copy;
 	int rc;
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		while (!w->stop && (w->writer || (w->written - w->mark < w->ckpt_frames &&
-						  !(w->kicked && w->written > w->mark))))
+		while (!w->stop && (w->writer || (w->written - w->mark < w->sync_frames &&
+						  !(w->kicked && w->written > w->copied))))
 			pthread_cond_wait(&w->wake, &w->mu);
 		if (w->stop)
 			break;
+		now = now_monotonic_us();
+		copy = w->kicked || w->wal_len >= w->copy_frames || now - w->round_us >= w->flood_us;
 		mark = w->mark = w->written;
+		w->round_us = now;
 		w->kicked = false;
 		w->busy = true;
 		pthread_mutex_unlock(&w->mu);
-		all = checkpoint(w->db, &rc);
+		all = copy ? checkpoint(w->db, &rc) : sync_wal(w, &rc);
 		pthread_mutex_lock(&w->mu);
 		w->busy = false;
 		w->rounds++;
+		w->syncs += !copy;
 		if (all && mark > w->synced)
 			w->synced = mark;
-		if (rc != SQLITE_OK)
+		if (all && copy && mark > w->copied)
+			w->copied = mark;
+		if (rc != SQLITE_OK) {
 			w->rc = rc;
+			w->rc_what = copy ? "checkpoint" : "WAL sync";
+		}
 		pthread_cond_broadcast(&w->idle);
 	}
 	pthread_mutex_unlock(&w->mu);
@@ -110,20 +151,23 @@ static int on_commit(void *ctx, sqlite3 *db, const char *name, int nframe)
 {
 	struct cwal *w = ctx;
 	int cur = 0, hi = 0, rc, thread_rc;
+	const char *thread_what;
 	uint64_t mark;
 	bool all;
 
 	sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_WRITE, &cur, &hi, 1);
 	pthread_mutex_lock(&w->mu);
 	w->written += (uint64_t)(cur > 0 ? cur : 0);
+	w->wal_len = (uint64_t)(nframe > 0 ? nframe : 0);
 	thread_rc = w->rc;
+	thread_what = w->rc_what;
 	w->rc = SQLITE_OK;
 	if ((uint64_t)nframe < w->wal_frames && w->written - w->synced < w->unsynced_frames) {
-		if (w->written - w->mark >= w->ckpt_frames)
+		if (w->written - w->mark >= w->sync_frames)
 			pthread_cond_signal(&w->wake);
 		pthread_mutex_unlock(&w->mu);
 		if (thread_rc != SQLITE_OK)
-			log_warnx("collector db: checkpoint: %s", sqlite3_errstr(thread_rc));
+			log_warnx("collector db: %s: %s", thread_what, sqlite3_errstr(thread_rc));
 		return SQLITE_OK;
 	}
 	w->writer = true;
@@ -137,32 +181,39 @@ static int on_commit(void *ctx, sqlite3 *db, const char *name, int nframe)
 	w->writer_rounds++;
 	if (all && mark > w->synced)
 		w->synced = mark;
+	if (all && mark > w->copied)
+		w->copied = mark;
 	pthread_mutex_unlock(&w->mu);
 	if (thread_rc != SQLITE_OK)
-		log_warnx("collector db: checkpoint: %s", sqlite3_errstr(thread_rc));
+		log_warnx("collector db: %s: %s", thread_what, sqlite3_errstr(thread_rc));
 	if (rc != SQLITE_OK && !w->warned)
 		log_warnx("collector db: checkpoint: %s", sqlite3_errmsg(db));
 	w->warned = rc != SQLITE_OK;
 	return SQLITE_OK;
 }
 
-int cwal_start(sqlite3 *wdb, const char *path, int page_size, long ckpt_bytes,
-	       long unsynced_bytes, long wal_bytes, struct cwal **out)
+int cwal_start(sqlite3 *wdb, const char *path, int page_size, const struct cwal_bounds *b,
+	       struct cwal **out)
 {
+	size_t n = strlen(path) + sizeof("-wal");
 	struct cwal *w;
 	int ret;
 
 	*out = NULL;
-	if (page_size <= 0)
+	if (page_size <= 0 || b->sync <= 0 || b->flood_ms < 0)
 		return -EINVAL;
-	w = calloc(1, sizeof(*w));
+	w = calloc(1, sizeof(*w) + n);
 	if (!w)
 		return -ENOMEM;
+	snprintf(w->wal_path, n, "%s-wal", path);
 	w->wdb = wdb;
 	w->page_size = page_size;
-	w->ckpt_frames = (uint64_t)(ckpt_bytes / page_size) + 1;
-	w->unsynced_frames = (uint64_t)(unsynced_bytes / page_size) + 1;
-	w->wal_frames = (uint64_t)(wal_bytes / page_size) + 1;
+	w->sync_frames = (uint64_t)(b->sync / page_size) + 1;
+	w->copy_frames = (uint64_t)(b->copy / page_size) + 1;
+	w->unsynced_frames = (uint64_t)(b->unsynced / page_size) + 1;
+	w->wal_frames = (uint64_t)(b->wal / page_size) + 1;
+	w->flood_us = (int64_t)b->flood_ms * 1000;
+	w->round_us = now_monotonic_us();
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	pthread_cond_init(&w->idle, NULL);
@@ -205,11 +256,12 @@ void cwal_kick(struct cwal *w)
 	pthread_mutex_unlock(&w->mu);
 }
 
-void cwal_counts(struct cwal *w, unsigned long *rounds, unsigned long *writer_rounds,
-		 uint64_t *unsynced)
+void cwal_counts(struct cwal *w, unsigned long *rounds, unsigned long *syncs,
+		 unsigned long *writer_rounds, uint64_t *unsynced)
 {
 	pthread_mutex_lock(&w->mu);
 	*rounds = w->rounds;
+	*syncs = w->syncs;
 	*writer_rounds = w->writer_rounds;
 	*unsynced = (w->written - w->synced) * (uint64_t)w->page_size;
 	pthread_mutex_unlock(&w->mu);

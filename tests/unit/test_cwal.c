@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-/* test_cwal.c - the collector's checkpoints on a thread: the thread
- * checkpoints while the writer commits, the WAL still restarts (its file
- * stays within its bound plus one transaction), what is committed but
- * not synced stays within its bound, a kick (records stopped) syncs what
- * is left, and every row is in the file after the writer closes. */
+/* test_cwal.c - the collector's WAL thread: it checkpoints while the
+ * writer commits, the WAL still restarts (its file stays within its bound
+ * plus one transaction), what is committed but not synced stays within
+ * its bound, a kick (records stopped) syncs what is left, and every row
+ * is in the file after the writer closes; in a flood its rounds only sync
+ * the WAL, without copying it back, until the WAL is long or a kick. */
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <sys/stat.h>
 #include <time.h>
 #include "test.h"
@@ -25,28 +27,30 @@ static long file_size(const char *path)
 	return stat(path, &st) < 0 ? 0 : (long)st.st_size;
 }
 
-TEST(checkpoints_on_a_thread_within_bounds)
+/* A database in WAL mode at dir/c.db, its WAL's path in wal. */
+static sqlite3 *open_db(char *dir, char *path, size_t psize, char *wal, size_t wsize)
 {
-	char dir[] = "/tmp/wgaudit-test-cwal-XXXXXX", path[96], wal[100], cmd[128];
-	long txn_max = (ROWS * ROWBYTES / PAGE + 4) * (PAGE + 24), wal_max = 0;
-	unsigned long rounds = 0, writer_rounds = 0;
-	uint64_t unsynced, unsynced_max = 0;
-	struct cwal *w;
-	sqlite3_stmt *ins, *q;
 	sqlite3 *db;
 
 	if (!mkdtemp(dir))
 		abort();
-	snprintf(path, sizeof(path), "%s/c.db", dir);
-	snprintf(wal, sizeof(wal), "%s-wal", path);
+	snprintf(path, psize, "%s/c.db", dir);
+	snprintf(wal, wsize, "%s-wal", path);
 	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
 	CHECK_INT(sqlite3_exec(db, "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL;"
 			       " PRAGMA synchronous = NORMAL; CREATE TABLE t (x BLOB);",
 			       NULL, NULL, NULL), SQLITE_OK);
-	CHECK_INT(cwal_start(db, path, PAGE, CKPT, UNSYNCED, WALMAX, &w), 0);
+	return db;
+}
+
+/* n transactions of ROWS rows of ROWBYTES */
+static void write_txns(sqlite3 *db, int n)
+{
+	sqlite3_stmt *ins;
+
 	CHECK_INT(sqlite3_prepare_v2(db, "INSERT INTO t VALUES (randomblob(?1))", -1, &ins, NULL),
 		  SQLITE_OK);
-	for (int t = 0; t < TXNS; t++) {
+	for (int t = 0; t < n; t++) {
 		CHECK_INT(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
 		for (int r = 0; r < ROWS; r++) {
 			sqlite3_bind_int(ins, 1, ROWBYTES);
@@ -54,19 +58,55 @@ TEST(checkpoints_on_a_thread_within_bounds)
 			sqlite3_reset(ins);
 		}
 		CHECK_INT(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	}
+	sqlite3_finalize(ins);
+}
+
+static void sleep_ms(long ms)
+{
+	nanosleep(&(struct timespec){ .tv_nsec = ms * 1000 * 1000 }, NULL);
+}
+
+static void remove_dir(const char *dir)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+}
+
+TEST(checkpoints_on_a_thread_within_bounds)
+{
+	/* every round copies: none is in a flood (0 ms) */
+	static const struct cwal_bounds b = {
+		.sync = CKPT, .copy = 0, .unsynced = UNSYNCED, .wal = WALMAX, .flood_ms = 0,
+	};
+	char dir[] = "/tmp/wgaudit-test-cwal-XXXXXX", path[96], wal[100];
+	long txn_max = (ROWS * ROWBYTES / PAGE + 4) * (PAGE + 24), wal_max = 0;
+	unsigned long rounds = 0, syncs = 0, writer_rounds = 0;
+	uint64_t unsynced, unsynced_max = 0;
+	struct cwal *w;
+	sqlite3_stmt *q;
+	sqlite3 *db;
+
+	db = open_db(dir, path, sizeof(path), wal, sizeof(wal));
+	CHECK_INT(cwal_start(db, path, PAGE, &b, &w), 0);
+	for (int t = 0; t < TXNS; t++) {
+		write_txns(db, 1);
 		if (file_size(wal) > wal_max)
 			wal_max = file_size(wal);
-		cwal_counts(w, &rounds, &writer_rounds, &unsynced);
+		cwal_counts(w, &rounds, &syncs, &writer_rounds, &unsynced);
 		if (unsynced > unsynced_max)
 			unsynced_max = unsynced;
 	}
-	sqlite3_finalize(ins);
 	/* the thread is woken past CKPT: wait for its first round to end */
 	for (int i = 0; i < 500 && rounds == 0; i++) {
-		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
-		cwal_counts(w, &rounds, &writer_rounds, &unsynced);
+		sleep_ms(10);
+		cwal_counts(w, &rounds, &syncs, &writer_rounds, &unsynced);
 	}
 	CHECK(rounds > 0);
+	CHECK_INT(syncs, 0);
 	/* 300 * ~20 KiB through a 512 KiB WAL: the writer restarted it */
 	CHECK(writer_rounds > 0);
 	/* + the transaction that crossed it, and another when the thread's
@@ -83,14 +123,14 @@ TEST(checkpoints_on_a_thread_within_bounds)
 		if (k) {
 			CHECK_INT(sqlite3_exec(db, "INSERT INTO t VALUES (randomblob(100))",
 					       NULL, NULL, NULL), SQLITE_OK);
-			cwal_counts(w, &rounds, &writer_rounds, &unsynced);
+			cwal_counts(w, &rounds, &syncs, &writer_rounds, &unsynced);
 			CHECK(unsynced > 0 && unsynced < CKPT);
 		}
 		cwal_kick(w);
-		cwal_counts(w, &rounds, &writer_rounds, &unsynced);
+		cwal_counts(w, &rounds, &syncs, &writer_rounds, &unsynced);
 		for (int i = 0; i < 500 && unsynced > 0; i++) {
-			nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
-			cwal_counts(w, &rounds, &writer_rounds, &unsynced);
+			sleep_ms(10);
+			cwal_counts(w, &rounds, &syncs, &writer_rounds, &unsynced);
 		}
 		CHECK_INT(unsynced, 0);
 	}
@@ -106,9 +146,88 @@ TEST(checkpoints_on_a_thread_within_bounds)
 	CHECK_INT(sqlite3_column_int64(q, 1), (int64_t)TXNS * ROWS * ROWBYTES + 100);
 	sqlite3_finalize(q);
 	sqlite3_close(db);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", dir);
+	remove_dir(dir);
+}
+
+/* Waits until the thread has synced all but less than a round's worth
+ * (its last round ended); false after 5 s. */
+static bool caught_up(struct cwal *w, unsigned long *rounds, unsigned long *syncs,
+		      unsigned long *writer_rounds, uint64_t *unsynced)
+{
+	for (int i = 0; i < 500; i++) {
+		cwal_counts(w, rounds, syncs, writer_rounds, unsynced);
+		if (*unsynced < CKPT + PAGE)
+			return true;
+		sleep_ms(10);
+	}
+	return false;
+}
+
+TEST(flood_rounds_sync_and_copy_once_the_wal_is_long)
+{
+	/* every round within 10 minutes of the last is in a flood; the
+	 * writer's bounds out of reach, so only the thread syncs and copies */
+	static const struct cwal_bounds b = {
+		.sync = CKPT, .copy = 1024 * 1024, .unsynced = 64 * 1024 * 1024,
+		.wal = 64 * 1024 * 1024, .flood_ms = 600000,
+	};
+	char dir[] = "/tmp/wgaudit-test-cwal-XXXXXX", path[96], wal[100];
+	unsigned long rounds, syncs, writer_rounds;
+	long db0, db1;
+	uint64_t unsynced;
+	struct cwal *w;
+	sqlite3_stmt *q;
+	sqlite3 *db;
+
+	db = open_db(dir, path, sizeof(path), wal, sizeof(wal));
+	db0 = file_size(path);
+	CHECK_INT(cwal_start(db, path, PAGE, &b, &w), 0);
+	/* ~500 KiB: a WAL shorter than b.copy; each round syncs it, none
+	 * copies it back (the file keeps its size) */
+	write_txns(db, 25);
+	CHECK(caught_up(w, &rounds, &syncs, &writer_rounds, &unsynced));
+	CHECK(syncs > 0);
+	CHECK_INT(rounds, syncs);
+	CHECK_INT(writer_rounds, 0);
+	CHECK_INT(file_size(path), db0);
+	CHECK(file_size(wal) > 25 * ROWS * ROWBYTES);
+	/* records stop: a kick copies the WAL back, though all of it is
+	 * synced (nothing new since the last round) */
+	cwal_kick(w);
+	for (int i = 0; i < 500 && rounds == syncs; i++) {
+		sleep_ms(10);
+		cwal_counts(w, &rounds, &syncs, &writer_rounds, &unsynced);
+	}
+	CHECK_INT(rounds, syncs + 1);
+	CHECK(file_size(path) > 25 * ROWS * ROWBYTES);
+	/* ~5 MiB more (the WAL restarts, all of it copied): past b.copy the
+	 * rounds copy back, still a flood */
+	db1 = file_size(path);
+	write_txns(db, 250);
+	CHECK(caught_up(w, &rounds, &syncs, &writer_rounds, &unsynced));
+	CHECK(rounds > syncs + 1);
+	CHECK_INT(writer_rounds, 0);
+	CHECK(file_size(path) > db1 + 4 * 1024 * 1024);
+	/* and again: a kick copies and syncs what is left, however little */
+	write_txns(db, 1);
+	cwal_counts(w, &rounds, &syncs, &writer_rounds, &unsynced);
+	CHECK(unsynced > 0);
+	cwal_kick(w);
+	for (int i = 0; i < 500 && unsynced > 0; i++) {
+		sleep_ms(10);
+		cwal_counts(w, &rounds, &syncs, &writer_rounds, &unsynced);
+	}
+	CHECK_INT(unsynced, 0);
+	CHECK(file_size(path) >= (long)276 * ROWS * ROWBYTES);
+	cwal_stop(w);
+	sqlite3_close(db);
+	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_prepare_v2(db, "SELECT count(*) FROM t", -1, &q, NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_step(q), SQLITE_ROW);
+	CHECK_INT(sqlite3_column_int64(q, 0), 276 * ROWS);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	remove_dir(dir);
 }
 
 TEST_MAIN()
