@@ -14,11 +14,12 @@
  * waits for the flood to pass, or for the WAL to grow long. Any other
  * round, and a kick (records stopped), checkpoints, on a second
  * connection: PASSIVE, which never takes the write lock, so the writer
- * goes on inserting while the thread copies and syncs. This thread is
- * the collector's one exception to "one thread" for the database
- * (docs/ARCHITECTURE.md): it touches only its own connection, the WAL
- * file's descriptor it opens to sync it, and the few counters below,
- * under one mutex.
+ * goes on inserting while the thread copies and syncs (a checkpoint that
+ * a snapshot kept from copying all back syncs the WAL itself). Besides
+ * the insert thread (cins.c), this is the one thread of the collector
+ * beside the loop (docs/ARCHITECTURE.md): it touches only its own
+ * connection, the WAL file's descriptor it opens to sync it, and the few
+ * counters below, under one mutex.
  *
  * Two things a PASSIVE checkpoint beside a busy writer cannot do, which
  * the writer then does itself after a commit, as SQLite's auto-checkpoint
@@ -66,8 +67,9 @@ struct cwal {
 	bool writer;		/* the writer is: the thread does not start */
 	bool stop;
 	bool kicked;		/* a round wanted however little is new */
-	int rc;			/* the thread's last failure, SQLITE_OK once logged */
-	const char *rc_what;	/* what failed: "checkpoint", "WAL sync" */
+	bool failing;		/* the thread's last round failed */
+	bool err_new;		/* err not logged yet: once, until a round succeeds */
+	char err[192];
 	unsigned long rounds, syncs, writer_rounds;
 	/* set once */
 	uint64_t sync_frames, copy_frames, unsynced_frames, wal_frames;
@@ -91,16 +93,33 @@ static bool checkpoint(sqlite3 *db, int *rc)
 
 /* The WAL file synced: every frame written before the call is on disk.
  * Opened each time (a round is every ~4 MB): SQLite may truncate the
- * file but keeps it while a connection (the thread's) is open. */
-static bool sync_wal(const struct cwal *w, int *rc)
+ * file but keeps it while a connection (the thread's) is open. 0 or
+ * errno. */
+static int sync_wal(const struct cwal *w)
 {
-	int fd = open(w->wal_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	bool ok = fd >= 0 && fdatasync(fd) == 0;
+	int fd = open(w->wal_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), err = 0;
 
+	if (fd < 0 || fdatasync(fd) < 0)
+		err = errno;
 	if (fd >= 0)
 		close(fd);
-	*rc = ok ? SQLITE_OK : SQLITE_IOERR_FSYNC;
-	return ok;
+	return err;
+}
+
+/* One checkpoint and, if it could not copy every frame back (a reader's
+ * snapshot, or the writer's, held some), a sync of the WAL: what was
+ * committed before the call is on disk either way. True if all of it
+ * was copied; *synced if it is all synced; *rc SQLite's, *err errno. */
+static bool checkpoint_synced(const struct cwal *w, sqlite3 *db, bool *synced, int *rc,
+			      int *err)
+{
+	bool all = checkpoint(db, rc);
+
+	*err = 0;
+	if (!all && *rc == SQLITE_OK)
+		*err = sync_wal(w);
+	*synced = *rc == SQLITE_OK && !*err;
+	return all;
 }
 
 static void *run(void *arg)
@@ -108,8 +127,8 @@ static void *run(void *arg)
 	struct cwal *w = arg;
 	uint64_t mark;
 	int64_t now;
-	bool all, copy;
-	int rc;
+	bool copied, synced, copy;
+	int rc, err;
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
@@ -125,19 +144,31 @@ static void *run(void *arg)
 		w->kicked = false;
 		w->busy = true;
 		pthread_mutex_unlock(&w->mu);
-		all = copy ? checkpoint(w->db, &rc) : sync_wal(w, &rc);
+		rc = SQLITE_OK;
+		if (copy) {
+			copied = checkpoint_synced(w, w->db, &synced, &rc, &err);
+		} else {
+			copied = false;
+			err = sync_wal(w);
+			synced = !err;
+		}
 		pthread_mutex_lock(&w->mu);
 		w->busy = false;
 		w->rounds++;
 		w->syncs += !copy;
-		if (all && mark > w->synced)
+		if (synced && mark > w->synced)
 			w->synced = mark;
-		if (all && copy && mark > w->copied)
+		if (copied && mark > w->copied)
 			w->copied = mark;
-		if (rc != SQLITE_OK) {
-			w->rc = rc;
-			w->rc_what = copy ? "checkpoint" : "WAL sync";
+		if (!synced && !w->failing) {
+			if (rc != SQLITE_OK)
+				snprintf(w->err, sizeof(w->err), "checkpoint: %s", sqlite3_errstr(rc));
+			else
+				snprintf(w->err, sizeof(w->err), "%s: sync: %s", w->wal_path,
+					 strerror(err));
+			w->err_new = true;
 		}
+		w->failing = !synced;
 		pthread_cond_broadcast(&w->idle);
 	}
 	pthread_mutex_unlock(&w->mu);
@@ -150,24 +181,24 @@ static void *run(void *arg)
 static int on_commit(void *ctx, sqlite3 *db, const char *name, int nframe)
 {
 	struct cwal *w = ctx;
-	int cur = 0, hi = 0, rc, thread_rc;
-	const char *thread_what;
+	int cur = 0, hi = 0, rc, err;
+	char thread_err[sizeof(w->err)] = "";
 	uint64_t mark;
-	bool all;
+	bool copied, synced;
 
 	sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_WRITE, &cur, &hi, 1);
 	pthread_mutex_lock(&w->mu);
 	w->written += (uint64_t)(cur > 0 ? cur : 0);
 	w->wal_len = (uint64_t)(nframe > 0 ? nframe : 0);
-	thread_rc = w->rc;
-	thread_what = w->rc_what;
-	w->rc = SQLITE_OK;
+	if (w->err_new)
+		memcpy(thread_err, w->err, sizeof(thread_err));
+	w->err_new = false;
 	if ((uint64_t)nframe < w->wal_frames && w->written - w->synced < w->unsynced_frames) {
 		if (w->written - w->mark >= w->sync_frames)
 			pthread_cond_signal(&w->wake);
 		pthread_mutex_unlock(&w->mu);
-		if (thread_rc != SQLITE_OK)
-			log_warnx("collector db: %s: %s", thread_what, sqlite3_errstr(thread_rc));
+		if (*thread_err)
+			log_warnx("collector db: %s", thread_err);
 		return SQLITE_OK;
 	}
 	w->writer = true;
@@ -175,20 +206,24 @@ static int on_commit(void *ctx, sqlite3 *db, const char *name, int nframe)
 		pthread_cond_wait(&w->idle, &w->mu);
 	mark = w->mark = w->written;
 	pthread_mutex_unlock(&w->mu);
-	all = checkpoint(db, &rc);
+	copied = checkpoint_synced(w, db, &synced, &rc, &err);
 	pthread_mutex_lock(&w->mu);
 	w->writer = false;
 	w->writer_rounds++;
-	if (all && mark > w->synced)
+	if (synced && mark > w->synced)
 		w->synced = mark;
-	if (all && mark > w->copied)
+	if (copied && mark > w->copied)
 		w->copied = mark;
 	pthread_mutex_unlock(&w->mu);
-	if (thread_rc != SQLITE_OK)
-		log_warnx("collector db: %s: %s", thread_what, sqlite3_errstr(thread_rc));
-	if (rc != SQLITE_OK && !w->warned)
-		log_warnx("collector db: checkpoint: %s", sqlite3_errmsg(db));
-	w->warned = rc != SQLITE_OK;
+	if (*thread_err)
+		log_warnx("collector db: %s", thread_err);
+	if (!synced && !w->warned) {
+		if (rc != SQLITE_OK)
+			log_warnx("collector db: checkpoint: %s", sqlite3_errmsg(db));
+		else
+			log_warnx("collector db: %s: sync: %s", w->wal_path, strerror(err));
+	}
+	w->warned = !synced;
 	return SQLITE_OK;
 }
 
