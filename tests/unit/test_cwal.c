@@ -69,6 +69,22 @@ static void sleep_ms(long ms)
 	nanosleep(&(struct timespec){ .tv_nsec = ms * 1000 * 1000 }, NULL);
 }
 
+/* The rows in the file at path, the writer closed; -1 on error. */
+static int64_t rows_in(const char *path)
+{
+	sqlite3_stmt *q = NULL;
+	int64_t n = -1;
+	sqlite3 *db;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT count(*) FROM t", -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		n = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return n;
+}
+
 static void remove_dir(const char *dir)
 {
 	char cmd[128];
@@ -178,7 +194,6 @@ TEST(flood_rounds_sync_and_copy_once_the_wal_is_long)
 	long db0, db1;
 	uint64_t unsynced;
 	struct cwal *w;
-	sqlite3_stmt *q;
 	sqlite3 *db;
 
 	db = open_db(dir, path, sizeof(path), wal, sizeof(wal));
@@ -225,12 +240,7 @@ TEST(flood_rounds_sync_and_copy_once_the_wal_is_long)
 	CHECK(file_size(path) >= (long)276 * ROWS * ROWBYTES);
 	cwal_stop(w);
 	sqlite3_close(db);
-	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	CHECK_INT(sqlite3_prepare_v2(db, "SELECT count(*) FROM t", -1, &q, NULL), SQLITE_OK);
-	CHECK_INT(sqlite3_step(q), SQLITE_ROW);
-	CHECK_INT(sqlite3_column_int64(q, 0), 276 * ROWS);
-	sqlite3_finalize(q);
-	sqlite3_close(db);
+	CHECK_INT(rows_in(path), 276 * ROWS);
 	remove_dir(dir);
 }
 
@@ -249,7 +259,6 @@ TEST(failed_wal_sync_is_not_counted_as_synced)
 	long frames0, frames;
 	uint64_t unsynced = 0;
 	struct cwal *w;
-	sqlite3_stmt *q;
 	sqlite3 *db;
 
 	db = open_db(dir, path, sizeof(path), wal, sizeof(wal));
@@ -279,12 +288,7 @@ TEST(failed_wal_sync_is_not_counted_as_synced)
 	CHECK(caught_up(w, &rounds, &syncs, &writer_rounds, &unsynced));
 	cwal_stop(w);
 	sqlite3_close(db);
-	CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	CHECK_INT(sqlite3_prepare_v2(db, "SELECT count(*) FROM t", -1, &q, NULL), SQLITE_OK);
-	CHECK_INT(sqlite3_step(q), SQLITE_ROW);
-	CHECK_INT(sqlite3_column_int64(q, 0), 50 * ROWS);
-	sqlite3_finalize(q);
-	sqlite3_close(db);
+	CHECK_INT(rows_in(path), 50 * ROWS);
 	remove_dir(dir);
 }
 
