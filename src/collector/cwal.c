@@ -106,20 +106,36 @@ static int sync_wal(const struct cwal *w)
 	return err;
 }
 
-/* One checkpoint and, if it could not copy every frame back (a reader's
- * snapshot, or the writer's, held some), a sync of the WAL: what was
- * committed before the call is on disk either way. True if all of it
- * was copied; *synced if it is all synced; *rc SQLite's, *err errno. */
-static bool checkpoint_synced(const struct cwal *w, sqlite3 *db, bool *synced, int *rc,
-			      int *err)
+/* One round on db: a checkpoint if copy, else (and after a checkpoint a
+ * snapshot kept from copying every frame back: a reader's, or the
+ * writer's) a sync of the WAL. True if what was committed before the
+ * call is on disk; *copied if it is all copied back; a failure in err. */
+static bool sync_round(const struct cwal *w, sqlite3 *db, bool copy, bool *copied,
+		       char *err, size_t errlen)
 {
-	bool all = checkpoint(db, rc);
+	int rc = SQLITE_OK, e;
 
-	*err = 0;
-	if (!all && *rc == SQLITE_OK)
-		*err = sync_wal(w);
-	*synced = *rc == SQLITE_OK && !*err;
-	return all;
+	*copied = copy && checkpoint(db, &rc);
+	if (copy && rc != SQLITE_OK) {
+		snprintf(err, errlen, "checkpoint: %s", sqlite3_errmsg(db));
+		return false;
+	}
+	if (*copied)
+		return true;
+	if ((e = sync_wal(w)) != 0) {
+		snprintf(err, errlen, "%s: sync: %s", w->wal_path, strerror(e));
+		return false;
+	}
+	return true;
+}
+
+/* A round that began at mark ended; under mu. */
+static void round_done(struct cwal *w, uint64_t mark, bool synced, bool copied)
+{
+	if (synced && mark > w->synced)
+		w->synced = mark;
+	if (copied && mark > w->copied)
+		w->copied = mark;
 }
 
 static void *run(void *arg)
@@ -128,7 +144,7 @@ static void *run(void *arg)
 	uint64_t mark;
 	int64_t now;
 	bool copied, synced, copy;
-	int rc, err;
+	char err[sizeof(w->err)];
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
@@ -144,28 +160,14 @@ static void *run(void *arg)
 		w->kicked = false;
 		w->busy = true;
 		pthread_mutex_unlock(&w->mu);
-		rc = SQLITE_OK;
-		if (copy) {
-			copied = checkpoint_synced(w, w->db, &synced, &rc, &err);
-		} else {
-			copied = false;
-			err = sync_wal(w);
-			synced = !err;
-		}
+		synced = sync_round(w, w->db, copy, &copied, err, sizeof(err));
 		pthread_mutex_lock(&w->mu);
 		w->busy = false;
 		w->rounds++;
 		w->syncs += !copy;
-		if (synced && mark > w->synced)
-			w->synced = mark;
-		if (copied && mark > w->copied)
-			w->copied = mark;
+		round_done(w, mark, synced, copied);
 		if (!synced && !w->failing) {
-			if (rc != SQLITE_OK)
-				snprintf(w->err, sizeof(w->err), "checkpoint: %s", sqlite3_errstr(rc));
-			else
-				snprintf(w->err, sizeof(w->err), "%s: sync: %s", w->wal_path,
-					 strerror(err));
+			memcpy(w->err, err, sizeof(w->err));
 			w->err_new = true;
 		}
 		w->failing = !synced;
@@ -181,8 +183,8 @@ static void *run(void *arg)
 static int on_commit(void *ctx, sqlite3 *db, const char *name, int nframe)
 {
 	struct cwal *w = ctx;
-	int cur = 0, hi = 0, rc, err;
-	char thread_err[sizeof(w->err)] = "";
+	char thread_err[sizeof(w->err)] = "", err[sizeof(w->err)];
+	int cur = 0, hi = 0;
 	uint64_t mark;
 	bool copied, synced;
 
@@ -206,23 +208,16 @@ static int on_commit(void *ctx, sqlite3 *db, const char *name, int nframe)
 		pthread_cond_wait(&w->idle, &w->mu);
 	mark = w->mark = w->written;
 	pthread_mutex_unlock(&w->mu);
-	copied = checkpoint_synced(w, db, &synced, &rc, &err);
+	synced = sync_round(w, db, true, &copied, err, sizeof(err));
 	pthread_mutex_lock(&w->mu);
 	w->writer = false;
 	w->writer_rounds++;
-	if (synced && mark > w->synced)
-		w->synced = mark;
-	if (copied && mark > w->copied)
-		w->copied = mark;
+	round_done(w, mark, synced, copied);
 	pthread_mutex_unlock(&w->mu);
 	if (*thread_err)
 		log_warnx("collector db: %s", thread_err);
-	if (!synced && !w->warned) {
-		if (rc != SQLITE_OK)
-			log_warnx("collector db: checkpoint: %s", sqlite3_errmsg(db));
-		else
-			log_warnx("collector db: %s: sync: %s", w->wal_path, strerror(err));
-	}
+	if (!synced && !w->warned)
+		log_warnx("collector db: %s", err);
 	w->warned = !synced;
 	return SQLITE_OK;
 }

@@ -23,11 +23,11 @@ struct cwal_bounds {
  * runs a round every b->sync bytes of WAL written. A round that comes
  * within b->flood_ms of the last one, while the WAL is shorter than
  * b->copy, only syncs the WAL file (fdatasync: what is committed is then
- * on disk); any other round, and a kick, checkpoints (a second connection to path, PASSIVE: the WAL copied back
- * into the file, both synced). The writer itself checkpoints, after a
- * commit, once more than b->unsynced bytes are committed but not yet
- * synced, or once the WAL is longer than b->wal (so it restarts). 0 or
- * -errno. */
+ * on disk); any other round, and a kick, checkpoints (a second
+ * connection to path, PASSIVE: the WAL copied back into the file, both
+ * synced). The writer itself checkpoints, after a commit, once more than
+ * b->unsynced bytes are committed but not yet synced, or once the WAL is
+ * longer than b->wal (so it restarts). 0 or -errno. */
 int cwal_start(sqlite3 *db, const char *path, int page_size, const struct cwal_bounds *b,
 	       struct cwal **out);
 /* Records stopped coming: a checkpoint for what is committed and not yet
