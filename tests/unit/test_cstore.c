@@ -1,14 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* test_cstore.c - the collector database: one row per event_id whatever
  * the transport (a repeat is counted, not stored), records without an id
- * stored as they come, and a schema-2 file (before event_id) upgraded in
- * place with its rows kept, to the current schema (no peer index);
- * batches of any size through the multi-row INSERT; a batch whose insert
- * fails rolled back whole; a wgaudit record's msgid and peer stored once
- * (schema 5) and read back as given, beside a row of schema 4; a file of
- * schema 5 upgraded to 6 (event_id keyed as an integer pair) with every
- * row read back as before and every stored id still a duplicate; an
- * agent's sd stored without its event_id and given back whole; a commit
+ * stored as they come; batches of any size through the multi-row INSERT;
+ * a batch whose insert fails rolled back whole; a wgaudit record's msgid
+ * and peer stored once (schema 5) and read back as given, beside a row
+ * of schema 4; an agent's sd stored without its event_id and given back
+ * whole; retention taking the instances no row names; a commit
  * on the insert thread landing while the next batch is taken, its
  * failure losing only its own batch, and an instance row of a lost
  * batch added again by the next. */
@@ -16,119 +13,7 @@
 #include <poll.h>
 #include <sqlite3.h>
 #include "test.h"
-#include "collector/cstore.h"
-#include "collector/syslogparse.h"
-#include "base/util.h"
-
-/* The schema a version-2 collector created (git show ee7b743). */
-static const char v2_schema[] =
-	"CREATE TABLE IF NOT EXISTS msg ("
-	" id INTEGER PRIMARY KEY,"
-	" recv_us INTEGER NOT NULL,"
-	" time_us INTEGER,"
-	" src TEXT NOT NULL,"
-	" proto TEXT NOT NULL,"
-	" facility INTEGER NOT NULL,"
-	" severity INTEGER NOT NULL,"
-	" host TEXT NOT NULL,"
-	" app TEXT,"
-	" procid TEXT,"
-	" msgid TEXT,"
-	" sd TEXT,"
-	" msg TEXT NOT NULL,"
-	" type TEXT,"
-	" iface TEXT,"
-	" peer TEXT,"
-	" flags INTEGER NOT NULL DEFAULT 0);"
-	"CREATE INDEX IF NOT EXISTS msg_type ON msg(type) WHERE type IS NOT NULL;"
-	"CREATE INDEX IF NOT EXISTS msg_peer ON msg(peer) WHERE peer IS NOT NULL;"
-	"CREATE TABLE IF NOT EXISTS source ("
-	" host TEXT PRIMARY KEY, last_us INTEGER NOT NULL,"
-	" count INTEGER NOT NULL, last_src TEXT);"
-	"CREATE TABLE IF NOT EXISTS stats ("
-	" id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER, started_us INTEGER,"
-	" heartbeat_us INTEGER, listeners TEXT, received INTEGER, stored INTEGER,"
-	" rejected INTEGER, oversize INTEGER, malformed INTEGER,"
-	" framing_errors INTEGER, conns_accepted INTEGER, conns_refused INTEGER,"
-	" conns_timed_out INTEGER, retention_deleted INTEGER, tls_failed INTEGER);";
-
-static int add(struct cstore *s, const char *rec, const char *event_id)
-{
-	struct syslog_msg m;
-	struct crec r = { .recv_us = 1, .src = "127.0.0.1", .proto = "relp",
-			  .m = &m, .event_id = event_id };
-
-	syslog_parse(rec, strlen(rec), 0, &m);
-	return cstore_add(s, &r);
-}
-
-static int64_t rows(struct cstore *s)
-{
-	int64_t n, b;
-
-	cstore_size(s, &n, &b);
-	return n;
-}
-
-static int64_t sql_int(const char *path, const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	int64_t v = -1;
-
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			v = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	}
-	sqlite3_close(db);
-	return v;
-}
-
-static void tmpdb(char *dir, size_t dl, char *path, size_t pl)
-{
-	snprintf(dir, dl, "/tmp/wgaudit-test-cstore-XXXXXX");
-	if (!mkdtemp(dir))
-		abort();
-	snprintf(path, pl, "%s/c.db", dir);
-}
-
-static void rmdir_rf(const char *dir)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", dir);
-}
-
-static void counts(struct cstore *s, uint64_t want_stored, uint64_t want_dups,
-		   uint64_t want_lost, int line)
-{
-	uint64_t st, d, l;
-
-	cstore_take_counts(s, &st, &d, &l);
-	if (st != want_stored || d != want_dups || l != want_lost) {
-		test_fail("line %d: stored %" PRIu64 " dups %" PRIu64 " lost %" PRIu64
-			  ", want %" PRIu64 " %" PRIu64 " %" PRIu64, line, st, d, l,
-			  want_stored, want_dups, want_lost);
-	}
-}
-
-/* From now on an insert of a record whose MSG is "poison" fails (the
- * cstore opened after it sees it). */
-static void poison(const char *path)
-{
-	sqlite3 *db;
-
-	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
-	CHECK_INT(sqlite3_exec(db, "CREATE TRIGGER no BEFORE INSERT ON msg"
-			       " WHEN NEW.msg = 'poison' BEGIN SELECT RAISE(ABORT, 'no'); END;",
-			       NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-}
+#include "cstoretest.h"
 
 TEST(event_id_stored_once)
 {
@@ -276,47 +161,6 @@ TEST(failed_batch_rolled_back)
 	rmdir_rf(dir);
 }
 
-TEST(schema_2_upgraded_in_place)
-{
-	char dir[64], path[96];
-	struct cstore *s;
-	struct cstats st;
-	sqlite3 *db;
-
-	tmpdb(dir, sizeof(dir), path, sizeof(path));
-	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
-	CHECK_INT(sqlite3_exec(db, v2_schema, NULL, NULL, NULL), SQLITE_OK);
-	CHECK_INT(sqlite3_exec(db, "INSERT INTO msg (recv_us, src, proto, facility, severity,"
-			       " host, msg) VALUES (1, 'x', 'tcp', 1, 6, 'h', 'old');"
-			       "INSERT INTO stats (id, pid, received) VALUES (1, 0, 7);"
-			       "PRAGMA user_version = 2;", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-	/* the read-only CLI reads it as it is */
-	CHECK_INT(cstore_open(path, true, &s), 0);
-	CHECK_INT(cstore_get_stats(s, &st), 0);
-	CHECK_INT(st.received, 7);
-	CHECK_INT(st.duplicates, 0);
-	cstore_free(s);
-	CHECK_INT(cstore_open(path, false, &s), 0);
-	CHECK_INT(rows(s), 1);
-	CHECK_INT(add(s, "<14>1 - h app - - - new", "cd34-9"), 0);
-	CHECK_INT(add(s, "<14>1 - h app - - - new", "cd34-9"), 0);
-	st.duplicates = 3;
-	CHECK_INT(cstore_put_stats(s, &st), 0);
-	CHECK_INT(cstore_commit(s), 0);
-	CHECK_INT(rows(s), 2);
-	memset(&st, 0, sizeof(st));
-	CHECK_INT(cstore_get_stats(s, &st), 0);
-	CHECK_INT(st.duplicates, 3);
-	cstore_free(s);
-	/* 2 -> ... -> 6: event_id's unique indexes added, peer's dropped */
-	CHECK_INT(sql_int(path, "PRAGMA user_version"), 6);
-	CHECK_INT(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'msg_eid'"), 1);
-	CHECK_INT(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'msg_peer'"), 0);
-	CHECK_INT(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'msg_event_id'"), 1);
-	CHECK_INT(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'msg_type'"), 1);
-	rmdir_rf(dir);
-}
 struct want_row {
 	const char *msgid, *type, *peer;
 };
@@ -338,13 +182,6 @@ static int collect(void *ctx, const struct crow *r)
 	w->type = r->type ? strdup(r->type) : NULL;
 	w->peer = r->peer ? strdup(r->peer) : NULL;
 	return 0;
-}
-
-static void check_opt(const char *got, const char *want, int line)
-{
-	if ((got == NULL) != (want == NULL) || (got && strcmp(got, want)))
-		test_fail("line %d: got %s, want %s", line, got ? got : "NULL",
-			  want ? want : "NULL");
 }
 
 /* Schema 5 stores a wgaudit record's msgid only when it is not its type,
@@ -431,220 +268,6 @@ TEST(msgid_and_peer_stored_once)
 	}
 	rmdir_rf(dir);
 }
-/* Every field of a row as cstore_query gives it, copied. */
-struct full_row {
-	int64_t id, recv_us, time_us;
-	int facility, severity;
-	char *f[13];	/* src proto host app procid msgid type iface peer event_id sd msg */
-	size_t sd_len, msg_len;
-};
-
-struct full_rows {
-	struct full_row row[32];
-	size_t n;
-};
-
-static char *dup_n(const char *p, size_t n)
-{
-	char *d;
-
-	if (!p)
-		return NULL;
-	d = malloc(n + 1);
-	if (!d)
-		abort();
-	memcpy(d, p, n);
-	d[n] = '\0';
-	return d;
-}
-
-static int collect_full(void *ctx, const struct crow *r)
-{
-	struct full_rows *g = ctx;
-	const char *f[] = { r->src, r->proto, r->host, r->app, r->procid, r->msgid, r->type,
-			    r->iface, r->peer, r->event_id };
-	struct full_row *w;
-
-	if (g->n == ARRAY_SIZE(g->row))
-		return 1;
-	w = &g->row[g->n++];
-	w->id = r->id;
-	w->recv_us = r->recv_us;
-	w->time_us = r->time_us;
-	w->facility = r->facility;
-	w->severity = r->severity;
-	for (size_t i = 0; i < ARRAY_SIZE(f); i++)
-		w->f[i] = f[i] ? strdup(f[i]) : NULL;
-	w->f[10] = dup_n(r->sd, r->sd_len);
-	w->f[11] = dup_n(r->msg, r->msg_len);
-	w->sd_len = r->sd_len;
-	w->msg_len = r->msg_len;
-	return 0;
-}
-
-static void full_rows_free(struct full_rows *g)
-{
-	for (size_t i = 0; i < g->n; i++)
-		for (size_t k = 0; k < ARRAY_SIZE(g->row[i].f); k++)
-			free(g->row[i].f[k]);
-	g->n = 0;
-}
-
-static void same_rows(const struct full_rows *a, const struct full_rows *b, int line)
-{
-	if (a->n != b->n) {
-		test_fail("line %d: %zu rows, want %zu", line, b->n, a->n);
-		return;
-	}
-	for (size_t i = 0; i < a->n; i++) {
-		const struct full_row *x = &a->row[i], *y = &b->row[i];
-
-		if (x->id != y->id || x->recv_us != y->recv_us || x->time_us != y->time_us ||
-		    x->facility != y->facility || x->severity != y->severity ||
-		    x->sd_len != y->sd_len || x->msg_len != y->msg_len)
-			test_fail("line %d: row %zu: numbers or lengths differ", line, i);
-		for (size_t k = 0; k < ARRAY_SIZE(x->f); k++)
-			check_opt(y->f[k], x->f[k], line * 100 + (int)i);
-	}
-}
-
-static int add_id(struct cstore *s, const char *id)
-{
-	char rec[160];
-
-	snprintf(rec, sizeof(rec), "<14>1 - h wireguard-audit - X [wgaudit@32473 event_id=\"%s\"] X", id);
-	return add(s, rec, id);
-}
-
-#define I5 "5d0c4c7e0f3a4b1e9d2c8a7b6e5f4a3b"
-
-/* A file as a schema-5 collector wrote it (tests/data/collector-output/
- * schema5.sql) at path in a new dir, left open for more rows; NULL (and no
- * dir) if the fixture cannot be read. */
-static sqlite3 *schema5_db(char *dir, size_t dl, char *path, size_t pl)
-{
-	size_t len;
-	char *sql = test_read_data("collector-output/schema5.sql", &len);
-	sqlite3 *db = NULL;
-
-	CHECK(sql != NULL);
-	if (!sql)
-		return NULL;
-	tmpdb(dir, dl, path, pl);
-	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
-	CHECK_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	free(sql);
-	return db;
-}
-
-/* A file a schema-5 collector wrote (tests/data/collector-output/
- * schema5.sql: the records of in.txt as main at 01b30f5 stored them) is
- * upgraded to 6 in place: each event_id that a pair gives back is keyed
- * as one, the others stay keyed as text; every row reads back as before
- * the upgrade; and a retransmission of any stored id, either key, is a
- * duplicate, while ids that only look alike are not. */
-TEST(schema_5_upgraded_in_place)
-{
-	static const char *const repeats[] = {
-		I5 "-1", I5 "-007", I5 "-7", I5 "-1234567890123456789", "ABCDEF-9",
-		"00ff00ff00ff00ff00ff00ff00ff00ff-1",
-	};
-	static const char *const fresh[] = { I5 "-9", "abcdef-9", I5 "-07", "00ff-1" };
-	struct full_rows before = { .n = 0 }, after = { .n = 0 };
-	struct cquery q = { .tail = 0 };
-	char dir[64], path[96];
-	struct cstore *s;
-	sqlite3 *db = schema5_db(dir, sizeof(dir), path, sizeof(path));
-
-	if (!db)
-		return;
-	sqlite3_close(db);
-	CHECK_INT(sql_int(path, "PRAGMA user_version"), 5);
-	CHECK_INT(cstore_open(path, true, &s), 0);
-	CHECK_INT(cstore_query(s, &q, collect_full, &before, NULL), 0);
-	cstore_free(s);
-	CHECK_INT(before.n, 14);
-	CHECK_INT(cstore_open(path, false, &s), 0);
-	cstore_free(s);
-	CHECK_INT(sql_int(path, "PRAGMA user_version"), 6);
-	CHECK_INT(sql_int(path, "SELECT count(*) FROM instance"), 3);
-	CHECK_INT(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'msg_type'"
-			  " AND sql LIKE '%type != ''PEER_TRANSFER''%'"), 1);
-	CHECK_INT(sql_int(path, "SELECT count(*) FROM msg WHERE eid_inst IS NOT NULL"), 8);
-	CHECK_INT(sql_int(path, "SELECT count(*) FROM msg WHERE event_id IS NOT NULL"), 10);
-	CHECK_INT(sql_int(path, "SELECT eid_seq FROM msg WHERE event_id = '" I5 "-8'"), 8);
-	CHECK_INT(sql_int(path, "SELECT count(*) FROM msg JOIN instance ON instance.id = eid_inst"
-			  " WHERE event_id = name || '-' || eid_seq"), 8);
-	CHECK_INT(cstore_open(path, true, &s), 0);
-	CHECK_INT(cstore_query(s, &q, collect_full, &after, NULL), 0);
-	cstore_free(s);
-	same_rows(&before, &after, __LINE__);
-	CHECK_INT(cstore_open(path, false, &s), 0);
-	for (size_t i = 0; i < ARRAY_SIZE(repeats); i++)
-		CHECK_INT(add_id(s, repeats[i]), 0);
-	for (size_t i = 0; i < ARRAY_SIZE(fresh); i++)
-		CHECK_INT(add_id(s, fresh[i]), 0);
-	CHECK_INT(cstore_commit(s), 0);
-	counts(s, ARRAY_SIZE(fresh), ARRAY_SIZE(repeats), 0, __LINE__);
-	cstore_free(s);
-	CHECK_INT(sql_int(path, "SELECT count(*) FROM msg"), 14 + (int64_t)ARRAY_SIZE(fresh));
-	full_rows_free(&before);
-	full_rows_free(&after);
-	rmdir_rf(dir);
-}
-
-/* The upgrade's test of a pair is eid_split's, byte for byte: ids that
- * look like a pair to SQL's casts and character counts but not to
- * cstore_add (a signed sequence, an 80-byte instance, 80 bytes in 40
- * characters, a '+', a space) stay keyed as text, so a retransmission
- * of each is still a duplicate; an instance of 79 bytes gets its pair. */
-TEST(schema_5_upgrade_pairs_as_cstore_add)
-{
-	char i79[80], i80[81], e40[81], ids[6][96];
-	char dir[64], path[96], ins[256];
-	struct cstore *s;
-	sqlite3 *db = schema5_db(dir, sizeof(dir), path, sizeof(path));
-
-	if (!db)
-		return;
-	memset(i79, 'a', 79);
-	i79[79] = '\0';
-	memset(i80, 'b', 80);
-	i80[80] = '\0';
-	for (int i = 0; i < 40; i++)
-		memcpy(e40 + 2 * i, "\xc3\xa9", 2);
-	e40[80] = '\0';
-	snprintf(ids[0], sizeof(ids[0]), "a--5");
-	snprintf(ids[1], sizeof(ids[1]), "%s-1", i80);
-	snprintf(ids[2], sizeof(ids[2]), "%s-1", e40);
-	snprintf(ids[3], sizeof(ids[3]), "a-+5");
-	snprintf(ids[4], sizeof(ids[4]), "a- 5");
-	snprintf(ids[5], sizeof(ids[5]), "%s-1", i79);
-	for (size_t i = 0; i < ARRAY_SIZE(ids); i++) {
-		snprintf(ins, sizeof(ins), "INSERT INTO msg (recv_us, src, proto, facility,"
-			 " severity, host, msg, event_id) VALUES (1, 'x', 'tcp', 1, 6, 'h', 'X', '%s')",
-			 ids[i]);
-		CHECK_INT(sqlite3_exec(db, ins, NULL, NULL, NULL), SQLITE_OK);
-	}
-	sqlite3_close(db);
-	CHECK_INT(cstore_open(path, false, &s), 0);
-	cstore_free(s);
-	CHECK_INT(sql_int(path, "PRAGMA user_version"), 6);
-	CHECK_INT(sql_int(path, "SELECT count(*) FROM msg WHERE eid_inst IS NOT NULL"), 9);
-	CHECK_INT(sql_int(path, "SELECT count(*) FROM msg JOIN instance ON instance.id = eid_inst"
-			  " WHERE length(name) = 79 AND eid_seq = 1"), 1);
-	CHECK_INT(cstore_open(path, false, &s), 0);
-	for (size_t i = 0; i < ARRAY_SIZE(ids); i++)
-		CHECK_INT(add_id(s, ids[i]), 0);
-	CHECK_INT(cstore_commit(s), 0);
-	counts(s, 0, ARRAY_SIZE(ids), 0, __LINE__);
-	cstore_free(s);
-	rmdir_rf(dir);
-}
-
-/* Retention takes the instances no row names any more with the rows
- * (a sender inventing one per record must not grow the table for good);
- * an instance seen again after that is added again. */
 /* More agents' instances in one batch than the instance cache holds, so
  * that lookups (and adds) on the connection come between chunks on the
  * insert thread: each record stored once under its own id. */
@@ -778,6 +401,9 @@ TEST(instance_of_a_lost_batch_added_again)
 	rmdir_rf(dir);
 }
 
+/* Retention takes the instances no row names any more with the rows
+ * (a sender inventing one per record must not grow the table for good);
+ * an instance seen again after that is added again. */
 TEST(retention_drops_unnamed_instances)
 {
 	static const char *const old[] = { "aa-1", "bb-1", "bb-2" };
